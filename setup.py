@@ -1,0 +1,45 @@
+"""Packaging for tf1_recsys."""
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+with open(os.path.join(HERE, "tf1_recsys", "version.py")) as f:
+    VERSION = re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
+
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+    LONG_DESCRIPTION = f.read()
+
+setup(
+    name="tf1_recsys",
+    version=VERSION,
+    description="TensorFlow-1-style recommendation blocks (FM, DIN, MMoE, SENet, "
+    "attention, AUC/GAUC) on TensorFlow 2.x through tf.compat.v1, without Keras.",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["tf1_recsys", "tf1_recsys.*"]),
+    package_data={"tf1_recsys": ["py.typed"]},
+    python_requires=">=3.9",
+    install_requires=["numpy", "tqdm"],
+    extras_require={
+        "cpu": ["tensorflow-cpu>=2.12"],
+        "gpu": ["tensorflow>=2.12"],
+        # tf_keras must match the installed TensorFlow's minor version; the
+        # reference cross-checks are its only user.
+        "test": [
+            "pytest",
+            "scikit-learn",
+            "hypothesis",
+            "matplotlib",
+            "tf_keras>=2.12",
+        ],
+        "plot": ["matplotlib"],
+    },
+    entry_points={"console_scripts": ["tf1-recsys=tf1_recsys.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,42 @@
+"""Shared test set-up: one TensorFlow import per pytest process, and no tf_keras in it.
+
+The library must never depend on tf_keras. Blocking it here makes every in-process test
+a test of that; the cross-checks against TensorFlow's own ``tf.compat.v1.layers`` run
+in subprocesses (``tests/legacy.py``) where tf_keras is enabled.
+"""
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.modules["tf_keras"] = None  # any `import tf_keras` in this process raises ImportError
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from tf1_recsys._tf import tf  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MOVIELENS = os.environ.get(
+    "TF1_RECSYS_MOVIELENS", os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
+)
+
+
+@pytest.fixture
+def graph():
+    """A fresh default graph with a fixed graph-level seed."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1234)
+        yield g
+
+
+@pytest.fixture
+def sess(graph):
+    """A session on the ``graph`` fixture."""
+    with tf.Session(graph=graph) as s:
+        yield s
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
