@@ -3,7 +3,7 @@
 ``TF_USE_LEGACY_KERAS=1`` must be set before TensorFlow is first imported, so the
 reference side of every cross-check runs in a separate Python process.
 """
-import importlib.util
+import importlib.machinery
 import json
 import os
 import subprocess
@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 
-HAVE_TF_KERAS = importlib.util.find_spec("tf_keras") is not None
+# PathFinder looks on disk: conftest blocks tf_keras in sys.modules of the pytest process.
+HAVE_TF_KERAS = importlib.machinery.PathFinder.find_spec("tf_keras") is not None
 needs_tf_keras = pytest.mark.skipif(not HAVE_TF_KERAS, reason="tf_keras is not installed")
 
 

@@ -48,6 +48,7 @@ def batch_normalization(
     trainable=True,
     name=None,
     reuse=None,
+    fused=None,
 ):
     """Batch normalization (Ioffe & Szegedy, 2015) over one channel axis.
 
@@ -60,6 +61,11 @@ def batch_normalization(
         batch statistics and adds the moving-average updates to ``UPDATE_OPS``; False
         uses the moving statistics and adds no update.
       name: scope name; None gives 'batch_normalization', 'batch_normalization_1', ...
+      fused: as in ``tf.compat.v1.layers``, where None picks TensorFlow's fused kernel for
+        4-D / 5-D float32 (or 16-bit) inputs whose channel axis is 1 or the last one. That
+        kernel feeds the moving variance with the unbiased (Bessel-corrected) batch variance,
+        n / (n - 1) times the biased one used for normalising; None reproduces that rule so
+        moving statistics match TensorFlow's to the last bit, False always uses the biased one.
 
     Returns:
       A tensor of the shape of ``inputs``.
@@ -81,6 +87,12 @@ def batch_normalization(
         )
     reduction_axes = [i for i in range(rank) if i != axis]
     dtype = inputs.dtype
+    if fused is None:
+        fused = (
+            rank in (4, 5)
+            and axis in (1, rank - 1)
+            and dtype in (tf.float32, tf.float16, tf.bfloat16)
+        )
 
     with tf.variable_scope(name, default_name="batch_normalization", reuse=reuse):
         gamma = beta = None
@@ -112,8 +124,12 @@ def batch_normalization(
             else:
                 mean = tf.where(training, batch_mean, moving_mean.read_value())
                 variance = tf.where(training, batch_variance, moving_variance.read_value())
+            update_variance = batch_variance
+            if fused:
+                n = tf.cast(tf.size(inputs) // channels, dtype)
+                update_variance = batch_variance * n / tf.maximum(n - 1.0, 1.0)
             decay = tf.constant(1.0 - momentum, dtype=dtype, name="decay")
-            for var, value in ((moving_mean, batch_mean), (moving_variance, batch_variance)):
+            for var, value in ((moving_mean, batch_mean), (moving_variance, update_variance)):
                 delta = (var.read_value() - value) * decay
                 if training is not True:
                     delta = tf.where(training, delta, tf.zeros_like(delta))
