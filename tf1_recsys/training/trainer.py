@@ -1,0 +1,360 @@
+"""``Trainer``: the session training loop for a ``ModelSpec``.
+
+One trainer owns one ``tf.Graph`` and one ``tf.compat.v1.Session``. It builds the model
+with ``tf.set_random_seed(config.seed)``, the train op (``build_train_op``, under
+``UPDATE_OPS``), a ``Saver``, and restores the latest checkpoint of ``model_dir`` (or
+initialises when there is none). ``fit`` continues from the restored global step at
+the same batch of the same epoch; see ``tf1_recsys.training.batches``.
+
+Exact resume holds for models without random ops in training (dropout draws from
+stateful random kernels whose state is not checkpointed) and, for bit equality, a
+single-threaded session (``TrainConfig(threads=1)``).
+"""
+import math
+import os
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from tf1_recsys._tf import tf
+from tf1_recsys.spec import ModelSpec
+from tf1_recsys.training import batches as B
+from tf1_recsys.training.checkpoint import PREFIX, latest_checkpoint, restore
+from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
+from tf1_recsys.training.pipeline import build_with_pipeline
+
+
+def _auc(labels, scores):
+    from tf1_recsys import metrics
+
+    labels = np.asarray(labels)
+    if labels.size == 0 or labels.min() == labels.max():
+        return float("nan")  # AUC is undefined with one class
+    return float(metrics.auc(labels, scores))
+
+
+def _gauc(labels, scores, groups):
+    from tf1_recsys import metrics
+
+    return metrics.gauc(labels, scores, groups)
+
+
+class Trainer:
+    """Trains, checkpoints, evaluates and predicts a model built by ``model_fn``.
+
+    Args:
+      model_fn: callable with no arguments returning a ``ModelSpec`` built in the
+        current default graph (called inside the trainer's graph).
+      config: ``TrainConfig``; default ``TrainConfig()``.
+      model_dir: directory of checkpoints (``model.ckpt-<step>``) and TensorBoard events.
+        None keeps no checkpoint and writes no summary.
+      eval_group_key: key of the group ids (e.g. user ids) in eval data; ``evaluate``
+        then also reports GAUC.
+
+    Attributes:
+      graph, sess, spec, saver, global_step, train_op, loss, config, model_dir.
+
+    Raises:
+      CheckpointError: ``model_dir`` holds a checkpoint that cannot be restored.
+    """
+
+    def __init__(self, model_fn, config=None, model_dir=None, eval_group_key=None):
+        self.config = config if config is not None else TrainConfig()
+        if not isinstance(self.config, TrainConfig):
+            raise TypeError("Trainer: `config` must be a TrainConfig; got %s." % type(self.config).__name__)
+        self.model_fn = model_fn
+        self.model_dir = model_dir
+        self.eval_group_key = eval_group_key
+        self._writer = None
+        self.graph = tf.Graph()
+        cfg = self.config
+        with self.graph.as_default():
+            tf.set_random_seed(cfg.seed)
+            if cfg.use_tf_data:
+                spec, self._pipeline = build_with_pipeline(model_fn, cfg.seed, cfg.batch_size, cfg.prefetch)
+            else:
+                spec, self._pipeline = model_fn(), None
+            if not isinstance(spec, ModelSpec):
+                raise TypeError("Trainer: model_fn must return a ModelSpec; got %s." % type(spec).__name__)
+            if not spec.labels:
+                raise ValueError("Trainer: the model spec has no labels to train on.")
+            self.spec = spec
+            with tf.name_scope("train"):
+                self.loss = training_loss(spec, cfg)
+                self.train_op, self.global_step = build_train_op(
+                    self.loss, cfg.optimizer, cfg.learning_rate, clip_norm=cfg.clip_norm,
+                    **cfg.optimizer_kwargs
+                )
+            self.saver = tf.train.Saver(max_to_keep=cfg.max_to_keep, save_relative_paths=True)
+            self._init_op = tf.global_variables_initializer()
+        self.sess = tf.Session(graph=self.graph, config=cfg.session_config())
+        self.restored_from = None
+        self._restore_or_initialize()
+
+    # ------------------------------------------------------------------ state
+    def _restore_or_initialize(self):
+        prefix = latest_checkpoint(self.model_dir) if self.model_dir and os.path.isdir(self.model_dir) else None
+        if prefix is None:
+            self.sess.run(self._init_op)
+        else:
+            with self.graph.as_default():
+                restore(self.sess, self.saver, prefix)
+            self.restored_from = prefix
+
+    @property
+    def step(self):
+        """The current global step (int)."""
+        return int(self.sess.run(self.global_step))
+
+    def save(self):
+        """Writes ``model_dir/model.ckpt-<step>`` and returns its prefix (None without model_dir)."""
+        if not self.model_dir:
+            return None
+        os.makedirs(self.model_dir, exist_ok=True)
+        with self.graph.as_default():
+            return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
+
+    def _summary(self, step, values):
+        if not self.model_dir:
+            return
+        if self._writer is None:
+            os.makedirs(self.model_dir, exist_ok=True)
+            with self.graph.as_default():  # FileWriter refuses eager mode
+                self._writer = tf.summary.FileWriter(self.model_dir, self.graph)
+        summary = tf.Summary(value=[
+            tf.Summary.Value(tag=tag, simple_value=float(v)) for tag, v in values.items()
+            if v is not None and np.isfinite(v)
+        ])
+        self._writer.add_summary(summary, step)
+
+    # ------------------------------------------------------------------ data
+    def _keys(self, with_labels):
+        keys = list(self.spec.inputs)
+        if with_labels:
+            keys += [k for k in self.spec.labels if k not in keys]
+        return keys
+
+    def _feed(self, arrays, training):
+        feed = {self.spec.training: training}
+        for k, t in list(self.spec.inputs.items()) + list(self.spec.labels.items()):
+            if k in arrays:
+                feed[t] = arrays[k]
+        return feed
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, train, eval_data=None, callback=None):
+        """Trains until ``epochs * ceil(N / batch_size)`` global steps, resuming where it stopped.
+
+        Args:
+          train: dict name -> numpy array [N, ...] with every key of ``spec.inputs`` and
+            ``spec.labels`` (extra keys are ignored).
+          eval_data: optional dict like ``train``; evaluated at the end of each epoch
+            (TensorBoard ``eval/...``) and at the end.
+          callback: optional ``callback(event, info)``, called with ``'step'`` after each
+            step (info: step, loss) and ``'checkpoint'`` after each save (info: step, path).
+
+        Returns:
+          dict with 'global_step', 'steps' (run now), 'loss' (mean over the last
+          ``log_every`` steps), 'examples_per_sec', 'seconds', and the ``evaluate`` results
+          on eval_data prefixed by 'eval/'.
+        """
+        cfg = self.config
+        keys = self._keys(with_labels=True)
+        n = B.check_arrays(train, keys, "Trainer.fit(train)")
+        arrays = {k: np.asarray(train[k]) for k in keys}
+        spe = B.steps_per_epoch(n, cfg.batch_size)
+        total = cfg.epochs * spe
+        start = step = self.step
+        progress = cfg.progress if cfg.progress is not None else sys.stderr.isatty()
+        bar = tqdm(total=total, initial=min(step, total), disable=not progress, desc="train", unit="step",
+                   dynamic_ncols=True)
+        tasks = list(self.spec.predictions)
+        fetches = {"train": self.train_op, "loss": self.loss,
+                   "pred": dict(self.spec.predictions), "label": {t: self.spec.labels[t] for t in tasks if t in self.spec.labels}}
+        window = {"loss": [], "pred": {t: [] for t in tasks}, "label": {t: [] for t in tasks}}
+        last_saved = step if self.restored_from else None
+        results = {}
+        examples = 0
+        t0 = time.perf_counter()
+        epoch_of_iterator = None
+        try:
+            while step < total:
+                epoch, within = divmod(step, spe)
+                order = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle)
+                if self._pipeline is not None:
+                    if epoch_of_iterator != epoch:
+                        rest = order[within * cfg.batch_size:]
+                        self.sess.run(self._pipeline.initializer, self._pipeline.feed(B.take(arrays, keys, rest)))
+                        epoch_of_iterator = epoch
+                    out = self.sess.run(fetches, {self.spec.training: True})
+                    size = len(next(iter(out["label"].values()))) if out["label"] else 0
+                else:
+                    index = order[within * cfg.batch_size:(within + 1) * cfg.batch_size]
+                    out = self.sess.run(fetches, self._feed(B.take(arrays, keys, index), True))
+                    size = len(index)
+                step += 1
+                examples += size
+                window["loss"].append(float(out["loss"]))
+                for t in out["label"]:
+                    window["pred"][t].append(out["pred"][t])
+                    window["label"][t].append(out["label"][t])
+                if callback is not None:
+                    callback("step", {"step": step, "loss": float(out["loss"])})
+                if step % cfg.checkpoint_every == 0 or step == total:
+                    path = self.save()
+                    last_saved = step
+                    if callback is not None and path:
+                        callback("checkpoint", {"step": step, "path": path})
+                if step % cfg.log_every == 0 or step == total:
+                    values = {"train/loss": float(np.mean(window["loss"]))}
+                    for t in window["label"]:
+                        if window["label"][t]:
+                            values["train/auc/" + t] = _auc(np.concatenate(window["label"][t]),
+                                                            np.concatenate(window["pred"][t]))
+                    self._summary(step, values)
+                    bar.set_postfix(loss="%.4f" % values["train/loss"])
+                    results["loss"] = values["train/loss"]
+                    window = {"loss": [], "pred": {t: [] for t in tasks}, "label": {t: [] for t in tasks}}
+                bar.update(1)
+                if eval_data is not None and step % spe == 0 and step < total:
+                    self._summary(step, {"eval/" + k: v for k, v in self.evaluate(eval_data).items()})
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - t0
+        if step != last_saved and self.model_dir:
+            self.save()
+        results.update({
+            "global_step": step,
+            "steps": step - start,
+            "seconds": seconds,
+            "examples_per_sec": examples / seconds if examples and seconds > 0 else float("nan"),
+        })
+        if eval_data is not None:
+            evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
+            self._summary(step, evaluated)
+            results.update(evaluated)
+        if self._writer is not None:
+            self._writer.flush()
+        return results
+
+    # ------------------------------------------------------------------ inference
+    def _batches(self, data, with_labels, batch_size):
+        keys = self._keys(with_labels)
+        n = B.check_arrays(data, keys, "Trainer")
+        bs = batch_size or self.config.eval_batch_size or 4 * self.config.batch_size
+        arrays = {k: np.asarray(data[k]) for k in keys}
+        for start in range(0, n, bs):
+            yield {k: v[start:start + bs] for k, v in arrays.items()}
+
+    def predict(self, data, batch_size=None):
+        """Predicted probabilities in inference mode (``training`` False).
+
+        Args:
+          data: dict name -> numpy array [N, ...] with every key of ``spec.inputs``.
+        Returns:
+          dict task -> float np.ndarray [N].
+        """
+        parts = {t: [] for t in self.spec.predictions}
+        for batch in self._batches(data, False, batch_size):
+            out = self.sess.run(self.spec.predictions, self._feed(batch, False))
+            for t, v in out.items():
+                parts[t].append(np.reshape(v, [-1]))
+        return {t: np.concatenate(v) for t, v in parts.items()}
+
+    def evaluate(self, data, group_key=None, batch_size=None):
+        """Loss, AUC and (with group ids) GAUC of every task, in inference mode.
+
+        Args:
+          data: dict like ``fit``'s ``train``; with ``group_key`` it also holds the group ids.
+          group_key: key of the group ids; default the trainer's ``eval_group_key``.
+        Returns:
+          dict: 'loss' (example-weighted mean of ``spec.loss``), 'auc/<task>', and with
+          groups 'gauc/<task>' and 'gauc_groups/<task>' (groups used).
+        """
+        group_key = group_key if group_key is not None else self.eval_group_key
+        tasks = list(self.spec.predictions)
+        preds = {t: [] for t in tasks}
+        labels = {t: [] for t in tasks if t in self.spec.labels}
+        loss_sum, count = 0.0, 0
+        for batch in self._batches(data, True, batch_size):
+            out = self.sess.run({"loss": self.spec.loss, "pred": self.spec.predictions},
+                                self._feed(batch, False))
+            size = len(next(iter(batch.values())))
+            loss_sum += float(out["loss"]) * size
+            count += size
+            for t in tasks:
+                preds[t].append(np.reshape(out["pred"][t], [-1]))
+            for t in labels:
+                labels[t].append(np.reshape(batch[t], [-1]))
+        result = {"loss": loss_sum / count}
+        for t in labels:
+            y, p = np.concatenate(labels[t]), np.concatenate(preds[t])
+            result["auc/" + t] = _auc(y, p)
+            if group_key is not None:
+                if group_key not in data:
+                    raise ValueError("Trainer.evaluate: group key %r is not in the data." % group_key)
+                g = _gauc(y, p, np.asarray(data[group_key]))
+                result["gauc/" + t] = float(g.gauc)
+                result["gauc_groups/" + t] = int(g.groups_used)
+        return result
+
+    # ------------------------------------------------------------------ serving
+    def inference_graph(self):
+        """A clean copy of the model for serving: ``(graph, sess, spec)``.
+
+        ``model_fn`` is rebuilt in a new graph (no optimizer, no data pipeline) and its
+        variables take the trainer's current values by name.
+        """
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.set_random_seed(self.config.seed)
+            spec = self.model_fn()
+            variables = tf.global_variables()
+        own = {v.op.name: v for v in self.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)}
+        missing = [v.op.name for v in variables if v.op.name not in own]
+        if missing:
+            raise ValueError("Trainer.inference_graph: variables %s are not in the trainer's graph." % missing)
+        values = self.sess.run({v.op.name: own[v.op.name] for v in variables})
+        sess = tf.Session(graph=graph)
+        with graph.as_default():
+            for v in variables:
+                v.load(values[v.op.name], sess)
+        return graph, sess, spec
+
+    def freeze(self):
+        """The frozen inference GraphDef; outputs are ``spec.predictions`` (see ``serving_names``)."""
+        from tf1_recsys import export
+
+        graph, sess, spec = self.inference_graph()
+        try:
+            return export.freeze_session(sess, list(spec.predictions.values()), training=spec.training)
+        finally:
+            sess.close()
+
+    def export_saved_model(self, export_dir, overwrite=False):
+        """Writes a SavedModel of the inference graph (signature 'serving_default')."""
+        from tf1_recsys import export
+
+        graph, sess, spec = self.inference_graph()
+        try:
+            return export.export_saved_model(sess, spec, export_dir, overwrite=overwrite)
+        finally:
+            sess.close()
+
+    def close(self):
+        """Closes the session and the TensorBoard writer."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.sess.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+__all__ = ["Trainer"]
