@@ -1,0 +1,97 @@
+"""Packed integer sort keys for exact AUC.
+
+The speed of ``auc`` and ``gauc`` comes from sorting ONE array of ``uint64`` keys with
+``ndarray.sort`` (numpy's SIMD quicksort) instead of an ``argsort`` plus gathers: the key holds
+the score's order in its high bits and the label in its lowest bit, so after the sort every tie
+group of equal scores lies together with its negatives (label 0) before its positives (label 1).
+
+Float bits are made order-preserving without any float arithmetic: for a non-negative float
+the raw IEEE bits already sort like the values; for a negative float the inverted bits do.
+"""
+import sys
+
+import numpy as np
+
+_U64 = np.uint64
+_ONE = _U64(1)
+_CHUNK = 1 << 20
+_LOW_BYTE = 0 if sys.byteorder == "little" else 7
+
+
+def bit_length(x):
+    """Number of bits needed to hold the non-negative integer ``x`` (0 for 0)."""
+    return int(x).bit_length()
+
+
+def magnitude_label_keys(scores, labels_u, negative):
+    """``(order bits of |score| << 1) | label`` for scores of ONE sign, as a new uint64 array.
+
+    For non-negative scores the key grows with the score; for negative scores (``negative``
+    True) it grows with the score too (the magnitude bits are inverted). -0.0 and +0.0 get the
+    same key. The sign bit is shifted out, so the key uses the float's width exactly.
+    """
+    utype = np.uint64 if scores.dtype == np.float64 else np.uint32
+    bits = scores.view(utype)
+    if negative:
+        bits = np.invert(bits)
+        np.left_shift(bits, 1, out=bits)
+    else:
+        bits = np.left_shift(bits, 1)
+    keys = bits if utype is np.uint64 else bits.astype(np.uint64)
+    np.bitwise_or(keys, labels_u, out=keys, casting="unsafe")
+    return keys
+
+
+def order_keys(scores):
+    """Order-preserving unsigned keys of finite float32/float64 scores (no label bit).
+
+    Returns ``(keys, width)``: a new uint64 array with ``keys[i] < keys[j]`` iff
+    ``scores[i] < scores[j]`` (and equal keys iff equal scores, -0.0 == +0.0), and the number
+    of bits of the float type (64 or 32).
+    """
+    utype, width = (np.uint64, 64) if scores.dtype == np.float64 else (np.uint32, 32)
+    s = np.add(scores, scores.dtype.type(0))  # new array; -0.0 + 0.0 == +0.0
+    t = s.view(utype)
+    sign = np.right_shift(t, width - 1)  # 1 for negative
+    mask = np.negative(sign)  # all ones for negative, 0 otherwise (unsigned wrap-around)
+    mask |= utype(1 << (width - 1))  # flip the sign bit of non-negative values
+    np.bitwise_xor(t, mask, out=t)
+    return (t if utype is np.uint64 else t.astype(np.uint64)), width
+
+
+def low_bits(keys):
+    """The lowest bit of every uint64 key as a bool array (reads one byte per key)."""
+    return np.bitwise_and(keys.view(np.uint8)[_LOW_BYTE::8], 1).view(bool)
+
+
+def mixed_tie_transitions(keys, lo=0, hi=None):
+    """Positions ``i`` in ``keys[lo:hi]`` (sorted) where a tie group turns from label 0 to 1.
+
+    With label-in-the-low-bit keys, ``keys[i - 1] ^ keys[i] == 1`` holds exactly when
+    ``keys[i - 1]`` is a negative and ``keys[i]`` a positive of the same score (and group).
+    Only such mixed tie groups need the 0.5 correction. Works in chunks (bounded memory).
+    Returns absolute positions (int64), increasing.
+    """
+    hi = len(keys) if hi is None else hi
+    found = []
+    buf = np.empty(min(_CHUNK, max(hi - lo, 1)), dtype=np.uint64)
+    for start in range(lo + 1, hi, _CHUNK):
+        stop = min(start + _CHUNK, hi)
+        x = np.bitwise_xor(keys[start - 1:stop - 1], keys[start:stop], out=buf[: stop - start])
+        hit = np.flatnonzero(x == _ONE)
+        if hit.size:
+            found.append(hit + start)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def mixed_tie_runs(keys, trans, lo=0, hi=None):
+    """For each mixed tie transition: ``(n_neg, n_pos)`` rows of that tie group.
+
+    ``keys[lo:hi]`` must be sorted; ``trans`` are positions from ``mixed_tie_transitions``.
+    """
+    hi = len(keys) if hi is None else hi
+    part = keys[lo:hi]
+    rel = trans - lo
+    first_neg = np.searchsorted(part, part[rel - 1], side="left")
+    end_pos = np.searchsorted(part, part[rel], side="right")
+    return rel - first_neg, end_pos - rel

@@ -1,0 +1,127 @@
+"""Exact ROC AUC in O(n log n) with ONE sort of packed uint64 keys.
+
+``auc(labels, scores)`` equals ``sklearn.metrics.roc_auc_score`` (ties between a positive and a
+negative count 0.5) but sorts a single ``uint64`` array in place instead of arg-sorting the
+scores: about as fast as ``np.sort(scores)`` itself and about 25x faster than scikit-learn at
+10^7 rows (docs/BENCHMARKS.md). Without weights the result is computed from exact integer pair
+counts and rounded once.
+"""
+import logging
+
+import numpy as np
+
+from tf1_recsys.metrics import _checks
+from tf1_recsys.metrics import _keys
+
+logger = logging.getLogger(__name__)
+
+
+def auc(labels, scores, sample_weight=None):
+    """Exact area under the ROC curve.
+
+    Args:
+      labels: 1-D array-like of 0/1 numbers or booleans, length n (a (n, 1) column is accepted).
+      scores: 1-D array-like of finite numbers, length n; higher means "more positive".
+        float32 and float64 are used as they are; other numbers are converted to float64.
+      sample_weight: optional 1-D array-like of n finite non-negative weights.
+
+    Returns:
+      float: the probability that a random positive scores above a random negative, ties
+      counted as 0.5 (with weights: pairs weighted by the product of their weights).
+
+    Raises:
+      ValueError: different lengths, empty input, NaN/inf scores, labels other than 0/1,
+        a single class present (or one class with zero total weight), negative weights.
+
+    Cost: one O(n log n) sort, a few linear passes, memory about 9 bytes per row beyond the
+    inputs without weights (an ``argsort`` and float64 work arrays with weights).
+    """
+    fn = "auc"
+    labels_u, scores, weights, lo, hi = _checks.check_inputs(fn, labels, scores, sample_weight)
+    if weights is not None:
+        value = _weighted_auc(fn, labels_u, scores, weights)
+    else:
+        value = _unweighted_auc(fn, labels_u, scores, lo, hi)
+    logger.debug("auc over %d rows: %.17g", len(scores), value)
+    return value
+
+
+def _sorted_keys(labels_u, scores, lo, hi):
+    """Sorted label keys; negative scores (if any) first, each sign sorted on its own.
+
+    Returns ``(keys, k)`` where ``keys[:k]`` are the keys of negative scores and ``keys[k:]``
+    those of non-negative scores, each part sorted. Together they are in score order.
+    """
+    if lo >= 0:
+        keys = _keys.magnitude_label_keys(scores, labels_u, negative=False)
+        keys.sort()
+        return keys, 0
+    if hi < 0:
+        keys = _keys.magnitude_label_keys(scores, labels_u, negative=True)
+        keys.sort()
+        return keys, len(keys)
+    neg = scores < 0
+    k = int(np.count_nonzero(neg))
+    keys = np.empty(len(scores), dtype=np.uint64)
+    keys[:k] = _keys.magnitude_label_keys(scores[neg], labels_u[neg], negative=True)
+    np.logical_not(neg, out=neg)
+    keys[k:] = _keys.magnitude_label_keys(scores[neg], labels_u[neg], negative=False)
+    del neg
+    keys[:k].sort()
+    keys[k:].sort()
+    return keys, k
+
+
+def _unweighted_auc(fn, labels_u, scores, lo, hi):
+    n = len(scores)
+    keys, k = _sorted_keys(labels_u, scores, lo, hi)
+    pos = np.flatnonzero(_keys.low_bits(keys))
+    n_pos = len(pos)
+    _checks.check_classes(fn, n_pos, n)
+    # Negatives before the j-th positive (0-based) = pos[j] - j; this counts the negatives of
+    # its own tie group fully, which the tie correction below halves.
+    pairs_below = int(pos.sum(dtype=np.int64)) - n_pos * (n_pos - 1) // 2
+    del pos
+    tie_pairs = 0
+    for lo, hi in ((0, k), (k, n)):
+        if hi - lo > 1:
+            trans = _keys.mixed_tie_transitions(keys, lo, hi)
+            if trans.size:
+                n_neg_t, n_pos_t = _keys.mixed_tie_runs(keys, trans, lo, hi)
+                tie_pairs += int(np.dot(n_neg_t, n_pos_t))
+    # 2U = 2 * pairs_below - tie_pairs; AUC = U / (P N), one correctly rounded division.
+    return (2 * pairs_below - tie_pairs) / (2 * n_pos * (n - n_pos))
+
+
+def _tie_group_sums(sorted_scores, *arrays):
+    """Per group of equal consecutive ``sorted_scores``: the sums of each of ``arrays``."""
+    starts = np.flatnonzero(np.concatenate(([True], sorted_scores[1:] != sorted_scores[:-1])))
+    return [np.add.reduceat(a, starts) for a in arrays]
+
+
+def _weighted_auc(fn, labels_u, scores, weights):
+    order = np.argsort(scores, kind="stable")
+    s = scores[order]
+    is_pos = labels_u[order].astype(bool)
+    w = weights[order]
+    wp = np.where(is_pos, w, 0.0)
+    wn = np.where(is_pos, 0.0, w)
+    # -0.0 == +0.0 compare equal, so they form one tie group as they should.
+    wp_t, wn_t = _tie_group_sums(s, wp, wn)
+    return _auc_from_tie_groups(fn, wp_t, wn_t, int(np.count_nonzero(is_pos)), len(s))
+
+
+def _auc_from_tie_groups(fn, wp_t, wn_t, n_pos, n):
+    """AUC from per-tie-group positive and negative weights in increasing score order."""
+    _checks.check_classes(fn, n_pos, n)
+    total_p, total_n = float(wp_t.sum()), float(wn_t.sum())
+    if total_p <= 0 or total_n <= 0:
+        raise ValueError(
+            "%s: the %s have zero total `sample_weight`; ROC AUC is not defined."
+            % (fn, "positives" if total_p <= 0 else "negatives")
+        )
+    neg_below = np.empty_like(wn_t)  # exclusive running sum: negatives strictly below
+    neg_below[0] = 0.0
+    np.cumsum(wn_t[:-1], out=neg_below[1:])
+    u = float(np.dot(wp_t, neg_below + 0.5 * wn_t))
+    return u / (total_p * total_n)
