@@ -1,0 +1,432 @@
+"""The reference graphs of ``graphs/``: builders, fixed inputs, fixed variable values.
+
+Each golden graph is built here from the library's blocks, given deterministic
+variable values, frozen (``tf1_recsys.export.freeze_session``, training switch fixed to
+False) and stored with its manifest and golden inputs/outputs by
+``tools/make_golden_graphs.py``. The tests rebuild every graph from this module and
+check its variables against the manifest, so a change of a block's variable names or
+shapes, or of what it computes, shows up as a failing golden graph: a breaking change
+for anyone serving a frozen graph or restoring a checkpoint.
+
+Variable values do not come from TensorFlow's random initializers (whose streams may
+change between versions) but from ``variable_values``: numpy draws seeded by the graph's
+seed and the CRC32 of the variable name, scaled like trained weights, with positive
+moving variances.
+
+Public API:
+  GRAPHS: dict name -> ``GoldenSpec(build, inputs, seed, description)``
+  build(name) -> ``Golden(inputs, outputs, training, variables)`` in the default graph
+  golden_inputs(name) -> dict key -> numpy array (fixed)
+  variable_values(variables, seed) -> dict variable name -> numpy array
+  assign_values(sess, variables, seed)
+  ctr_model_fn() -> ModelSpec; ctr_synthetic_data(n, seed) -> dict of arrays
+  make(name) -> ``Artifacts(graph_bytes, manifest, arrays)``; write(name, root, force=False)
+
+Layout of ``graphs/<name>/``: ``graph.pb`` (frozen GraphDef), ``manifest.json`` (input and
+output tensors with dtypes and shapes, training-graph variables with shapes, TensorFlow
+version, sha256 of graph.pb) and ``golden.npz`` (arrays 'input/<key>' and 'output/<key>').
+"""
+import collections
+import hashlib
+import io
+import json
+import os
+import zipfile
+import zlib
+
+import numpy as np
+
+from tf1_recsys._tf import tf
+from tf1_recsys.layers import (
+    DINModel,
+    FactorizationMachine,
+    MultiHeadAttention,
+    dense,
+    dice,
+    mmoe,
+    senet,
+)
+from tf1_recsys.spec import ModelSpec
+from tf1_recsys.version import __version__
+
+GoldenSpec = collections.namedtuple("GoldenSpec", "build inputs seed description")
+Golden = collections.namedtuple("Golden", "inputs outputs training variables")
+
+BATCH = 4
+
+
+def _training():
+    return tf.placeholder_with_default(False, [], name="training")
+
+
+def _rng(seed, *salt):
+    return np.random.default_rng([seed] + [int(s) for s in salt])
+
+
+# ------------------------------------------------------------------- FM
+FM_FEATURES, FM_FIELDS, FM_K = 100, 10, 8
+
+
+def build_fm():
+    """FactorizationMachine(100, 8) over 10 fields: probabilities and logits [B, 1]."""
+    index = tf.placeholder(tf.int32, [None, FM_FIELDS], name="feat_index")
+    value = tf.placeholder(tf.float32, [None, FM_FIELDS], name="feat_value")
+    fm = FactorizationMachine(FM_FEATURES, FM_K, name="fm")
+    prob = tf.identity(fm(index, value), name="probabilities")
+    logits = tf.identity(fm.logits(index, value), name="logits")
+    return {"feat_index": index, "feat_value": value}, {"probabilities": prob, "logits": logits}, None
+
+
+def fm_inputs(rng):
+    return {
+        "feat_index": rng.integers(0, FM_FEATURES, size=(BATCH, FM_FIELDS)).astype(np.int32),
+        "feat_value": rng.uniform(0.0, 1.0, size=(BATCH, FM_FIELDS)).astype(np.float32),
+    }
+
+
+# ------------------------------------------------------------------- DIN attention
+DIN_SLOTS, DIN_T, DIN_E = 2, 5, 8
+
+
+def build_din_attention():
+    """DINModel((16, 8)) with layer norm, Dice and a ``seq_len`` mask: output [B, S, E], weights [B, S, T]."""
+    queries = tf.placeholder(tf.float32, [None, DIN_SLOTS, 1, DIN_E], name="queries")
+    keys = tf.placeholder(tf.float32, [None, DIN_SLOTS, DIN_T, DIN_E], name="keys")
+    seq_len = tf.placeholder(tf.int32, [None, DIN_SLOTS], name="seq_len")
+    training = _training()
+    output, weights = DINModel(layer_size=(16, 8))(
+        queries, keys, is_bn=True, name="din", training=training, seq_len=seq_len, return_weights=True)
+    outputs = {"output": tf.identity(output, name="output"), "weights": tf.identity(weights, name="weights")}
+    return {"queries": queries, "keys": keys, "seq_len": seq_len}, outputs, training
+
+
+def din_attention_inputs(rng):
+    return {
+        "queries": rng.normal(size=(BATCH, DIN_SLOTS, 1, DIN_E)).astype(np.float32),
+        "keys": rng.normal(size=(BATCH, DIN_SLOTS, DIN_T, DIN_E)).astype(np.float32),
+        "seq_len": rng.integers(0, DIN_T + 1, size=(BATCH, DIN_SLOTS)).astype(np.int32),
+    }
+
+
+# ------------------------------------------------------------------- MMoE
+MMOE_IN = 16
+
+
+def build_mmoe():
+    """mmoe(4 experts of 32, 3 tasks, gates of 16): task outputs [B, 32] and gates [B, 4]."""
+    x = tf.placeholder(tf.float32, [None, MMOE_IN], name="inputs")
+    outs, gates = mmoe(x, num_experts=4, num_tasks=3, expert_hidden=32, gate_hidden=16, name="mmoe",
+                       return_gates=True)
+    outputs = {}
+    for t, (o, g) in enumerate(zip(outs, gates)):
+        outputs["task_%d" % t] = tf.identity(o, name="task_%d" % t)
+        outputs["gate_%d" % t] = tf.identity(g, name="gate_%d" % t)
+    return {"inputs": x}, outputs, None
+
+
+def mmoe_inputs(rng):
+    return {"inputs": rng.normal(size=(BATCH, MMOE_IN)).astype(np.float32)}
+
+
+# ------------------------------------------------------------------- multi-head attention
+MHA_D, MHA_HEADS, MHA_LQ, MHA_LK = 16, 4, 3, 6
+
+
+def build_multi_head_attention():
+    """MultiHeadAttention(16, 4) with a padding mask: output [B, 3, 16], weights [B, 4, 3, 6]."""
+    v = tf.placeholder(tf.float32, [None, MHA_LK, MHA_D], name="v")
+    k = tf.placeholder(tf.float32, [None, MHA_LK, MHA_D], name="k")
+    q = tf.placeholder(tf.float32, [None, MHA_LQ, MHA_D], name="q")
+    mask = tf.placeholder(tf.float32, [None, 1, 1, MHA_LK], name="mask")
+    out, weights = MultiHeadAttention(MHA_D, MHA_HEADS, name="multi_head_attention")(v, k, q, mask)
+    outputs = {"output": tf.identity(out, name="output"), "weights": tf.identity(weights, name="weights")}
+    return {"v": v, "k": k, "q": q, "mask": mask}, outputs, None
+
+
+def multi_head_attention_inputs(rng):
+    lengths = rng.integers(1, MHA_LK + 1, size=BATCH)
+    mask = (np.arange(MHA_LK)[None, :] >= lengths[:, None]).astype(np.float32)  # 1 = padding
+    return {
+        "v": rng.normal(size=(BATCH, MHA_LK, MHA_D)).astype(np.float32),
+        "k": rng.normal(size=(BATCH, MHA_LK, MHA_D)).astype(np.float32),
+        "q": rng.normal(size=(BATCH, MHA_LQ, MHA_D)).astype(np.float32),
+        "mask": mask.reshape(BATCH, 1, 1, MHA_LK),
+    }
+
+
+# ------------------------------------------------------------------- SENet
+SE_L, SE_E = 10, 8
+
+
+def build_senet():
+    """senet([B, 10, 8], hidden_units=16): re-weighted fields [B, 10, 8]."""
+    x = tf.placeholder(tf.float32, [None, SE_L, SE_E], name="inputs")
+    out = tf.identity(senet(x, hidden_units=16, name="senet"), name="output")
+    return {"inputs": x}, {"output": out}, None
+
+
+def senet_inputs(rng):
+    return {"inputs": rng.normal(size=(BATCH, SE_L, SE_E)).astype(np.float32)}
+
+
+# ------------------------------------------------------------------- complete CTR model
+CTR_USERS, CTR_ITEMS, CTR_CATS, CTR_E, CTR_T, CTR_DENSE = 1000, 2000, 50, 8, 10, 4
+
+
+def _ctr_graph():
+    """Embeddings + DINModel over the history + SENet over the fields + MLP with Dice."""
+    user = tf.placeholder(tf.int32, [None], name="user_id")
+    item = tf.placeholder(tf.int32, [None], name="item_id")
+    cat = tf.placeholder(tf.int32, [None], name="category")
+    hist = tf.placeholder(tf.int32, [None, CTR_T], name="hist_items")
+    hist_len = tf.placeholder(tf.int32, [None], name="hist_len")
+    dense_x = tf.placeholder(tf.float32, [None, CTR_DENSE], name="dense")
+    training = _training()
+    init = tf.random_normal_initializer(stddev=0.05)
+    with tf.variable_scope("embedding"):
+        user_table = tf.get_variable("user", [CTR_USERS, CTR_E], initializer=init)
+        item_table = tf.get_variable("item", [CTR_ITEMS, CTR_E], initializer=init)
+        cat_table = tf.get_variable("category", [CTR_CATS, CTR_E], initializer=init)
+    user_e = tf.nn.embedding_lookup(user_table, user)  # [B, E]
+    item_e = tf.nn.embedding_lookup(item_table, item)  # [B, E]
+    cat_e = tf.nn.embedding_lookup(cat_table, cat)  # [B, E]
+    hist_e = tf.nn.embedding_lookup(item_table, hist)  # [B, T, E]
+    interest = DINModel(layer_size=(16, 8))(
+        tf.reshape(item_e, [-1, 1, 1, CTR_E]), tf.expand_dims(hist_e, 1), is_bn=True, name="din",
+        training=training, seq_len=tf.expand_dims(hist_len, 1))  # [B, 1, E]
+    fields = tf.stack([user_e, item_e, cat_e, tf.reshape(interest, [-1, CTR_E])], axis=1)  # [B, 4, E]
+    fields = senet(fields, hidden_units=8, name="senet")
+    h = tf.concat([tf.reshape(fields, [-1, 4 * CTR_E]), dense_x], axis=1)
+    with tf.variable_scope("mlp"):
+        h = dice(dense(h, 32, name="fc1"), name="1", training=training)
+        h = dice(dense(h, 16, name="fc2"), name="2", training=training)
+        logit = tf.squeeze(dense(h, 1, name="logit"), -1)
+    logit = tf.identity(logit, name="logit")
+    prob = tf.sigmoid(logit, name="probability")
+    inputs = {"user_id": user, "item_id": item, "category": cat, "hist_items": hist,
+              "hist_len": hist_len, "dense": dense_x}
+    return inputs, logit, prob, training
+
+
+def build_ctr():
+    """The complete CTR model in inference form: probability and logit [B]."""
+    inputs, logit, prob, training = _ctr_graph()
+    return inputs, {"probability": prob, "logit": logit}, training
+
+
+def ctr_model_fn():
+    """The complete CTR model as a ModelSpec (task 'click'), for ``Trainer`` and the benchmark."""
+    inputs, logit, prob, training = _ctr_graph()
+    click = tf.placeholder(tf.float32, [None], name="click")
+    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=click, logits=logit), name="loss")
+    return ModelSpec(inputs=inputs, labels={"click": click}, training=training, logits={"click": logit},
+                     predictions={"click": prob}, loss=loss, name="golden_ctr")
+
+
+def ctr_synthetic_data(n, seed=0):
+    """Synthetic CTR data for ``ctr_model_fn``: dict of arrays [n, ...] with a learnable 'click'."""
+    rng = _rng(seed, 99)
+    item = rng.integers(0, CTR_ITEMS, size=n).astype(np.int32)
+    data = {
+        "user_id": rng.integers(0, CTR_USERS, size=n).astype(np.int32),
+        "item_id": item,
+        "category": (item % CTR_CATS).astype(np.int32),
+        "hist_items": rng.integers(0, CTR_ITEMS, size=(n, CTR_T)).astype(np.int32),
+        "hist_len": rng.integers(0, CTR_T + 1, size=n).astype(np.int32),
+        "dense": rng.normal(size=(n, CTR_DENSE)).astype(np.float32),
+    }
+    item_bias = _rng(seed, 100).normal(size=CTR_ITEMS)
+    same_cat = (data["hist_items"] % CTR_CATS == data["category"][:, None])
+    same_cat &= np.arange(CTR_T)[None, :] < data["hist_len"][:, None]
+    logit = item_bias[item] + 1.5 * same_cat.sum(1) + 0.5 * data["dense"][:, 0] - 1.0
+    data["click"] = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
+    return data
+
+
+def ctr_inputs(rng):
+    data = ctr_synthetic_data(BATCH, seed=int(rng.integers(0, 2 ** 31)))
+    data.pop("click")
+    data["hist_len"][0] = 0  # one user without history: DIN output exactly 0
+    return data
+
+
+# ------------------------------------------------------------------- registry
+GRAPHS = collections.OrderedDict([
+    ("fm", GoldenSpec(build_fm, fm_inputs, 101, build_fm.__doc__)),
+    ("din_attention", GoldenSpec(build_din_attention, din_attention_inputs, 102, build_din_attention.__doc__)),
+    ("mmoe", GoldenSpec(build_mmoe, mmoe_inputs, 103, build_mmoe.__doc__)),
+    ("multi_head_attention", GoldenSpec(build_multi_head_attention, multi_head_attention_inputs, 104,
+                                        build_multi_head_attention.__doc__)),
+    ("senet", GoldenSpec(build_senet, senet_inputs, 105, build_senet.__doc__)),
+    ("ctr", GoldenSpec(build_ctr, ctr_inputs, 106, _ctr_graph.__doc__)),
+])
+
+
+def build(name):
+    """Builds golden graph ``name`` in the current default graph (under its graph seed).
+
+    Returns:
+      ``Golden(inputs, outputs, training, variables)``: dicts key -> tensor, the
+      training switch (or None) and the list of global variables in creation order.
+    """
+    if name not in GRAPHS:
+        raise KeyError("unknown golden graph %r; known: %s" % (name, ", ".join(GRAPHS)))
+    tf.set_random_seed(GRAPHS[name].seed)
+    inputs, outputs, training = GRAPHS[name].build()
+    return Golden(inputs, outputs, training, list(tf.global_variables()))
+
+
+def golden_inputs(name):
+    """The fixed golden inputs of ``name``: dict key -> numpy array (batch ``BATCH``)."""
+    return GRAPHS[name].inputs(_rng(GRAPHS[name].seed, 1))
+
+
+def variable_values(variables, seed):
+    """Deterministic "trained-looking" values: dict variable name -> numpy array.
+
+    Each value depends only on ``seed`` and the variable's name and shape: normal
+    weights scaled by 1/sqrt(fan-in) for matrices, small biases, gammas near 1, moving
+    means near 0 and moving variances in [0.5, 1.5].
+    """
+    values = {}
+    for var in variables:
+        name = var.op.name
+        shape = var.shape.as_list()
+        dtype = var.dtype.base_dtype.as_numpy_dtype
+        rng = _rng(seed, zlib.crc32(name.encode("utf-8")))
+        leaf = name.rsplit("/", 1)[-1]
+        if leaf == "moving_variance":
+            value = rng.uniform(0.5, 1.5, size=shape)
+        elif leaf == "gamma":
+            value = 1.0 + 0.1 * rng.normal(size=shape)
+        elif len(shape) >= 2:
+            value = rng.normal(size=shape) / np.sqrt(max(shape[-2], 1))
+        else:
+            value = 0.1 * rng.normal(size=shape)
+        values[name] = np.asarray(value, dtype=dtype)
+    return values
+
+
+def assign_values(sess, variables, seed):
+    """Loads ``variable_values(variables, seed)`` into ``sess``."""
+    values = variable_values(variables, seed)
+    sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
+    return values
+
+
+# ------------------------------------------------------------------- artifacts
+GRAPH_FILE, MANIFEST_FILE, GOLDEN_FILE = "graph.pb", "manifest.json", "golden.npz"
+Artifacts = collections.namedtuple("Artifacts", "graph_bytes manifest arrays")
+
+
+def _tensor_entry(key, tensor):
+    shape = tensor.shape.as_list() if tensor.shape.rank is not None else None
+    return {"key": key, "name": tensor.name, "dtype": tensor.dtype.name, "shape": shape}
+
+
+def make(name):
+    """Builds, fills, freezes and runs golden graph ``name``.
+
+    The golden outputs are those of the frozen graph, and are checked at generation
+    time against the unfrozen graph in inference mode.
+
+    Returns:
+      ``Artifacts(graph_bytes, manifest, arrays)``: the serialized frozen GraphDef
+      (deterministic bytes), the manifest dict, and the golden arrays keyed
+      'input/<key>' and 'output/<key>'.
+    """
+    from tf1_recsys import export
+
+    spec = GRAPHS[name]
+    graph = tf.Graph()
+    with graph.as_default():
+        g = build(name)
+        with tf.Session(graph=graph) as sess:
+            assign_values(sess, g.variables, spec.seed)
+            feeds = golden_inputs(name)
+            unfrozen = sess.run(g.outputs, {g.inputs[k]: v for k, v in feeds.items()})
+            graph_def = export.freeze_session(sess, list(g.outputs.values()), training=g.training if g.training is not None else [])
+    graph_bytes = graph_def.SerializeToString(deterministic=True)
+    outputs = export.run_frozen(graph_def, {g.inputs[k].name: v for k, v in feeds.items()},
+                                {k: t.name for k, t in g.outputs.items()})
+    for key, value in outputs.items():
+        np.testing.assert_allclose(value, unfrozen[key], rtol=1e-6, atol=1e-6,
+                                   err_msg="frozen %s/%s differs from the unfrozen graph" % (name, key))
+    manifest = collections.OrderedDict([
+        ("name", name),
+        ("description", " ".join(spec.description.split())),
+        ("graph", GRAPH_FILE),
+        ("sha256", hashlib.sha256(graph_bytes).hexdigest()),
+        ("golden", GOLDEN_FILE),
+        ("tensorflow_version", tf.version.VERSION),
+        ("graph_def_producer", graph_def.versions.producer),
+        ("tf1_recsys_version", __version__),
+        ("seed", spec.seed),
+        ("batch", BATCH),
+        ("training_switch", None if g.training is None else g.training.name),
+        ("training_switch_frozen_to", None if g.training is None else False),
+        ("inputs", [_tensor_entry(k, t) for k, t in g.inputs.items()]),
+        ("outputs", [_tensor_entry(k, t) for k, t in g.outputs.items()]),
+        ("variables", [
+            {"name": v.op.name, "shape": v.shape.as_list(), "dtype": v.dtype.base_dtype.name,
+             "trainable": _trainable(graph, v)}
+            for v in g.variables
+        ]),
+        ("node_count", len(graph_def.node)),
+    ])
+    arrays = collections.OrderedDict()
+    for key in g.inputs:
+        arrays["input/" + key] = feeds[key]
+    for key in g.outputs:
+        arrays["output/" + key] = outputs[key]
+    return Artifacts(graph_bytes, manifest, arrays)
+
+
+def _trainable(graph, var):
+    return any(v is var for v in graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
+
+
+def npz_bytes(arrays):
+    """A ``.npz`` of ``arrays`` (no pickled objects) whose bytes depend only on the arrays."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key, value in arrays.items():
+            value = np.asarray(value)
+            if value.dtype.hasobject:
+                raise TypeError("npz_bytes: %s holds Python objects." % key)
+            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            member = io.BytesIO()
+            np.lib.format.write_array(member, value, allow_pickle=False)
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def manifest_bytes(manifest):
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+
+
+def write(name, root, force=False):
+    """Writes ``root/<name>/{graph.pb, manifest.json, golden.npz}``; returns the directory.
+
+    Refuses to overwrite an existing golden graph unless ``force``: a golden graph is a
+    compatibility contract, regenerated only for a breaking change recorded in
+    docs/CHANGELOG.md.
+    """
+    directory = os.path.join(root, name)
+    if os.path.exists(os.path.join(directory, MANIFEST_FILE)) and not force:
+        raise FileExistsError(
+            "%s exists. Golden graphs are never regenerated to make a test pass; if this is an "
+            "intended breaking change, pass --force and record it in docs/CHANGELOG.md." % directory)
+    artifacts = make(name)
+    os.makedirs(directory, exist_ok=True)
+    for filename, data in ((GRAPH_FILE, artifacts.graph_bytes), (GOLDEN_FILE, npz_bytes(artifacts.arrays)),
+                           (MANIFEST_FILE, manifest_bytes(artifacts.manifest))):
+        with open(os.path.join(directory, filename), "wb") as f:
+            f.write(data)
+    return directory
+
+
+__all__ = ["GRAPHS", "BATCH", "build", "golden_inputs", "variable_values", "assign_values",
+           "ctr_model_fn", "ctr_synthetic_data", "Golden", "GoldenSpec", "make", "write", "npz_bytes",
+           "Artifacts", "GRAPH_FILE", "MANIFEST_FILE", "GOLDEN_FILE"]
