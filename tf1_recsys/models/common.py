@@ -1,0 +1,90 @@
+"""Pieces shared by the reference models: placeholders, field embeddings, MLP, heads and loss."""
+from tf1_recsys._tf import require_graph_mode, tf
+from tf1_recsys.features import label_placeholders, placeholders
+from tf1_recsys.layers import dense, dice
+from tf1_recsys.spec import ModelSpec
+
+
+def model_inputs(schema, fn):
+    """``(inputs, labels, training)``: feature and label placeholders and the training switch."""
+    require_graph_mode(fn)
+    if not schema.labels:
+        raise ValueError("%s: the schema has no labels." % fn)
+    inputs = placeholders(schema)
+    labels = label_placeholders(schema)
+    training = tf.placeholder_with_default(False, [], name="training")
+    return inputs, labels, training
+
+
+def tasks_of(schema, tasks, fn):
+    """The task names to model: all labels by default; each must be a label of the schema."""
+    tasks = list(schema.labels) if tasks is None else ([tasks] if isinstance(tasks, str) else list(tasks))
+    for t in tasks:
+        if t not in schema.labels:
+            raise ValueError("%s: unknown task %r; the schema's labels are %s." % (fn, t, list(schema.labels)))
+    return tasks
+
+
+def mlp(x, units, training, activation="dice", name="mlp"):
+    """Hidden layers ``dense -> Dice`` (or a named activation): [B, D] -> [B, units[-1]]."""
+    with tf.variable_scope(name):
+        for i, u in enumerate(units):
+            with tf.variable_scope("layer_%d" % i):
+                if activation == "dice":
+                    x = dice(dense(x, u, name="dense"), training=training)
+                else:
+                    x = dense(x, u, activation=activation, name="dense")
+    return x
+
+
+def flat_fields(fields):
+    """Concatenates field vectors [B, E] each -> ``(flat [B, L*E], stacked [B, L, E])``.
+
+    The stacked view is a reshape of ``flat``, so gradients with respect to ``flat``
+    (what the sensitivity report differentiates) see every use of the fields.
+    """
+    flat = tf.concat(fields, axis=-1, name="field_embeddings")
+    e = int(fields[0].shape[-1])
+    return flat, tf.reshape(flat, [-1, len(fields), e])
+
+
+def make_spec(name, schema, inputs, labels, training, logits, task_weights=None,
+              sensitivity=None):
+    """Names the outputs (``logits/<task>``, ``predictions/<task>``) and builds the loss.
+
+    Args:
+      logits: ``{task: [B, 1] or [B]}``.
+      task_weights: ``{task: weight}``; default 1 for every task.
+
+    Returns:
+      A ``ModelSpec``. The loss is ``sum_t w_t * mean sigmoid cross-entropy_t`` plus the
+      graph's regularization losses.
+    """
+    task_weights = dict(task_weights or {})
+    named_logits, predictions, losses = {}, {}, []
+    with tf.name_scope("logits"):
+        for t, l in logits.items():
+            named_logits[t] = tf.identity(tf.reshape(l, [-1]), name=t)
+    with tf.name_scope("predictions"):
+        for t, l in named_logits.items():
+            predictions[t] = tf.sigmoid(l, name=t)
+    with tf.name_scope("loss"):
+        for t, l in named_logits.items():
+            ce = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels[t], logits=l))
+            tf.summary.scalar("loss_" + t, ce)
+            losses.append(float(task_weights.get(t, 1.0)) * ce)
+        loss = tf.add_n(losses)
+        reg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+        if reg:
+            loss = loss + tf.add_n(reg)
+        loss = tf.identity(loss, name="total")
+    return ModelSpec(
+        inputs=inputs,
+        labels={t: labels[t] for t in named_logits},
+        training=training,
+        logits=named_logits,
+        predictions=predictions,
+        loss=loss,
+        sensitivity=sensitivity,
+        name=name,
+    )

@@ -1,0 +1,79 @@
+"""``din``: slot embeddings, DIN attention over behaviour sequences, SENet, an MLP with Dice.
+
+Graph, for a batch of B rows (E = embedding_size):
+
+1. each slot / multi-valued slot -> one field [B, E] (``FeatureEmbedder.field``);
+2. the sequences of equal length T are attended together: queries [B, S, 1, E] (the
+   embeddings of each sequence's ``query`` slot), keys [B, S, T, E], mask [B, S, T]
+   (1 = real behaviour) -> ``DINModel`` -> one field [B, E] per sequence;
+3. the L fields are concatenated to ``flat`` [B, L*E], viewed as [B, L, E] and
+   re-weighted by ``senet``;
+4. ``[senet output [B, L*E], real-valued features [B, R]]`` -> MLP (dense + Dice) ->
+   logit [B].
+
+Sensitivity: ``get_gradients`` on ``[real [B, R], flat [B, L*E]]``: the real-valued
+features one by one, then one entry per field (slot or attended sequence).
+"""
+from tf1_recsys._tf import tf
+from tf1_recsys.features import FeatureEmbedder, id_mask
+from tf1_recsys.layers import DINModel, dense, senet
+from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
+
+
+def attend_sequences(embedder, schema, inputs, training, attention_layers):
+    """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order."""
+    groups = {}
+    for f in schema.sequences:
+        groups.setdefault(f.max_len, []).append(f)
+    pooled = {}
+    for g, (_, feats) in enumerate(sorted(groups.items())):
+        queries = tf.stack([embedder.lookup(f.query, inputs[f.query]) for f in feats], axis=1)
+        keys = tf.stack([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=1)
+        mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
+        out = DINModel(layer_size=attention_layers)(
+            tf.expand_dims(queries, 2), keys, is_bn=True, training=training, mask=mask,
+            name="din" if g == 0 else "din_%d" % g)  # [B, S, E]
+        for s, f in enumerate(feats):
+            pooled[f.name] = out[:, s, :]
+    names = [f.name for f in schema.sequences]
+    return names, [pooled[n] for n in names]
+
+
+def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
+              senet_hidden=16, task=None, l2=0.0, partition_strategy="div", **unused):
+    """Builds the DIN graph for one task (default: the schema's first label).
+
+    Args:
+      schema: a ``Schema`` with any number of slots, sequences and real features.
+      embedding_size: E, shared by every table.
+      attention_layers: ``DINModel.layer_size``, the attention MLP's widths.
+      mlp_layers: widths of the Dice MLP before the logit.
+      senet_hidden: SENet's hidden width.
+      l2: L2 penalty on looked-up embedding rows.
+      partition_strategy: for tables with ``num_shards > 1`` (see ``tf1_recsys.features``).
+
+    Returns:
+      ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
+    """
+    fn = "build_din"
+    inputs, labels, training = model_inputs(schema, fn)
+    task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
+    with tf.variable_scope("din_model"):
+        embedder = FeatureEmbedder(schema, embedding_size, partition_strategy=partition_strategy, l2=l2)
+        names = [f.name for f in schema.sparse]
+        fields = [embedder.field(n, inputs[n]) for n in names]
+        seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers)
+        names, fields = names + seq_names, fields + seq_fields
+        if not fields:
+            raise ValueError("%s: the schema has no id features to embed." % fn)
+        flat, stacked = flat_fields(fields)
+        weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
+        x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
+        real = embedder.real(inputs)
+        if real is not None:
+            x = tf.concat([x, real], axis=-1)
+        h = mlp(x, mlp_layers, training, name="mlp")
+        logit = dense(h, 1, name="logit")
+    feas = ([real] if real is not None else []) + [flat]
+    sensitivity = (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
+    return make_spec("din", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity)
