@@ -34,6 +34,9 @@ def test_scaled_dot_product_attention_matches_formula(graph, sess, rng, dtype):
     np.testing.assert_allclose(got_out, want_out, atol=1e-5)
     np.testing.assert_allclose(got_w, want_w, atol=1e-5)
     assert np.all(got_w[0][:, [2, 4]] < 1e-30)  # 1 = blocked
+    bool_mask = sess.run(scaled_dot_product_attention(Q, K, V, tf.cast(mask, tf.bool))[1],
+                         {Q: q, K: k, V: v, mask: m})
+    np.testing.assert_array_equal(bool_mask, got_w)
     no_mask = sess.run(scaled_dot_product_attention(Q, K, V)[0], {Q: q, K: k, V: v})
     np.testing.assert_allclose(no_mask, attention_np(q, k, v)[0], atol=1e-5)
 
