@@ -275,13 +275,18 @@ def read_graph_def(path):
         else:
             graph_def.ParseFromString(data)
     except (_pb_message.DecodeError, text_format.ParseError, UnicodeDecodeError, RuntimeError) as e:
-        raise GraphDefError("%s is not a GraphDef (%s: %s)." % (path, type(e).__name__, e)) from e
+        raise GraphDefError("%s is not a GraphDef (%s: %s).%s"
+                            % (path, type(e).__name__, e, _saved_model_hint(data))) from e
     if not graph_def.node or any(not n.name or not n.op for n in graph_def.node):
-        hint = ""
-        if _looks_like_saved_model(data):
-            hint = " It is a SavedModel: load its directory with tf.compat.v1.saved_model.loader.load."
-        raise GraphDefError("%s is not a GraphDef (it parses to no valid node).%s" % (path, hint))
+        raise GraphDefError("%s is not a GraphDef (it parses to no valid node).%s" % (path, _saved_model_hint(data)))
     return graph_def
+
+
+def _saved_model_hint(data):
+    if _looks_like_saved_model(data):
+        return (" It is a SavedModel: load its directory with tf.compat.v1.saved_model.loader.load "
+                "or tf1_recsys.export.load_saved_model.")
+    return ""
 
 
 def _looks_like_saved_model(data):
@@ -384,6 +389,56 @@ def run_frozen(graph_def_or_path, feeds, output_names, config=None):
         return model(feeds)
 
 
+# ---------------------------------------------------------------- inspection
+def _attr_shape(node):
+    if "shape" not in node.attr:
+        return "?"
+    shape = node.attr["shape"].shape
+    if shape.unknown_rank:
+        return "<unknown rank>"
+    return "(" + ", ".join("None" if d.size < 0 else str(d.size) for d in shape.dim) + ")"
+
+
+def _attr_dtype(node):
+    for key in ("dtype", "T"):
+        if key in node.attr and node.attr[key].type:
+            return tf.as_dtype(node.attr[key].type).name
+    return "?"
+
+
+def summarize_graph_def(graph_def):
+    """What a GraphDef takes and gives.
+
+    Returns:
+      dict with 'inputs' [(name, dtype, shape)] of the placeholders, 'outputs'
+      [(name, op)] of the nodes no other node consumes, 'ops' (Counter op -> count),
+      'nodes' and 'functions' (counts).
+    """
+    import collections
+
+    consumed = {ref.lstrip("^").split(":")[0] for node in graph_def.node for ref in node.input}
+    return {
+        "inputs": [(n.name, _attr_dtype(n), _attr_shape(n)) for n in graph_def.node
+                   if n.op in ("Placeholder", "PlaceholderWithDefault")],
+        "outputs": [(n.name, n.op) for n in graph_def.node if n.name not in consumed and n.op != "NoOp"],
+        "ops": collections.Counter(n.op for n in graph_def.node),
+        "nodes": len(graph_def.node),
+        "functions": len(graph_def.library.function),
+    }
+
+
+def describe_graph_def(graph_def):
+    """``summarize_graph_def`` as text: inputs, outputs, op counts (most frequent first)."""
+    s = summarize_graph_def(graph_def)
+    lines = ["inputs (%d):" % len(s["inputs"])]
+    lines += ["  %s:0  %s %s" % item for item in s["inputs"]]
+    lines.append("outputs (%d):" % len(s["outputs"]))
+    lines += ["  %s:0  (%s)" % item for item in s["outputs"]]
+    lines.append("ops (%d nodes, %d functions):" % (s["nodes"], s["functions"]))
+    lines += ["  %-24s %d" % kv for kv in sorted(s["ops"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- SavedModel
 def export_saved_model(sess, spec, export_dir, inputs=None, outputs=None,
                        signature_name="serving_default", overwrite=False):
@@ -432,5 +487,6 @@ def load_saved_model(sess, export_dir, signature_name="serving_default"):
 __all__ = [
     "GraphDefError", "FrozenModel", "freeze_session", "repair_function_outputs", "freeze_checkpoint", "fix_training",
     "write_graph_def", "read_graph_def", "load_frozen", "run_frozen", "export_saved_model",
-    "load_saved_model", "node_name", "tensor_name", "serving_names",
+    "load_saved_model", "node_name", "tensor_name", "serving_names", "summarize_graph_def",
+    "describe_graph_def",
 ]

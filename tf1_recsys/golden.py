@@ -310,7 +310,8 @@ def variable_values(variables, seed):
 def assign_values(sess, variables, seed):
     """Loads ``variable_values(variables, seed)`` into ``sess``."""
     values = variable_values(variables, seed)
-    sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
+    with sess.graph.as_default():  # initial_value refuses eager mode
+        sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
     return values
 
 

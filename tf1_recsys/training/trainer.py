@@ -318,9 +318,8 @@ class Trainer:
             raise ValueError("Trainer.inference_graph: variables %s are not in the trainer's graph." % missing)
         values = self.sess.run({v.op.name: own[v.op.name] for v in variables})
         sess = tf.Session(graph=graph)
-        with graph.as_default():
-            for v in variables:
-                v.load(values[v.op.name], sess)
+        with graph.as_default():  # initial_value refuses eager mode
+            sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
         return graph, sess, spec
 
     def freeze(self):

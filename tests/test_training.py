@@ -1,0 +1,305 @@
+"""Session training: UPDATE_OPS, optimizers, data order, feed_dict vs tf.data, resume, checkpoints."""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import train_script as ts
+from tf1_recsys._tf import tf
+from tf1_recsys.layers import batch_normalization, dense, dice
+from tf1_recsys.training import (
+    CheckpointError,
+    TrainConfig,
+    Trainer,
+    batch_indices,
+    build_train_op,
+    steps_per_epoch,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOTAL_STEPS = 10 * steps_per_epoch(ts.N_EXAMPLES, 32)  # train_script's defaults
+
+
+def _values(trainer):
+    variables = trainer.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+    return dict(zip([v.op.name for v in variables], trainer.sess.run(variables)))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ts.make_data()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, data):
+    """An uninterrupted feed_dict run of train_script's model: (model_dir, final values)."""
+    model_dir = str(tmp_path_factory.mktemp("reference"))
+    with Trainer(ts.model_fn, ts.config(), model_dir) as trainer:
+        result = trainer.fit(data)
+        assert result["global_step"] == TOTAL_STEPS
+        return model_dir, _values(trainer)
+
+
+# ---------------------------------------------------------------- UPDATE_OPS
+def _bn_dice_graph(with_update_ops):
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(0)
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None])
+        training = tf.placeholder_with_default(False, [])
+        h = dense(x, 4, name="fc")
+        h = batch_normalization(h, training=training, momentum=0.9, name="bn")
+        h = dice(dense(h, 4, name="fc2"), name="_d", training=training, momentum=0.9)
+        logit = tf.squeeze(dense(h, 1, name="out"), -1)
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logit))
+        if with_update_ops:
+            train_op, _ = build_train_op(loss, "sgd", 0.1)
+        else:  # the classic TF1 bug: minimize() alone does not run UPDATE_OPS
+            train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        var = {v.op.name: v for v in tf.global_variables()}
+        moving = {n: var[n] for n in
+                  ("bn/moving_mean", "bn/moving_variance", "dice_norm_d/moving_mean", "dice_norm_d/moving_variance")}
+        kernel, bias = var["fc/kernel"], var["fc/bias"]
+        init = tf.global_variables_initializer()
+    return graph, dict(x=x, y=y, training=training, train_op=train_op, moving=moving, kernel=kernel,
+                       bias=bias, init=init)
+
+
+@pytest.mark.parametrize("with_update_ops", [True, False])
+def test_moving_statistics_change_only_with_update_ops(with_update_ops, rng):
+    graph, t = _bn_dice_graph(with_update_ops)
+    x = rng.normal(size=(16, 3)).astype(np.float32) * 2 + 1
+    y = (rng.random(16) < 0.5).astype(np.float32)
+    with tf.Session(graph=graph) as sess:
+        sess.run(t["init"])
+        k0, b0 = sess.run([t["kernel"], t["bias"]])
+        sess.run(t["train_op"], {t["x"]: x, t["y"]: y, t["training"]: True})
+        after_one = sess.run(t["moving"])
+        for _ in range(4):
+            sess.run(t["train_op"], {t["x"]: x, t["y"]: y, t["training"]: True})
+        after_five = sess.run(t["moving"])
+    h0 = x @ k0 + b0  # the batch statistics the first step saw (numpy reference)
+    if with_update_ops:
+        np.testing.assert_allclose(after_one["bn/moving_mean"], 0.1 * h0.mean(0), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(after_one["bn/moving_variance"], 0.9 + 0.1 * h0.var(0), rtol=1e-5)
+        for name, value in after_five.items():
+            initial = 0.0 if name.endswith("mean") else 1.0
+            assert np.abs(value - initial).max() > 1e-3, name
+    else:
+        for name, value in after_five.items():
+            np.testing.assert_array_equal(value, 0.0 if name.endswith("mean") else 1.0)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "ftrl", "sgd"])
+def test_each_optimizer_trains_and_counts_steps(optimizer, rng):
+    x = rng.normal(size=(64, 3)).astype(np.float32)
+    w_true = np.array([2.0, -1.0, 0.5])
+    y = (x @ w_true > 0).astype(np.float32)
+    with tf.Graph().as_default() as graph:
+        xp, yp = tf.placeholder(tf.float32, [None, 3]), tf.placeholder(tf.float32, [None])
+        w = tf.get_variable("w", [3, 1], initializer=tf.zeros_initializer())
+        logit = tf.squeeze(tf.matmul(xp, w), -1)
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=yp, logits=logit))
+        train_op, step = build_train_op(loss, optimizer, 0.1)
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            grad = sess.run(tf.gradients(loss, w)[0], {xp: x, yp: y})
+            first = sess.run(loss, {xp: x, yp: y})
+            sess.run(train_op, {xp: x, yp: y})
+            w1 = sess.run(w)
+            for _ in range(29):
+                sess.run(train_op, {xp: x, yp: y})
+            last, n = sess.run([loss, step], {xp: x, yp: y})
+    assert n == 30 and last < first
+    if optimizer == "sgd":  # one plain gradient step from zero weights
+        np.testing.assert_allclose(w1, -0.1 * grad, rtol=1e-6)
+
+
+def test_unknown_optimizer_and_bad_config():
+    with pytest.raises(ValueError, match="unknown `optimizer`"):
+        TrainConfig(optimizer="adamw")
+    with pytest.raises(ValueError, match="batch_size"):
+        TrainConfig(batch_size=0)
+
+
+# ---------------------------------------------------------------- data order
+def test_batch_order_is_a_function_of_seed_and_step():
+    n, bs = 10, 3
+    spe = steps_per_epoch(n, bs)
+    assert spe == 4
+    epoch0 = np.concatenate([batch_indices(n, bs, seed=1, step=s) for s in range(spe)])
+    epoch1 = np.concatenate([batch_indices(n, bs, seed=1, step=s) for s in range(spe, 2 * spe)])
+    assert sorted(epoch0) == list(range(n)) and sorted(epoch1) == list(range(n))
+    assert not np.array_equal(epoch0, epoch1)
+    np.testing.assert_array_equal(batch_indices(n, bs, 1, 5), batch_indices(n, bs, 1, 5))
+    assert not np.array_equal(np.concatenate([batch_indices(n, bs, seed=2, step=s) for s in range(spe)]), epoch0)
+    np.testing.assert_array_equal(batch_indices(n, bs, 1, 1, shuffle=False), [3, 4, 5])
+
+
+# ---------------------------------------------------------------- fit
+def test_tf_data_pipeline_trains_exactly_like_feed_dict(reference, data, tmp_path):
+    with Trainer(ts.model_fn, ts.config(use_tf_data=True), str(tmp_path)) as trainer:
+        assert trainer.fit(data)["global_step"] == TOTAL_STEPS
+        values = _values(trainer)
+    assert set(values) == set(reference[1])
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(values[name], value, err_msg=name)
+
+
+def test_fit_writes_checkpoints_and_tensorboard(reference):
+    model_dir, _ = reference
+    kept = sorted(glob.glob(os.path.join(model_dir, "model.ckpt-*.index")))
+    assert [os.path.basename(p) for p in kept] == ["model.ckpt-%d.index" % s for s in (150, 175, 200)]
+    tags = set()
+    for path in glob.glob(os.path.join(model_dir, "events.out.tfevents.*")):
+        for event in tf.train.summary_iterator(path):
+            tags.update(v.tag for v in event.summary.value)
+    assert {"train/loss", "train/auc/click"} <= tags
+
+
+def test_resume_restores_step_and_continues(reference, data):
+    model_dir, values = reference
+    with Trainer(ts.model_fn, ts.config(), model_dir) as trainer:  # finished run: nothing to do
+        assert trainer.restored_from.endswith("model.ckpt-%d" % TOTAL_STEPS)
+        assert trainer.fit(data)["steps"] == 0
+        np.testing.assert_array_equal(_values(trainer)["hidden/kernel"], values["hidden/kernel"])
+
+
+def test_sigkill_then_resume_matches_uninterrupted_run(reference, data, tmp_path):
+    model_dir = str(tmp_path / "killed")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "train_script.py"), model_dir, "--slow-after", "50"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    killed_after = None
+    try:
+        for line in proc.stdout:
+            if line.startswith("CHECKPOINT") and int(line.split()[1]) >= 50:
+                proc.send_signal(signal.SIGKILL)
+                killed_after = int(line.split()[1])
+                break
+    finally:
+        proc.kill()
+        _, stderr = proc.communicate(timeout=60)
+    assert killed_after is not None, "the training subprocess never checkpointed:\n" + stderr[-3000:]
+    assert proc.returncode == -signal.SIGKILL
+    with Trainer(ts.model_fn, ts.config(), model_dir) as trainer:
+        resumed_at = trainer.step
+        assert killed_after <= resumed_at < TOTAL_STEPS  # killed mid-run, resumed from its last checkpoint
+        result = trainer.fit(data)
+        assert result["global_step"] == TOTAL_STEPS and result["steps"] == TOTAL_STEPS - resumed_at
+        values = _values(trainer)
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(values[name], value, err_msg=name)
+
+
+# ---------------------------------------------------------------- broken checkpoints
+def _copy(reference, tmp_path):
+    model_dir = str(tmp_path / "copy")
+    shutil.copytree(reference[0], model_dir)
+    return model_dir, os.path.join(model_dir, "model.ckpt-%d" % TOTAL_STEPS)
+
+
+def _truncate(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[: len(data) // 2])
+
+
+def _flip(path, offset=40):
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    data[offset] ^= 0xFF
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+
+
+@pytest.mark.parametrize("damage, named", [
+    ("truncate_data", ".data-00000-of-00001"),
+    ("flip_data", ".data-00000-of-00001"),
+    ("truncate_index", ".index"),
+    ("garbage_state", "checkpoint"),
+    ("missing_state", "checkpoint"),
+    ("missing_index", ".index"),
+])
+def test_damaged_checkpoint_is_a_clear_error_never_a_fresh_start(reference, tmp_path, damage, named):
+    model_dir, prefix = _copy(reference, tmp_path)
+    state = os.path.join(model_dir, "checkpoint")
+    if damage == "truncate_data":
+        _truncate(prefix + ".data-00000-of-00001")
+    elif damage == "flip_data":
+        _flip(prefix + ".data-00000-of-00001")
+    elif damage == "truncate_index":
+        _truncate(prefix + ".index")
+    elif damage == "garbage_state":
+        with open(state, "w") as f:
+            f.write("model_checkpoint_path: {{{ not a checkpoint state")
+    elif damage == "missing_state":
+        os.remove(state)
+    elif damage == "missing_index":
+        os.remove(prefix + ".index")
+    with pytest.raises(CheckpointError) as info:
+        Trainer(ts.model_fn, ts.config(), model_dir)
+    message = str(info.value)
+    assert os.path.join(model_dir, "") in message or model_dir in message
+    assert named in message
+
+
+def test_renamed_variable_is_reported_by_name(reference, tmp_path):
+    model_dir, _ = _copy(reference, tmp_path)
+
+    def renamed():
+        with tf.variable_scope("v2"):
+            return ts.model_fn()
+
+    with pytest.raises(CheckpointError, match="v2/hidden/kernel"):
+        Trainer(renamed, ts.config(), model_dir)
+
+
+# ---------------------------------------------------------------- predict / evaluate
+def _numpy_gauc(labels, scores, groups):
+    total, weight, used = 0.0, 0, 0
+    for g in np.unique(groups):
+        m = groups == g
+        if labels[m].min() != labels[m].max():
+            total += roc_auc_score(labels[m], scores[m]) * m.sum()
+            weight += m.sum()
+            used += 1
+    return total / weight, used
+
+
+def test_predict_and_evaluate_against_independent_references(reference, data):
+    with Trainer(ts.model_fn, ts.config(eval_batch_size=100), reference[0], eval_group_key="user") as trainer:
+        pred = trainer.predict(data)["click"]
+        direct = trainer.sess.run(trainer.spec.predictions["click"], trainer.spec.feed(data, training=False))
+        np.testing.assert_allclose(pred, direct, rtol=1e-6)
+        result = trainer.evaluate(data)
+    y = data["click"]
+    assert result["auc/click"] == pytest.approx(roc_auc_score(y, pred), abs=1e-9)
+    p = np.clip(pred.astype(np.float64), 1e-7, 1 - 1e-7)
+    assert result["loss"] == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-4)
+    expected, used = _numpy_gauc(y, pred, data["user"])
+    assert result["gauc/click"] == pytest.approx(expected, abs=1e-9)
+    assert result["gauc_groups/click"] == used
+
+
+def test_fit_reports_eval_metrics_and_a_quiet_bar(tmp_path, data, capsys):
+    cfg = ts.config(epochs=1, progress=None)
+    with Trainer(ts.model_fn, cfg, str(tmp_path)) as trainer:
+        result = trainer.fit(data, eval_data=data)
+    assert {"eval/loss", "eval/auc/click", "global_step", "examples_per_sec"} <= set(result)
+    assert "train:" not in capsys.readouterr().err  # stderr is not a terminal: no tqdm bar
+
+
+def test_missing_input_array_is_named(data):
+    with Trainer(ts.model_fn, ts.config(), None) as trainer:
+        with pytest.raises(ValueError, match="dense"):
+            trainer.fit({"ids": data["ids"], "click": data["click"]})
