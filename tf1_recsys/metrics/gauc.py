@@ -10,7 +10,7 @@ import logging
 import numpy as np
 
 from tf1_recsys.metrics import _checks
-from tf1_recsys.metrics import _keys
+from tf1_recsys.metrics import _group_stats
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +48,11 @@ def gauc(labels, scores, groups, weighting="impressions", sample_weight=None):
       ValueError: the checks of ``auc``, ``groups`` of the wrong length, an unknown
         ``weighting``, or no group having both classes.
 
-    Cost: one sort of n uint64 keys (an ``argsort`` with weights), O(n + number of groups)
-    memory. The key holds the group, the score's order and the label; when the score's order
-    bits and the group bits do not fit 64 bits together (float64 scores that are not float32
-    values), the scores are first replaced by their dense ranks, which costs one more sort.
+    Cost: one in-place sort of n uint64 keys holding group, score order and label (an
+    ``argsort`` with weights), O(n + number of groups) memory, no loop over groups. Integer
+    group ids spanning more than ~2n values, and non-integer ids, cost one ``np.unique``.
+    Heavily tied float64 scores that are not float32 values cost one more sort (dense ranks);
+    see ``tf1_recsys.metrics._group_stats``.
     """
     fn = "gauc"
     _checks.check_weighting(fn, weighting)
@@ -64,14 +65,16 @@ def gauc(labels, scores, groups, weighting="impressions", sample_weight=None):
             % (fn, n, len(groups))
         )
     codes, n_codes = _group_codes(fn, groups, n)
-    g_bits = _keys.bit_length(n_codes - 1)
-    score_code, s_bits = _score_codes(scores, 64 - g_bits - (1 if weights is None else 0))
     rows = np.bincount(codes, minlength=n_codes)
     if weights is None:
-        stats = _unweighted_group_stats(fn, labels_u, codes, score_code, s_bits, rows)
+        twice_u, pos_g, neg_g = _group_stats.unweighted(fn, labels_u, scores, codes, rows)
+        pos_g, neg_g = pos_g.astype(np.float64), neg_g.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc_g = twice_u / (2.0 * pos_g * neg_g)
     else:
-        stats = _weighted_group_stats(fn, labels_u, codes, score_code, s_bits, weights, n_codes)
-    auc_g, pos_g, neg_g = stats
+        u_g, pos_g, neg_g = _group_stats.weighted(fn, labels_u, scores, codes, n_codes, weights)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc_g = u_g / (pos_g * neg_g)
     valid = (pos_g > 0) & (neg_g > 0)
     used = int(np.count_nonzero(valid))
     skipped = int(np.count_nonzero(rows > 0)) - used
@@ -116,96 +119,3 @@ def _group_codes(fn, groups, n):
             % (fn, groups.dtype, e)
         ) from e
     return inverse.reshape(-1).astype(np.int64), len(uniq)
-
-
-def _score_codes(scores, max_bits):
-    """Order-preserving unsigned codes of the scores that fit ``max_bits`` bits.
-
-    Returns ``(codes uint64, bits)``. Tries the float's own bits (offset by the minimum), then
-    float32 bits when float64 scores are all float32 values, then dense ranks (one more sort).
-    """
-    keys, _ = _keys.order_keys(scores)
-    lo = keys.min()
-    span = int(keys.max()) - int(lo)
-    if _keys.bit_length(span) > max_bits and scores.dtype == np.float64:
-        s32 = scores.astype(np.float32)
-        if np.array_equal(s32, scores):
-            keys, _ = _keys.order_keys(s32)
-            lo = keys.min()
-            span = int(keys.max()) - int(lo)
-    if _keys.bit_length(span) > max_bits:
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        return inverse.reshape(-1).astype(np.uint64), _keys.bit_length(len(uniq) - 1)
-    keys -= lo
-    return keys, _keys.bit_length(span)
-
-
-def _unweighted_group_stats(fn, labels_u, codes, score_code, s_bits, rows):
-    """Per-group AUC, positives and negatives from one in-place sort of packed keys."""
-    n, n_groups = len(codes), len(rows)
-    shift = s_bits + 1
-    keys = score_code
-    np.left_shift(keys, 1, out=keys)
-    np.bitwise_or(keys, labels_u, out=keys, casting="unsafe")
-    if n_groups > 1:
-        keys |= np.left_shift(codes.astype(np.uint64), shift)
-    keys.sort()
-
-    pos = np.flatnonzero(_keys.low_bits(keys))
-    n_pos = len(pos)
-    _checks.check_classes(fn, n_pos, n)
-    pos_group = _group_of(keys[pos], shift)
-    pos_g = np.bincount(pos_group, minlength=n_groups)
-    neg_g = rows - pos_g
-    pos_start = np.cumsum(pos_g) - pos_g
-    neg_start = np.cumsum(neg_g) - neg_g
-    # negatives (of any group) before each positive, then summed per group: integer-exact
-    below = pos - np.arange(n_pos)
-    cum = np.zeros(n_pos + 1, dtype=np.int64)
-    np.cumsum(below, out=cum[1:])
-    pairs_below = cum[pos_start + pos_g] - cum[pos_start] - pos_g * neg_start
-    twice_u = 2.0 * pairs_below
-    trans = _keys.mixed_tie_transitions(keys)
-    if trans.size:
-        n_neg_t, n_pos_t = _keys.mixed_tie_runs(keys, trans)
-        tie_group = _group_of(keys[trans], shift)
-        twice_u -= np.bincount(tie_group, weights=n_neg_t * n_pos_t, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc_g = twice_u / (2.0 * pos_g * neg_g)
-    return auc_g, pos_g.astype(np.float64), neg_g.astype(np.float64)
-
-
-def _weighted_group_stats(fn, labels_u, codes, score_code, s_bits, weights, n_groups):
-    """Per-group weighted AUC and class weights, from one argsort of ``group | score`` keys."""
-    key = score_code
-    if n_groups > 1:
-        key |= np.left_shift(codes.astype(np.uint64), s_bits)
-    order = np.argsort(key)
-    k = key[order]
-    is_pos = labels_u[order].astype(bool)
-    _checks.check_classes(fn, int(np.count_nonzero(is_pos)), len(k))
-    w = weights[order]
-    wp = np.where(is_pos, w, 0.0)
-    wn = np.where(is_pos, 0.0, w)
-    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))  # tie groups
-    wp_t = np.add.reduceat(wp, starts)
-    wn_t = np.add.reduceat(wn, starts)
-    g_t = _group_of(k[starts], s_bits)
-    below = np.zeros(len(wn_t))
-    np.cumsum(wn_t[:-1], out=below[1:])
-    first = np.flatnonzero(np.concatenate(([True], g_t[1:] != g_t[:-1])))  # first tie of group
-    first_of = np.repeat(first, np.diff(np.append(first, len(g_t))))
-    below -= below[first_of]  # negative weight below, within the group only
-    u_g = np.bincount(g_t, weights=wp_t * (below + 0.5 * wn_t), minlength=n_groups)
-    pos_g = np.bincount(g_t, weights=wp_t, minlength=n_groups)
-    neg_g = np.bincount(g_t, weights=wn_t, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc_g = u_g / (pos_g * neg_g)
-    return auc_g, pos_g, neg_g
-
-
-def _group_of(keys, shift):
-    """The group codes (int64) held above the lowest ``shift`` bits of the keys."""
-    if shift >= 64:
-        return np.zeros(len(keys), dtype=np.int64)
-    return (keys >> np.uint64(shift)).astype(np.int64)

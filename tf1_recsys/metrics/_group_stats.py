@@ -1,0 +1,195 @@
+"""Per-group AUC statistics from packed ``group | score order | label`` keys.
+
+``unweighted(...)`` is the fast path of ``gauc``: one in-place sort of uint64 keys, integer
+pair counts. The score's order must fit beside the group bits and the label bit; how it is
+made to fit, most exact-and-cheap first:
+
+1. the float's own order bits, offset by the minimum (narrow score ranges);
+2. float32 order bits (float32 scores, or float64 scores that are all float32 values);
+3. for float64 scores with few repeated values: the order bits with their lowest bits dropped.
+   Dropping bits can only merge distinct scores into false ties, and a false tie matters only
+   inside a run of one group holding both labels. Those runs are exactly the mixed tie runs
+   the sort exposes anyway; their rows are found and re-counted exactly (a small lexsort), so
+   the result stays exact;
+4. otherwise (heavily tied float64 scores): dense ranks of the scores (one more sort).
+
+``weighted(...)`` uses one ``argsort`` of ``group | score order`` keys and float64 sums.
+"""
+import numpy as np
+
+from tf1_recsys.metrics import _checks
+from tf1_recsys.metrics import _keys
+
+_SMALL_DISTINCT = 1 << 16  # dense ranks by searchsorted into the distinct values up to this many
+
+
+def relative_order_keys(scores, max_bits):
+    """Order-preserving uint64 codes of the scores, offset to start at 0.
+
+    Returns ``(codes, bits)``. Uses float32 bits when float64 scores do not fit ``max_bits``
+    but are all float32 values. ``bits`` may still exceed ``max_bits``.
+    """
+    keys, _ = _keys.order_keys(scores)
+    lo = keys.min()
+    span = int(keys.max()) - int(lo)
+    if _keys.bit_length(span) > max_bits and scores.dtype == np.float64:
+        s32 = scores.astype(np.float32)
+        if np.array_equal(s32, scores):
+            keys, _ = _keys.order_keys(s32)
+            lo = keys.min()
+            span = int(keys.max()) - int(lo)
+    keys -= lo
+    return keys, _keys.bit_length(span)
+
+
+def dense_ranks(keys):
+    """Dense ranks (0 = smallest, equal keys equal ranks) as uint64, and their bit count."""
+    u = np.sort(keys)
+    distinct = u[np.concatenate(([True], u[1:] != u[:-1]))]
+    if len(distinct) <= _SMALL_DISTINCT:
+        ranks = np.searchsorted(distinct, keys).astype(np.uint64)
+    else:
+        ranks = np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.uint64)
+    return ranks, _keys.bit_length(len(distinct) - 1)
+
+
+def _looks_tied(keys):
+    """True when a strided sample of ~4096 keys holds many repeated values (a speed heuristic)."""
+    sample = keys[:: max(1, len(keys) // 4096)]
+    return len(np.unique(sample)) < 0.9 * len(sample)
+
+
+def _group_of(keys, shift):
+    """The group codes (int64) held above the lowest ``shift`` bits of the keys."""
+    if shift >= 64:
+        return np.zeros(len(keys), dtype=np.int64)
+    return (keys >> np.uint64(shift)).astype(np.int64)
+
+
+def unweighted(fn, labels_u, scores, codes, rows):
+    """Per group: ``(twice_u, pos, neg)`` where ``twice_u / (2 pos neg)`` is the group's AUC.
+
+    ``codes`` are int64 group codes in ``[0, len(rows))``; ``rows`` the rows per group.
+    """
+    n_groups = len(rows)
+    avail = 63 - _keys.bit_length(n_groups - 1)  # bits left for the score beside group+label
+    t, s_bits = relative_order_keys(scores, avail)
+    drop = 0
+    if s_bits > avail:
+        if _looks_tied(t):
+            t, s_bits = dense_ranks(t)
+        else:
+            drop = s_bits - avail
+    if drop:
+        stats, keys, trans, runs = _count(labels_u, codes, t >> np.uint64(drop), avail, rows)
+        rerun = _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail)
+        if rerun:  # too many rows in mixed runs: exact dense ranks instead
+            t, s_bits = dense_ranks(t)
+            stats = _count(labels_u, codes, t, s_bits, rows)[0]
+    else:
+        stats = _count(labels_u, codes, t, s_bits, rows)[0]
+    twice_u, pos_g, neg_g = stats
+    n_pos = int(pos_g.sum())
+    _checks.check_classes(fn, n_pos, len(codes))
+    return twice_u, pos_g, neg_g
+
+
+def _count(labels_u, codes, score_code, s_bits, rows):
+    """One sort of packed keys (``score_code`` is consumed) and the per-group pair counts.
+
+    Returns ``((twice_u float64, pos int64, neg int64), keys, trans, (n_neg_t, n_pos_t))``
+    where ``trans`` are the positions of the mixed tie runs in the sorted ``keys``.
+    """
+    n_groups = len(rows)
+    shift = s_bits + 1
+    keys = score_code
+    np.left_shift(keys, 1, out=keys)
+    np.bitwise_or(keys, labels_u, out=keys, casting="unsafe")
+    if n_groups > 1:
+        keys |= np.left_shift(codes.astype(np.uint64), shift)
+    keys.sort()
+    pos = np.flatnonzero(_keys.low_bits(keys))
+    n_pos = len(pos)
+    pos_g = np.bincount(_group_of(keys[pos], shift), minlength=n_groups)
+    neg_g = rows - pos_g
+    pos_start = np.cumsum(pos_g) - pos_g
+    neg_start = np.cumsum(neg_g) - neg_g
+    # negatives (of any group) before each positive, summed per group: integer-exact
+    cum = np.zeros(n_pos + 1, dtype=np.int64)
+    np.cumsum(pos - np.arange(n_pos), out=cum[1:])
+    pairs_below = cum[pos_start + pos_g] - cum[pos_start] - pos_g * neg_start
+    twice_u = 2.0 * pairs_below
+    trans = _keys.mixed_tie_transitions(keys)
+    runs = (np.empty(0, np.int64), np.empty(0, np.int64))
+    if trans.size:
+        runs = _keys.mixed_tie_runs(keys, trans)
+        tie_group = _group_of(keys[trans], shift)
+        twice_u -= np.bincount(tie_group, weights=runs[0] * runs[1], minlength=n_groups)
+    return (twice_u, pos_g, neg_g), keys, trans, runs
+
+
+def _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
+    """Re-counts exactly the mixed runs of truncated keys; returns True if there are too many.
+
+    ``stats[0]`` (twice_u per group) is corrected in place.
+    """
+    if not trans.size:
+        return False
+    n = len(keys)
+    if int(runs[0].sum() + runs[1].sum()) > max(n // 8, 4096):
+        return True
+    bucket = keys[trans] >> np.uint64(1)  # group | truncated score of each mixed run, sorted
+    q = t >> np.uint64(drop)
+    if avail < 63:
+        q |= np.left_shift(codes.astype(np.uint64), avail)
+    at = np.minimum(np.searchsorted(bucket, q), len(bucket) - 1)
+    rows_s = np.flatnonzero(bucket[at] == q)
+    b = at[rows_s]  # run index of each row
+    t_s = t[rows_s]
+    lab = labels_u[rows_s].astype(np.int64)
+    order = np.lexsort((lab, t_s, b))
+    b, t_s, lab = b[order], t_s[order], lab[order]
+    # sub-runs of equal (run, full score); per sub-run: positives and negatives
+    new = np.concatenate(([True], (b[1:] != b[:-1]) | (t_s[1:] != t_s[:-1])))
+    sub = np.cumsum(new) - 1
+    sub_b = b[new]
+    sub_pos = np.bincount(sub, weights=lab).astype(np.int64)
+    sub_neg = np.bincount(sub).astype(np.int64) - sub_pos
+    below = np.cumsum(sub_neg) - sub_neg  # exclusive running negatives ...
+    first = np.flatnonzero(np.concatenate(([True], sub_b[1:] != sub_b[:-1])))
+    below -= np.repeat(below[first], np.diff(np.append(first, len(sub_b))))  # ... within run
+    exact = np.bincount(sub_b, weights=sub_pos * (2 * below + sub_neg), minlength=len(bucket))
+    delta = exact - runs[0] * runs[1]  # the truncated count gave each pair 1/2
+    group = _group_of(bucket, avail)
+    stats[0] += np.bincount(group, weights=delta, minlength=len(stats[0]))
+    return False
+
+
+def weighted(fn, labels_u, scores, codes, n_groups, weights):
+    """Per group: ``(u, pos_w, neg_w)`` where ``u / (pos_w neg_w)`` is the weighted AUC."""
+    g_bits = _keys.bit_length(n_groups - 1)
+    t, s_bits = relative_order_keys(scores, 64 - g_bits)
+    if s_bits > 64 - g_bits:
+        t, s_bits = dense_ranks(t)
+    key = t
+    if n_groups > 1:
+        key |= np.left_shift(codes.astype(np.uint64), s_bits)
+    order = np.argsort(key)
+    k = key[order]
+    is_pos = labels_u[order].astype(bool)
+    _checks.check_classes(fn, int(np.count_nonzero(is_pos)), len(k))
+    w = weights[order]
+    wp = np.where(is_pos, w, 0.0)
+    wn = np.where(is_pos, 0.0, w)
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))  # tie groups
+    wp_t = np.add.reduceat(wp, starts)
+    wn_t = np.add.reduceat(wn, starts)
+    g_t = _group_of(k[starts], s_bits)
+    below = np.zeros(len(wn_t))
+    np.cumsum(wn_t[:-1], out=below[1:])
+    first = np.flatnonzero(np.concatenate(([True], g_t[1:] != g_t[:-1])))  # first tie of group
+    below -= np.repeat(below[first], np.diff(np.append(first, len(g_t))))  # within the group
+    u_g = np.bincount(g_t, weights=wp_t * (below + 0.5 * wn_t), minlength=n_groups)
+    pos_g = np.bincount(g_t, weights=wp_t, minlength=n_groups)
+    neg_g = np.bincount(g_t, weights=wn_t, minlength=n_groups)
+    return u_g, pos_g, neg_g
