@@ -1,11 +1,10 @@
 """A small model, its synthetic data, and a training entry point for the resume tests.
 
-``python tests/train_script.py MODEL_DIR --steps-per-epoch-check`` is run as a subprocess by
-``tests/test_training.py``; the tests also import ``model_fn`` / ``make_data`` to train the
+``tests/test_training.py`` runs it as a subprocess and kills it with SIGKILL after a
+checkpoint; the tests also import ``model_fn`` / ``make_data`` / ``config`` to train the
 same model in-process.
 
-Usage: train_script.py MODEL_DIR [--epochs E] [--checkpoint-every K] [--announce-after S]
-                                 [--slow-after S] [--use-tf-data]
+Usage: train_script.py MODEL_DIR [--epochs E] [--checkpoint-every K] [--slow-after S] [--use-tf-data]
 Prints 'CHECKPOINT <step>' after every save and 'DONE <step>' at the end.
 """
 import argparse

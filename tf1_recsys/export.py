@@ -25,7 +25,6 @@ import os
 import shutil
 import tempfile
 
-import numpy as np
 from google.protobuf import message as _pb_message
 from google.protobuf import text_format
 

@@ -74,7 +74,13 @@ def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
         placeholders = {
             k: tf.placeholder(t.dtype, _batch_shape(t), name="epoch_" + k) for k, t in fed.items()
         }
-        dataset = tf.data.Dataset.from_tensor_slices(placeholders).batch(batch_size).prefetch(prefetch)
+        # Slicing whole batches out of the epoch arrays costs one copy per batch;
+        # from_tensor_slices(...).batch() would handle every example separately.
+        count = tf.shape(next(iter(placeholders.values())), out_type=tf.int64)[0]
+        batches = (count + batch_size - 1) // batch_size
+        dataset = tf.data.Dataset.range(batches).map(
+            lambda i: {k: p[i * batch_size:(i + 1) * batch_size] for k, p in placeholders.items()}
+        ).prefetch(prefetch)
         iterator = tf.data.make_initializable_iterator(dataset)
         batch = iterator.get_next()
         mapped = {

@@ -10,7 +10,6 @@ Exact resume holds for models without random ops in training (dropout draws from
 stateful random kernels whose state is not checkpointed) and, for bit equality, a
 single-threaded session (``TrainConfig(threads=1)``).
 """
-import math
 import os
 import sys
 import time
