@@ -39,11 +39,14 @@ class DataPipeline:
     Attributes:
       placeholders: dict key -> placeholder holding the whole (ordered) epoch slice.
       initializer: op to run with ``feed_dict=pipeline.feed(arrays)``.
+      serving_names: ``(inputs, predictions)`` tensor names of the model as ``model_fn``
+        builds it alone (the names of its frozen or exported serving graph).
     """
 
-    def __init__(self, placeholders, initializer):
+    def __init__(self, placeholders, initializer, serving_names):
         self.placeholders = placeholders
         self.initializer = initializer
+        self.serving_names = serving_names
 
     def feed(self, arrays):
         return {self.placeholders[k]: arrays[k] for k in self.placeholders}
@@ -93,7 +96,8 @@ def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
         f.name: _remap(getattr(spec0, f.name), graph, replace)
         for f in spec0.__dataclass_fields__.values()
     })
-    return spec, DataPipeline(placeholders, iterator.initializer)
+    names = ({k: t.name for k, t in spec0.inputs.items()}, {k: t.name for k, t in spec0.predictions.items()})
+    return spec, DataPipeline(placeholders, iterator.initializer, names)
 
 
 __all__ = ["build_with_pipeline", "DataPipeline"]

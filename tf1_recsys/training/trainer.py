@@ -321,8 +321,21 @@ class Trainer:
             sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
         return graph, sess, spec
 
+    def serving_names(self):
+        """``(inputs, outputs)``: dicts feature -> input tensor name and task -> prediction
+        tensor name in the graphs of ``freeze`` and ``export_saved_model`` (those of
+        ``model_fn``; with ``use_tf_data`` they differ from ``self.spec``'s)."""
+        if self._pipeline is not None:
+            return self._pipeline.serving_names
+        return ({k: t.name for k, t in self.spec.inputs.items()},
+                {k: t.name for k, t in self.spec.predictions.items()})
+
     def freeze(self):
-        """The frozen inference GraphDef; outputs are ``spec.predictions`` (see ``serving_names``)."""
+        """The frozen inference GraphDef of ``model_fn`` with the trainer's current values.
+
+        Inputs and outputs are named as ``serving_names()`` says; the training switch is
+        a constant False.
+        """
         from tf1_recsys import export
 
         graph, sess, spec = self.inference_graph()
