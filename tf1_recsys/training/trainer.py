@@ -146,6 +146,10 @@ class Trainer:
     def fit(self, train, eval_data=None, callback=None):
         """Trains until ``epochs * ceil(N / batch_size)`` global steps, resuming where it stopped.
 
+        The batch of global step ``s`` is ``batches.batch_indices(N, batch_size, seed, s)``:
+        a resumed run continues exactly where the interrupted one stopped provided the
+        data, ``batch_size``, ``seed`` and ``shuffle`` are unchanged.
+
         Args:
           train: dict name -> numpy array [N, ...] with every key of ``spec.inputs`` and
             ``spec.labels`` (extra keys are ignored).
