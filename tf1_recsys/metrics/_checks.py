@@ -75,6 +75,15 @@ def check_classes(fn, n_pos, n, what="labels"):
         )
 
 
+def check_class_weights(fn, total_pos, total_neg):
+    """ValueError when the positives or the negatives have zero total weight."""
+    if total_pos <= 0 or total_neg <= 0:
+        raise ValueError(
+            "%s: the %s have zero total `sample_weight`; ROC AUC is not defined."
+            % (fn, "positives" if total_pos <= 0 else "negatives")
+        )
+
+
 def check_scores(fn, scores, name="scores"):
     """Validates finite numeric scores.
 

@@ -33,7 +33,8 @@ def relative_order_keys(scores, max_bits):
     lo = keys.min()
     span = int(keys.max()) - int(lo)
     if _keys.bit_length(span) > max_bits and scores.dtype == np.float64:
-        s32 = scores.astype(np.float32)
+        with np.errstate(over="ignore"):  # values beyond float32 become inf: not equal
+            s32 = scores.astype(np.float32)
         if np.array_equal(s32, scores):
             keys, _ = _keys.order_keys(s32)
             lo = keys.min()
@@ -161,7 +162,8 @@ def _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
     exact = np.bincount(sub_b, weights=sub_pos * (2 * below + sub_neg), minlength=len(bucket))
     delta = exact - runs[0] * runs[1]  # the truncated count gave each pair 1/2
     group = _group_of(bucket, avail)
-    stats[0] += np.bincount(group, weights=delta, minlength=len(stats[0]))
+    twice_u = stats[0]
+    twice_u += np.bincount(group, weights=delta, minlength=len(twice_u))
     return False
 
 

@@ -115,11 +115,7 @@ def _auc_from_tie_groups(fn, wp_t, wn_t, n_pos, n):
     """AUC from per-tie-group positive and negative weights in increasing score order."""
     _checks.check_classes(fn, n_pos, n)
     total_p, total_n = float(wp_t.sum()), float(wn_t.sum())
-    if total_p <= 0 or total_n <= 0:
-        raise ValueError(
-            "%s: the %s have zero total `sample_weight`; ROC AUC is not defined."
-            % (fn, "positives" if total_p <= 0 else "negatives")
-        )
+    _checks.check_class_weights(fn, total_p, total_n)
     neg_below = np.empty_like(wn_t)  # exclusive running sum: negatives strictly below
     neg_below[0] = 0.0
     np.cumsum(wn_t[:-1], out=neg_below[1:])

@@ -34,6 +34,9 @@ def get_auc(y_labels, y_scores, sample_weight=None):
     fn = "get_auc"
     labels_u, scores, weights = _checks.check_inputs(fn, y_labels, y_scores, sample_weight)[:3]
     _checks.check_classes(fn, int(np.count_nonzero(labels_u)), len(labels_u))
+    if weights is not None:
+        is_pos = labels_u.astype(bool)
+        _checks.check_class_weights(fn, weights[is_pos].sum(), weights[~is_pos].sum())
     try:
         from sklearn.metrics import roc_auc_score
     except ImportError as e:
@@ -161,9 +164,5 @@ def calculate_auc_func2(y_labels, y_scores, ties="average", sample_weight=None):
 
 
 def _weighted_ratio(fn, u, total_p, total_n):
-    if total_p <= 0 or total_n <= 0:
-        raise ValueError(
-            "%s: the %s have zero total `sample_weight`; ROC AUC is not defined."
-            % (fn, "positives" if total_p <= 0 else "negatives")
-        )
+    _checks.check_class_weights(fn, total_p, total_n)
     return u / (float(total_p) * float(total_n))
