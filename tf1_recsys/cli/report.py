@@ -1,0 +1,167 @@
+"""Training, scoring, sensitivity and freezing steps shared by ``demo`` and the single commands.
+
+TensorFlow is imported inside the functions that need it.
+"""
+import os
+
+import numpy as np
+
+from tf1_recsys.cli.common import CLIError, say
+
+
+# ------------------------------------------------------------------ models
+def make_trainer(run, model_dir, progress):
+    """A ``Trainer`` for a run description (model, hparams, train settings, schema).
+
+    Restores the latest checkpoint of ``model_dir`` when there is one.
+    """
+    from tf1_recsys.data.schema import Schema
+    from tf1_recsys.models import get_model
+    from tf1_recsys.training import CheckpointError, TrainConfig, Trainer
+
+    builder = get_model(run["model"])
+    schema = Schema.from_dict(run["schema"])
+    hparams = dict(run["hparams"])
+    config = TrainConfig(seed=run["seed"], progress=progress, checkpoint_every=1000000,
+                         **run["train"])
+    try:
+        return Trainer(lambda: builder(schema, **hparams), config, model_dir=model_dir,
+                       eval_group_key=schema.group)
+    except CheckpointError as e:
+        raise CLIError(str(e).splitlines()[0]) from None
+
+
+# ------------------------------------------------------------------ AUC
+def auc_report(labels, scores, groups=None, weighting="impressions", pairwise_limit=None):
+    """AUC by ``tf1_recsys.metrics.auc`` and the notes' three methods, and GAUC.
+
+    Returns a dict: 'auc', 'get_auc' (None without scikit-learn), 'calcAUC_byProb',
+    'calculate_auc_func2', 'max_disagreement', and with ``groups`` 'gauc',
+    'gauc_groups_used', 'gauc_groups_skipped'.
+    """
+    from tf1_recsys import metrics
+
+    labels, scores = np.asarray(labels), np.asarray(scores)
+    out = {"auc": float(metrics.auc(labels, scores))}
+    try:
+        out["get_auc"] = float(metrics.get_auc(labels, scores))
+    except ImportError:
+        out["get_auc"] = None
+    out["calcAUC_byProb"] = float(metrics.calcAUC_byProb(labels, scores))
+    out["calculate_auc_func2"] = float(metrics.calculate_auc_func2(labels, scores))
+    values = [v for k, v in out.items() if v is not None]
+    out["max_disagreement"] = float(max(values) - min(values))
+    if groups is not None:
+        g = metrics.gauc(labels, scores, groups, weighting=weighting)
+        out.update(gauc=float(g.gauc), gauc_groups_used=int(g.groups_used),
+                   gauc_groups_skipped=int(g.groups_skipped))
+    return out
+
+
+def print_auc_report(task, rep, bayes=None, indent="  "):
+    sk = "n/a (scikit-learn not installed)" if rep["get_auc"] is None else "%.4f" % rep["get_auc"]
+    say("%s%s  test AUC %.4f  | the notes' methods: get_auc (sklearn) %s, calcAUC_byProb %.4f, "
+        "calculate_auc_func2 %.4f (largest difference %.1e)"
+        % (indent, task, rep["auc"], sk, rep["calcAUC_byProb"], rep["calculate_auc_func2"], rep["max_disagreement"]))
+    if "gauc" in rep:
+        say("%s%s  test GAUC %.4f  (impression-weighted over %d users; %d users with one class skipped)"
+            % (indent, task, rep["gauc"], rep["gauc_groups_used"], rep["gauc_groups_skipped"]))
+    if bayes is not None:
+        gap = bayes - rep["auc"]
+        say("%s%s  Bayes-optimal AUC %.4f (true probabilities vs drawn labels, same rows): gap %.4f -> %s"
+            % (indent, task, bayes, gap, "within 0.02" if gap <= 0.02 else "NOT within 0.02"))
+
+
+def score(trainer, data, schema):
+    """``(predictions {task: [N]}, reports {task: auc_report})`` on ``data``."""
+    preds = trainer.predict(data)
+    groups = data.get(schema.group) if schema.group else None
+    reports = {}
+    for task, p in preds.items():
+        reports[task] = auc_report(data[task], p, groups)
+    return preds, reports
+
+
+# ------------------------------------------------------------------ sensitivity
+def sensitivity(trainer, data, rows=4096):
+    """The notes' gradient sensitivity of every head on the first ``rows`` rows of ``data``.
+
+    Returns a list of ``tf1_recsys.sensitivity.SensitivityRow``.
+    """
+    from tf1_recsys.data.schema import take
+    from tf1_recsys.sensitivity import feature_sensitivity
+
+    spec = trainer.spec
+    if spec.sensitivity is None:
+        raise CLIError("model %s reports no sensitivity inputs" % spec.name)
+    feas, emb_size, rv_len, names = spec.sensitivity
+    n = len(next(iter(data.values())))
+    batch = take(data, np.arange(min(rows, n)))
+    tasks = spec.tasks
+    return feature_sensitivity(trainer.sess, [spec.predictions[t] for t in tasks], feas, emb_size, rv_len,
+                               spec.feed(batch, training=False), names, head_names=tasks)
+
+
+def write_sensitivity_csv(rows, path):
+    import csv
+
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["head", "rank", "feature", "kind", "sensitivity"])
+        for r in rows:
+            w.writerow([r.head, r.rank, r.feature, r.kind, repr(r.sensitivity)])
+    return path
+
+
+def plot_sensitivity(rows, path, title="Gradient sensitivity"):
+    """Saves a horizontal bar chart per head; returns ``path``, or None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        say("  matplotlib is not installed: skipping the bar chart (pip install matplotlib)")
+        return None
+    heads = list(dict.fromkeys(r.head for r in rows))
+    fig, axes = plt.subplots(1, len(heads), figsize=(5 * len(heads), 0.4 * max(
+        sum(1 for r in rows if r.head == h) for h in heads) + 1.5), squeeze=False)
+    for ax, head in zip(axes[0], heads):
+        mine = sorted((r for r in rows if r.head == head), key=lambda r: r.rank, reverse=True)
+        colors = ["tab:orange" if r.kind == "real" else "tab:blue" for r in mine]
+        ax.barh([r.feature for r in mine], [r.sensitivity for r in mine], color=colors)
+        ax.set_title("%s: %s" % (title, head))
+        ax.set_xlabel("|batch-mean d prediction / d input| (slots: max over embedding dims)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------ freezing
+def freeze_and_check(trainer, data, path, rows=2048):
+    """Freezes the trainer's model to ``path``, reloads it and compares its outputs on ``rows`` rows.
+
+    Returns ``(path, serving names dict, max |frozen - session|)``.
+    """
+    from tf1_recsys import export
+    from tf1_recsys.data.schema import take
+
+    graph_def = trainer.freeze()
+    export.write_graph_def(graph_def, path)
+    inputs, outputs = export.serving_names(trainer.spec)
+    n = len(next(iter(data.values())))
+    batch = take(data, np.arange(min(rows, n)))
+    session_out = trainer.predict(batch)
+    with export.FrozenModel(path, inputs, outputs) as model:
+        frozen_out = model({k: batch[k] for k in inputs})
+    diff = max(float(np.max(np.abs(np.reshape(frozen_out[t], [-1]) - session_out[t]))) for t in outputs)
+    return path, {"inputs": inputs, "outputs": outputs}, diff
+
+
+def relpath(path):
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path

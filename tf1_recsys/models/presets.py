@@ -1,0 +1,43 @@
+"""Default hyper-parameters of the reference models per data set (used by the CLI and the benchmark).
+
+``preset(model, data_kind)`` returns ``(model_hparams, train_settings)``: keyword
+arguments of ``build_<model>`` and of ``tf1_recsys.training.TrainConfig``. Chosen by
+hand on the synthetic data and on MovieLens (see docs/BENCHMARKS.md); no TensorFlow import.
+"""
+import copy
+
+_PRESETS = {
+    ("din", "synthetic"): (
+        dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=1e-4),
+        dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
+    ),
+    ("fm", "synthetic"): (
+        dict(embedding_size=8, l2=1e-3),
+        dict(epochs=2, batch_size=512, learning_rate=0.005, optimizer="adam"),
+    ),
+    ("mmoe", "synthetic"): (
+        dict(embedding_size=8, num_experts=4, expert_hidden=64, tower_layers=(32,), l2=1e-4),
+        dict(epochs=2, batch_size=512, learning_rate=0.002, optimizer="adam"),
+    ),
+    ("din", "movielens"): (
+        dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=0.05),
+        dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
+    ),
+    ("fm", "movielens"): (
+        dict(embedding_size=8, l2=0.3),
+        dict(epochs=5, batch_size=256, learning_rate=0.003, optimizer="adam"),
+    ),
+    ("mmoe", "movielens"): (
+        dict(embedding_size=8, num_experts=4, expert_hidden=64, tower_layers=(32,), l2=0.05),
+        dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
+    ),
+}
+
+
+def preset(model, data_kind):
+    """``(model_hparams, train_settings)`` copies for ``model`` on ``data_kind`` ('synthetic' or
+    'movielens'); other data kinds get the synthetic settings."""
+    key = (model, data_kind if data_kind in ("synthetic", "movielens") else "synthetic")
+    if key not in _PRESETS:
+        raise ValueError("no preset for model %r" % model)
+    return copy.deepcopy(_PRESETS[key])
