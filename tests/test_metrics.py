@@ -513,3 +513,14 @@ def test_gauc_of_one_group_is_auc(kind, rng):
     assert M.gauc(y, s, groups).gauc == pytest.approx(
         sklearn_gauc(y, s, groups, "impressions")[0], abs=TOL
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("others", ["non_negative", "mixed"])
+def test_auc_non_finite_anywhere(dtype, bad, others, rng):
+    s = rng.random(50) - (0.5 if others == "mixed" else 0.0)
+    s[17] = bad
+    for w in (None, np.ones(50)):
+        with pytest.raises(ValueError, match=r"must be finite; .*first at index 17"):
+            M.auc(np.arange(50) % 2, s.astype(dtype), sample_weight=w)

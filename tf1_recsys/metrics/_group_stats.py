@@ -23,23 +23,28 @@ from tf1_recsys.metrics import _keys
 _SMALL_DISTINCT = 1 << 16  # dense ranks by searchsorted into the distinct values up to this many
 
 
-def relative_order_keys(scores, max_bits):
+def relative_order_keys(scores, max_bits, lo, hi):
     """Order-preserving uint64 codes of the scores, offset to start at 0.
 
-    Returns ``(codes, bits)``. Uses float32 bits when float64 scores do not fit ``max_bits``
-    but are all float32 values. ``bits`` may still exceed ``max_bits``.
+    ``lo`` and ``hi`` are min(scores) and max(scores). Returns ``(codes, bits)``. Uses float32
+    bits when float64 scores do not fit ``max_bits`` but are all float32 values. ``bits`` may
+    still exceed ``max_bits``.
     """
-    keys, _ = _keys.order_keys(scores)
-    lo = keys.min()
-    span = int(keys.max()) - int(lo)
+    non_negative = lo >= 0
+
+    def key_range(dtype):
+        ends = _keys.order_keys(np.array([lo, hi], dtype=dtype), non_negative)[0]
+        return ends[0], int(ends[1]) - int(ends[0])
+
+    k_lo, span = key_range(scores.dtype)
     if _keys.bit_length(span) > max_bits and scores.dtype == np.float64:
         with np.errstate(over="ignore"):  # values beyond float32 become inf: not equal
             s32 = scores.astype(np.float32)
         if np.array_equal(s32, scores):
-            keys, _ = _keys.order_keys(s32)
-            lo = keys.min()
-            span = int(keys.max()) - int(lo)
-    keys -= lo
+            scores = s32
+            k_lo, span = key_range(np.float32)
+    keys = _keys.order_keys(scores, non_negative)[0]
+    keys -= k_lo
     return keys, _keys.bit_length(span)
 
 
@@ -67,14 +72,15 @@ def _group_of(keys, shift):
     return (keys >> np.uint64(shift)).astype(np.int64)
 
 
-def unweighted(fn, labels_u, scores, codes, rows):
+def unweighted(fn, labels_u, scores, codes, rows, lo, hi):
     """Per group: ``(twice_u, pos, neg)`` where ``twice_u / (2 pos neg)`` is the group's AUC.
 
-    ``codes`` are int64 group codes in ``[0, len(rows))``; ``rows`` the rows per group.
+    ``codes`` are non-negative int64 group codes in ``[0, len(rows))``; ``rows`` the rows per
+    group; ``lo``, ``hi``: min(scores) and max(scores).
     """
     n_groups = len(rows)
     avail = 63 - _keys.bit_length(n_groups - 1)  # bits left for the score beside group+label
-    t, s_bits = relative_order_keys(scores, avail)
+    t, s_bits = relative_order_keys(scores, avail, lo, hi)
     drop = 0
     if s_bits > avail:
         if _looks_tied(t):
@@ -104,10 +110,16 @@ def _count(labels_u, codes, score_code, s_bits, rows):
     n_groups = len(rows)
     shift = s_bits + 1
     keys = score_code
-    np.left_shift(keys, 1, out=keys)
-    np.bitwise_or(keys, labels_u, out=keys, casting="unsafe")
-    if n_groups > 1:
-        keys |= np.left_shift(codes.astype(np.uint64), shift)
+    codes_u = codes.view(np.uint64)
+    chunk = _keys.SCAN_CHUNK
+    tmp = np.empty(min(chunk, len(keys)), dtype=np.uint64)
+    for a in range(0, len(keys), chunk):  # packs in cache-sized chunks: one trip to memory
+        b = min(a + chunk, len(keys))
+        out = keys[a:b]
+        np.left_shift(out, 1, out=out)
+        np.bitwise_or(out, labels_u[a:b], out=out, casting="unsafe")
+        if n_groups > 1:
+            np.bitwise_or(out, np.left_shift(codes_u[a:b], shift, out=tmp[: b - a]), out=out)
     keys.sort()
     pos = np.flatnonzero(_keys.low_bits(keys))
     n_pos = len(pos)
@@ -142,7 +154,7 @@ def _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
     bucket = keys[trans] >> np.uint64(1)  # group | truncated score of each mixed run, sorted
     q = t >> np.uint64(drop)
     if avail < 63:
-        q |= np.left_shift(codes.astype(np.uint64), avail)
+        q |= np.left_shift(codes.view(np.uint64), avail)
     at = np.minimum(np.searchsorted(bucket, q), len(bucket) - 1)
     rows_s = np.flatnonzero(bucket[at] == q)
     b = at[rows_s]  # run index of each row
@@ -167,15 +179,15 @@ def _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
     return False
 
 
-def weighted(fn, labels_u, scores, codes, n_groups, weights):
+def weighted(fn, labels_u, scores, codes, n_groups, weights, lo, hi):
     """Per group: ``(u, pos_w, neg_w)`` where ``u / (pos_w neg_w)`` is the weighted AUC."""
     g_bits = _keys.bit_length(n_groups - 1)
-    t, s_bits = relative_order_keys(scores, 64 - g_bits)
+    t, s_bits = relative_order_keys(scores, 64 - g_bits, lo, hi)
     if s_bits > 64 - g_bits:
         t, s_bits = dense_ranks(t)
     key = t
     if n_groups > 1:
-        key |= np.left_shift(codes.astype(np.uint64), s_bits)
+        key |= np.left_shift(codes.view(np.uint64), s_bits)
     order = np.argsort(key)
     k = key[order]
     is_pos = labels_u[order].astype(bool)

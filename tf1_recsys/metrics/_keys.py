@@ -15,6 +15,7 @@ import numpy as np
 _U64 = np.uint64
 _ONE = _U64(1)
 _CHUNK = 1 << 20
+SCAN_CHUNK = 1 << 16  # 512 KiB of keys: stays in cache between the passes of one chunk
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7
 
 
@@ -42,8 +43,11 @@ def magnitude_label_keys(scores, labels_u, negative):
     return keys
 
 
-def order_keys(scores):
+def order_keys(scores, non_negative=False):
     """Order-preserving unsigned keys of finite float32/float64 scores (no label bit).
+
+    ``non_negative=True`` promises that no score is below 0 (saves three passes); the keys
+    are then the raw bits, which order non-negative floats correctly but not negative ones.
 
     Returns ``(keys, width)``: a new uint64 array with ``keys[i] < keys[j]`` iff
     ``scores[i] < scores[j]`` (and equal keys iff equal scores, -0.0 == +0.0), and the number
@@ -52,6 +56,8 @@ def order_keys(scores):
     utype, width = (np.uint64, 64) if scores.dtype == np.float64 else (np.uint32, 32)
     s = np.add(scores, scores.dtype.type(0))  # new array; -0.0 + 0.0 == +0.0
     t = s.view(utype)
+    if non_negative:  # the raw bits already sort like the values
+        return (t if utype is np.uint64 else t.astype(np.uint64)), width
     sign = np.right_shift(t, width - 1)  # 1 for negative
     mask = np.negative(sign)  # all ones for negative, 0 otherwise (unsigned wrap-around)
     mask |= utype(1 << (width - 1))  # flip the sign bit of non-negative values
@@ -74,14 +80,40 @@ def mixed_tie_transitions(keys, lo=0, hi=None):
     """
     hi = len(keys) if hi is None else hi
     found = []
-    buf = np.empty(min(_CHUNK, max(hi - lo, 1)), dtype=np.uint64)
-    for start in range(lo + 1, hi, _CHUNK):
-        stop = min(start + _CHUNK, hi)
+    chunk = min(SCAN_CHUNK, _CHUNK)
+    buf = np.empty(min(chunk, max(hi - lo, 1)), dtype=np.uint64)
+    for start in range(lo + 1, hi, chunk):
+        stop = min(start + chunk, hi)
         x = np.bitwise_xor(keys[start - 1:stop - 1], keys[start:stop], out=buf[: stop - start])
         hit = np.flatnonzero(x == _ONE)
         if hit.size:
             found.append(hit + start)
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def scan_sorted(keys, lo=0, hi=None):
+    """One cache-friendly pass over sorted label keys ``keys[lo:hi]``.
+
+    Returns ``(n_pos, pos_sum, trans)``: the number of positives (odd keys), the sum of their
+    absolute positions (a Python int), and the ``mixed_tie_transitions`` positions.
+    """
+    hi = len(keys) if hi is None else hi
+    chunk = min(SCAN_CHUNK, _CHUNK)
+    n_pos, pos_sum, found = 0, 0, []
+    buf = np.empty(min(chunk, max(hi - lo, 1)), dtype=np.uint64)
+    for a in range(lo, hi, chunk):
+        b = min(a + chunk, hi)
+        pos = np.flatnonzero(low_bits(keys[a:b]))
+        n_pos += len(pos)
+        pos_sum += int(pos.sum(dtype=np.int64)) + a * len(pos)
+        first = max(a, lo + 1)
+        if first < b:
+            x = np.bitwise_xor(keys[first - 1:b - 1], keys[first:b], out=buf[: b - first])
+            hit = np.flatnonzero(x == _ONE)
+            if hit.size:
+                found.append(hit + first)
+    trans = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    return n_pos, pos_sum, trans
 
 
 def mixed_tie_runs(keys, trans, lo=0, hi=None):

@@ -56,7 +56,7 @@ def gauc(labels, scores, groups, weighting="impressions", sample_weight=None):
     """
     fn = "gauc"
     _checks.check_weighting(fn, weighting)
-    labels_u, scores, weights = _checks.check_inputs(fn, labels, scores, sample_weight)[:3]
+    labels_u, scores, weights, lo, hi = _checks.check_inputs(fn, labels, scores, sample_weight)
     n = len(scores)
     groups = _checks.as_1d(fn, "groups", groups)
     if len(groups) != n:
@@ -67,12 +67,14 @@ def gauc(labels, scores, groups, weighting="impressions", sample_weight=None):
     codes, n_codes = _group_codes(fn, groups, n)
     rows = np.bincount(codes, minlength=n_codes)
     if weights is None:
-        twice_u, pos_g, neg_g = _group_stats.unweighted(fn, labels_u, scores, codes, rows)
+        twice_u, pos_g, neg_g = _group_stats.unweighted(fn, labels_u, scores, codes, rows, lo, hi)
         pos_g, neg_g = pos_g.astype(np.float64), neg_g.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             auc_g = twice_u / (2.0 * pos_g * neg_g)
     else:
-        u_g, pos_g, neg_g = _group_stats.weighted(fn, labels_u, scores, codes, n_codes, weights)
+        u_g, pos_g, neg_g = _group_stats.weighted(
+            fn, labels_u, scores, codes, n_codes, weights, lo, hi
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             auc_g = u_g / (pos_g * neg_g)
     valid = (pos_g > 0) & (neg_g > 0)
@@ -108,6 +110,8 @@ def _group_codes(fn, groups, n):
         lo, hi = int(g.min()), int(g.max())
         span = hi - lo + 1
         if span <= 2 * n + 1024:
+            if g.dtype == np.int64 and lo == 0:
+                return g, span  # used as it is (read only)
             if g.dtype.kind == "u":
                 return (g - g.dtype.type(lo)).astype(np.int64), span
             return g.astype(np.int64) - lo, span

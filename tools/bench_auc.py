@@ -1,0 +1,293 @@
+"""Benchmark of tf1_recsys.metrics: auc, gauc and streaming_auc against their references.
+
+Measures in one run (issue 4):
+  * ``auc`` vs ``sklearn.metrics.roc_auc_score`` vs a bare ``np.sort`` of the scores, on
+    10^5, 10^6 and 10^7 rows, continuous and tied scores;
+  * ``gauc`` vs the per-group scikit-learn loop and vs one ``np.sort`` of its packed keys, on
+    10^6 rows with 10^4 and 10^5 groups (the loop is timed on a sample of groups and
+    extrapolated; the output says so);
+  * ``streaming_auc`` vs ``tf.compat.v1.metrics.auc``: errors and times on a 10^6-row
+    CTR-like set fed in 100 batches, and the error for several bucket counts;
+  * the peak memory of ``auc`` at 10^7 rows (tracemalloc), relative to its inputs.
+
+Prints markdown tables; ``--write-docs`` also replaces the "## AUC and GAUC" section of
+docs/BENCHMARKS.md with them. ``--quick`` runs small sizes only (a smoke test).
+
+Timings are the minimum over ``--repeats`` interleaved runs (the machine may be shared).
+"""
+import argparse
+import gc
+import os
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+from tf1_recsys.metrics import _keys, auc, gauc
+
+SECTION = "## AUC and GAUC"
+
+
+def best_time(fn, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def interleaved(fns, repeats):
+    """Minimum time of each callable, running them in turn ``repeats`` times."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            if fn is None:
+                continue
+            gc.collect()
+            t = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
+
+
+def ms(t):
+    return "%.1f" % (t * 1e3) if t < 10 else "%.0f" % (t * 1e3)
+
+
+def ctr_like(rng, n):
+    """5% positives, continuous float32 scores in (0, 1), AUC ~0.8."""
+    y = rng.random(n) < 0.05
+    p = 1.0 / (1.0 + np.exp(-(rng.normal(-3.0, 1.0, n) + 1.2 * y)))
+    return y.astype(np.int64), p.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- auc
+def bench_auc(sizes, repeats, sklearn_max, out):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    out.append("### `auc` (labels int64, 30% positives; scores float64)\n")
+    out.append("| rows | scores | `auc` ms | `np.sort` ms | `roc_auc_score` ms | auc / sort "
+               "| sklearn / auc | max abs diff vs sklearn |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        y = (rng.random(n) < 0.3).astype(np.int64)
+        base = rng.random(n)
+        for kind, s in (("continuous", base), ("tied (3 decimals)", np.round(base, 3))):
+            with_sk = n <= sklearn_max
+            t_auc, t_sort = interleaved([lambda: auc(y, s), lambda: np.sort(s)], repeats)
+            t_sk = best_time(lambda: roc_auc_score(y, s), 1 if n >= 10**7 else repeats) \
+                if with_sk else float("nan")
+            diff = abs(auc(y, s) - roc_auc_score(y, s)) if with_sk else float("nan")
+            out.append("| %.0e | %s | %s | %s | %s | %.2f | %s | %s |" % (
+                n, kind, ms(t_auc), ms(t_sort), ms(t_sk) if with_sk else "not run",
+                t_auc / t_sort, "%.1fx" % (t_sk / t_auc) if with_sk else "-",
+                "%.1e" % diff if with_sk else "-"))
+            print(out[-1], flush=True)
+    out.append("")
+
+
+def bench_memory(n, out):
+    rng = np.random.default_rng(1)
+    s = rng.random(n)
+    out.append("### Peak memory of `auc` at %.0e rows (tracemalloc, beyond the inputs)\n" % n)
+    out.append("| labels dtype | inputs MB | peak MB | peak / inputs |")
+    out.append("|---|---|---|---|")
+    for dtype in (np.int64, np.bool_):
+        y = (rng.random(n) < 0.3).astype(dtype)
+        auc(y, s)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            auc(y, s)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        inputs = y.nbytes + s.nbytes
+        out.append("| %s | %.0f | %.0f | %.2f |" % (
+            np.dtype(dtype).name, inputs / 2**20, peak / 2**20, peak / inputs))
+        print(out[-1], flush=True)
+    out.append("")
+
+
+# --------------------------------------------------------------------------- gauc
+def group_loop(y, s, g, groups_to_time, roc_auc_score):
+    """The per-group scikit-learn loop: group the rows once, then one call per group.
+
+    Returns (seconds for grouping, seconds per group with both classes timed on the sample,
+    number of groups with both classes).
+    """
+    t0 = time.perf_counter()
+    order = np.argsort(g, kind="stable")
+    starts = np.flatnonzero(np.concatenate(([True], g[order][1:] != g[order][:-1])))
+    parts = np.split(order, starts[1:])
+    t_group = time.perf_counter() - t0
+    valid = [p for p in parts if 0 < y[p].sum() < len(p)]
+    sample = valid[:: max(1, len(valid) // groups_to_time)][:groups_to_time]
+    t0 = time.perf_counter()
+    for p in sample:
+        roc_auc_score(y[p], s[p])
+    per_group = (time.perf_counter() - t0) / len(sample)
+    return t_group, per_group, len(valid)
+
+
+def packed_keys_like_gauc(y, s, g, n_groups):
+    """The uint64 keys gauc sorts (float32 order bits | group | label) to time one sort."""
+    t, _ = _keys.order_keys(s.astype(np.float32))
+    t -= t.min()
+    s_bits = _keys.bit_length(int(t.max()))
+    return (g.astype(np.uint64) << np.uint64(s_bits + 1)) | (t << np.uint64(1)) | \
+        y.astype(np.uint64)
+
+
+def bench_gauc(n, group_counts, repeats, sample_groups, out):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(2)
+    out.append("### `gauc` at %.0e rows (labels 20%% positives, impressions weighting)\n" % n)
+    out.append("The per-group loop groups the rows once (argsort + split, timed in full) and "
+               "calls `roc_auc_score` per group; the calls are timed on %d groups and "
+               "extrapolated to all groups with both classes. \"keys sort\" is one `np.sort` "
+               "of a packed uint64 key array like the one gauc sorts.\n" % sample_groups)
+    out.append("| groups | scores | `gauc` ms | keys sort ms | gauc / keys sort | loop s "
+               "(extrapolated) | loop / gauc | abs diff vs loop sample |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for n_groups in group_counts:
+        g = rng.integers(0, n_groups, n)
+        y = (rng.random(n) < 0.2).astype(np.int64)
+        s64 = rng.random(n) + 0.3 * y
+        t_group, per_group, n_valid = group_loop(y, s64, g, sample_groups, roc_auc_score)
+        t_loop = t_group + per_group * n_valid
+        keys = packed_keys_like_gauc(y, s64, g, n_groups)
+        check = _loop_check(y, s64, g, n_groups, roc_auc_score)
+        for kind, s in (("float32 (model output)", s64.astype(np.float32)),
+                        ("float64 continuous", s64),
+                        ("float64 tied (2 decimals)", np.round(s64, 2))):
+            t_gauc, t_keys = interleaved([lambda: gauc(y, s, g), lambda: np.sort(keys)], repeats)
+            out.append("| %.0e | %s | %s | %s | %.2f | %.1f | %.0fx | %s |" % (
+                n_groups, kind, ms(t_gauc), ms(t_keys), t_gauc / t_keys, t_loop,
+                t_loop / t_gauc, "%.1e" % check(s) if kind.startswith("float64 c") else ""))
+            print(out[-1], flush=True)
+    out.append("")
+
+
+def _loop_check(y, s, g, n_groups, roc_auc_score):
+    """A checker: |gauc - full sklearn loop| on the groups below 200 (a subset, for speed)."""
+    def check(scores):
+        m = g < min(200, n_groups)
+        ys, ss, gs = y[m], scores[m], g[m]
+        num = den = 0.0
+        for k in np.unique(gs):
+            sel = gs == k
+            if 0 < ys[sel].sum() < sel.sum():
+                num += sel.sum() * roc_auc_score(ys[sel], ss[sel])
+                den += sel.sum()
+        return abs(gauc(ys, ss, gs).gauc - num / den)
+    return check
+
+
+# --------------------------------------------------------------------------- streaming
+def bench_streaming(n, n_batches, bucket_counts, out):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from tf1_recsys._tf import tf
+    from tf1_recsys.metrics import streaming_auc
+    from tf1_recsys.metrics.streaming import DEFAULT_NUM_BUCKETS
+
+    tf.logging.set_verbosity(tf.logging.ERROR)
+    y, p = ctr_like(np.random.default_rng(3), n)
+    exact = auc(y, p)
+    y_parts, p_parts = np.array_split(y, n_batches), np.array_split(p, n_batches)
+
+    def run(make):
+        graph = tf.Graph()
+        with graph.as_default():
+            yl, pp = tf.placeholder(tf.int64, [None]), tf.placeholder(tf.float32, [None])
+            value, update = make(yl, pp)
+            with tf.Session() as sess:
+                sess.run(tf.local_variables_initializer())
+                sess.run(update, {yl: y_parts[0][:10], pp: p_parts[0][:10]})  # warm-up
+                sess.run(tf.local_variables_initializer())
+                t = time.perf_counter()
+                for yb, pb in zip(y_parts, p_parts):
+                    sess.run(update, {yl: yb, pp: pb})
+                elapsed = time.perf_counter() - t
+                return float(sess.run(value)), elapsed
+
+    out.append("### `streaming_auc` vs `tf.compat.v1.metrics.auc` (%.0e CTR-like rows: 5%% "
+               "positives, float32 scores; %d batches of %d; exact AUC %.6f)\n"
+               % (n, n_batches, n // n_batches, exact))
+    out.append("| metric | abs error vs exact | time for %d updates ms | ms per update |"
+               % n_batches)
+    out.append("|---|---|---|---|")
+    rows = [("`tf.compat.v1.metrics.auc` (200 thresholds)", lambda yl, pp: tf.metrics.auc(yl, pp))]
+    for b in bucket_counts:
+        label = "`streaming_auc`, num_buckets=2**%d%s" % (
+            int(np.log2(b)), " (default)" if b == DEFAULT_NUM_BUCKETS else "")
+        rows.append((label, lambda yl, pp, b=b: streaming_auc(yl, pp, num_buckets=b)))
+    for label, make in rows:
+        value, elapsed = run(make)
+        out.append("| %s | %.1e | %s | %.2f |" % (
+            label, abs(value - exact), ms(elapsed), elapsed * 1e3 / n_batches))
+        print(out[-1], flush=True)
+    out.append("")
+
+
+# --------------------------------------------------------------------------- main
+def write_docs(path, command, body):
+    """Replaces the text of the '## AUC and GAUC' section (up to the next '## ') in place."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index(SECTION)
+    head_end = text.index("\n", start) + 1
+    nxt = text.find("\n## ", head_end)
+    end = len(text) if nxt < 0 else nxt + 1
+    section = text[start:head_end] + "\n" + body.rstrip() + "\n\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text[:start] + section + text[end:])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only (a smoke test)")
+    ap.add_argument("--repeats", type=int, default=3, help="timing repeats (min is kept)")
+    ap.add_argument("--sample-groups", type=int, default=300,
+                    help="groups on which the per-group sklearn loop is timed")
+    ap.add_argument("--write-docs", metavar="PATH", nargs="?", const="docs/BENCHMARKS.md",
+                    help="replace the '## AUC and GAUC' section of PATH with the results")
+    args = ap.parse_args(argv)
+
+    if args.quick:
+        sizes, sk_max, mem_n, gauc_n, groups = [10**5], 10**5, 10**5, 10**5, [10**3]
+        stream_n, batches, buckets = 10**5, 10, [1 << 12, 1 << 16]
+    else:
+        sizes, sk_max, mem_n, gauc_n, groups = [10**5, 10**6, 10**7], 10**7, 10**7, 10**6, \
+            [10**4, 10**5]
+        stream_n, batches, buckets = 10**6, 100, [1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20]
+
+    command = "python tools/bench_auc.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    out = []
+    t0 = time.perf_counter()
+    bench_auc(sizes, args.repeats, sk_max, out)
+    bench_memory(mem_n, out)
+    bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out)
+    bench_streaming(stream_n, batches, buckets, out)
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    header = [
+        "Command: `%s` (%.0f s). numpy %s, %d CPUs, load average at the end %.1f "
+        "(the machine is shared; timings are the minimum of %d interleaved runs)."
+        % (command.strip(), time.perf_counter() - t0, np.__version__, os.cpu_count(), load[0],
+           args.repeats),
+        "",
+    ]
+    body = "\n".join(header + out)
+    print("\n" + body)
+    if args.write_docs:
+        write_docs(args.write_docs, command, body)
+        print("wrote the %r section of %s" % (SECTION, args.write_docs))
+
+
+if __name__ == "__main__":
+    main()
