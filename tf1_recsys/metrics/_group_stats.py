@@ -6,12 +6,14 @@ made to fit, most exact-and-cheap first:
 
 1. the float's own order bits, offset by the minimum (narrow score ranges);
 2. float32 order bits (float32 scores, or float64 scores that are all float32 values);
-3. for float64 scores with few repeated values: the order bits with their lowest bits dropped.
-   Dropping bits can only merge distinct scores into false ties, and a false tie matters only
-   inside a run of one group holding both labels. Those runs are exactly the mixed tie runs
-   the sort exposes anyway; their rows are found and re-counted exactly (a small lexsort), so
-   the result stays exact;
-4. otherwise (heavily tied float64 scores): dense ranks of the scores (one more sort).
+3. the order bits with their lowest bits dropped. Dropping bits can only merge distinct scores
+   into false ties, and a false tie matters only inside a run of one group holding both
+   labels.
+   a. Scores with few repeated values (continuous): those runs are exactly the mixed tie
+      runs the sort exposes anyway; their rows are found and re-counted exactly (a small
+      lexsort), so the result stays exact.
+   b. Heavily tied scores (a sample says so): one more sort of the scores checks that no two
+      distinct values merge; if some do, dense ranks of the scores are used instead.
 
 ``weighted(...)`` uses one ``argsort`` of ``group | score order`` keys and float64 sums.
 """
@@ -59,6 +61,15 @@ def dense_ranks(keys):
     return ranks, _keys.bit_length(len(distinct) - 1)
 
 
+def _truncation_merges_values(keys, drop):
+    """True when two distinct keys become equal once their ``drop`` low bits are dropped."""
+    u = np.sort(keys)
+    distinct = u[np.concatenate(([True], u[1:] != u[:-1]))]
+    del u
+    distinct >>= np.uint64(drop)
+    return bool(np.any(distinct[1:] == distinct[:-1]))
+
+
 def _looks_tied(keys):
     """True when a strided sample of ~4096 keys holds many repeated values (a speed heuristic)."""
     sample = keys[:: max(1, len(keys) // 4096)]
@@ -83,10 +94,14 @@ def unweighted(fn, labels_u, scores, codes, rows, lo, hi):
     t, s_bits = relative_order_keys(scores, avail, lo, hi)
     drop = 0
     if s_bits > avail:
+        drop = s_bits - avail
         if _looks_tied(t):
-            t, s_bits = dense_ranks(t)
-        else:
-            drop = s_bits - avail
+            if _truncation_merges_values(t, drop):
+                t, s_bits = dense_ranks(t)
+                drop = 0
+            else:  # dropping the low bits keeps every distinct score distinct: exact as is
+                t >>= np.uint64(drop)
+                s_bits, drop = avail, 0
     if drop:
         stats, keys, trans, runs = _count(labels_u, codes, t >> np.uint64(drop), avail, rows)
         rerun = _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail)
