@@ -524,3 +524,22 @@ def test_auc_non_finite_anywhere(dtype, bad, others, rng):
     for w in (None, np.ones(50)):
         with pytest.raises(ValueError, match=r"must be finite; .*first at index 17"):
             M.auc(np.arange(50) % 2, s.astype(dtype), sample_weight=w)
+
+
+@pytest.mark.parametrize("neighbours", [False, True])
+def test_gauc_tied_wide_scores_with_and_without_merging_values(neighbours, rng, monkeypatch):
+    # heavily tied float64 scores over both signs: truncated keys are exact unless two
+    # distinct values are ulp-neighbours (then dense ranks are used)
+    values = np.array([-3e200, -1.5, -1e-200, 0.0, 0.3, 7.0, 1e250])
+    if neighbours:
+        values = np.append(values, np.nextafter(values[[1, 4, 5]], np.inf))
+    n = 3000
+    s = rng.choice(values, n)
+    y = rng.integers(0, 2, n)
+    g = rng.integers(0, 40, n)
+    calls = []
+    real = _group_stats.dense_ranks
+    monkeypatch.setattr(_group_stats, "dense_ranks", lambda t: calls.append(1) or real(t))
+    res = M.gauc(y, s, g, "clicks")
+    assert bool(calls) == neighbours
+    assert res.gauc == pytest.approx(sklearn_gauc(y, s, g, "clicks")[0], abs=TOL)
