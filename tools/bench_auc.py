@@ -65,7 +65,7 @@ def ctr_like(rng, n):
 
 
 # --------------------------------------------------------------------------- auc
-def bench_auc(sizes, repeats, sklearn_max, out):
+def bench_auc(sizes, repeats, sklearn_max, out, results):
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(0)
@@ -82,6 +82,7 @@ def bench_auc(sizes, repeats, sklearn_max, out):
             t_sk = best_time(lambda: roc_auc_score(y, s), 1 if n >= 10**7 else repeats) \
                 if with_sk else float("nan")
             diff = abs(auc(y, s) - roc_auc_score(y, s)) if with_sk else float("nan")
+            results[("auc", n, kind.split()[0])] = (t_auc / t_sort, t_sk / t_auc)
             out.append("| %.0e | %s | %s | %s | %s | %.2f | %s | %s |" % (
                 n, kind, ms(t_auc), ms(t_sort), ms(t_sk) if with_sk else "not run",
                 t_auc / t_sort, "%.1fx" % (t_sk / t_auc) if with_sk else "-",
@@ -90,7 +91,7 @@ def bench_auc(sizes, repeats, sklearn_max, out):
     out.append("")
 
 
-def bench_memory(n, out):
+def bench_memory(n, out, results):
     rng = np.random.default_rng(1)
     s = rng.random(n)
     out.append("### Peak memory of `auc` at %.0e rows (tracemalloc, beyond the inputs)\n" % n)
@@ -107,6 +108,7 @@ def bench_memory(n, out):
         finally:
             tracemalloc.stop()
         inputs = y.nbytes + s.nbytes
+        results[("memory", n, np.dtype(dtype).name)] = peak / inputs
         out.append("| %s | %.0f | %.0f | %.2f |" % (
             np.dtype(dtype).name, inputs / 2**20, peak / 2**20, peak / inputs))
         print(out[-1], flush=True)
@@ -143,7 +145,7 @@ def packed_keys_like_gauc(y, s, g, n_groups):
         y.astype(np.uint64)
 
 
-def bench_gauc(n, group_counts, repeats, sample_groups, out):
+def bench_gauc(n, group_counts, repeats, sample_groups, out, results):
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(2)
@@ -167,6 +169,8 @@ def bench_gauc(n, group_counts, repeats, sample_groups, out):
                         ("float64 continuous", s64),
                         ("float64 tied (2 decimals)", np.round(s64, 2))):
             t_gauc, t_keys = interleaved([lambda: gauc(y, s, g), lambda: np.sort(keys)], repeats)
+            results[("gauc", n_groups, kind.split()[0] + kind.split()[1])] = (
+                t_gauc / t_keys, t_loop / t_gauc)
             out.append("| %.0e | %s | %s | %s | %.2f | %.1f | %.0fx | %s |" % (
                 n_groups, kind, ms(t_gauc), ms(t_keys), t_gauc / t_keys, t_loop,
                 t_loop / t_gauc, "%.1e" % check(s) if kind.startswith("float64 c") else ""))
@@ -190,7 +194,7 @@ def _loop_check(y, s, g, n_groups, roc_auc_score):
 
 
 # --------------------------------------------------------------------------- streaming
-def bench_streaming(n, n_batches, bucket_counts, out):
+def bench_streaming(n, n_batches, bucket_counts, out, results):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from tf1_recsys._tf import tf
     from tf1_recsys.metrics import streaming_auc
@@ -229,10 +233,46 @@ def bench_streaming(n, n_batches, bucket_counts, out):
         rows.append((label, lambda yl, pp, b=b: streaming_auc(yl, pp, num_buckets=b)))
     for label, make in rows:
         value, elapsed = run(make)
+        results[("streaming", "default" if "(default)" in label else label)] = (
+            abs(value - exact), elapsed)
         out.append("| %s | %.1e | %s | %.2f |" % (
             label, abs(value - exact), ms(elapsed), elapsed * 1e3 / n_batches))
         print(out[-1], flush=True)
     out.append("")
+
+
+# --------------------------------------------------------------------------- summary
+def targets_table(results, n_max, group_counts):
+    """The issue's targets against this run's measurements."""
+    def mark(ok):
+        return "met" if ok else "**not met**"
+
+    lines = ["### Targets of issue 4 in this run\n",
+             "| target | measured | |", "|---|---|---|"]
+    for kind in ("continuous", "tied"):
+        ratio, speedup = results[("auc", n_max, kind)]
+        if speedup == speedup:  # not NaN: scikit-learn ran
+            lines.append("| `auc` >= 20x faster than scikit-learn at %.0e rows (%s) | %.1fx | %s |"
+                         % (n_max, kind, speedup, mark(speedup >= 20)))
+        lines.append("| `auc` within 1.5x of a bare `np.sort` at %.0e rows (%s) | %.2fx | %s |"
+                     % (n_max, kind, ratio, mark(ratio <= 1.5)))
+    for key, ratio in sorted((k, v) for k, v in results.items() if k[0] == "memory"):
+        lines.append("| `auc` peak memory <= 4x its inputs at %.0e rows (labels %s) | %.2fx | %s |"
+                     % (key[1], key[2], ratio, mark(ratio <= 4)))
+    for n_groups in group_counts:
+        for kind in ("float32(model", "float64continuous", "float64tied"):
+            ratio, speedup = results[("gauc", n_groups, kind)]
+            name = {"float32(model": "float32", "float64continuous": "float64 continuous",
+                    "float64tied": "float64 tied"}[kind]
+            lines.append("| `gauc` >= 1000x faster than the per-group loop, %.0e groups (%s) "
+                         "| %.0fx | %s |" % (n_groups, name, speedup, mark(speedup >= 1000)))
+            lines.append("| `gauc` within 2x of one sort of its keys, %.0e groups (%s) | %.2fx | %s |"
+                         % (n_groups, name, ratio, mark(ratio <= 2)))
+    err, _ = results[("streaming", "default")]
+    lines.append("| `streaming_auc` (default buckets) within 1e-6 of exact | %.1e | %s |"
+                 % (err, mark(err <= 1e-6)))
+    lines.append("")
+    return lines
 
 
 # --------------------------------------------------------------------------- main
@@ -268,12 +308,13 @@ def main(argv=None):
         stream_n, batches, buckets = 10**6, 100, [1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20]
 
     command = "python tools/bench_auc.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    out = []
+    out, results = [], {}
     t0 = time.perf_counter()
-    bench_auc(sizes, args.repeats, sk_max, out)
-    bench_memory(mem_n, out)
-    bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out)
-    bench_streaming(stream_n, batches, buckets, out)
+    bench_auc(sizes, args.repeats, sk_max, out, results)
+    bench_memory(mem_n, out, results)
+    bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out, results)
+    bench_streaming(stream_n, batches, buckets, out, results)
+    out = targets_table(results, sizes[-1], groups) + out
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     header = [
         "Command: `%s` (%.0f s). numpy %s, %d CPUs, load average at the end %.1f "
