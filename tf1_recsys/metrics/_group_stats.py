@@ -39,15 +39,21 @@ def relative_order_keys(scores, max_bits, lo, hi):
         return ends[0], int(ends[1]) - int(ends[0])
 
     k_lo, span = key_range(scores.dtype)
-    if _keys.bit_length(span) > max_bits and scores.dtype == np.float64:
-        with np.errstate(over="ignore"):  # values beyond float32 become inf: not equal
-            s32 = scores.astype(np.float32)
-        if np.array_equal(s32, scores):
-            scores = s32
+    too_wide = _keys.bit_length(span) > max_bits
+    # float64 scores that are float32 values (a cheap look at the head first)
+    if too_wide and scores.dtype == np.float64 and _float32_values(scores[:4096]):
+        if _float32_values(scores):
+            scores = scores.astype(np.float32)
             k_lo, span = key_range(np.float32)
     keys = _keys.order_keys(scores, non_negative)[0]
     keys -= k_lo
     return keys, _keys.bit_length(span)
+
+
+def _float32_values(scores):
+    """True when every float64 score is exactly a float32 value."""
+    with np.errstate(over="ignore"):  # values beyond float32 become inf: not equal
+        return np.array_equal(scores.astype(np.float32), scores)
 
 
 def dense_ranks(keys):
