@@ -78,7 +78,7 @@ def bench_auc(sizes, repeats, sklearn_max, out, results):
         base = rng.random(n)
         for kind, s in (("continuous", base), ("tied (3 decimals)", np.round(base, 3))):
             with_sk = n <= sklearn_max
-            t_auc, t_sort = interleaved([lambda: auc(y, s), lambda: np.sort(s)], repeats)
+            t_auc, t_sort = interleaved([lambda: auc(y, s), lambda: np.sort(s)], max(repeats, 7))
             t_sk = best_time(lambda: roc_auc_score(y, s), 1 if n >= 10**7 else repeats) \
                 if with_sk else float("nan")
             diff = abs(auc(y, s) - roc_auc_score(y, s)) if with_sk else float("nan")
@@ -168,7 +168,8 @@ def bench_gauc(n, group_counts, repeats, sample_groups, out, results):
         for kind, s in (("float32 (model output)", s64.astype(np.float32)),
                         ("float64 continuous", s64),
                         ("float64 tied (2 decimals)", np.round(s64, 2))):
-            t_gauc, t_keys = interleaved([lambda: gauc(y, s, g), lambda: np.sort(keys)], repeats)
+            t_gauc, t_keys = interleaved([lambda: gauc(y, s, g), lambda: np.sort(keys)],
+                                         max(repeats, 7))
             results[("gauc", n_groups, kind.split()[0] + kind.split()[1])] = (
                 t_gauc / t_keys, t_loop / t_gauc)
             out.append("| %.0e | %s | %s | %s | %.2f | %.1f | %.0fx | %s |" % (
@@ -283,12 +284,16 @@ NOTES = """Why the remaining ratios are what they are (same mechanisms on every 
   the inputs, building the packed keys, one scan for positive ranks and mixed ties: about
   60-90 ms at 10^7 rows, 2 cores) stay the same, so they weigh more against the faster
   floor. Its own sort (of label-packed keys) costs the same as `np.sort` of the scores.
-* `gauc` with float64 scores: group bits + 63 score-order bits + the label do not fit in a
-  64-bit key. float32 scores (and float64 scores that are float32 values) fit, and are
-  measured within 2x of one sort. Continuous float64 scores drop low order bits and
-  re-count exactly the few runs where that could merge distinct scores (a few extra
-  linear passes); heavily tied float64 scores need one more sort to prove that no two
-  distinct values merge (or to rank them), so about 3-4 sorts' worth in all.
+  On continuous scores the ratio moved between 1.33x and 1.66x over our runs on the shared
+  machine (other jobs running; the least loaded run gave 1.33x).
+* `gauc` vs one sort of its keys: besides its one sort (~20 ms for 10^6 keys), gauc makes
+  about 15 vectorised passes over the rows (checks, group codes, packing, positives per
+  group, cumulative sums, mixed ties), ~15-20 ms in numpy on 2 shared cores, hence ~1.8-2.4x
+  from run to run. With float64 scores, group bits + 63 score-order bits + the label do not
+  fit in a 64-bit key (float32 scores and float64 scores that are float32 values do):
+  continuous float64 scores drop low order bits and re-count exactly the few runs where
+  that could merge distinct scores (a few extra passes); heavily tied float64 scores need
+  one more sort to prove that no two distinct values merge (or to rank them), ~3x.
 * `gauc` vs the loop at 10^4 groups: the loop makes 10^4 `roc_auc_score` calls of ~100
   rows; at ~5 ms per call here the loop takes ~50 s, and a single sort of 10^6 keys already
   takes ~20 ms, so ~2500x is the ceiling for any sort-based gauc at this size.
@@ -342,7 +347,8 @@ def main(argv=None):
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     header = [
         "Command: `%s` (%.0f s). numpy %s, %d CPUs, load average at the end %.1f "
-        "(the machine is shared; timings are the minimum of %d interleaved runs)."
+        "(the machine is shared; timings are the minimum of 7 interleaved runs, %d for "
+        "scikit-learn below 10^7 rows and 1 at 10^7)."
         % (command.strip(), time.perf_counter() - t0, np.__version__, os.cpu_count(), load[0],
            args.repeats),
         "",
