@@ -227,7 +227,8 @@ def bench_streaming(n, n_batches, bucket_counts, out, results):
     out.append("| metric | abs error vs exact | time for %d updates ms | ms per update |"
                % n_batches)
     out.append("|---|---|---|---|")
-    rows = [("`tf.compat.v1.metrics.auc` (200 thresholds)", lambda yl, pp: tf.metrics.auc(yl, pp))]
+    rows = [("`tf.compat.v1.metrics.auc` (200 thresholds)",
+             lambda yl, pp: tf.metrics.auc(yl, pp))]
     for b in bucket_counts:
         label = "`streaming_auc`, num_buckets=2**%d%s" % (
             int(np.log2(b)), " (default)" if b == DEFAULT_NUM_BUCKETS else "")
@@ -267,8 +268,8 @@ def targets_table(results, n_max, group_counts):
                     "float64tied": "float64 tied"}[kind]
             lines.append("| `gauc` >= 1000x faster than the per-group loop, %.0e groups (%s) "
                          "| %.0fx | %s |" % (n_groups, name, speedup, mark(speedup >= 1000)))
-            lines.append("| `gauc` within 2x of one sort of its keys, %.0e groups (%s) | %.2fx | %s |"
-                         % (n_groups, name, ratio, mark(ratio <= 2)))
+            lines.append("| `gauc` within 2x of one sort of its keys, %.0e groups (%s) "
+                         "| %.2fx | %s |" % (n_groups, name, ratio, mark(ratio <= 2)))
     err, _ = results[("streaming", "default")]
     lines.append("| `streaming_auc` (default buckets) within 1e-6 of exact | %.1e | %s |"
                  % (err, mark(err <= 1e-6)))

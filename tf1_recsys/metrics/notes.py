@@ -1,4 +1,4 @@
-"""The notes' three AUC functions, fixed: ``get_auc``, ``calcAUC_byProb`` and ``calculate_auc_func2``.
+"""The notes' three AUC functions, fixed: ``get_auc``, ``calcAUC_byProb``, ``calculate_auc_func2``.
 
 They keep the notes' names and methods (scikit-learn, pair counting, rank sums) so that code
 written against the notes runs unchanged, but they validate their input, return the value and
