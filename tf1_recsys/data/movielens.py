@@ -58,15 +58,19 @@ def movielens_schema(num_users, num_movies, num_genres, max_genres, max_hist):
     )
 
 
-def _history(movies_sorted, times_sorted, max_hist):
-    """For one user's time-sorted ratings: [n, max_hist] of the movies rated strictly earlier."""
-    n = len(movies_sorted)
-    before = np.searchsorted(times_sorted, times_sorted, side="left")  # ratings strictly earlier
+def _history(movies, times, query_times, max_hist):
+    """[n, max_hist]: per query time, the last ``max_hist`` of ``movies`` rated strictly earlier.
+
+    ``movies`` / ``times`` are one user's ratings sorted by time; ``query_times`` [n] sorted too.
+    """
+    before = np.searchsorted(times, query_times, side="left")  # ratings strictly earlier
     start = np.maximum(before - max_hist, 0)
     length = before - start
     cols = np.arange(max_hist)
-    pos = np.minimum(start[:, None] + cols[None, :], max(n - 1, 0))
-    return np.where(cols[None, :] < length[:, None], movies_sorted[pos], 0)
+    if len(movies) == 0:
+        return np.zeros((len(query_times), max_hist), np.int64)
+    pos = np.minimum(start[:, None] + cols[None, :], len(movies) - 1)
+    return np.where(cols[None, :] < length[:, None], movies[pos], 0)
 
 
 def load_movielens(path, test_fraction=0.2, max_hist=50, max_users=None):
@@ -132,7 +136,7 @@ def load_movielens(path, test_fraction=0.2, max_hist=50, max_users=None):
         if n >= 2:
             n_test = min(max(int(np.floor(test_fraction * n + 0.5)), 1), n - 1)
             is_test[e - n_test:e] = True
-        hist[s:e] = _history(movie[s:e], ts[s:e], max_hist)
+        hist[s:e] = _history(movie[s:e], ts[s:e], ts[s:e], max_hist)
 
     data = {
         "user": user.astype(np.int64), "movie": movie.astype(np.int64),

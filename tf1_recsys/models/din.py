@@ -9,7 +9,10 @@ Graph, for a batch of B rows (E = embedding_size):
 3. the L fields are concatenated to ``flat`` [B, L*E], viewed as [B, L, E] and
    re-weighted by ``senet``;
 4. ``[senet output [B, L*E], real-valued features [B, R]]`` -> MLP (dense + Dice) ->
-   logit [B].
+   logit [B];
+5. with ``wide=True``, plus a first-order term as in Wide & Deep / DeepFM: one learned
+   weight per id of each slot / multi-valued slot (tables ``wide/<table>`` [V, 1],
+   multi-valued slots mean-pooled) and per real-valued feature.
 
 Sensitivity: ``get_gradients`` on ``[real [B, R], flat [B, L*E]]``: the real-valued
 features one by one, then one entry per field (slot or attended sequence).
@@ -20,7 +23,7 @@ from tf1_recsys.layers import DINModel, dense, senet
 from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
 
 
-def attend_sequences(embedder, schema, inputs, training, attention_layers):
+def attend_sequences(embedder, schema, inputs, training, attention_layers, layer_norm=True):
     """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order."""
     groups = {}
     for f in schema.sequences:
@@ -31,7 +34,7 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers):
         keys = tf.stack([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=1)
         mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
         out = DINModel(layer_size=attention_layers)(
-            tf.expand_dims(queries, 2), keys, is_bn=True, training=training, mask=mask,
+            tf.expand_dims(queries, 2), keys, is_bn=layer_norm, training=training, mask=mask,
             name="din" if g == 0 else "din_%d" % g)  # [B, S, E]
         for s, f in enumerate(feats):
             pooled[f.name] = out[:, s, :]
@@ -39,8 +42,19 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers):
     return names, [pooled[n] for n in names]
 
 
+def wide_logit(schema, inputs, real, l2, partition_strategy):
+    """First-order term [B, 1]: per-id weights of slots / multi-valued slots, linear in reals."""
+    wide = FeatureEmbedder(schema, 1, partition_strategy=partition_strategy, l2=l2,
+                           initializer=tf.zeros_initializer(), scope="wide")
+    terms = [wide.field(f.name, inputs[f.name]) for f in schema.sparse]
+    if real is not None:
+        terms.append(dense(real, 1, use_bias=False, name="wide_real"))
+    return tf.add_n(terms) if terms else 0.0
+
+
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
-              senet_hidden=16, task=None, l2=0.0, partition_strategy="div", **unused):
+              senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
+              attention_layer_norm=True, init_stddev=0.05, **unused):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:
@@ -51,6 +65,13 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
       senet_hidden: SENet's hidden width.
       l2: L2 penalty on looked-up embedding rows.
       partition_strategy: for tables with ``num_shards > 1`` (see ``tf1_recsys.features``).
+      wide: add the first-order term (step 5).
+      wide_l2: L2 penalty of the first-order weights looked up; default ``l2``.
+      attention_layer_norm: ``DINModel``'s ``is_bn``: layer-normalise queries and keys.
+        Layer norm rescales every embedding to unit variance, so the near-zero rows of
+        ids never seen in training become full-size random vectors; switch it off for
+        data where many test ids are new (e.g. MovieLens split by time).
+      init_stddev: standard deviation of the initial embeddings (normal).
 
     Returns:
       ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
@@ -59,10 +80,12 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     with tf.variable_scope("din_model"):
-        embedder = FeatureEmbedder(schema, embedding_size, partition_strategy=partition_strategy, l2=l2)
+        embedder = FeatureEmbedder(schema, embedding_size, partition_strategy=partition_strategy, l2=l2,
+                                   initializer=tf.random_normal_initializer(stddev=init_stddev))
         names = [f.name for f in schema.sparse]
         fields = [embedder.field(n, inputs[n]) for n in names]
-        seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers)
+        seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
+                                                 attention_layer_norm)
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
@@ -74,6 +97,9 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
             x = tf.concat([x, real], axis=-1)
         h = mlp(x, mlp_layers, training, name="mlp")
         logit = dense(h, 1, name="logit")
+        if wide:
+            logit = logit + wide_logit(schema, inputs, real, l2 if wide_l2 is None else wide_l2,
+                                       partition_strategy)
     feas = ([real] if real is not None else []) + [flat]
     sensitivity = (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
     return make_spec("din", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity)

@@ -1,0 +1,104 @@
+"""The reference models: shapes, loss, registry, sensitivity, training signal, frozen == session."""
+import numpy as np
+import pytest
+
+from tf1_recsys._tf import tf
+from tf1_recsys.data import generate, take
+from tf1_recsys.data.synthetic import UNUSED_FEATURES
+from tf1_recsys.models import MODELS, build_model, get_model
+from tf1_recsys.models.presets import preset
+from tf1_recsys.sensitivity import feature_sensitivity
+from tf1_recsys.training import TrainConfig, Trainer
+
+
+@pytest.fixture(scope="module")
+def small():
+    return generate(num_impressions=3000, seed=5)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_model_graph_shapes_and_loss(graph, sess, small, name):
+    spec = build_model(name, small.schema, embedding_size=4)
+    assert spec.name == name
+    assert set(spec.inputs) == {f.name for f in small.schema.features}
+    want_tasks = ["click", "like"] if name == "mmoe" else ["click"]
+    assert spec.tasks == want_tasks
+    sess.run(tf.global_variables_initializer())
+    batch = take(small.train, np.arange(64))
+    out = sess.run({"p": spec.predictions, "l": spec.logits, "loss": spec.loss}, spec.feed(batch, training=True))
+    for t in want_tasks:
+        assert out["p"][t].shape == (64,) and out["l"][t].shape == (64,)
+        assert np.all((out["p"][t] > 0) & (out["p"][t] < 1))
+        assert spec.predictions[t].name == "predictions/%s:0" % t
+    assert np.isfinite(out["loss"]) and out["loss"] > 0
+    # the sensitivity inputs have the widths get_gradients expects
+    feas, emb, rv_len, names = spec.sensitivity
+    width = sum(int(t.shape[-1]) for t in feas)
+    assert width == rv_len + (len(names) - rv_len) * emb
+    rows = feature_sensitivity(sess, [spec.predictions[t] for t in spec.tasks], feas, emb, rv_len,
+                               spec.feed(batch), names, head_names=spec.tasks)
+    assert {r.feature for r in rows} == set(names)
+    assert all(np.isfinite(r.sensitivity) and r.sensitivity >= 0 for r in rows)
+
+
+def test_registry_names_the_known_models():
+    assert sorted(MODELS) == ["din", "fm", "mmoe"]
+    assert get_model("din") is MODELS["din"]
+    with pytest.raises(ValueError, match="unknown model 'xgb'; choose one of: din, fm, mmoe"):
+        get_model("xgb")
+
+
+def test_unknown_task(graph, small):
+    with pytest.raises(ValueError, match="unknown task"):
+        build_model("din", small.schema, task="buy")
+
+
+def test_din_with_partitioned_tables_and_mod_strategy(graph, sess, small):
+    schema = small.schema
+    for f in schema.features:
+        if f.name in ("item", "user"):
+            f.num_shards = 3
+    try:
+        spec = build_model("din", schema, embedding_size=4, partition_strategy="mod", wide=True)
+        names = [v.op.name for v in tf.global_variables()]
+        assert any(n.endswith("embeddings/item/part_2") for n in names)
+        sess.run(tf.global_variables_initializer())
+        p = sess.run(spec.predictions["click"], spec.feed(take(small.test, np.arange(10))))
+        assert p.shape == (10,)
+    finally:
+        for f in schema.features:
+            f.num_shards = 1
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_frozen_outputs_equal_the_sessions(tmp_path, small, name):
+    from tf1_recsys.cli.report import freeze_and_check
+
+    hparams, settings = preset(name, "synthetic")
+    settings.update(epochs=1, batch_size=256)
+    config = TrainConfig(progress=False, **settings)
+    with Trainer(lambda: build_model(name, small.schema, **hparams), config, model_dir=str(tmp_path)) as tr:
+        tr.fit(small.train)
+        path, names, diff = freeze_and_check(tr, small.test, str(tmp_path / "frozen.pb"), rows=500)
+    assert diff <= 1e-6
+    assert set(names["outputs"]) == ({"click", "like"} if name == "mmoe" else {"click"})
+
+
+def test_din_ranks_the_unused_feature_below_the_used_ones():
+    """After a short training, 'noise' (never used by the generator) ranks below every feature it uses."""
+    from tf1_recsys.cli.report import score, sensitivity
+
+    data = generate(num_impressions=20000, seed=11)
+    hparams, settings = preset("din", "synthetic")
+    hparams.update(attention_layers=(16, 8), mlp_layers=(32, 16))
+    settings.update(epochs=3, learning_rate=0.005, batch_size=256)
+    with Trainer(lambda: build_model("din", data.schema, **hparams), TrainConfig(progress=False, **settings)) as tr:
+        tr.fit(data.train)
+        _, reports = score(tr, data.test, data.schema)
+        rows = sensitivity(tr, data.test, rows=4000)
+    assert reports["click"]["auc"] > 0.62  # it learned something
+    value = {r.feature: r.sensitivity for r in rows}
+    used = ["user", "item", "cat", "hist_cat", "price"]
+    for unused in UNUSED_FEATURES:
+        assert value[unused] < min(value[f] for f in used), value
+    assert rows[-1].feature == "noise"
