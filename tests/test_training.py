@@ -291,6 +291,15 @@ def test_predict_and_evaluate_against_independent_references(reference, data):
     assert result["gauc_groups/click"] == used
 
 
+def test_evaluate_reports_nan_when_auc_and_gauc_are_undefined(reference, data):
+    one_class = dict(data, click=np.zeros_like(data["click"]))
+    with Trainer(ts.model_fn, ts.config(), reference[0], eval_group_key="user") as trainer:
+        result = trainer.evaluate(one_class)
+    assert np.isnan(result["auc/click"]) and np.isnan(result["gauc/click"])
+    assert result["gauc_groups/click"] == 0
+    assert np.isfinite(result["loss"])
+
+
 def test_fit_reports_eval_metrics_and_a_quiet_bar(tmp_path, data, capsys):
     cfg = ts.config(epochs=1, progress=None)
     with Trainer(ts.model_fn, cfg, str(tmp_path)) as trainer:

@@ -17,6 +17,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from tf1_recsys import metrics
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import batches as B
@@ -26,8 +27,6 @@ from tf1_recsys.training.pipeline import build_with_pipeline
 
 
 def _auc(labels, scores):
-    from tf1_recsys import metrics
-
     labels = np.asarray(labels)
     if labels.size == 0 or labels.min() == labels.max():
         return float("nan")  # AUC is undefined with one class
@@ -35,9 +34,17 @@ def _auc(labels, scores):
 
 
 def _gauc(labels, scores, groups):
-    from tf1_recsys import metrics
-
-    return metrics.gauc(labels, scores, groups)
+    """``metrics.gauc``, or NaN over 0 groups when no group holds both classes."""
+    undefined = metrics.GAUCResult(float("nan"), 0, int(np.unique(groups).size))
+    labels = np.asarray(labels)
+    if labels.size == 0 or labels.min() == labels.max():
+        return undefined
+    try:
+        return metrics.gauc(labels, scores, groups)
+    except ValueError as e:
+        if "no group has both" not in str(e):
+            raise
+        return undefined
 
 
 class Trainer:
