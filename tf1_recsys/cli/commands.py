@@ -8,6 +8,7 @@ from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
     check_new_file,
+    check_out,
     data_kind,
     import_tf,
     load_data,
@@ -63,6 +64,8 @@ def cmd_train(args):
         if previous["model"] != model or previous["data"] != args.data:
             raise CLIError("--resume: %s holds a %s model trained on %s, not %s on %s"
                            % (out, previous["model"], previous["data"], model, args.data))
+    else:
+        check_out(out, args.overwrite)
     data = load_data(args.data, seed=args.seed, rows=args.rows)
     if not args.resume:
         prepare_out(out, args.overwrite)

@@ -43,12 +43,8 @@ def _is_ours(path):
     return os.path.isfile(os.path.join(path, MARKER))
 
 
-def prepare_out(path, overwrite=False, what="output folder"):
-    """Creates the empty folder ``path``; CLIError when it exists and is not empty.
-
-    With ``overwrite`` a previous tf1-recsys folder (holding the marker file) is removed
-    first; a non-empty folder that tf1-recsys did not write is never removed.
-    """
+def check_out(path, overwrite=False, what="output folder"):
+    """CLIError unless ``prepare_out(path, overwrite)`` can go ahead (creates nothing)."""
     if os.path.exists(path):
         if not os.path.isdir(path):
             raise CLIError("%s %s exists and is a file" % (what, path))
@@ -58,7 +54,17 @@ def prepare_out(path, overwrite=False, what="output folder"):
             if not _is_ours(path):
                 raise CLIError("%s %s was not written by tf1-recsys; refusing to delete it "
                                "(choose another --out)" % (what, path))
-            shutil.rmtree(path)
+
+
+def prepare_out(path, overwrite=False, what="output folder"):
+    """Creates the empty folder ``path``; CLIError when it exists and is not empty.
+
+    With ``overwrite`` a previous tf1-recsys folder (holding the marker file) is removed
+    first; a non-empty folder that tf1-recsys did not write is never removed.
+    """
+    check_out(path, overwrite, what)
+    if os.path.isdir(path) and os.listdir(path):
+        shutil.rmtree(path)
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, MARKER), "w") as f:
         f.write("written by tf1-recsys on %s\n" % datetime.datetime.now().isoformat(timespec="seconds"))
