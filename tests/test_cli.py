@@ -171,3 +171,14 @@ def test_module_entry_point_and_auc_without_tensorflow(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "usage: tf1-recsys" in proc.stdout and "AUC 0.666667" in proc.stdout and "GAUC" in proc.stdout
     assert proc.stdout.strip().endswith("OK")
+
+
+def test_bar_chart_is_skipped_without_matplotlib(tmp_path, capsys, monkeypatch):
+    from tf1_recsys.cli.report import plot_sensitivity
+    from tf1_recsys.sensitivity import SensitivityRow
+
+    rows = [SensitivityRow("click", 1, "item", "slot", 0.3), SensitivityRow("click", 2, "noise", "real", 0.01)]
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert plot_sensitivity(rows, str(tmp_path / "x.png")) is None
+    assert "matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "x.png").exists()

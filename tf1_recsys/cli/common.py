@@ -29,8 +29,23 @@ def progress_enabled(args):
 
 
 def import_tf():
-    """Imports TensorFlow quietly (only the commands that build graphs call this)."""
+    """Imports TensorFlow quietly (only the commands that build graphs call this).
+
+    TensorFlow's C++ start-up lines (CUDA probing, CPU features) are sent to /dev/null
+    during the import unless TF1_RECSYS_TF_LOGS=1; Python errors still show.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" not in sys.modules and os.environ.get("TF1_RECSYS_TF_LOGS") != "1":
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
     from tf1_recsys._tf import tf
     import logging
 

@@ -86,7 +86,7 @@ def cmd_demo(args):
     try:
         say("[3/6] test AUC and GAUC")
         _, reports = score(din, data.test, data.schema)
-        print_auc_report("din/click", reports["click"], bayes["click"])
+        print_auc_report("din/click", reports["click"], bayes["click"], target=0.02)
         summary["models"]["din"] = reports
         gap = bayes["click"] - reports["click"]["auc"]
 

@@ -58,7 +58,8 @@ def auc_report(labels, scores, groups=None, weighting="impressions", pairwise_li
     return out
 
 
-def print_auc_report(task, rep, bayes=None, indent="  "):
+def print_auc_report(task, rep, bayes=None, indent="  ", target=None):
+    """Prints a ``auc_report``; with ``bayes``, the gap to it (and whether it is within ``target``)."""
     sk = "n/a (scikit-learn not installed)" if rep["get_auc"] is None else "%.4f" % rep["get_auc"]
     say("%s%s  test AUC %.4f  | the notes' methods: get_auc (sklearn) %s, calcAUC_byProb %.4f, "
         "calculate_auc_func2 %.4f (largest difference %.1e)"
@@ -68,8 +69,9 @@ def print_auc_report(task, rep, bayes=None, indent="  "):
             % (indent, task, rep["gauc"], rep["gauc_groups_used"], rep["gauc_groups_skipped"]))
     if bayes is not None:
         gap = bayes - rep["auc"]
-        say("%s%s  Bayes-optimal AUC %.4f (true probabilities vs drawn labels, same rows): gap %.4f -> %s"
-            % (indent, task, bayes, gap, "within 0.02" if gap <= 0.02 else "NOT within 0.02"))
+        verdict = "" if target is None else (" -> within %g" % target if gap <= target else " -> NOT within %g" % target)
+        say("%s%s  Bayes-optimal AUC %.4f (true probabilities vs drawn labels, same rows): gap %.4f%s"
+            % (indent, task, bayes, gap, verdict))
 
 
 def score(trainer, data, schema):
@@ -124,14 +126,19 @@ def plot_sensitivity(rows, path, title="Gradient sensitivity"):
         say("  matplotlib is not installed: skipping the bar chart (pip install matplotlib)")
         return None
     heads = list(dict.fromkeys(r.head for r in rows))
-    fig, axes = plt.subplots(1, len(heads), figsize=(5 * len(heads), 0.4 * max(
+    fig, axes = plt.subplots(1, len(heads), figsize=(6 * len(heads), 0.4 * max(
         sum(1 for r in rows if r.head == h) for h in heads) + 1.5), squeeze=False)
     for ax, head in zip(axes[0], heads):
         mine = sorted((r for r in rows if r.head == head), key=lambda r: r.rank, reverse=True)
         colors = ["tab:orange" if r.kind == "real" else "tab:blue" for r in mine]
         ax.barh([r.feature for r in mine], [r.sensitivity for r in mine], color=colors)
         ax.set_title("%s: %s" % (title, head))
-        ax.set_xlabel("|batch-mean d prediction / d input| (slots: max over embedding dims)")
+        ax.set_xlabel("|batch mean of d prediction / d input|")
+    from matplotlib.patches import Patch
+
+    axes[0][-1].legend(handles=[Patch(color="tab:blue", label="slot (max over its embedding dims)"),
+                                Patch(color="tab:orange", label="real-valued feature")],
+                       loc="lower right", fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

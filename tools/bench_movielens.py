@@ -1,0 +1,169 @@
+#!/usr/bin/env python
+"""MovieLens benchmark: fm, din and mmoe against a scikit-learn logistic regression.
+
+Data: ml-latest-small through ``tf1_recsys.data.load_movielens`` (label rating >= 4, the
+second MMoE task rating == 5; each user's last 20% of ratings by time is the test set;
+the behaviour sequence holds the movies rated strictly earlier).
+
+Baseline: ``sklearn.linear_model.LogisticRegression`` on one-hot user, one-hot movie and
+multi-hot genres. Its ``C`` is chosen on a validation split of the training set (each
+user's last 20% of training ratings), then refit on the whole training set.
+
+Models: the presets of ``tf1_recsys.models.presets`` for MovieLens, trained with
+``tf1_recsys.training.Trainer`` once per seed (the seed sets the graph seed and the batch
+order). Reported: test AUC and impression-weighted GAUC (per user), per seed and mean.
+
+    python tools/bench_movielens.py [--path ../shared/data/ml-latest-small] [--seeds 0 1 2]
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_PATH = os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
+
+
+def one_hot(data, schema):
+    """Sparse [N, users + movies + genres] design matrix of the baseline."""
+    import scipy.sparse as sp
+
+    n = len(data["user"])
+    rows = np.arange(n)
+    parts = []
+    for name in ("user", "movie"):
+        parts.append(sp.csr_matrix((np.ones(n), (rows, data[name])), shape=(n, schema.get(name).vocab_size)))
+    g = data["genres"]
+    keep = g.ravel() > 0
+    parts.append(sp.csr_matrix((np.ones(keep.sum()), (np.repeat(rows, g.shape[1])[keep], g.ravel()[keep])),
+                               shape=(n, schema.get("genres").vocab_size)))
+    return sp.hstack(parts).tocsr()
+
+
+def validation_split(train, fraction=0.2):
+    """Each user's last ``fraction`` of training rows (rows are sorted by user, then time)."""
+    user = train["user"]
+    is_valid = np.zeros(len(user), bool)
+    bounds = np.flatnonzero(np.diff(user)) + 1
+    for s, e in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(user)]])):
+        k = int(np.floor(fraction * (e - s) + 0.5))
+        if 0 < k < e - s:
+            is_valid[e - k:e] = True
+    return ~is_valid, is_valid
+
+
+def evaluate(labels, scores, groups):
+    from tf1_recsys import metrics
+
+    return {"auc": float(metrics.auc(labels, scores)),
+            "gauc": float(metrics.gauc(labels, scores, groups, weighting="impressions").gauc)}
+
+
+def logistic_regression(data, tasks, grid, log):
+    from sklearn.linear_model import LogisticRegression
+
+    x_train, x_test = one_hot(data.train, data.schema), one_hot(data.test, data.schema)
+    fit_rows, valid_rows = validation_split(data.train)
+    results, chosen = {}, {}
+    for task in tasks:
+        y = data.train[task]
+        best = None
+        for c in grid:
+            m = LogisticRegression(C=c, max_iter=5000).fit(x_train[fit_rows], y[fit_rows])
+            value = evaluate(y[valid_rows], m.predict_proba(x_train[valid_rows])[:, 1],
+                             data.train["user"][valid_rows])["auc"]
+            log("  LR %s C=%g: validation AUC %.4f" % (task, c, value))
+            if best is None or value > best[0]:
+                best = (value, c)
+        chosen[task] = best[1]
+        m = LogisticRegression(C=best[1], max_iter=5000).fit(x_train, y)
+        results[task] = evaluate(data.test[task], m.predict_proba(x_test)[:, 1], data.test["user"])
+    return results, chosen
+
+
+def train_model(name, data, seed, progress, drop=()):
+    from tf1_recsys.data.schema import Schema
+    from tf1_recsys.models import build_model
+    from tf1_recsys.models.presets import preset
+    from tf1_recsys.training import TrainConfig, Trainer
+
+    schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
+    hparams, settings = preset(name, "movielens")
+    config = TrainConfig(seed=seed, progress=progress, checkpoint_every=10 ** 9, **settings)
+    with Trainer(lambda: build_model(name, schema, **hparams), config) as trainer:
+        trainer.fit(data.train)
+        preds = trainer.predict(data.test)
+    return {t: evaluate(data.test[t], p, data.test["user"]) for t, p in preds.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--path", default=DEFAULT_PATH, help="ml-latest-small folder (default %(default)s)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--models", nargs="+", default=["fm", "din", "mmoe"], choices=["fm", "din", "mmoe"])
+    parser.add_argument("--lr-grid", type=float, nargs="+", default=[0.3, 1.0, 3.0], help="C values of the LR")
+    parser.add_argument("--no-ablation", action="store_true", help="skip din without the behaviour sequence")
+    parser.add_argument("--markdown", help="also write the result table to this file")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    t0 = time.perf_counter()
+    log = lambda s: print(s, flush=True)
+
+    from tf1_recsys.data import DataError, load_movielens
+
+    try:
+        data = load_movielens(args.path)
+    except DataError as e:
+        print("bench_movielens: error: %s" % e, file=sys.stderr)
+        return 2
+    log(data.describe())
+    tasks = list(data.schema.labels)
+    log("logistic regression (scikit-learn), C chosen on a validation split of train from %s" % args.lr_grid)
+    lr, chosen = logistic_regression(data, tasks, args.lr_grid, log)
+    for t in tasks:
+        log("  LR %s (C=%g): test AUC %.4f GAUC %.4f" % (t, chosen[t], lr[t]["auc"], lr[t]["gauc"]))
+
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    progress = sys.stderr.isatty()
+    runs = [(m, m, ()) for m in args.models]
+    if not args.no_ablation and "din" in args.models:
+        runs.append(("din (no behaviour sequence)", "din", ("hist_movie",)))
+    results = {}
+    for label, model, drop in runs:
+        for seed in args.seeds:
+            t1 = time.perf_counter()
+            res = train_model(model, data, seed, progress, drop)
+            results.setdefault(label, []).append(res)
+            log("  %s seed %d: %s (%.0f s)" % (label, seed, ", ".join(
+                "%s AUC %.4f GAUC %.4f" % (t, r["auc"], r["gauc"]) for t, r in res.items()), time.perf_counter() - t1))
+
+    lines = ["| model | task | test AUC | GAUC (impressions) | AUC - LR | GAUC - LR | per seed (AUC / GAUC) |",
+             "|---|---|---|---|---|---|---|"]
+    for t in tasks:
+        lines.append("| logistic regression (C=%g) | %s | %.4f | %.4f | | | deterministic |"
+                     % (chosen[t], t, lr[t]["auc"], lr[t]["gauc"]))
+    for label, res in results.items():
+        for t in res[0]:
+            a = np.array([r[t]["auc"] for r in res])
+            g = np.array([r[t]["gauc"] for r in res])
+            pm = lambda v: "%.4f ± %.4f" % (v.mean(), v.std()) if len(v) > 1 else "%.4f" % v[0]
+            lines.append("| %s | %s | %s | %s | %+.4f | %+.4f | %s |" % (
+                label, t, pm(a), pm(g), a.mean() - lr[t]["auc"], g.mean() - lr[t]["gauc"],
+                ", ".join("%.4f / %.4f" % (x, y) for x, y in zip(a, g))))
+    table = "\n".join(lines)
+    elapsed = time.perf_counter() - t0
+    footer = "seeds %s; %.0f s on this machine; command: python tools/bench_movielens.py %s" % (
+        " ".join(map(str, args.seeds)), elapsed, " ".join(argv if argv is not None else sys.argv[1:]))
+    log("\n" + table + "\n\n" + footer)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table + "\n\n" + footer + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
