@@ -164,13 +164,15 @@ def test_module_entry_point_and_auc_without_tensorflow(tmp_path):
                 return e.code
         assert entry("--help") == 0
         assert entry("auc", sys.argv_file) == 0
-        assert "tensorflow" not in sys.modules, "auc imported TensorFlow"
+        assert entry("train", "--model", "xgb", "--data", "synthetic") == 2
+        assert "tensorflow" not in sys.modules, "auc (or a bad model name) imported TensorFlow"
         print("OK")
     """).replace("sys.argv_file", repr(str(scores)))
     proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "usage: tf1-recsys" in proc.stdout and "AUC 0.666667" in proc.stdout and "GAUC" in proc.stdout
     assert proc.stdout.strip().endswith("OK")
+    assert "tf1-recsys: error: unknown model 'xgb'" in proc.stderr
 
 
 def test_bar_chart_is_skipped_without_matplotlib(tmp_path, capsys, monkeypatch):

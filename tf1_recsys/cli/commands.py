@@ -22,10 +22,10 @@ from tf1_recsys.cli.common import (
 
 
 def check_model(name):
-    from tf1_recsys.models import MODELS
+    from tf1_recsys.models import MODEL_NAMES  # no TensorFlow import
 
-    if name not in MODELS:
-        raise CLIError("unknown model %r; choose one of: %s" % (name, ", ".join(sorted(MODELS))))
+    if name not in MODEL_NAMES:
+        raise CLIError("unknown model %r; choose one of: %s" % (name, ", ".join(sorted(MODEL_NAMES))))
     return name
 
 
