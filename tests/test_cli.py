@@ -136,6 +136,10 @@ def test_bad_inputs_give_one_line_errors(tmp_path, capsys):
         (["freeze", "--model-dir", str(not_a_run)], ["no run.json"]),
         (["importance", "--model-dir", str(not_a_run)], ["no run.json"]),
         (["demo", "--out", str(a_file)], ["is a file"]),
+        (["train", "--model", "fm", "--data", "synthetic", "--out", str(tmp_path / "r1"), "--rows", "5"],
+         ["num_impressions"]),
+        (["train", "--model", "fm", "--data", "synthetic", "--out", str(tmp_path / "r2"), "--rows", "50",
+          "--epochs", "0"], ["--epochs must be positive"]),
     ]
     for argv, needles in cases:
         rc, _, err = run(capsys, *argv)

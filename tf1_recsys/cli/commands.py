@@ -51,6 +51,10 @@ def cmd_train(args):
 
     model = check_model(args.model)
     kind = data_kind(args.data)
+    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--lr", args.lr),
+                        ("--embedding-size", args.embedding_size), ("--rows", args.rows)):
+        if value is not None and not value > 0:
+            raise CLIError("%s must be positive; got %s" % (flag, value))
     hparams, settings = preset(model, kind)
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
                        ("learning_rate", args.lr), ("optimizer", args.optimizer)):

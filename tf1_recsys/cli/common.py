@@ -160,7 +160,7 @@ def load_data(data, seed=0, rows=None):
         from tf1_recsys.data.movielens import load_movielens
 
         return load_movielens(path)
-    except DataError as e:
+    except (DataError, ValueError) as e:
         raise CLIError(str(e)) from None
 
 

@@ -22,8 +22,10 @@ def make_trainer(run, model_dir, progress):
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
     hparams = dict(run["hparams"])
-    config = TrainConfig(seed=run["seed"], progress=progress, checkpoint_every=1000000,
-                         **run["train"])
+    try:
+        config = TrainConfig(seed=run["seed"], progress=progress, checkpoint_every=1000000, **run["train"])
+    except (TypeError, ValueError) as e:
+        raise CLIError(str(e)) from None
     try:
         return Trainer(lambda: builder(schema, **hparams), config, model_dir=model_dir,
                        eval_group_key=schema.group)
