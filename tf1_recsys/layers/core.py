@@ -53,10 +53,15 @@ def xavier_initializer(uniform=True, seed=None, dtype=tf.float32):
     Glorot & Bengio (2010): variance 2 / (fan_in + fan_out). ``uniform=True`` draws
     from U(-l, l) with l = sqrt(6 / (fan_in + fan_out)); ``uniform=False`` from a
     truncated normal with that variance (TensorFlow's ``glorot_normal``).
+
+    ``dtype`` is accepted for ``tf.contrib`` compatibility only: ``get_variable`` passes
+    the variable's own dtype when it calls the initializer (TensorFlow deprecates
+    fixing it in the constructor).
     """
+    del dtype
     if uniform:
-        return tf.glorot_uniform_initializer(seed=seed, dtype=dtype)
-    return tf.glorot_normal_initializer(seed=seed, dtype=dtype)
+        return tf.glorot_uniform_initializer(seed=seed)
+    return tf.glorot_normal_initializer(seed=seed)
 
 
 def positive_int(fn_name, arg_name, value):
