@@ -77,10 +77,12 @@ def _fused_keys(fn, labels, scores):
     keys = np.empty(n, dtype=np.uint64)
     chunk = _keys.SCAN_CHUNK
     tmp = None if utype is np.uint64 else np.empty(min(chunk, n), dtype=np.uint32)
+    below_two = True  # then no key has its top bit set
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
         if not scores[a:b].min() >= 0:  # a negative score or NaN: general path
             return None
+        below_two = below_two and scores[a:b].max() < 2.0
         lab = labels_u[a:b]
         if labels.dtype.kind != "b" and lab.max() > 1:
             _checks.check_labels(fn, labels)  # raises the ValueError
@@ -90,7 +92,7 @@ def _fused_keys(fn, labels, scores):
         else:
             out[...] = np.left_shift(bits[a:b], 1, out=tmp[: b - a])
         np.bitwise_or(out, lab, out=out, casting="unsafe")
-    keys.sort()
+    _keys.sort_keys(keys, below_two or utype is np.uint32)
     _check_no_inf(fn, keys, scores)
     return keys
 
