@@ -206,6 +206,11 @@ class DINModel(object):
     ``layer1`` (ReLU) -> ``layer2`` + Dice -> ``layer3`` (one score); the output is the
     score-weighted sum of the keys. Scores are not normalised by a softmax, as in DIN.
 
+    Padding (``mask`` / ``seq_len``) gets weight exactly 0 in the output. With
+    ``training=True``, Dice's batch statistics are still taken over every position,
+    padded ones included, as in the original DIN code; the batch-norm kit has no masked
+    moments yet.
+
     Variables under ``name``: ``layer1``, ``layer2``, ``layer3`` (kernels and biases
     Xavier-initialised, as the notes), ``dice_alpha``, ``dice_norm/{gamma, beta,
     moving_mean, moving_variance}``, and with ``is_bn=True`` the layer norms
