@@ -41,6 +41,8 @@ def test_setup_declares_the_extras_and_the_console_script():
     assert any(r.startswith("tensorflow>=2.12") and "extra == \"gpu\"" in r for r in requires)
     for package in ("pytest", "scikit-learn", "tf_keras"):
         assert any(r.startswith(package) and "extra == \"test\"" in r for r in requires), package
+    for package in ("matplotlib", "scikit-learn"):
+        assert any(r.startswith(package) and "extra == \"demo\"" in r for r in requires), package
     assert not any(r.startswith("tf_keras") and "extra" not in r for r in requires)
     scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
     assert scripts == {"tf1-recsys": "tf1_recsys.cli:main"}
