@@ -263,6 +263,27 @@ def test_tie_runs_across_chunk_boundaries(monkeypatch, rng):
         assert M.gauc(y, s, g, weighting).gauc == pytest.approx(ref[0], abs=TOL)
 
 
+@pytest.mark.parametrize("chunk", [1 << 20, 3000, 64, 7])
+@pytest.mark.parametrize("sign", ["non_negative", "mixed_sign"])
+def test_auc_scan_by_runs_and_by_rows_agree_with_sklearn(chunk, sign, monkeypatch, rng):
+    """Sorted chunks of tied scores are summed run by run, others row by row: both exact."""
+    monkeypatch.setattr(_keys, "_CHUNK", chunk)
+    routes = []
+    real = _keys._key_changes
+    monkeypatch.setattr(
+        _keys, "_key_changes", lambda *a: routes.append(real(*a) is None) or real(*a)
+    )
+    n = 30000
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    s = rng.random(n) * 0.5  # continuous below 0.5 ...
+    s[n // 3:] = 0.5 + rng.integers(0, 4, n - n // 3) / 8  # ... and 4 heavily tied values
+    if sign == "mixed_sign":
+        s[: n // 6] = -rng.integers(1, 4, n // 6) / 4.0  # 3 tied negative values
+    s = s[rng.permutation(n)]
+    assert M.auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=TOL)
+    if chunk == 3000:  # 10 chunks, some tied, some not (tiny chunks cannot tell)
+        assert any(routes) and not all(routes), "expected both routes"
+
 def test_auc_peak_memory_within_4x_inputs(rng):
     n = 10**6
     y = rng.random(n) < 0.3

@@ -11,7 +11,8 @@ Measures in one run (issue 4):
   * the peak memory of ``auc`` at 10^7 rows (tracemalloc), relative to its inputs.
 
 Prints markdown tables; ``--write-docs`` also replaces the "## AUC and GAUC" section of
-docs/BENCHMARKS.md with them. ``--quick`` runs small sizes only (a smoke test).
+docs/BENCHMARKS.md with them. ``--quick`` runs small sizes only (a smoke test);
+``--only`` runs some sections only (for iterating; no targets table, no ``--write-docs``).
 
 Timings are the minimum over ``--repeats`` interleaved runs (the machine may be shared).
 """
@@ -27,6 +28,7 @@ import numpy as np
 from tf1_recsys.metrics import _keys, auc, gauc
 
 SECTION = "## AUC and GAUC"
+SECTIONS = ("auc", "memory", "gauc", "streaming")
 
 
 def best_time(fn, repeats):
@@ -329,9 +331,15 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3, help="timing repeats (min is kept)")
     ap.add_argument("--sample-groups", type=int, default=300,
                     help="groups on which the per-group sklearn loop is timed")
+    ap.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
+                    help="run only these sections (%s); prints no targets table and cannot "
+                    "be combined with --write-docs" % ", ".join(SECTIONS))
     ap.add_argument("--write-docs", metavar="PATH", nargs="?", const="docs/BENCHMARKS.md",
                     help="replace the '## AUC and GAUC' section of PATH with the results")
     args = ap.parse_args(argv)
+    if args.only and args.write_docs:
+        ap.error("--only cannot be combined with --write-docs (the docs need every section)")
+    run = set(args.only or SECTIONS)
 
     if args.quick:
         sizes, sk_max, mem_n, gauc_n, groups = [10**5], 10**5, 10**5, 10**5, [10**3]
@@ -344,11 +352,16 @@ def main(argv=None):
     command = "python tools/bench_auc.py " + " ".join(argv if argv is not None else sys.argv[1:])
     out, results = [], {}
     t0 = time.perf_counter()
-    bench_auc(sizes, args.repeats, sk_max, out, results)
-    bench_memory(mem_n, out, results)
-    bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out, results)
-    bench_streaming(stream_n, batches, buckets, out, results)
-    out = targets_table(results, sizes[-1], groups) + out
+    if "auc" in run:
+        bench_auc(sizes, args.repeats, sk_max, out, results)
+    if "memory" in run:
+        bench_memory(mem_n, out, results)
+    if "gauc" in run:
+        bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out, results)
+    if "streaming" in run:
+        bench_streaming(stream_n, batches, buckets, out, results)
+    if not args.only:
+        out = targets_table(results, sizes[-1], groups) + out
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     header = [
         "Command: `%s` (%.0f s). numpy %s, %d CPUs, load average at the end %.1f "

@@ -109,6 +109,12 @@ def scan_sorted(keys, lo=0, hi=None):
 
     Returns ``(n_pos, pos_sum, trans)``: the number of positives (odd keys), the sum of their
     absolute positions (a Python int), and the ``mixed_tie_transitions`` positions.
+
+    Each chunk takes one of two exact routes. A chunk with few runs of equal keys (tied
+    scores) is summed run by run from its key changes (``_key_changes``), which reads only
+    a strided sample and the blocks around the changes. Other chunks are summed row by row:
+    the positions of the odd keys, and the transitions from ``x ^ y == 1``.
+    Cost: O(hi - lo), a chunk of keys at a time in cache.
     """
     hi = len(keys) if hi is None else hi
     chunk = min(SCAN_CHUNK, _CHUNK)
@@ -116,17 +122,65 @@ def scan_sorted(keys, lo=0, hi=None):
     buf = np.empty(min(chunk, max(hi - lo, 1)), dtype=np.uint64)
     for a in range(lo, hi, chunk):
         b = min(a + chunk, hi)
-        pos = np.flatnonzero(low_bits(keys[a:b]))
-        n_pos += len(pos)
-        pos_sum += int(pos.sum(dtype=np.int64)) + a * len(pos)
-        first = max(a, lo + 1)
-        if first < b:
+        first = max(a, lo + 1)  # the first row that has a predecessor in keys[lo:hi]
+        change = _key_changes(keys, first, b)
+        if change is not None:
+            part_pos, part_sum, hit = _run_stats(keys, a, b, change)
+        else:
+            pos = np.flatnonzero(low_bits(keys[a:b]))
+            part_pos, part_sum = len(pos), int(pos.sum(dtype=np.int64)) + a * len(pos)
             x = np.bitwise_xor(keys[first - 1:b - 1], keys[first:b], out=buf[: b - first])
-            hit = np.flatnonzero(x == _ONE)
-            if hit.size:
-                found.append(hit + first)
+            hit = np.flatnonzero(x == _ONE) + first
+        n_pos += part_pos
+        pos_sum += part_sum
+        if hit.size:
+            found.append(hit)
     trans = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
     return n_pos, pos_sum, trans
+
+
+_SAMPLE_STEP = 64
+
+
+def _key_changes(keys, first, b):
+    """Positions ``i`` in ``[first, b)`` where ``keys[i] != keys[i - 1]`` (sorted keys), or None.
+
+    Samples every ``_SAMPLE_STEP``-th key from ``first - 1`` (and the last, ``b - 1``): two
+    equal samples enclose equal keys only, so only the blocks between differing samples can
+    hold a change, and only those are compared. Returns None (the caller goes row by row)
+    when more than 1/8 of the blocks hold a change, which the first 64 blocks usually show.
+    Cost: ``(b - first) / _SAMPLE_STEP`` reads plus ``_SAMPLE_STEP`` per block with a change.
+    """
+    step = _SAMPLE_STEP
+    sample = keys[first - 1:b:step]
+    head = sample[:65]
+    if np.count_nonzero(head[1:] != head[:-1]) * 8 > len(head):  # many runs: give up early
+        return None
+    block = np.flatnonzero(sample[1:] != sample[:-1])
+    if keys[b - 1] != sample[-1]:  # the tail after the last sample
+        block = np.append(block, len(sample) - 1)
+    if len(block) * 8 > len(sample):
+        return None
+    start = first - 1 + block * step
+    cand = start[:, None] + np.arange(1, step + 1)
+    cand = cand[cand <= np.minimum(start + step, b - 1)[:, None]]
+    return cand[keys[cand] != keys[cand - 1]]
+
+
+def _run_stats(keys, a, b, change):
+    """``scan_sorted``'s statistics of ``keys[a:b]`` from the positions of its key changes.
+
+    ``change``: the increasing positions in ``(a, b)`` (or ``[a, b)``) where the key changes.
+    Returns ``(n_pos, pos_sum, trans)``. Cost: O(number of runs).
+    """
+    starts = np.concatenate(([a], change[change > a]))
+    ends = np.append(starts[1:], b)
+    odd = low_bits(keys[starts])
+    lens = (ends - starts)[odd]
+    # rows s..e-1 have positions summing to (s + e - 1) * (e - s) / 2, an integer
+    pos_sum = int(np.dot(starts[odd] + ends[odd] - 1, lens)) // 2
+    trans = change[(keys[change - 1] ^ keys[change]) == _ONE]
+    return int(lens.sum()), pos_sum, trans
 
 
 def mixed_tie_runs(keys, trans, lo=0, hi=None):

@@ -61,9 +61,15 @@ def auc(labels, scores, sample_weight=None):
 def _fused_keys(fn, labels, scores):
     """Checks and builds the label keys in one cache-friendly chunked pass, then sorts them.
 
-    Only for the common case: float32/float64 scores that are all >= 0 and bool/integer
-    labels. Returns the sorted keys, or None (nothing raised) when the general path must run.
-    The general path gives the same result with a few more passes over the data.
+    Only for the common case: float32/float64 scores that are all finite and >= +0.0, and
+    bool/integer labels. Returns the sorted keys, or None (nothing raised) when the general
+    path must run: it gives the same result, or the ValueError, with a few more passes.
+
+    One reduction per chunk checks the scores: read as unsigned integers, the bits of finite
+    non-negative floats are below those of +inf, while NaN, +inf and every float with the sign
+    bit set (negatives, -0.0) are at or above them. The same maximum tells whether every
+    score is below 2 (then no key has its top bit set and the keys sort as int64).
+    Cost for n rows: one pass over the inputs writing n uint64 keys, and the sort.
     """
     labels = np.asarray(labels)
     scores = np.asarray(scores)
@@ -73,16 +79,17 @@ def _fused_keys(fn, labels, scores):
     labels_u = labels.view(np.dtype("u%d" % labels.dtype.itemsize))
     utype = np.uint64 if scores.dtype == np.float64 else np.uint32
     bits = scores.view(utype)
+    inf_bits, two_bits = (int(v) for v in np.array([np.inf, 2.0], scores.dtype).view(utype))
     n = len(scores)
     keys = np.empty(n, dtype=np.uint64)
     chunk = _keys.SCAN_CHUNK
     tmp = None if utype is np.uint64 else np.empty(min(chunk, n), dtype=np.uint32)
-    below_two = True  # then no key has its top bit set
+    top = 0  # the largest score bits so far
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
-        if not scores[a:b].min() >= 0:  # a negative score or NaN: general path
+        top = max(top, bits[a:b].max())
+        if top >= inf_bits:  # NaN, inf or a sign bit: general path
             return None
-        below_two = below_two and scores[a:b].max() < 2.0
         lab = labels_u[a:b]
         if labels.dtype.kind != "b" and lab.max() > 1:
             _checks.check_labels(fn, labels)  # raises the ValueError
@@ -92,8 +99,7 @@ def _fused_keys(fn, labels, scores):
         else:
             out[...] = np.left_shift(bits[a:b], 1, out=tmp[: b - a])
         np.bitwise_or(out, lab, out=out, casting="unsafe")
-    _keys.sort_keys(keys, below_two or utype is np.uint32)
-    _check_no_inf(fn, keys, scores)
+    _keys.sort_keys(keys, top < two_bits or utype is np.uint32)
     return keys
 
 
