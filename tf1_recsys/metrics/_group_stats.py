@@ -25,12 +25,14 @@ from tf1_recsys.metrics import _keys
 _SMALL_DISTINCT = 1 << 16  # dense ranks by searchsorted into the distinct values up to this many
 
 
-def relative_order_keys(scores, max_bits, lo, hi):
-    """Order-preserving uint64 codes of the scores, offset to start at 0.
+def order_plan(scores, max_bits, lo, hi):
+    """How to code the scores in order from 0, without coding them yet.
 
-    ``lo`` and ``hi`` are min(scores) and max(scores). Returns ``(codes, bits)``. Uses float32
-    bits when float64 scores do not fit ``max_bits`` but are all float32 values. ``bits`` may
-    still exceed ``max_bits``.
+    ``lo`` and ``hi`` are min(scores) and max(scores). Returns ``(scores, k_lo, bits,
+    non_negative)``: the scores to code (float64 scores that do not fit ``max_bits`` but are
+    all float32 values come back as float32), the code of the minimum (to subtract), the
+    bits the codes need (may still exceed ``max_bits``), and the ``non_negative`` argument
+    of ``_keys.order_keys``. Cost: O(1), or O(n) for the float32-value check.
     """
     non_negative = lo >= 0
 
@@ -45,9 +47,19 @@ def relative_order_keys(scores, max_bits, lo, hi):
         if _float32_values(scores):
             scores = scores.astype(np.float32)
             k_lo, span = key_range(np.float32)
+    return scores, k_lo, _keys.bit_length(span), non_negative
+
+
+def relative_order_keys(scores, max_bits, lo, hi):
+    """Order-preserving uint64 codes of the scores, offset to start at 0.
+
+    ``lo`` and ``hi`` are min(scores) and max(scores). Returns ``(codes, bits)`` as planned
+    by ``order_plan``; ``bits`` may still exceed ``max_bits``.
+    """
+    scores, k_lo, bits, non_negative = order_plan(scores, max_bits, lo, hi)
     keys = _keys.order_keys(scores, non_negative)[0]
     keys -= k_lo
-    return keys, _keys.bit_length(span)
+    return keys, bits
 
 
 def _float32_values(scores):
@@ -93,60 +105,75 @@ def unweighted(fn, labels_u, scores, codes, rows, lo, hi):
     """Per group: ``(twice_u, pos, neg)`` where ``twice_u / (2 pos neg)`` is the group's AUC.
 
     ``codes`` are non-negative int64 group codes in ``[0, len(rows))``; ``rows`` the rows per
-    group; ``lo``, ``hi``: min(scores) and max(scores).
+    group; ``lo``, ``hi``: min(scores) and max(scores). ``twice_u`` is float64 (exact
+    integers), ``pos`` and ``neg`` int64 row counts, each of length ``len(rows)``.
     """
-    n_groups = len(rows)
     # Bits left for the score beside group and label, keeping the top bit clear so that
     # the packed keys sort as int64 (faster than uint64, see _keys.sort_keys).
-    avail = 62 - _keys.bit_length(n_groups - 1)
-    t, s_bits = relative_order_keys(scores, avail, lo, hi)
-    drop = 0
-    if s_bits > avail:
-        drop = s_bits - avail
-        if _looks_tied(t):
-            if _truncation_merges_values(t, drop):
-                t, s_bits = dense_ranks(t)
-                drop = 0
-            else:  # dropping the low bits keeps every distinct score distinct: exact as is
-                t >>= np.uint64(drop)
-                s_bits, drop = avail, 0
-    if drop:
-        stats, keys, trans, runs = _count(labels_u, codes, t >> np.uint64(drop), avail, rows)
-        rerun = _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail)
-        if rerun:  # too many rows in mixed runs: exact dense ranks instead
-            t, s_bits = dense_ranks(t)
-            stats = _count(labels_u, codes, t, s_bits, rows)[0]
+    avail = 62 - _keys.bit_length(len(rows) - 1)
+    scores, k_lo, s_bits, non_negative = order_plan(scores, avail, lo, hi)
+    if s_bits <= avail:  # the exact order fits: the keys are packed straight from the scores
+        stats = _count(labels_u, codes, rows, s_bits, order=(scores, k_lo, non_negative))[0]
     else:
-        stats = _count(labels_u, codes, t, s_bits, rows)[0]
+        t = _keys.order_keys(scores, non_negative)[0]
+        t -= k_lo
+        stats = _count_wide(labels_u, codes, rows, t, s_bits, avail)
     twice_u, pos_g, neg_g = stats
     n_pos = int(pos_g.sum())
     _checks.check_classes(fn, n_pos, len(codes))
     return twice_u, pos_g, neg_g
 
 
-def _count(labels_u, codes, score_code, s_bits, rows):
-    """One sort of packed keys (``score_code`` is consumed) and the per-group pair counts.
+def _count_wide(labels_u, codes, rows, t, s_bits, avail):
+    """``_count``'s statistics when the ``s_bits`` order codes ``t`` exceed ``avail`` bits."""
+    drop = s_bits - avail
+    if _looks_tied(t):
+        if _truncation_merges_values(t, drop):
+            t, s_bits = dense_ranks(t)
+        else:  # dropping the low bits keeps every distinct score distinct: exact as is
+            t >>= np.uint64(drop)
+            s_bits = avail
+        return _count(labels_u, codes, rows, s_bits, score_code=t)[0]
+    stats, keys, trans, runs = _count(
+        labels_u, codes, rows, avail, score_code=t >> np.uint64(drop)
+    )
+    if _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
+        # too many rows in mixed runs: exact dense ranks instead
+        t, s_bits = dense_ranks(t)
+        stats = _count(labels_u, codes, rows, s_bits, score_code=t)[0]
+    return stats
 
+
+def _count(labels_u, codes, rows, s_bits, score_code=None, order=None):
+    """One sort of packed keys and the per-group pair counts.
+
+    The ``s_bits`` score order of each row comes either from ``score_code`` (uint64 codes
+    from 0, consumed: the keys are packed in place) or, computed chunk by chunk while
+    packing, from ``order = (scores, k_lo, non_negative)`` (see ``order_plan``).
     Returns ``((twice_u float64, pos int64, neg int64), keys, trans, (n_neg_t, n_pos_t))``
     where ``trans`` are the positions of the mixed tie runs in the sorted ``keys``.
+    Cost: one chunked packing pass, the sort, and a few passes.
     """
-    n_groups = len(rows)
+    n, n_groups = len(codes), len(rows)
     shift = s_bits + 1
-    keys = score_code
+    keys = np.empty(n, dtype=np.uint64) if score_code is None else score_code
     codes_u = codes.view(np.uint64)
     chunk = _keys.SCAN_CHUNK
-    tmp = np.empty(min(chunk, len(keys)), dtype=np.uint64)
-    for a in range(0, len(keys), chunk):  # packs in cache-sized chunks: one trip to memory
-        b = min(a + chunk, len(keys))
-        out = keys[a:b]
+    tmp = np.empty(min(chunk, n), dtype=np.uint64)
+    for a in range(0, n, chunk):  # packs in cache-sized chunks: one trip to memory
+        b = min(a + chunk, n)
+        out, lab = keys[a:b], labels_u[a:b]
+        if score_code is None:
+            scores, k_lo, non_negative = order
+            np.subtract(_keys.order_keys(scores[a:b], non_negative)[0], k_lo, out=out)
         np.left_shift(out, 1, out=out)
-        np.bitwise_or(out, labels_u[a:b], out=out, casting="unsafe")
+        np.bitwise_or(out, lab, out=out, casting="unsafe")
         if n_groups > 1:
             np.bitwise_or(out, np.left_shift(codes_u[a:b], shift, out=tmp[: b - a]), out=out)
     _keys.sort_keys(keys, top_bit_clear=True)  # group bits + s_bits + 1 <= 63
-    pos = np.flatnonzero(_keys.low_bits(keys))
+    pos, pos_group, trans = _keys.scan_groups(keys, shift)
     n_pos = len(pos)
-    pos_g = np.bincount(_group_of(keys[pos], shift), minlength=n_groups)
+    pos_g = np.bincount(pos_group, minlength=n_groups)
     neg_g = rows - pos_g
     pos_start = np.cumsum(pos_g) - pos_g
     neg_start = np.cumsum(neg_g) - neg_g
@@ -155,7 +182,6 @@ def _count(labels_u, codes, score_code, s_bits, rows):
     np.cumsum(pos - np.arange(n_pos), out=cum[1:])
     pairs_below = cum[pos_start + pos_g] - cum[pos_start] - pos_g * neg_start
     twice_u = 2.0 * pairs_below
-    trans = _keys.mixed_tie_transitions(keys)
     runs = (np.empty(0, np.int64), np.empty(0, np.int64))
     if trans.size:
         runs = _keys.mixed_tie_runs(keys, trans)

@@ -83,32 +83,48 @@ def low_bits(keys):
     return np.bitwise_and(keys.view(np.uint8)[_LOW_BYTE::8], 1).view(bool)
 
 
-def mixed_tie_transitions(keys, lo=0, hi=None):
-    """Positions ``i`` in ``keys[lo:hi]`` (sorted) where a tie group turns from label 0 to 1.
+def _transitions(keys, first, b, buf):
+    """Positions ``i`` in ``[first, b)`` (sorted keys, ``first >= 1``) where a tie group turns
+    from label 0 to 1.
 
     With label-in-the-low-bit keys, ``keys[i - 1] ^ keys[i] == 1`` holds exactly when
     ``keys[i - 1]`` is a negative and ``keys[i]`` a positive of the same score (and group).
-    Only such mixed tie groups need the 0.5 correction. Works in chunks (bounded memory).
-    Returns absolute positions (int64), increasing.
+    Only such mixed tie groups need the 0.5 correction. ``buf``: uint64 scratch of at least
+    ``b - first``. Returns absolute positions (int64), increasing.
     """
-    hi = len(keys) if hi is None else hi
-    found = []
+    x = np.bitwise_xor(keys[first - 1:b - 1], keys[first:b], out=buf[: b - first])
+    return np.flatnonzero(x == _ONE) + first
+
+
+def scan_groups(keys, shift):
+    """One chunked pass over sorted packed ``group << shift | ... | label`` keys.
+
+    Returns ``(pos, group, trans)``: the positions of the positives (odd keys, int64), their
+    group codes (int64), and the positions of the mixed tie transitions (``_transitions``).
+    Keys must have their top bit clear. Cost: O(n) with a chunk of keys in cache.
+    """
+    n = len(keys)
     chunk = min(SCAN_CHUNK, _CHUNK)
-    buf = np.empty(min(chunk, max(hi - lo, 1)), dtype=np.uint64)
-    for start in range(lo + 1, hi, chunk):
-        stop = min(start + chunk, hi)
-        x = np.bitwise_xor(keys[start - 1:stop - 1], keys[start:stop], out=buf[: stop - start])
-        hit = np.flatnonzero(x == _ONE)
-        if hit.size:
-            found.append(hit + start)
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    buf = np.empty(min(chunk, max(n, 1)), dtype=np.uint64)
+    pos, group, trans = [], [], []
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        p = np.flatnonzero(low_bits(keys[a:b]))
+        p += a
+        pos.append(p)
+        group.append(np.right_shift(keys[p], _U64(shift)).view(np.int64))
+        trans.append(_transitions(keys, max(a, 1), b, buf))
+    if not pos:
+        return (np.empty(0, np.int64),) * 3
+    return np.concatenate(pos), np.concatenate(group), np.concatenate(trans)
 
 
 def scan_sorted(keys, lo=0, hi=None):
     """One cache-friendly pass over sorted label keys ``keys[lo:hi]``.
 
     Returns ``(n_pos, pos_sum, trans)``: the number of positives (odd keys), the sum of their
-    absolute positions (a Python int), and the ``mixed_tie_transitions`` positions.
+    absolute positions (a Python int), and the positions of the mixed tie transitions
+    (``_transitions``).
 
     Each chunk takes one of two exact routes. A chunk with few runs of equal keys (tied
     scores) is summed run by run from its key changes (``_key_changes``), which reads only
@@ -129,8 +145,7 @@ def scan_sorted(keys, lo=0, hi=None):
         else:
             pos = np.flatnonzero(low_bits(keys[a:b]))
             part_pos, part_sum = len(pos), int(pos.sum(dtype=np.int64)) + a * len(pos)
-            x = np.bitwise_xor(keys[first - 1:b - 1], keys[first:b], out=buf[: b - first])
-            hit = np.flatnonzero(x == _ONE) + first
+            hit = _transitions(keys, first, b, buf)
         n_pos += part_pos
         pos_sum += part_sum
         if hit.size:
@@ -186,13 +201,43 @@ def _run_stats(keys, a, b, change):
 def mixed_tie_runs(keys, trans, lo=0, hi=None):
     """For each mixed tie transition: ``(n_neg, n_pos)`` rows of that tie group.
 
-    ``keys[lo:hi]`` must be sorted; ``trans`` are positions from ``mixed_tie_transitions``.
-    Two binary searches per transition, with sorted queries (measured faster than finding
-    all run boundaries, even on heavily tied data).
+    ``keys[lo:hi]`` must be sorted; ``trans`` are transition positions (``_transitions``):
+    the group's negatives are the run of keys equal to ``keys[t - 1]`` ending at ``t - 1``,
+    its positives the run equal to ``keys[t]`` starting at ``t``.
     """
     hi = len(keys) if hi is None else hi
     part = keys[lo:hi]
     rel = trans - lo
-    first_neg = np.searchsorted(part, part[rel - 1], side="left")
-    end_pos = np.searchsorted(part, part[rel], side="right")
+    first_neg = _run_end(part, rel - 1, -1)
+    end_pos = _run_end(part, rel, 1)
     return rel - first_neg, end_pos - rel
+
+
+_PROBES = 8
+
+
+def _run_end(part, at, direction):
+    """Where the runs of equal keys through the positions ``at`` of sorted ``part`` end.
+
+    ``direction`` -1: the first position of each run; +1: one past its last position.
+    Steps one row at a time, all runs together, at most ``_PROBES`` times (most tie runs are
+    short; measured ~2x faster than two binary searches per run on 10^6 rows with 10^4
+    groups), then binary-searches the runs still going.
+    Cost: O(len(at) * _PROBES + long runs * log n).
+    """
+    key = part[at]
+    edge = at.copy()  # the farthest position known to hold the run's key
+    todo = np.arange(len(at))
+    for _ in range(_PROBES):
+        step = edge[todo] + direction
+        inside = (step >= 0) & (step < len(part))
+        todo, step = todo[inside], step[inside]
+        same = part[step] == key[todo]
+        todo = todo[same]
+        edge[todo] = step[same]
+        if not todo.size:
+            break
+    else:
+        side = "left" if direction < 0 else "right"
+        edge[todo] = np.searchsorted(part, key[todo], side) - (direction > 0)
+    return edge if direction < 0 else edge + 1

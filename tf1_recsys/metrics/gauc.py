@@ -66,32 +66,30 @@ def gauc(labels, scores, groups, weighting="impressions", sample_weight=None):
         )
     codes, n_codes = _group_codes(fn, groups, n)
     rows = np.bincount(codes, minlength=n_codes)
-    if weights is None:
-        twice_u, pos_g, neg_g = _group_stats.unweighted(fn, labels_u, scores, codes, rows, lo, hi)
-        pos_g, neg_g = pos_g.astype(np.float64), neg_g.astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            auc_g = twice_u / (2.0 * pos_g * neg_g)
-    else:
-        u_g, pos_g, neg_g = _group_stats.weighted(
+    if weights is None:  # AUC = twice_u / (2 pos neg), exact integer counts
+        num, pos_g, neg_g = _group_stats.unweighted(fn, labels_u, scores, codes, rows, lo, hi)
+        den = 2 * pos_g * neg_g
+    else:  # AUC = u / (pos_w neg_w)
+        num, pos_g, neg_g = _group_stats.weighted(
             fn, labels_u, scores, codes, n_codes, weights, lo, hi
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            auc_g = u_g / (pos_g * neg_g)
-    valid = (pos_g > 0) & (neg_g > 0)
-    used = int(np.count_nonzero(valid))
-    skipped = int(np.count_nonzero(rows > 0)) - used
+        den = pos_g * neg_g
+    valid = np.flatnonzero((pos_g > 0) & (neg_g > 0))
+    used = len(valid)
+    skipped = int(np.count_nonzero(rows)) - used
     if used == 0:
         raise ValueError(
             "%s: no group has both a positive and a negative (%d groups, all of one class); "
             "GAUC is not defined." % (fn, skipped)
         )
+    auc_g = num[valid] / den[valid]
     if weighting == "impressions":
         w = (pos_g + neg_g)[valid]
     elif weighting == "clicks":
         w = pos_g[valid]
     else:
         w = np.ones(used)
-    value = float(np.dot(w, auc_g[valid]) / w.sum())
+    value = float(np.dot(w, auc_g) / w.sum())
     logger.debug(
         "gauc (%s) over %d rows: %.17g, %d groups used, %d skipped",
         weighting, n, value, used, skipped,
