@@ -579,3 +579,19 @@ def test_mixed_tie_runs_short_long_and_at_the_ends(probes, monkeypatch, rng):
     for t, a, b in zip(trans, n_neg, n_pos):
         assert a == np.count_nonzero(keys == keys[t - 1])
         assert b == np.count_nonzero(keys == keys[t])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gauc_signed_zero_scores_tie_with_zero(dtype, rng):
+    """-0.0 and +0.0 are one tie group in every group (keys packed from the raw bits)."""
+    n = 3000
+    y = rng.integers(0, 2, n)
+    s = np.where(rng.random(n) < 0.5, 0.0, -0.0) * (rng.random(n) < 0.6) + (
+        rng.random(n) < 0.3
+    ) * np.round(rng.random(n), 1)
+    s = s.astype(dtype)
+    g = rng.integers(0, 30, n)
+    for weighting in WEIGHTINGS:
+        assert M.gauc(y, s, g, weighting).gauc == pytest.approx(
+            sklearn_gauc(y, s, g, weighting)[0], abs=TOL
+        )

@@ -165,7 +165,7 @@ def _count(labels_u, codes, rows, s_bits, score_code=None, order=None):
         out, lab = keys[a:b], labels_u[a:b]
         if score_code is None:
             scores, k_lo, non_negative = order
-            np.subtract(_keys.order_keys(scores[a:b], non_negative)[0], k_lo, out=out)
+            _keys.order_codes_into(scores[a:b], non_negative, k_lo, out)
         np.left_shift(out, 1, out=out)
         np.bitwise_or(out, lab, out=out, casting="unsafe")
         if n_groups > 1:

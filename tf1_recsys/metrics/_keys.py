@@ -65,6 +65,21 @@ def order_keys(scores, non_negative=False):
     return (t if utype is np.uint64 else t.astype(np.uint64)), width
 
 
+def order_codes_into(scores, non_negative, k_lo, out):
+    """Writes ``order_keys(scores, non_negative)[0] - k_lo`` into the uint64 array ``out``.
+
+    For non-negative scores (-0.0 allowed) that is the raw bits with the sign bit cleared
+    (-0.0 becomes +0.0), copied without temporaries; other scores go through ``order_keys``.
+    """
+    if non_negative:
+        utype = np.uint64 if scores.dtype == np.float64 else np.uint32
+        out[...] = scores.view(utype)
+        np.bitwise_and(out, _U64((1 << (8 * scores.itemsize - 1)) - 1), out=out)
+        np.subtract(out, k_lo, out=out)
+    else:
+        np.subtract(order_keys(scores)[0], k_lo, out=out)
+
+
 def sort_keys(keys, top_bit_clear):
     """Sorts uint64 ``keys`` in place.
 
