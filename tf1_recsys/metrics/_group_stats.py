@@ -88,9 +88,9 @@ def _truncation_merges_values(keys, drop):
     return bool(np.any(distinct[1:] == distinct[:-1]))
 
 
-def _looks_tied(keys):
-    """True when a strided sample of ~4096 keys holds many repeated values (a speed heuristic)."""
-    sample = keys[:: max(1, len(keys) // 4096)]
+def _looks_tied(values):
+    """True when a strided sample of ~4096 values holds many repeats (a speed heuristic)."""
+    sample = values[:: max(1, len(values) // 4096)]
     return len(np.unique(sample)) < 0.9 * len(sample)
 
 
@@ -112,44 +112,61 @@ def unweighted(fn, labels_u, scores, codes, rows, lo, hi):
     # the packed keys sort as int64 (faster than uint64, see _keys.sort_keys).
     avail = 62 - _keys.bit_length(len(rows) - 1)
     scores, k_lo, s_bits, non_negative = order_plan(scores, avail, lo, hi)
+    order = (scores, k_lo, non_negative)
     if s_bits <= avail:  # the exact order fits: the keys are packed straight from the scores
-        stats = _count(labels_u, codes, rows, s_bits, order=(scores, k_lo, non_negative))[0]
+        stats = _count(labels_u, codes, rows, s_bits, order=order)[0]
+    elif _looks_tied(scores):
+        stats = _count_tied_wide(labels_u, codes, rows, _order_codes(*order), s_bits, avail)
     else:
-        t = _keys.order_keys(scores, non_negative)[0]
-        t -= k_lo
-        stats = _count_wide(labels_u, codes, rows, t, s_bits, avail)
+        stats = _count_truncated(labels_u, codes, rows, order, s_bits, avail)
     twice_u, pos_g, neg_g = stats
     n_pos = int(pos_g.sum())
     _checks.check_classes(fn, n_pos, len(codes))
     return twice_u, pos_g, neg_g
 
 
-def _count_wide(labels_u, codes, rows, t, s_bits, avail):
-    """``_count``'s statistics when the ``s_bits`` order codes ``t`` exceed ``avail`` bits."""
+def _order_codes(scores, k_lo, non_negative):
+    """The order codes of all scores from 0 (``order_plan``'s plan), as a new uint64 array."""
+    t = np.empty(len(scores), dtype=np.uint64)
+    _keys.order_codes_into(scores, non_negative, k_lo, t)
+    return t
+
+
+def _count_tied_wide(labels_u, codes, rows, t, s_bits, avail):
+    """``_count``'s statistics for heavily tied scores whose ``s_bits`` order codes ``t``
+    exceed ``avail`` bits (case 3b of the module docstring); ``t`` is consumed."""
     drop = s_bits - avail
-    if _looks_tied(t):
-        if _truncation_merges_values(t, drop):
-            t, s_bits = dense_ranks(t)
-        else:  # dropping the low bits keeps every distinct score distinct: exact as is
-            t >>= np.uint64(drop)
-            s_bits = avail
-        return _count(labels_u, codes, rows, s_bits, score_code=t)[0]
-    stats, keys, trans, runs = _count(
-        labels_u, codes, rows, avail, score_code=t >> np.uint64(drop)
-    )
-    if _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
-        # too many rows in mixed runs: exact dense ranks instead
+    if _truncation_merges_values(t, drop):
         t, s_bits = dense_ranks(t)
-        stats = _count(labels_u, codes, rows, s_bits, score_code=t)[0]
+    else:  # dropping the low bits keeps every distinct score distinct: exact as is
+        t >>= np.uint64(drop)
+        s_bits = avail
+    return _count(labels_u, codes, rows, s_bits, score_code=t)[0]
+
+
+def _count_truncated(labels_u, codes, rows, order, s_bits, avail):
+    """``_count``'s statistics for scores with few repeated values whose order needs
+    ``s_bits > avail`` bits (case 3a of the module docstring): the keys hold the order
+    without its low bits; the mixed runs, if any, are re-counted from the full order codes.
+    """
+    drop = s_bits - avail
+    stats, keys, trans, runs = _count(labels_u, codes, rows, avail, order=order, drop=drop)
+    if trans.size:
+        t = _order_codes(*order)
+        if _fix_false_ties(stats, keys, trans, runs, labels_u, codes, t, drop, avail):
+            # too many rows in mixed runs: exact dense ranks instead
+            t, s_bits = dense_ranks(t)
+            stats = _count(labels_u, codes, rows, s_bits, score_code=t)[0]
     return stats
 
 
-def _count(labels_u, codes, rows, s_bits, score_code=None, order=None):
+def _count(labels_u, codes, rows, s_bits, score_code=None, order=None, drop=0):
     """One sort of packed keys and the per-group pair counts.
 
     The ``s_bits`` score order of each row comes either from ``score_code`` (uint64 codes
     from 0, consumed: the keys are packed in place) or, computed chunk by chunk while
-    packing, from ``order = (scores, k_lo, non_negative)`` (see ``order_plan``).
+    packing, from ``order = (scores, k_lo, non_negative)`` (see ``order_plan``) without its
+    ``drop`` lowest bits.
     Returns ``((twice_u float64, pos int64, neg int64), keys, trans, (n_neg_t, n_pos_t))``
     where ``trans`` are the positions of the mixed tie runs in the sorted ``keys``.
     Cost: one chunked packing pass, the sort, and a few passes.
@@ -166,6 +183,8 @@ def _count(labels_u, codes, rows, s_bits, score_code=None, order=None):
         if score_code is None:
             scores, k_lo, non_negative = order
             _keys.order_codes_into(scores[a:b], non_negative, k_lo, out)
+            if drop:
+                np.right_shift(out, np.uint64(drop), out=out)
         np.left_shift(out, 1, out=out)
         np.bitwise_or(out, lab, out=out, casting="unsafe")
         if n_groups > 1:
