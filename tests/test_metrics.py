@@ -566,10 +566,11 @@ def test_gauc_tied_wide_scores_with_and_without_merging_values(neighbours, rng, 
     assert res.gauc == pytest.approx(sklearn_gauc(y, s, g, "clicks")[0], abs=TOL)
 
 
-@pytest.mark.parametrize("probes", [1, 8])
+@pytest.mark.parametrize("probes", [0, 1, 8])
 def test_mixed_tie_runs_short_long_and_at_the_ends(probes, monkeypatch, rng):
     """Run lengths by stepping (short runs) and by binary search (long runs) match a loop."""
     monkeypatch.setattr(_keys, "_PROBES", probes)
+    monkeypatch.setattr(_keys, "_PROBE_MIN_RUNS", 1)
     lengths = rng.integers(1, 20, 400)
     lengths[[0, -1]] = 12  # runs touching both ends of the array
     keys = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)  # even/odd: neg/pos

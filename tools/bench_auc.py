@@ -284,23 +284,30 @@ def targets_table(results, n_max, group_counts):
 NOTES = """Why the remaining ratios are what they are (same mechanisms on every run):
 
 * `auc` vs `np.sort` on tied scores: numpy's SIMD sort is about 2x faster on heavily
-  duplicated values than on continuous ones, while `auc`'s own linear passes (checking
-  the inputs, building the packed keys, one scan for positive ranks and mixed ties: about
-  60-90 ms at 10^7 rows, 2 cores) stay the same, so they weigh more against the faster
-  floor. Its own sort (of label-packed keys) costs about the same as `np.sort` of the
-  scores: for scores below 2 (probabilities) the keys have their top bit clear and are
-  sorted as int64, which numpy sorts about 20% faster than uint64 (0.22 s against 0.26 s
-  for 10^7 keys here). On continuous scores the ratio moves between about 1.3x and 1.6x
-  from run to run on this shared machine.
-* `gauc` vs one sort of its keys: besides its one sort (~20 ms for 10^6 keys), gauc makes
-  about 15 vectorised passes over the rows (checks, group codes, packing, positives per
-  group, cumulative sums, mixed ties), ~15-20 ms in numpy on 2 shared cores, hence ~1.8-2.4x
-  from run to run. gauc keeps the keys' top bit clear and sorts them as int64, and so
-  does the reference. With float64 scores, group bits + 63 score-order bits + the label
-  do not fit in 63 bits (float32 scores and float64 scores that are float32 values do):
-  continuous float64 scores drop low order bits and re-count exactly the few runs where
-  that could merge distinct scores (a few extra passes); heavily tied float64 scores need
-  one more sort to prove that no two distinct values merge (or to rank them), ~3x.
+  duplicated values than on continuous ones, while `auc`'s own linear work stays: one
+  chunked pass that checks the inputs (one max of the scores' bits, one of the labels)
+  and builds the packed keys, about 40 ms at 10^7 rows on this machine, then one scan of
+  the sorted keys. The scan goes run by run where a strided sample shows few distinct keys
+  (tied scores: it compares only the blocks around key changes, ~10-15 ms) and row by row
+  elsewhere (~25-30 ms). That fixed cost weighs more against the faster floor. Its own
+  sort (of label-packed keys) costs about the same as `np.sort` of the scores: for scores
+  below 2 (probabilities) the keys have their top bit clear and are sorted as int64, which
+  numpy sorts about 20% faster than uint64 (0.22 s against 0.26 s for 10^7 keys here). On
+  continuous scores the ratio moves between about 1.2x and 1.6x from run to run on this
+  shared machine.
+* `gauc` vs one sort of its keys: besides its one sort (~15-20 ms for 10^6 keys), gauc
+  reads the rows in a few passes: the checks and the group-id range (~3 ms), one
+  `bincount` of rows per group (~2.5 ms), one chunked pass packing the keys straight from
+  the scores' bits (~4-5 ms), one chunked scan of the sorted keys for the positives, their
+  groups and the mixed-tie transitions (~4 ms), cumulative sums per group (~1.5 ms), and
+  tie-run lengths found by stepping a few rows (binary search only for long runs): ~15 ms
+  in numpy on 2 shared cores, hence ~1.8-2.2x from run to run. gauc keeps the keys' top
+  bit clear and sorts them as int64, and so does the reference. With float64 scores,
+  group bits + 63 score-order bits + the label do not fit in 63 bits (float32 scores and
+  float64 scores that are float32 values do): continuous float64 scores are packed
+  without the low order bits, and only if some runs of one group then hold both labels are
+  the full order codes built to re-count those runs exactly; heavily tied float64 scores
+  need one more sort to prove that no two distinct values merge (or to rank them), ~3x.
 * `gauc` vs the loop at 10^4 groups: the loop makes 10^4 `roc_auc_score` calls of ~100
   rows; at ~5 ms per call here the loop takes ~50 s, and a single sort of 10^6 keys already
   takes ~20 ms, so ~2500x is the ceiling for any sort-based gauc at this size.

@@ -229,21 +229,22 @@ def mixed_tie_runs(keys, trans, lo=0, hi=None):
 
 
 _PROBES = 8
+_PROBE_MIN_RUNS = 4096  # below this many runs, binary search alone is cheaper
 
 
 def _run_end(part, at, direction):
     """Where the runs of equal keys through the positions ``at`` of sorted ``part`` end.
 
     ``direction`` -1: the first position of each run; +1: one past its last position.
-    Steps one row at a time, all runs together, at most ``_PROBES`` times (most tie runs are
-    short; measured ~2x faster than two binary searches per run on 10^6 rows with 10^4
-    groups), then binary-searches the runs still going.
+    With many runs, steps one row at a time, all runs together, at most ``_PROBES`` times
+    (most tie runs are short; measured ~2x faster than two binary searches per run on 10^6
+    rows with 10^4 groups), then binary-searches the runs still going.
     Cost: O(len(at) * _PROBES + long runs * log n).
     """
     key = part[at]
     edge = at.copy()  # the farthest position known to hold the run's key
     todo = np.arange(len(at))
-    for _ in range(_PROBES):
+    for _ in range(_PROBES if len(at) >= _PROBE_MIN_RUNS else 0):
         step = edge[todo] + direction
         inside = (step >= 0) & (step < len(part))
         todo, step = todo[inside], step[inside]
