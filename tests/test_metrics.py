@@ -199,6 +199,24 @@ def test_all_methods_match_sklearn(case):
             assert abs(f(y, s, sample_weight=w) - ref_w) <= TOL, f.__name__
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-160, 1e150, 1e300])
+def test_extreme_weight_scales_match_sklearn(scale, rng):
+    # pair weights are products of two row weights: unscaled, 1e-200 underflows to zero,
+    # 1e300 overflows, 1e-160 loses digits in subnormals; scikit-learn gets all of them
+    n = 400
+    y = rng.integers(0, 2, n)
+    s = np.round(rng.random(n), 1)
+    g = rng.integers(0, 5, n)
+    w = rng.random(n) * scale
+    with np.errstate(all="raise"):
+        for f in AUC_FUNCS:
+            assert abs(f(y, s, sample_weight=w) - roc_auc_score(y, s, sample_weight=w)) <= TOL, \
+                f.__name__
+        for weighting in WEIGHTINGS:
+            got = M.gauc(y, s, g, weighting, sample_weight=w).gauc
+            assert abs(got - sklearn_gauc(y, s, g, weighting, w)[0]) <= TOL, weighting
+
+
 @pytest.mark.parametrize("kind", ["continuous", "tied", "mixed_sign", "negative", "float32",
                                   "int", "signed_zero"])
 def test_auc_matches_sklearn_seeded(kind, rng):

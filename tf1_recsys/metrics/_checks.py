@@ -119,7 +119,13 @@ def raise_non_finite(fn, scores, name="scores"):
 
 
 def check_weights(fn, weights, n, name="sample_weight"):
-    """Validates finite non-negative weights of length ``n``; returns float64."""
+    """Validates finite non-negative weights of length ``n``; returns them as float64.
+
+    The returned weights are scaled by a power of two that brings the largest into
+    [0.5, 1): exact (only the exponents change), and every AUC is the same for weights
+    scaled by a common factor, but products of two weights and their sums then neither
+    overflow (weights near 1e300) nor lose precision in subnormals (weights near 1e-160).
+    """
     w = as_1d(fn, name, weights)
     if len(w) != n:
         raise ValueError(
@@ -136,7 +142,8 @@ def check_weights(fn, weights, n, name="sample_weight"):
         raise ValueError(
             "%s: `%s` must be non-negative; got %r at index %d." % (fn, name, float(w[i]), i)
         )
-    return w
+    exponent = int(np.frexp(w.max())[1]) if n else 0
+    return np.ldexp(w, -exponent) if exponent else w
 
 
 def check_weighting(fn, weighting):
