@@ -127,6 +127,14 @@ def _check_labels(data, schema):
             if y.min() == y.max():
                 raise CLIError("label %s of the %s split has only one class (%d rows, all %g); AUC needs "
                                "both: use more data (--rows)" % (task, split, y.size, y.flat[0]))
+            if split == "test" and schema.group:
+                groups = np.asarray(rows[schema.group])
+                _, code = np.unique(groups, return_inverse=True)
+                pos = np.bincount(code, weights=y.reshape(-1) > 0)
+                total = np.bincount(code)
+                if not np.any((pos > 0) & (pos < total)):
+                    raise CLIError("no %s of the test split has both classes of label %s (%d rows), so GAUC is "
+                                   "undefined: use more data (--rows)" % (schema.group, task, y.size))
 
 
 def cmd_train(args):
@@ -177,7 +185,10 @@ def cmd_train(args):
             try:
                 fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
             except NanLossDuringTrainingError as e:
-                raise CLIError("%s (e.g. --lr %g)" % (e, settings["learning_rate"] / 10)) from None
+                raise CLIError("training diverged at global step %s (the loss or the weights became NaN or inf); "
+                               "kept the last finite checkpoint, %s. Try a smaller --lr, e.g. --lr %g"
+                               % (e.step, e.checkpoint or "none (no step was finite)",
+                                  settings["learning_rate"] / 10)) from None
             finally:
                 folder.record_new()
         if fit["stopped"]:

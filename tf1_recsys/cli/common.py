@@ -27,9 +27,13 @@ def import_tf():
     """Imports TensorFlow quietly (only the commands that build graphs call this).
 
     TensorFlow's C++ start-up lines (CUDA probing, CPU features) are sent to /dev/null
-    during the import unless TF1_RECSYS_TF_LOGS=1; Python errors still show.
+    during the import, and its C++ log level is set to 3, unless TF1_RECSYS_TF_LOGS=1;
+    Python errors still show.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3: also TensorFlow's C++ error-level notices (cuInit without a GPU, oneDNN kernel
+    # choices), which are not errors of the run; Python exceptions still show.
+    if os.environ.get("TF1_RECSYS_TF_LOGS") != "1":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules and os.environ.get("TF1_RECSYS_TF_LOGS") != "1":
         sys.stderr.flush()
         saved = os.dup(2)
@@ -122,7 +126,8 @@ def load_data(data, seed=0, rows=None):
 
         return load_movielens(path)
     except (DataError, ValueError) as e:
-        raise CLIError(str(e)) from None
+        hint = " (use more --rows)" if kind == "synthetic" and rows and "one class" in str(e) else ""
+        raise CLIError(str(e) + hint) from None
 
 
 def data_kind(data):

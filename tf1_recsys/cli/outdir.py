@@ -3,7 +3,7 @@
 A folder that tf1-recsys writes holds the marker file ``.tf1_recsys_output``: a JSON
 record of every file a run wrote there (paths relative to the folder). ``--overwrite``
 removes exactly those files, and leaves everything else, a user's ``notes.txt`` or
-``train.py`` included. Markers of releases before 0.3 are plain text without a record;
+``train.py`` included. Markers of earlier releases are plain text without a record;
 for those, only files named as tf1-recsys names its outputs are removed.
 
 A run holds an exclusive ``fcntl.flock`` on ``.tf1_recsys.lock`` for its whole life, so
@@ -156,8 +156,10 @@ class OutputFolder:
         new = [f for f in _walk_files(self.path)
                if f not in before and _matches(os.path.basename(f), patterns)]
         files = self.recorded()
-        if not set(new) <= files:
-            self._write_marker(files | set(new))
+        gone = {f for f in files if _matches(os.path.basename(f), patterns)
+                and not os.path.lexists(os.path.join(self.path, f))}  # old checkpoints the Saver deleted
+        if gone or not set(new) <= files:
+            self._write_marker((files - gone) | set(new))
 
     # ------------------------------------------------------------------ lock
     def lock(self):

@@ -98,9 +98,11 @@ class NanLossDuringTrainingError(tf.train.NanLossDuringTrainingError):
     A subclass of TensorFlow's own ``tf.compat.v1.train.NanLossDuringTrainingError``.
     """
 
-    def __init__(self, message):
+    def __init__(self, message, step=None, checkpoint=None):
         super().__init__()
         self.message = message
+        self.step = step
+        self.checkpoint = checkpoint
 
     def __str__(self):
         return self.message
@@ -198,6 +200,12 @@ class Trainer:
         flags = self.sess.run(self._nonfinite)
         return sorted(name for name, bad in flags.items() if bad)
 
+    def _latest(self):
+        try:
+            return latest_checkpoint(self.model_dir) if self.model_dir and os.path.isdir(self.model_dir) else None
+        except Exception:
+            return None
+
     def request_stop(self, reason="stop requested"):
         """Asks a running ``fit`` to save a checkpoint and return after the current step.
 
@@ -222,10 +230,12 @@ class Trainer:
             return None
         bad = self.nonfinite_variables()
         if bad:
+            step = self.step
             raise NanLossDuringTrainingError(
                 "not saving step %d: variables %s are not finite; the latest checkpoint in %s is the last "
-                "finite state (%s)." % (self.step, ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else ""),
-                                        self.model_dir, _NAN_ADVICE))
+                "finite state (%s)." % (step, ", ".join(bad[:3]) + (" ..." if len(bad) > 3 else ""),
+                                        self.model_dir, _NAN_ADVICE),
+                step=step, checkpoint=self._latest())
         os.makedirs(self.model_dir, exist_ok=True)
         with self.graph.as_default():
             return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
@@ -335,7 +345,8 @@ class Trainer:
                     raise NanLossDuringTrainingError(
                         "the training loss is %s at global step %d; stopped without saving, so the latest "
                         "checkpoint%s is the last finite state (%s)."
-                        % (loss, step + 1, "" if not self.model_dir else " in %s" % self.model_dir, _NAN_ADVICE))
+                        % (loss, step + 1, "" if not self.model_dir else " in %s" % self.model_dir, _NAN_ADVICE),
+                        step=step + 1, checkpoint=self._latest())
                 step += 1
                 examples += size
                 window.add(out)
