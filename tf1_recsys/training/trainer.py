@@ -193,7 +193,8 @@ class Trainer:
             if state is not None:
                 paths = [p if os.path.isabs(p) else os.path.join(self.model_dir, p)
                          for p in state.all_model_checkpoint_paths]
-                self.saver.recover_last_checkpoints([p for p in paths if os.path.exists(p + ".index")])
+                self.saver.set_last_checkpoints_with_time(
+                    [(p, os.path.getmtime(p + ".index")) for p in paths if os.path.exists(p + ".index")])
 
     def nonfinite_variables(self):
         """Names of the float variables holding a NaN or an infinity (empty when all are finite)."""
