@@ -95,12 +95,24 @@ def test_rebuild_matches_manifest_and_computes_golden_outputs(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_regeneration_is_byte_identical_on_the_same_tensorflow(name):
+    """The graph and the golden inputs regenerate bit for bit; the outputs to float32 rounding.
+
+    Outputs are computed by TensorFlow's CPU kernels, whose rounding depends on the
+    processor's instruction set (AVX2 / AVX-512 / AMX code paths differ by an ulp), so
+    the outputs of a regeneration on another machine are compared with a tolerance.
+    """
     manifest = _manifest(name)
     if manifest["tensorflow_version"] != tf.version.VERSION:
         pytest.skip("graph written by TensorFlow %s" % manifest["tensorflow_version"])
     artifacts = golden.make(name)
     assert artifacts.manifest["sha256"] == manifest["sha256"]
-    assert golden.npz_bytes(artifacts.arrays) == open(os.path.join(ROOT, name, golden.GOLDEN_FILE), "rb").read()
+    stored = _golden(name)
+    assert sorted(artifacts.arrays) == sorted(stored)
+    for key, value in artifacts.arrays.items():
+        if key.startswith("output/"):
+            np.testing.assert_allclose(value, stored[key], rtol=1e-6, atol=1e-6, err_msg=key)
+        else:
+            assert value.dtype == stored[key].dtype and value.tobytes() == stored[key].tobytes(), key
 
 
 def test_golden_npz_holds_no_pickled_objects():
