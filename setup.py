@@ -35,9 +35,9 @@ setup(
             "matplotlib",
             "tf_keras>=2.12",
         ],
-        # What the demo shows beyond the library: the bar chart and scikit-learn's AUC,
-        # the first of the notes' three methods.
-        "demo": ["matplotlib", "scikit-learn"],
+        # What the demo shows beyond the library: the bar chart, scikit-learn's AUC (the
+        # first of the notes' three methods) and TensorBoard for the curves it logs.
+        "demo": ["matplotlib", "scikit-learn", "tensorboard"],
     },
     entry_points={"console_scripts": ["tf1-recsys=tf1_recsys.cli:main"]},
     classifiers=[

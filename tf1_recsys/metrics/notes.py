@@ -147,17 +147,21 @@ def calculate_auc_func2(y_labels, y_scores, ties="average", sample_weight=None):
             twice_rank_sum = int(starts[g].sum()) + int(ends[g].sum()) + 2 * P
         value = (twice_rank_sum - P * (P + 1)) / (2 * P * (n - P))
     else:
+        # The weighted rank sum minus its positive-positive part is the weight of the
+        # negatives ranked below each positive (half of those tied with it). Summed that way
+        # there is no cancellation: a tie of weights 1 and 1e-16 still counts.
         w = weights[order]
+        neg_w = np.where(is_pos, 0.0, w)
         if ties == "ordinal":
-            rank = np.cumsum(w)
-        else:  # weight below the tie group + (weight of the group + own weight) / 2
+            below = np.cumsum(neg_w) - neg_w
+        else:
             group = np.cumsum(new) - 1
-            group_w = np.add.reduceat(w, starts)
-            below = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))
-            rank = below[group] + 0.5 * (group_w[group] + w)
+            group_neg = np.add.reduceat(neg_w, starts)
+            below_group = np.concatenate(([0.0], np.cumsum(group_neg)[:-1]))
+            below = below_group[group] + 0.5 * group_neg[group]
         wp = w[is_pos]
         total_p = float(wp.sum())
-        u = float(np.dot(wp, rank[is_pos])) - 0.5 * (total_p * total_p + float(np.dot(wp, wp)))
+        u = float(np.dot(wp, below[is_pos]))
         value = _weighted_ratio(fn, u, total_p, float(w.sum()) - total_p)
     logger.info("AUC calculated by function2 (%s ranks) is %.17g", ties, value)
     return value

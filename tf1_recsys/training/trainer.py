@@ -241,7 +241,8 @@ class Trainer:
         with self.graph.as_default():
             return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
 
-    def _summary(self, step, values):
+    def write_scalars(self, step, values):
+        """Writes ``{tag: number}`` at ``step`` to the TensorBoard events of ``model_dir`` (non-finite values skipped)."""
         if not self.model_dir:
             return
         if self._writer is None:
@@ -253,6 +254,7 @@ class Trainer:
             if v is not None and np.isfinite(v)
         ])
         self._writer.add_summary(summary, step)
+        self._writer.flush()
 
     # ------------------------------------------------------------------ data
     def _keys(self, with_labels):
@@ -358,14 +360,14 @@ class Trainer:
                     checkpoint()
                 if step % cfg.log_every == 0 or step == total:
                     values = window.summary()
-                    self._summary(step, values)
+                    self.write_scalars(step, values)
                     bar.set_postfix(loss="%.4f" % values["train/loss"])
                     results["loss"] = values["train/loss"]
                     window = _Window(tasks)
                 bar.update(1)
                 if eval_data is not None and step % spe == 0 and step < total:
                     evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
-                    self._summary(step, evaluated)
+                    self.write_scalars(step, evaluated)
                     if callback is not None:
                         callback("epoch", {"step": step, "epoch": step // spe, "results": evaluated})
         except KeyboardInterrupt:
@@ -388,7 +390,7 @@ class Trainer:
         })
         if eval_data is not None and self._stop_requested is None:
             evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
-            self._summary(step, evaluated)
+            self.write_scalars(step, evaluated)
             results.update(evaluated)
         if self._writer is not None:
             self._writer.flush()
