@@ -144,6 +144,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("tf1-recsys: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # TensorFlow refusing the data (an id outside its table): one line too
+        if type(e).__name__ != "InvalidArgumentError" or not type(e).__module__.startswith("tensorflow"):
+            raise
+        print("tf1-recsys: error: %s" % str(getattr(e, "message", e)).splitlines()[0], file=sys.stderr, flush=True)
+        return 2
     finally:
         release_locks()
 
