@@ -3,17 +3,38 @@
 TF1-style tests build ops into "the" default graph; without a fresh graph per test,
 variables of one test collide with the next (``Variable x already exists``) and
 collections such as UPDATE_OPS accumulate. ``GraphSession`` gives each test its own
-graph and session and, when the test ends, checks that it left TensorFlow's global
-state as it found it: eager execution still in the mode it was (a test calling
-``tf.compat.v1.disable_eager_execution()`` would change every later test) and no
-graph left entered as default.
+graph and session and, when the test ends, checks that it left TensorFlow's
+process-wide behaviour as it found it: eager execution as the default mode (seen from
+a new thread; the test's own thread is restored when the graph context exits), TF2
+behaviour, resource variables and control flow v2. A test calling
+``tf.compat.v1.disable_eager_execution()`` or ``disable_v2_behavior()`` would change
+every later test. (A test that enters a graph with ``as_default()`` and never leaves
+it is already stopped by TensorFlow: "Nesting violated for default stack".)
 
 Both the pytest fixtures (``tf1_recsys.testing.pytest_plugin``) and ``GraphTestCase``
 are thin wrappers around it.
 """
-from tf1_recsys._tf import tf
+import threading
+
+from tf1_recsys._tf import _tensorflow, tf
 
 DEFAULT_SEED = 0
+
+
+def _eager_in_new_thread():
+    result = []
+    thread = threading.Thread(target=lambda: result.append(tf.executing_eagerly()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def global_behaviour():
+    """TensorFlow's process-wide switches: list of (description, value)."""
+    return [("eager execution (new threads)", _eager_in_new_thread()),
+            ("TF2 behaviour", _tensorflow.__internal__.tf2.enabled()),
+            ("resource variables", tf.resource_variables_enabled()),
+            ("control flow v2", tf.control_flow_v2_enabled())]
 
 
 class StateLeak(AssertionError):
@@ -34,10 +55,10 @@ class GraphSession:
         self.graph = None
         self.sess = None
         self._graph_context = None
-        self._eager_before = None
+        self._behaviour_before = None
 
     def __enter__(self):
-        self._eager_before = tf.executing_eagerly_outside_functions()
+        self._behaviour_before = global_behaviour()
         self.graph = tf.Graph()
         self._graph_context = self.graph.as_default()
         self._graph_context.__enter__()
@@ -48,17 +69,16 @@ class GraphSession:
 
     def __exit__(self, exc_type, exc, tb):
         self.sess.close()
-        leaked = tf.get_default_graph() is not self.graph
         self._graph_context.__exit__(exc_type, exc, tb)
         if exc_type is not None:
             return False
-        if leaked:
-            raise StateLeak("the test entered a graph as default (`graph.as_default()`) and did not leave it.")
-        if tf.executing_eagerly_outside_functions() != self._eager_before:
+        changed = ["%s %s -> %s" % (what, before, now) for (what, before), (_, now)
+                   in zip(self._behaviour_before, global_behaviour()) if before != now]
+        if changed:
             raise StateLeak(
-                "the test switched eager execution %s for the whole process (tf.compat.v1.%s_eager_execution "
-                "or disable_v2_behavior); every later test would run in the other mode. Build in the "
-                "test's graph instead." % (("off", "disable") if self._eager_before else ("on", "enable")))
+                "the test changed TensorFlow's behaviour for the whole process: %s (e.g. "
+                "tf.compat.v1.disable_eager_execution or disable_v2_behavior); every later test "
+                "would run differently. Build in the test's graph instead." % ", ".join(changed))
         return False
 
     def initialize(self):

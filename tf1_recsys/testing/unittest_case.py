@@ -10,8 +10,7 @@
             out = self.evaluate(y, {x: np.ones([2, 3], np.float32)})
 
 Same behaviour as the pytest fixtures of ``tf1_recsys.testing.pytest_plugin``: the
-test fails with ``StateLeak`` when it switched eager execution globally or left a graph
-entered as default.
+test fails with ``StateLeak`` when it switched eager execution for the whole process.
 """
 import unittest
 
