@@ -217,7 +217,8 @@ def test_checkpoint_report_names_shape_and_dtype_mismatches_and_renames(tmp_path
     # TensorFlow's Saver does not refuse this: it silently loads the [5, 4] value into the
     # variable declared [5, 6] (resource variables), and the model fails later, or not at all.
     assert saver_restore(make_model_fn(hidden=6), prefix)["tower/w"] == [5, 4]
-    with pytest.raises(testing.CheckpointMismatch, match=r"shape differs: tower/w: model \[5, 6\], checkpoint \[5, 4\]"):
+    with pytest.raises(testing.CheckpointMismatch,
+                       match=r"shape differs: tower/w: model \[5, 6\], checkpoint \[5, 4\]"):
         testing.assert_checkpoint_restores(prefix, make_model_fn(hidden=6))
     retyped = testing.checkpoint_report(prefix, make_model_fn(table_dtype=tf.float64))
     assert [tuple(m) for m in retyped.dtype_mismatch] == [("embedding/table", "float64", "float32")]
@@ -234,7 +235,8 @@ def test_optimizer_slots_are_unexpected_but_allowed_unless_asked(tmp_path):
     report = testing.assert_checkpoint_restores(prefix, make_model_fn())
     assert "tower/w/Adam" in report.unexpected and "beta1_power" in report.unexpected
     assert saver_restores(make_model_fn(), prefix)
-    with pytest.raises(testing.CheckpointMismatch, match="unexpected .in the checkpoint, not in the model.: beta1_power"):
+    with pytest.raises(testing.CheckpointMismatch,
+                       match="unexpected .in the checkpoint, not in the model.: beta1_power"):
         testing.assert_checkpoint_restores(prefix, make_model_fn(), allow_unexpected=False)
 
 
@@ -438,7 +440,10 @@ def test_entry_point_registers_nothing_by_default(tmp_path):
     rc, with_entry = _pytest(tmp_path, "-p", "tf1_recsys.testing.pytest_entry", "--fixtures")
     assert rc == 0, with_entry
     rc, without = _pytest(tmp_path, "--fixtures")
-    strip = lambda text: [l for l in text.splitlines() if not re.search(r"\d+(\.\d+)?s\b|^platform |^rootdir", l)]  # noqa: E731
+    assert rc == 0, without
+
+    def strip(text):  # run-dependent lines: timings, platform, rootdir
+        return [line for line in text.splitlines() if not re.search(r"\d+(\.\d+)?s\b|^platform |^rootdir", line)]
     assert strip(with_entry) == strip(without)
     assert "tf1_session" not in with_entry
     rc, out = _pytest(tmp_path, "-p", "tf1_recsys.testing.pytest_entry")

@@ -5,11 +5,11 @@ A golden graph pins what a serving graph computes. ``write_golden`` builds a
 values (``tf1_recsys.testing.values``), freezes it (``tf1_recsys.export.freeze_session``,
 training switch fixed to False), runs it on fixed inputs and stores, in one directory:
 
-| file | content |
-|---|---|
-| ``graph.pb`` | the frozen ``GraphDef`` (deterministic bytes) |
-| ``manifest.json`` | input/output tensor names, dtypes and static shapes, the training graph's variables, the seed, TensorFlow version, sha256 of graph.pb |
-| ``golden.npz`` | the fixed inputs ``input/<key>`` and the outputs ``output/<key>`` (no pickled objects) |
+* ``graph.pb``: the frozen ``GraphDef`` (deterministic bytes);
+* ``manifest.json``: input/output tensor names, dtypes and static shapes, the training
+  graph's variables, the seed, TensorFlow version, sha256 of graph.pb;
+* ``golden.npz``: the fixed inputs ``input/<key>`` and the outputs ``output/<key>``
+  (no pickled objects).
 
 ``assert_golden`` (or ``golden_problems``) later checks that the stored graph still
 loads on the installed TensorFlow and reproduces the stored outputs, and that the
