@@ -17,6 +17,7 @@ Public API:
   check_manifest(model_fn, path, key=None) raises ManifestMismatch (an AssertionError)
 """
 import collections
+import collections.abc
 import difflib
 import json
 import os
@@ -92,6 +93,8 @@ def write_manifest(path, model_fns, force=False):
     Regeneration is explicit: an existing file is overwritten only with ``force=True``,
     which declares the variable change intended (old checkpoints will not restore).
     """
+    if not isinstance(model_fns, collections.abc.Mapping):
+        raise TypeError("write_manifest: `model_fns` must be a dict model key -> model_fn; got %r." % (model_fns,))
     if os.path.exists(path) and not force:
         raise FileExistsError("%s exists. A variable manifest is rewritten only for an intended change "
                               "that breaks old checkpoints: pass force=True." % path)

@@ -19,6 +19,7 @@ callable that builds into the default graph will do, whatever it returns (a laye
 call returning a tensor, say). Golden graphs need the inputs and outputs.
 """
 import collections
+import collections.abc
 
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
