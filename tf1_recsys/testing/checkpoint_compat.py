@@ -7,6 +7,11 @@ model restores from a checkpoint when every one of its (full) names is in the
 checkpoint with the same shape and dtype. Names in the checkpoint the model lacks
 (optimizer slots, a dropped head) do not stop a restore of the model's variables.
 
+The shape check is needed: ``Saver.restore`` of a graph of resource variables (TF2's
+default) loads a checkpoint value of another shape without any error (seen on
+TensorFlow 2.12 and 2.21): the variable then holds an array of the old shape, and the
+model fails later, or computes garbage.
+
 Public API:
   checkpoint_report(checkpoint, model_fn) -> CheckpointReport
   assert_checkpoint_restores(checkpoint, model_fn, allow_unexpected=True) -> CheckpointReport
