@@ -39,7 +39,11 @@ setup(
         # first of the notes' three methods) and TensorBoard for the curves it logs.
         "demo": ["matplotlib", "scikit-learn", "tensorboard"],
     },
-    entry_points={"console_scripts": ["tf1-recsys=tf1_recsys.cli:main"]},
+    entry_points={
+        "console_scripts": ["tf1-recsys=tf1_recsys.cli:main"],
+        # Inert unless a project sets `tf1_recsys_fixtures = true` (tf1_recsys.testing.pytest_entry).
+        "pytest11": ["tf1_recsys = tf1_recsys.testing.pytest_entry"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
