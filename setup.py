@@ -20,6 +20,7 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     packages=find_packages(include=["tf1_recsys", "tf1_recsys.*"]),
+    py_modules=["tf1_recsys_pytest"],  # the pytest11 entry point, importable without TensorFlow
     package_data={"tf1_recsys": ["py.typed"]},
     python_requires=">=3.9",
     install_requires=["numpy", "tqdm"],
@@ -41,8 +42,8 @@ setup(
     },
     entry_points={
         "console_scripts": ["tf1-recsys=tf1_recsys.cli:main"],
-        # Inert unless a project sets `tf1_recsys_fixtures = true` (tf1_recsys.testing.pytest_entry).
-        "pytest11": ["tf1_recsys = tf1_recsys.testing.pytest_entry"],
+        # Inert unless a project sets `tf1_recsys_fixtures = true` (tf1_recsys_pytest).
+        "pytest11": ["tf1_recsys = tf1_recsys_pytest"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -439,7 +439,7 @@ def test_nothing_of_tf1_recsys_is_active(request):
 def test_entry_point_registers_nothing_by_default(tmp_path):
     # The installed entry point (simulated with -p, as autoload is off here) must change nothing.
     (tmp_path / "test_plain.py").write_text(PLAIN_TESTS)
-    rc, with_entry = _pytest(tmp_path, "-p", "tf1_recsys.testing.pytest_entry", "--fixtures")
+    rc, with_entry = _pytest(tmp_path, "-p", "tf1_recsys_pytest", "--fixtures")
     assert rc == 0, with_entry
     rc, without = _pytest(tmp_path, "--fixtures")
     assert rc == 0, without
@@ -448,7 +448,7 @@ def test_entry_point_registers_nothing_by_default(tmp_path):
         return [line for line in text.splitlines() if not re.search(r"\d+(\.\d+)?s\b|^platform |^rootdir", line)]
     assert strip(with_entry) == strip(without)
     assert "tf1_session" not in with_entry
-    rc, out = _pytest(tmp_path, "-p", "tf1_recsys.testing.pytest_entry")
+    rc, out = _pytest(tmp_path, "-p", "tf1_recsys_pytest")
     assert rc == 0 and "1 passed" in out, out
 
 
@@ -484,7 +484,7 @@ def test_zz_switching_v2_behaviour_off_is_a_leak(tf1):
 def test_ini_option_enables_the_fixtures_and_they_catch_an_eager_leak(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\ntf1_recsys_fixtures = true\n")
     (tmp_path / "test_fixtures.py").write_text(FIXTURE_TESTS)
-    rc, out = _pytest(tmp_path, "-p", "tf1_recsys.testing.pytest_entry")
+    rc, out = _pytest(tmp_path, "-p", "tf1_recsys_pytest")
     assert rc == 1, out
     assert re.search(r"\b4 passed\b.* 1 error\b", out), out  # the leaking test passes, its teardown errors
     assert "ERROR test_fixtures.py::test_zz_switching_v2_behaviour_off_is_a_leak" in out

@@ -5,7 +5,7 @@ Enable in one of three ways (installing tf1_recsys alone enables nothing):
 * a ``conftest.py`` line: ``pytest_plugins = ["tf1_recsys.testing.pytest_plugin"]``;
 * the command line: ``pytest -p tf1_recsys.testing.pytest_plugin``;
 * the ini file: ``tf1_recsys_fixtures = true`` under ``[pytest]`` (read by the
-  ``tf1_recsys`` entry point, ``tf1_recsys.testing.pytest_entry``).
+  ``tf1_recsys`` entry point, ``tf1_recsys_pytest``).
 
 Fixtures:
   tf1_seed: the graph-level seed (0); override it with your own ``tf1_seed`` fixture.

@@ -1,7 +1,8 @@
 """The ``pytest11`` entry point of tf1_recsys: registers nothing unless asked to.
 
-pytest loads every installed ``pytest11`` entry point in every project. This module
-therefore imports neither TensorFlow nor the fixtures: it declares one ini option,
+pytest loads every installed ``pytest11`` entry point in every project. This module is
+top-level, outside the ``tf1_recsys`` package, so loading it runs no package ``__init__``
+(which needs TensorFlow): it imports neither TensorFlow nor the fixtures; it declares one ini option,
 ``tf1_recsys_fixtures`` (default false), and registers
 ``tf1_recsys.testing.pytest_plugin`` only where a project sets it to true.
 """
