@@ -20,6 +20,7 @@ import collections
 
 from tf1_recsys._tf import tf
 from tf1_recsys.testing.manifest import guess_renames
+from tf1_recsys.training.checkpoint import saved_variables
 from tf1_recsys.testing.model import build_variables
 
 # Keys an object-based (TF2 tf.train.Checkpoint) writer adds that are not variables.
@@ -30,22 +31,6 @@ Mismatch = collections.namedtuple("Mismatch", "name model checkpoint")
 
 class CheckpointMismatch(AssertionError):
     """A checkpoint does not restore into a model; the message lists every variable at fault."""
-
-
-def saved_variables(variables):
-    """What a Saver stores for ``variables``: dict checkpoint name -> (full shape, dtype name).
-
-    Partitions of one partitioned variable share one entry under their full name.
-    """
-    saved = collections.OrderedDict()
-    for var in variables:
-        info = getattr(var, "_save_slice_info", None)
-        if info is not None:
-            name, shape = info.full_name, [int(d) for d in info.full_shape]
-        else:
-            name, shape = var.op.name, var.shape.as_list()
-        saved[name] = (shape, var.dtype.base_dtype.name)
-    return saved
 
 
 class CheckpointReport(collections.namedtuple(
