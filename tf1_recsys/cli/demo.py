@@ -64,7 +64,7 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=
         if bayes:  # a flat reference line beside the test AUC curves in TensorBoard
             for step in (0, fit["global_step"]):
                 trainer.write_scalars(step, {"eval/bayes_optimal_auc/" + t: bayes[t]
-                                             for t in data.schema.labels if t in bayes})
+                                             for t in trainer.spec.predictions if t in bayes})
     finally:
         folder.record_new()
     say("  trained %s: %d epochs, %d steps of %d rows, %.1f s"
