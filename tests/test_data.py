@@ -209,3 +209,64 @@ def test_read_scores_names_file_and_line(tmp_path, text, where):
 def test_read_scores_missing_file(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         read_scores(str(tmp_path / "missing.csv"))
+
+
+def _write_movielens(folder, ratings, movies):
+    """ratings: (userId, movieId, rating, timestamp) rows; movies: movieIds (genre Drama)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n" +
+                                        "".join("%d,%d,%.1f,%d\n" % r for r in ratings))
+    (folder / "movies.csv").write_text("movieId,title,genres\n" + "".join("%d,M%d,Drama\n" % (m, m) for m in movies))
+    return str(folder)
+
+
+def test_movielens_next_protocol_against_a_loop_over_each_users_history(tmp_path):
+    rng = np.random.default_rng(3)
+    movies = list(range(10, 60))
+    ratings = []
+    for user in (5, 7, 9):
+        n = {5: 6, 7: 3, 9: 12}[user]
+        for k, m in enumerate(rng.choice(movies, n, replace=False)):
+            ratings.append((user, int(m), 4.0, 100 + k // 2))  # pairs share a timestamp
+    data = load_movielens(_write_movielens(tmp_path / "ml", ratings, movies), protocol="next", max_hist=4,
+                          negative_seed=11)
+    assert data.schema.labels == ("next",) and data.protocol == "next"
+    index = {m: i + 1 for i, m in enumerate(sorted(movies))}
+    expected = {"train": [], "valid": [], "test": []}
+    for user in (5, 7, 9):
+        mine = [r for r in ratings if r[0] == user]
+        for k in range(1, len(mine)):
+            hist = [index[m] for _, m, _, t in mine[:k] if t < mine[k][3]][-4:]
+            split = "test" if len(mine) >= 4 and k == len(mine) - 1 else (
+                "valid" if len(mine) >= 4 and k == len(mine) - 2 else "train")
+            expected[split].append((user, index[mine[k][1]], tuple(hist + [0] * (4 - len(hist)))))
+    for split in ("train", "valid", "test"):
+        rows = getattr(data, split)
+        pos = rows["next"] == 1
+        got = sorted(zip(rows["user_id"][pos].tolist(), rows["movie"][pos].tolist(), map(tuple, rows["hist_movie"][pos].tolist())))
+        assert got == sorted(expected[split]), split
+        assert pos.sum() == (~pos).sum()  # one negative per positive, with the same history
+        neg = ~pos
+        for u, m, h in zip(rows["user_id"][neg], rows["movie_id"][neg], rows["hist_movie"][neg]):
+            assert m not in {r[1] for r in ratings if r[0] == u}, "a negative the user rated"
+            assert tuple(h) in {e[2] for e in expected[split] if e[0] == u}
+    again = load_movielens(str(tmp_path / "ml"), protocol="next", max_hist=4, negative_seed=11)
+    np.testing.assert_array_equal(again.train["movie"], data.train["movie"])
+    other = load_movielens(str(tmp_path / "ml"), protocol="next", max_hist=4, negative_seed=12)
+    assert not np.array_equal(other.train["movie"], data.train["movie"])
+
+
+def test_movielens_rating_protocol_validation_split_is_the_latest_training_ratings(tmp_path):
+    ratings = [(1, m, 3.0 + (m % 3), m) for m in range(1, 21)] + [(2, m, 4.0, 50 - m) for m in range(1, 11)]
+    data = load_movielens(_write_movielens(tmp_path / "ml", ratings, range(1, 21)), valid_fraction=0.25)
+    for user, n in ((1, 20), (2, 10)):
+        times = sorted(r[3] for r in ratings if r[0] == user)
+        n_test = int(np.floor(0.2 * n + 0.5))
+        n_valid = int(np.floor(0.25 * (n - n_test) + 0.5))
+        for split, want in (("test", times[n - n_test:]), ("valid", times[n - n_test - n_valid:n - n_test]),
+                            ("train", times[:n - n_test - n_valid])):
+            rows = getattr(data, split)
+            assert sorted(rows["timestamp"][rows["user_id"] == user].tolist()) == want, (user, split)
+    assert load_movielens(str(tmp_path / "ml")).valid is None
+    with pytest.raises(ValueError, match="unknown `protocol` 'amazon'"):
+        load_movielens(str(tmp_path / "ml"), protocol="amazon")
