@@ -128,6 +128,22 @@ def test_train_fm_on_movielens(tmp_path, capsys):
     assert "like         test AUC" in text and "GAUC" in text and "610 users" in text
 
 
+@pytest.mark.skipif(not os.path.isdir(MOVIELENS), reason="ml-latest-small not present")
+def test_train_on_movielens_next_protocol_and_resume_keeps_it(tmp_path, capsys):
+    out = str(tmp_path / "next")
+    rc, text, err = run(capsys, "train", "--model", "fm", "--data", "movielens:" + MOVIELENS, "--protocol", "next",
+                        "--out", out, "--epochs", "1", "--no-progress")
+    assert rc == 0, err
+    assert "next-movie protocol" in text and "next         test AUC" in text
+    assert json.load(open(os.path.join(out, "run.json")))["protocol"] == "next"
+    rc, text, err = run(capsys, "evaluate", "--model-dir", out, "--split", "valid", "--no-progress")
+    assert rc == 0, err
+    assert "next         valid AUC" in text
+    rc, _, err = run(capsys, "train", "--model", "fm", "--data", "movielens:" + MOVIELENS, "--protocol", "rating",
+                     "--out", out, "--resume", "--no-progress")
+    assert_one_line_error(rc, err, "--protocol rating differs from the next recorded")
+
+
 def test_bad_inputs_give_one_line_errors(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("label,score,user\n1,0.9,a\n0,oops,a\n")

@@ -67,6 +67,9 @@ def build_parser():
     p.add_argument("--embedding-size", type=int)
     p.add_argument("--seed", type=int, help="seed of training (and of the synthetic data); default 0")
     p.add_argument("--rows", type=int, help="synthetic data: number of impressions")
+    p.add_argument("--protocol", choices=["rating", "next"], help="MovieLens: 'rating' (default; label rating "
+                   ">= 4, each user's last 20%% of ratings as test) or 'next' (the next movie a user rates "
+                   "against a random unrated one, with the same history; each user's last position as test)")
     p.add_argument("--checkpoint-steps", type=int, metavar="N",
                    help="save a checkpoint every N steps (default 500)")
     p.add_argument("--checkpoint-secs", type=float, metavar="S",
@@ -78,7 +81,8 @@ def build_parser():
                        "notes' three methods) and GAUC on a split; optionally writes label,score,group CSV.")
     p.add_argument("--model-dir", required=True, help="folder written by `tf1-recsys train`")
     _data_flags(p)
-    p.add_argument("--split", choices=["test", "train"], default="test")
+    p.add_argument("--split", choices=["test", "valid", "train"], default="test",
+                   help="default test; valid exists for MovieLens's 'next' protocol")
     p.add_argument("--scores-out", metavar="CSV", help="write label,score,group of one task to this file")
     p.add_argument("--task", help="task of --scores-out (default: the first)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --scores-out file")

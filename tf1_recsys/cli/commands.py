@@ -37,7 +37,7 @@ def _bayes(data, split, task):
 
 def _load_run_data(run, args):
     data_arg = getattr(args, "data", None) or run["data"]
-    data = load_data(data_arg, seed=run["seed"], rows=run.get("rows"))
+    data = load_data(data_arg, seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
     if data_arg != run["data"]:
         from tf1_recsys.data.schema import Schema
 
@@ -54,7 +54,7 @@ RESUMABLE = ("epochs", "checkpoint_every", "checkpoint_secs")
 _FLAG_OF = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
             "optimizer": "--optimizer", "embedding_size": "--embedding-size", "rows": "--rows",
             "seed": "--seed", "data": "--data", "model": "--model", "checkpoint_every": "--checkpoint-steps",
-            "checkpoint_secs": "--checkpoint-secs"}
+            "checkpoint_secs": "--checkpoint-secs", "protocol": "--protocol"}
 
 
 def _check_positive(args):
@@ -70,7 +70,7 @@ def _given_settings(args):
     given = {"model": args.model, "data": args.data, "seed": args.seed, "rows": args.rows,
              "embedding_size": args.embedding_size, "epochs": args.epochs, "batch_size": args.batch_size,
              "learning_rate": args.lr, "optimizer": args.optimizer, "checkpoint_every": args.checkpoint_steps,
-             "checkpoint_secs": args.checkpoint_secs}
+             "checkpoint_secs": args.checkpoint_secs, "protocol": args.protocol}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -86,17 +86,21 @@ def _new_run(args, model, kind):
     if "embedding_size" in given:
         hparams["embedding_size"] = given["embedding_size"]
     seed = args.seed if args.seed is not None else 0
-    return {"model": model, "data": args.data, "seed": seed, "rows": args.rows, "hparams": hparams,
-            "train": settings}
+    run = {"model": model, "data": args.data, "seed": seed, "rows": args.rows, "hparams": hparams,
+           "train": settings}
+    if args.protocol is not None:
+        run["protocol"] = args.protocol
+    return run
 
 
 def _resumed_run(args, out):
     """The run of ``out/run.json`` with the allowed changes of the flags; CLIError for the others."""
     previous = read_run(out)
-    run = {k: previous[k] for k in ("model", "data", "seed", "rows", "hparams", "train", "schema")
+    run = {k: previous[k] for k in ("model", "data", "seed", "rows", "hparams", "train", "schema", "protocol")
            if k in previous}
     recorded = {"model": run.get("model"), "data": run.get("data"), "seed": run.get("seed"),
-                "rows": run.get("rows"), "embedding_size": run.get("hparams", {}).get("embedding_size")}
+                "rows": run.get("rows"), "embedding_size": run.get("hparams", {}).get("embedding_size"),
+                "protocol": run.get("protocol", "rating" if run.get("data", "").startswith("movielens:") else None)}
     recorded.update(run.get("train", {}))
     changes = []
     for key, value in sorted(_given_settings(args).items()):
@@ -151,7 +155,7 @@ def cmd_train(args):
     else:
         run, changes = _new_run(args, model, kind), []
         check_out(out, args.overwrite)
-    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"))
+    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
     if args.resume:
         from tf1_recsys.data.schema import Schema
 
@@ -240,7 +244,9 @@ def _record_in_model_dir(model_dir, *paths):
 def cmd_evaluate(args):
     run = read_run(args.model_dir)
     data = _load_run_data(run, args)
-    rows = getattr(data, args.split)
+    rows = getattr(data, args.split, None)
+    if rows is None:
+        raise CLIError("--split %s: %s has no %s split" % (args.split, run["data"], args.split))
     import_tf()
     from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score
     from tf1_recsys.data.csvio import write_scores

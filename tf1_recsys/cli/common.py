@@ -136,11 +136,16 @@ def parse_data(text):
                    "and movies.csv)" % text)
 
 
-def load_data(data, seed=0, rows=None):
-    """Loads ``--data``: a SyntheticData or MovieLensData (``.schema``, ``.train``, ``.test``)."""
+def load_data(data, seed=0, rows=None, protocol=None):
+    """Loads ``--data``: a SyntheticData or MovieLensData (``.schema``, ``.train``, ``.test``).
+
+    ``protocol`` ('rating' or 'next') applies to MovieLens only.
+    """
     from tf1_recsys.data.csvio import DataError
 
     kind, path = parse_data(data)
+    if protocol not in (None, "rating") and kind != "movielens":
+        raise CLIError("--protocol %s applies to MovieLens data only, not --data %s" % (protocol, data))
     try:
         if kind == "synthetic":
             from tf1_recsys.data.synthetic import generate
@@ -151,7 +156,7 @@ def load_data(data, seed=0, rows=None):
             return generate(**overrides)
         from tf1_recsys.data.movielens import load_movielens
 
-        return load_movielens(path)
+        return load_movielens(path, protocol=protocol or "rating")
     except (DataError, ValueError) as e:
         hint = " (use more --rows)" if kind == "synthetic" and rows and "one class" in str(e) else ""
         raise CLIError(str(e) + hint) from None
