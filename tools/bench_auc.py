@@ -139,60 +139,62 @@ def bench_float32(sizes, repeats, out, results):
     out.append("")
 
 
-AB_CHILD = """
-import json, sys, time, gc
-import numpy as np
-from tf1_recsys.metrics import auc
-rng = np.random.default_rng(3)
-n = int(sys.argv[1])
-y30 = (rng.random(n) < 0.3).astype(np.int64)
-s = rng.random(n)
-y5 = rng.random(n) < 0.05
-p = 1.0 / (1.0 + np.exp(-(rng.normal(-3.0, 1.0, n) + 1.2 * y5)))
-cases = [("float64 continuous, int64 labels 30%", y30, s),
-         ("float64 tied (3 decimals), int64 labels 30%", y30, np.round(s, 3)),
-         ("float64 probabilities, bool labels 5%", y5, p),
-         ("float32 probabilities, bool labels 5%", y5, p.astype(np.float32))]
-out = {}
-for name, yy, ss in cases:
-    best = 1e9
-    for _ in range(5):
-        gc.collect(); t = time.process_time(); auc(yy, ss)
-        best = min(best, time.process_time() - t)
-    out[name] = best
-print(json.dumps(out))
-"""
-
-
-def bench_against(ref, n, rounds, out):
-    """CPU time of ``auc`` in this tree and in git revision ``ref``, child processes alternating."""
-    import json
+def load_revision(ref, tmp):
+    """``tf1_recsys.metrics`` of git revision ``ref``, imported as ``tf1_recsys_ref.metrics``."""
+    import importlib
+    import re
     import subprocess
-    import tempfile
+    import tarfile
+    import io
 
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with tempfile.TemporaryDirectory() as old:
-        archive = subprocess.run(["git", "-C", repo, "archive", ref, "tf1_recsys"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
-        best = {}
-        for _ in range(rounds):
-            for tree, path in (("new", repo), ("old", old)):
-                env = dict(os.environ, PYTHONPATH=path)
-                res = json.loads(subprocess.run(
-                    [sys.executable, "-c", AB_CHILD, str(n)], env=env, check=True,
-                    capture_output=True, text=True).stdout.strip().splitlines()[-1])
-                for case, t in res.items():
-                    best[(tree, case)] = min(best.get((tree, case), 1e9), t)
-    out.append("### `auc` before and after, same run: this tree against `%s` (%.0e rows; CPU "
-               "time of the process, min of 5 calls x %d alternating processes each)\n"
-               % (ref, n, rounds))
-    out.append("| scores, labels | `%s` ms | this tree ms | this / `%s` |" % (ref, ref))
-    out.append("|---|---|---|---|")
-    for case in [c for (tree, c) in best if tree == "new"]:
-        old_t, new_t = best[("old", case)], best[("new", case)]
-        out.append("| %s | %s | %s | %.2f |" % (case, ms(old_t), ms(new_t), new_t / old_t))
-        print(out[-1], flush=True)
+    archive = subprocess.run(["git", "-C", repo, "archive", "--format=tar", ref, "tf1_recsys"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.endswith(".py"):
+                continue
+            text = tar.extractfile(member).read().decode("utf-8")
+            path = os.path.join(tmp, member.name.replace("tf1_recsys", "tf1_recsys_ref", 1))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(re.sub(r"\btf1_recsys\b", "tf1_recsys_ref", text))
+    sys.path.insert(0, tmp)
+    return importlib.import_module("tf1_recsys_ref.metrics")
+
+
+def bench_against(ref, n, repeats, out):
+    """CPU time of ``auc`` of this tree and of git revision ``ref``, calls alternating."""
+    import tempfile
+
+    rng = np.random.default_rng(3)
+    y30 = (rng.random(n) < 0.3).astype(np.int64)
+    s = rng.random(n)
+    y5 = rng.random(n) < 0.05
+    p = 1.0 / (1.0 + np.exp(-(rng.normal(-3.0, 1.0, n) + 1.2 * y5)))
+    cases = [("float64 continuous, int64 labels 30%", y30, s),
+             ("float64 tied (3 decimals), int64 labels 30%", y30, np.round(s, 3)),
+             ("float64 probabilities, bool labels 5%", y5, p),
+             ("float32 probabilities, bool labels 5%", y5, p.astype(np.float32))]
+    with tempfile.TemporaryDirectory() as tmp:
+        old_auc = load_revision(ref, tmp).auc
+        out.append("### `auc` before and after, same process: this tree against `%s` (%.0e "
+                   "rows; CPU time, min of %d alternating calls each)\n" % (ref, n, repeats))
+        out.append("| scores, labels | `%s` ms | this tree ms | this / `%s` |" % (ref, ref))
+        out.append("|---|---|---|---|")
+        for case, yy, ss in cases:
+            if old_auc(yy, ss) != auc(yy, ss):
+                raise AssertionError("auc differs from %s on %s" % (ref, case))
+            best = [float("inf")] * 2
+            for _ in range(repeats):
+                for i, fn in enumerate((old_auc, auc)):
+                    gc.collect()
+                    t = time.process_time()
+                    fn(yy, ss)
+                    best[i] = min(best[i], time.process_time() - t)
+            out.append("| %s | %s | %s | %.2f |" % (case, ms(best[0]), ms(best[1]),
+                                                   best[1] / best[0]))
+            print(out[-1], flush=True)
     out.append("")
 
 
@@ -461,7 +463,7 @@ def main(argv=None):
                     "be combined with --write-docs" % ", ".join(SECTIONS))
     ap.add_argument("--against", metavar="GIT_REF",
                     help="with the float32 section: also time auc of revision GIT_REF against "
-                    "this tree in alternating child processes (CPU time)")
+                    "this tree, calls alternating in one process (CPU time)")
     ap.add_argument("--write-docs", metavar="PATH", nargs="?", const="docs/BENCHMARKS.md",
                     help="replace the '## AUC and GAUC' section of PATH with the results")
     args = ap.parse_args(argv)
@@ -493,7 +495,7 @@ def main(argv=None):
     if "float32" in run:
         bench_float32(sizes, args.repeats, out, results)
         if args.against:
-            bench_against(args.against, sizes[-1], 2, out)
+            bench_against(args.against, sizes[-1], 7, out)
     if not args.only:
         out = targets_table(results, sizes[-1], gauc_n, groups) + out
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
