@@ -246,3 +246,18 @@ def test_selectable_by_name():
         assert isinstance(make_optimizer("lazy_adam", 0.5), LazyAdamOptimizer)
     assert TrainConfig(optimizer="lazy_adam").optimizer == "lazy_adam"
     assert issubclass(LazyAdamOptimizer, tf.train.AdamOptimizer)
+
+
+def test_slots_follow_their_variable_under_replica_device_setter():
+    with tf.Graph().as_default():
+        with tf.device(tf.train.replica_device_setter(ps_tasks=2)):
+            table = tf.get_variable("table", [VOCAB, DIM], partitioner=tf.fixed_size_partitioner(2))
+            ids = tf.constant([0, 4, 6])
+            loss = tf.reduce_sum(tf.nn.embedding_lookup(table, ids, partition_strategy="div"))
+            opt = LazyAdamOptimizer(LR)
+            opt.minimize(loss)
+        parts = list(table)
+        assert {p.device for p in parts} == {"/job:ps/task:0", "/job:ps/task:1"}
+        for part in parts:
+            for name in ("m", "v"):
+                assert opt.get_slot(part, name).device == part.device
