@@ -3,6 +3,7 @@
 References: ``sklearn.metrics.roc_auc_score`` (and a per-group loop of it for gauc), and the
 notes' original algorithms, ported below without their ``print``.
 """
+import importlib
 import logging
 import subprocess
 import sys
@@ -303,6 +304,92 @@ def test_auc_scan_by_runs_and_by_rows_agree_with_sklearn(chunk, sign, monkeypatc
     if chunk == 3000:  # 10 chunks, some tied, some not (tiny chunks cannot tell)
         assert any(routes) and not all(routes), "expected both routes"
 
+# ---------------------------------------------------------------- float32: 32-bit keys
+F32 = np.float32
+F32_EDGES = np.array([
+    0.0, -0.0, 1.0, 0.5, 1e-45, 3e-42, np.finfo(F32).tiny, np.nextafter(F32(0), F32(1)),
+    np.nextafter(F32(1), F32(0)), np.nextafter(F32(1), F32(2)), np.nextafter(F32(2), F32(0)),
+    2.0, 3.5, 1e30, np.finfo(F32).max, -1e-45, -1.0, -3.0,
+], dtype=F32)
+
+
+@st.composite
+def float32_case(draw):
+    """float32 scores drawn from edge values (0, 1, subnormals, -0.0, just below 2, above 2,
+    negatives) and random floats, with bool or int labels and few or many positives."""
+    n = draw(st.integers(2, 300))
+    non_negative = draw(st.booleans())
+    edges = F32_EDGES[F32_EDGES >= 0] if non_negative else F32_EDGES
+    pool = np.concatenate([edges, np.abs(edges) if non_negative else -edges])
+    picks = draw(st.lists(st.integers(0, len(pool) - 1), min_size=n, max_size=n))
+    lo = 0.0 if non_negative else -3.0
+    noise = draw(st.lists(st.floats(lo, 3.0, width=32), min_size=n, max_size=n))
+    use_noise = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    scores = np.where(use_noise, np.array(noise, F32), pool[picks]).astype(F32)
+    rate = draw(st.sampled_from([0.03, 0.5]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    labels = np.random.default_rng(seed).random(n) < rate
+    labels[:2] = [True, False]
+    dtype = draw(st.sampled_from([bool, np.int64, np.uint8]))
+    return labels.astype(dtype), scores
+
+
+# scikit-learn's finite check sums the scores: +-float32 max overflow to inf - inf there
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(float32_case())
+def test_float32_scores_match_sklearn(case):
+    y, s = case
+    assert abs(M.auc(y, s) - roc_auc_score(y, s)) <= TOL
+    # the same value with the scores widened (64-bit keys) and with weights (argsort path)
+    assert abs(M.auc(y, s.astype(np.float64)) - roc_auc_score(y, s)) <= TOL
+    w = np.ones(len(y))
+    assert abs(M.auc(y, s, sample_weight=w) - roc_auc_score(y, s)) <= TOL
+
+
+def test_float32_keys_are_32_bit_only_for_non_negative_finite_scores(rng):
+    auc_module = importlib.import_module("tf1_recsys.metrics.auc")  # not the function
+
+    y = rng.random(5000) < 0.05
+    s = rng.random(5000).astype(F32)
+    s[:3] = [0.0, 1e-45, np.nextafter(F32(2), F32(0))]
+    keys = auc_module._fused_keys("auc", y, s)
+    assert keys.dtype == np.uint32
+    assert np.all(keys[:-1] <= keys[1:])
+    s[5] = 7.0e37  # above 2: the key still fits 32 bits (float32 bits < 0x7F800000)
+    assert auc_module._fused_keys("auc", y, s).dtype == np.uint32
+    assert auc_module._fused_keys("auc", y, s.astype(np.float64)).dtype == np.uint64
+    for signed in (-0.0, -1e-45, -2.0):  # any sign bit: the general path
+        s[6] = signed
+        assert auc_module._fused_keys("auc", y, s) is None
+        assert abs(M.auc(y, s) - roc_auc_score(y, s)) <= TOL
+
+
+@pytest.mark.parametrize("rate", [0.02, 0.5])  # positives tested alone / every row compared
+@pytest.mark.parametrize("chunk", [1 << 20, 3000, 64, 7])
+def test_float32_scan_routes_and_chunks_match_sklearn(rate, chunk, monkeypatch, rng):
+    monkeypatch.setattr(_keys, "_CHUNK", chunk)
+    n = 20000
+    y = rng.random(n) < rate
+    s = (rng.random(n) * 0.3).astype(F32)
+    s[n // 2:] = np.round(s[n // 2:], 2)  # half tied, half nearly continuous
+    s = s[rng.permutation(n)]
+    assert abs(M.auc(y, s) - roc_auc_score(y, s)) <= TOL
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_transitions_at_positives_equal_transitions_of_all_rows(dtype, rng):
+    keys = np.sort(rng.integers(0, 300, 5000).astype(dtype))
+    buf = np.empty(len(keys), dtype)
+    for first in (1, 2, 17, 4999):
+        want = _keys._transitions(keys, first, len(keys), buf)
+        odd = np.flatnonzero(keys & dtype(1))
+        odd = odd[odd >= first - 1]
+        got = _keys._transitions_at(keys, odd, first)
+        np.testing.assert_array_equal(got, want)
+    assert len(want) or first == 4999
+
+
 def test_auc_peak_memory_within_4x_inputs(rng):
     n = 10**6
     y = rng.random(n) < 0.3
@@ -585,14 +672,17 @@ def test_gauc_tied_wide_scores_with_and_without_merging_values(neighbours, rng, 
     assert res.gauc == pytest.approx(sklearn_gauc(y, s, g, "clicks")[0], abs=TOL)
 
 
+@pytest.mark.parametrize("dtype", [np.uint64, np.uint32])
+@pytest.mark.parametrize("ends", [12, 1])  # runs at the array's ends: long, or one row
 @pytest.mark.parametrize("probes", [0, 1, 8])
-def test_mixed_tie_runs_short_long_and_at_the_ends(probes, monkeypatch, rng):
+def test_mixed_tie_runs_short_long_and_at_the_ends(probes, ends, dtype, monkeypatch, rng):
     """Run lengths by stepping (short runs) and by binary search (long runs) match a loop."""
     monkeypatch.setattr(_keys, "_PROBES", probes)
     monkeypatch.setattr(_keys, "_PROBE_MIN_RUNS", 1)
     lengths = rng.integers(1, 20, 400)
-    lengths[[0, -1]] = 12  # runs touching both ends of the array
-    keys = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)  # even/odd: neg/pos
+    lengths[rng.random(400) < 0.3] = 1  # many one-row runs
+    lengths[[0, -1]] = ends  # runs touching both ends of the array
+    keys = np.repeat(np.arange(len(lengths), dtype=dtype), lengths)  # even/odd: neg/pos
     keys = np.sort(keys)
     trans = np.flatnonzero((keys[:-1] ^ keys[1:]) == 1) + 1
     n_neg, n_pos = _keys.mixed_tie_runs(keys, trans)

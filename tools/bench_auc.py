@@ -8,7 +8,11 @@ Measures in one run (issue 4):
     extrapolated; the output says so);
   * ``streaming_auc`` vs ``tf.compat.v1.metrics.auc``: errors and times on a 10^6-row
     CTR-like set fed in 100 batches, and the error for several bucket counts;
-  * the peak memory of ``auc`` at 10^7 rows (tracemalloc), relative to its inputs.
+  * the peak memory of ``auc`` at 10^7 rows (tracemalloc), relative to its inputs;
+  * ``--only float32`` (issue 14): ``auc`` on CTR-like float32 probabilities with bool labels
+    (its 32-bit key path) vs ``np.sort`` of the float32 scores and scikit-learn at 10^5-10^7
+    rows, plus the float64 rows of the ``auc`` table for the float64 path's ratio. With
+    ``--write-docs`` it writes its own section, "## AUC on float32 scores".
 
 Prints markdown tables; ``--write-docs`` also replaces the "## AUC and GAUC" section of
 docs/BENCHMARKS.md with them. ``--quick`` runs small sizes only (a smoke test);
@@ -28,7 +32,8 @@ import numpy as np
 from tf1_recsys.metrics import _keys, auc, gauc
 
 SECTION = "## AUC and GAUC"
-SECTIONS = ("auc", "memory", "gauc", "streaming")
+F32_SECTION = "## AUC on float32 scores (`tools/bench_auc.py --only float32`)"
+SECTIONS = ("auc", "memory", "gauc", "streaming", "float32")
 
 
 def best_time(fn, repeats):
@@ -89,6 +94,106 @@ def bench_auc(sizes, repeats, sklearn_max, out, results):
                 n, kind, ms(t_auc), ms(t_sort), ms(t_sk) if with_sk else "not run",
                 t_auc / t_sort, "%.1fx" % (t_sk / t_auc) if with_sk else "-",
                 "%.1e" % diff if with_sk else "-"))
+            print(out[-1], flush=True)
+    out.append("")
+
+
+def bench_float32(sizes, repeats, out, results):
+    """``auc`` on float32 model outputs (bool labels) and on float64 scores, vs their sorts."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(2)
+    out.append("This machine's 2 cores were shared with 4 other agents' jobs during this run "
+               "(load average in the header): absolute times are inflated and noisy, the "
+               "ratios measured side by side less so.\n")
+    out.append("### `auc` on float32 probabilities (CTR-like: 5% positives, bool labels) and on "
+               "float64 scores (30% positives, int64 labels)\n")
+    out.append("| rows | scores | `auc` ms | `np.sort` ms | `roc_auc_score` ms | auc / sort "
+               "| sklearn / auc | abs diff vs sklearn |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        y, p = ctr_like(rng, n)
+        y = y.astype(bool)
+        y64 = (rng.random(n) < 0.3).astype(np.int64)
+        s64 = rng.random(n)
+        for kind, yy, s in (("float32 probabilities", y, p), ("float64 continuous", y64, s64)):
+            t_auc, t_sort = interleaved([lambda: auc(yy, s), lambda: np.sort(s)], max(repeats, 7))
+            t_sk = best_time(lambda: roc_auc_score(yy, s), 1 if n >= 10**7 else repeats)
+            diff = abs(auc(yy, s) - roc_auc_score(yy, s))
+            results[("float32", n, kind.split()[0])] = (t_auc / t_sort, t_sk / t_auc)
+            out.append("| %.0e | %s | %s | %s | %s | %.2f | %.1fx | %.1e |" % (
+                n, kind, ms(t_auc), ms(t_sort), ms(t_sk), t_auc / t_sort, t_sk / t_auc, diff))
+            print(out[-1], flush=True)
+    out.append("")
+    n = sizes[-1]
+    ratio, speedup = results[("float32", n, "float32")]
+    ratio64, _ = results[("float32", n, "float64")]
+    out.append("| target (issue 14) at %.0e rows | measured | |" % n)
+    out.append("|---|---|---|")
+    out.append("| float32: `auc` within 1.5x of `np.sort` of the float32 scores | %.2fx | %s |"
+               % (ratio, "met" if ratio <= 1.5 else "**not met**"))
+    out.append("| float32: `auc` >= 20x faster than scikit-learn | %.1fx | %s |"
+               % (speedup, "met" if speedup >= 20 else "**not met**"))
+    out.append("| float64: `auc` / `np.sort` (1.41x in the quiet run of the \"AUC and GAUC\" "
+               "section) | %.2fx | see the A/B table |" % ratio64)
+    out.append("")
+
+
+def load_revision(ref, tmp):
+    """``tf1_recsys.metrics`` of git revision ``ref``, imported as ``tf1_recsys_ref.metrics``."""
+    import importlib
+    import re
+    import subprocess
+    import tarfile
+    import io
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    archive = subprocess.run(["git", "-C", repo, "archive", "--format=tar", ref, "tf1_recsys"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.endswith(".py"):
+                continue
+            text = tar.extractfile(member).read().decode("utf-8")
+            path = os.path.join(tmp, member.name.replace("tf1_recsys", "tf1_recsys_ref", 1))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(re.sub(r"\btf1_recsys\b", "tf1_recsys_ref", text))
+    sys.path.insert(0, tmp)
+    return importlib.import_module("tf1_recsys_ref.metrics")
+
+
+def bench_against(ref, n, repeats, out):
+    """CPU time of ``auc`` of this tree and of git revision ``ref``, calls alternating."""
+    import tempfile
+
+    rng = np.random.default_rng(3)
+    y30 = (rng.random(n) < 0.3).astype(np.int64)
+    s = rng.random(n)
+    y5 = rng.random(n) < 0.05
+    p = 1.0 / (1.0 + np.exp(-(rng.normal(-3.0, 1.0, n) + 1.2 * y5)))
+    cases = [("float64 continuous, int64 labels 30%", y30, s),
+             ("float64 tied (3 decimals), int64 labels 30%", y30, np.round(s, 3)),
+             ("float64 probabilities, bool labels 5%", y5, p),
+             ("float32 probabilities, bool labels 5%", y5, p.astype(np.float32))]
+    with tempfile.TemporaryDirectory() as tmp:
+        old_auc = load_revision(ref, tmp).auc
+        out.append("### `auc` before and after, same process: this tree against `%s` (%.0e "
+                   "rows; CPU time, min of %d alternating calls each)\n" % (ref, n, repeats))
+        out.append("| scores, labels | `%s` ms | this tree ms | this / `%s` |" % (ref, ref))
+        out.append("|---|---|---|---|")
+        for case, yy, ss in cases:
+            if old_auc(yy, ss) != auc(yy, ss):
+                raise AssertionError("auc differs from %s on %s" % (ref, case))
+            best = [float("inf")] * 2
+            for _ in range(repeats):
+                for i, fn in enumerate((old_auc, auc)):
+                    gc.collect()
+                    t = time.process_time()
+                    fn(yy, ss)
+                    best[i] = min(best[i], time.process_time() - t)
+            out.append("| %s | %s | %s | %.2f |" % (case, ms(best[0]), ms(best[1]),
+                                                   best[1] / best[0]))
             print(out[-1], flush=True)
     out.append("")
 
@@ -332,11 +437,13 @@ NOTES = """Why the remaining ratios are what they are (same mechanisms on every 
 
 
 # --------------------------------------------------------------------------- main
-def write_docs(path, command, body):
-    """Replaces the text of the '## AUC and GAUC' section (up to the next '## ') in place."""
+def write_docs(path, command, body, section=SECTION):
+    """Replaces the text of ``section`` (up to the next '## ') in place; appends it if absent."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    start = text.index(SECTION)
+    if section not in text:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    start = text.index(section)
     head_end = text.index("\n", start) + 1
     nxt = text.find("\n## ", head_end)
     end = len(text) if nxt < 0 else nxt + 1
@@ -354,12 +461,17 @@ def main(argv=None):
     ap.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
                     help="run only these sections (%s); prints no targets table and cannot "
                     "be combined with --write-docs" % ", ".join(SECTIONS))
+    ap.add_argument("--against", metavar="GIT_REF",
+                    help="with the float32 section: also time auc of revision GIT_REF against "
+                    "this tree, calls alternating in one process (CPU time)")
     ap.add_argument("--write-docs", metavar="PATH", nargs="?", const="docs/BENCHMARKS.md",
                     help="replace the '## AUC and GAUC' section of PATH with the results")
     args = ap.parse_args(argv)
-    if args.only and args.write_docs:
-        ap.error("--only cannot be combined with --write-docs (the docs need every section)")
-    run = set(args.only or SECTIONS)
+    float32_only = args.only == ["float32"]
+    if args.only and args.write_docs and not float32_only:
+        ap.error("--only cannot be combined with --write-docs (the docs need every section), "
+                 "except --only float32, which has its own section")
+    run = set(args.only or [x for x in SECTIONS if x != "float32"])
 
     if args.quick:
         sizes, sk_max, mem_n, gauc_n, groups = [10**5], 10**5, 10**5, 10**5, [10**3]
@@ -380,6 +492,10 @@ def main(argv=None):
         bench_gauc(gauc_n, groups, args.repeats, args.sample_groups, out, results)
     if "streaming" in run:
         bench_streaming(stream_n, batches, buckets, out, results)
+    if "float32" in run:
+        bench_float32(sizes, args.repeats, out, results)
+        if args.against:
+            bench_against(args.against, sizes[-1], 7, out)
     if not args.only:
         out = targets_table(results, sizes[-1], gauc_n, groups) + out
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
@@ -394,8 +510,9 @@ def main(argv=None):
     body = "\n".join(header + out)
     print("\n" + body)
     if args.write_docs:
-        write_docs(args.write_docs, command, body)
-        print("wrote the %r section of %s" % (SECTION, args.write_docs))
+        section = F32_SECTION if float32_only else SECTION
+        write_docs(args.write_docs, command, body, section)
+        print("wrote the %r section of %s" % (section, args.write_docs))
 
 
 if __name__ == "__main__":

@@ -67,9 +67,11 @@ def _fused_keys(fn, labels, scores):
 
     One reduction per chunk checks the scores: read as unsigned integers, the bits of finite
     non-negative floats are below those of +inf, while NaN, +inf and every float with the sign
-    bit set (negatives, -0.0) are at or above them. The same maximum tells whether every
-    score is below 2 (then no key has its top bit set and the keys sort as int64).
-    Cost for n rows: one pass over the inputs writing n uint64 keys, and the sort.
+    bit set (negatives, -0.0) are at or above them. float64 scores get uint64 keys; the same
+    maximum tells whether every score is below 2 (then no key has its top bit set and the keys
+    sort as int64). float32 scores get uint32 keys: the bits of a finite non-negative float32
+    are below 0x7F800000, so ``bits << 1 | label`` loses nothing in 32 bits.
+    Cost for n rows: one pass over the inputs writing n keys (8 or 4 bytes each), and the sort.
     """
     labels = np.asarray(labels)
     scores = np.asarray(scores)
@@ -81,9 +83,8 @@ def _fused_keys(fn, labels, scores):
     bits = scores.view(utype)
     inf_bits, two_bits = (int(v) for v in np.array([np.inf, 2.0], scores.dtype).view(utype))
     n = len(scores)
-    keys = np.empty(n, dtype=np.uint64)
+    keys = np.empty(n, dtype=utype)
     chunk = _keys.SCAN_CHUNK
-    tmp = None if utype is np.uint64 else np.empty(min(chunk, n), dtype=np.uint32)
     top = 0  # the largest score bits so far
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
@@ -94,12 +95,12 @@ def _fused_keys(fn, labels, scores):
         if labels.dtype.kind != "b" and lab.max() > 1:
             _checks.check_labels(fn, labels)  # raises the ValueError
         out = keys[a:b]
-        if tmp is None:
-            np.left_shift(bits[a:b], 1, out=out)
-        else:
-            out[...] = np.left_shift(bits[a:b], 1, out=tmp[: b - a])
+        np.left_shift(bits[a:b], 1, out=out)
         np.bitwise_or(out, lab, out=out, casting="unsafe")
-    _keys.sort_keys(keys, top < two_bits or utype is np.uint32)
+    if utype is np.uint32:
+        keys.sort()  # numpy sorts uint32 as fast as float32 (and int32)
+    else:
+        _keys.sort_keys(keys, top < two_bits)
     return keys
 
 

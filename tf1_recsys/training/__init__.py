@@ -16,6 +16,7 @@ looked up.
 """
 from tf1_recsys.training.batches import batch_indices, epoch_order, steps_per_epoch
 from tf1_recsys.training.checkpoint import CheckpointError, latest_checkpoint, resolve_checkpoint
+from tf1_recsys.training.lazy_adam import LazyAdamOptimizer
 from tf1_recsys.training.config import TrainConfig, build_train_op, make_optimizer
 from tf1_recsys.training.trainer import NanLossDuringTrainingError, Trainer
 
@@ -25,6 +26,7 @@ __all__ = [
     "NanLossDuringTrainingError",
     "build_train_op",
     "make_optimizer",
+    "LazyAdamOptimizer",
     "CheckpointError",
     "latest_checkpoint",
     "resolve_checkpoint",

@@ -10,9 +10,11 @@ import dataclasses
 from typing import Dict, Optional
 
 from tf1_recsys._tf import tf
+from tf1_recsys.training.lazy_adam import LazyAdamOptimizer
 
 _OPTIMIZERS = {
     "adam": tf.train.AdamOptimizer,
+    "lazy_adam": LazyAdamOptimizer,
     "adagrad": tf.train.AdagradOptimizer,
     "ftrl": tf.train.FtrlOptimizer,
     "sgd": tf.train.GradientDescentOptimizer,
@@ -28,7 +30,10 @@ class TrainConfig:
     """Settings of ``Trainer``.
 
     Attributes:
-      optimizer: 'adam' | 'adagrad' | 'ftrl' | 'sgd' | 'momentum' | 'rmsprop'.
+      optimizer: 'adam' | 'lazy_adam' | 'adagrad' | 'ftrl' | 'sgd' | 'momentum' | 'rmsprop',
+        or a ``tf.compat.v1.train.Optimizer``. 'adam' updates both moments of a whole
+        embedding table at every step (time and memory traffic grow with the vocabulary);
+        'lazy_adam' (``LazyAdamOptimizer``) updates only the rows a batch looks up.
       learning_rate: the optimizer's learning rate.
       batch_size: examples per training step; the last batch of an epoch may be smaller.
       epochs: passes over the training data; the run has ``epochs * ceil(N / batch_size)`` steps.
@@ -127,8 +132,8 @@ def build_train_op(loss, optimizer="adam", learning_rate=1e-3, global_step=None,
 
     Args:
       loss: scalar float tensor.
-      optimizer: a name ('adam', 'adagrad', 'ftrl', 'sgd', 'momentum', 'rmsprop') or a
-        ``tf.compat.v1.train.Optimizer``.
+      optimizer: a name ('adam', 'lazy_adam', 'adagrad', 'ftrl', 'sgd', 'momentum',
+        'rmsprop') or a ``tf.compat.v1.train.Optimizer``.
       learning_rate: float or scalar tensor.
       global_step: int64 variable incremented by each step; None gets or creates the
         graph's global step.
