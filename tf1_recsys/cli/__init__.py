@@ -63,7 +63,9 @@ def build_parser():
     p.add_argument("--epochs", type=int, help="passes over the training data (default: per model and data)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--optimizer", choices=["adam", "adagrad", "ftrl", "sgd", "momentum", "rmsprop"])
+    p.add_argument("--optimizer", choices=["adam", "lazy_adam", "adagrad", "ftrl", "sgd", "momentum", "rmsprop"],
+                   help="default: per model and data (adam). lazy_adam updates only the embedding rows a "
+                   "batch touches: its step time does not grow with the vocabulary (docs/BENCHMARKS.md)")
     p.add_argument("--embedding-size", type=int)
     p.add_argument("--seed", type=int, help="seed of training (and of the synthetic data); default 0")
     p.add_argument("--rows", type=int, help="synthetic data: number of impressions")
