@@ -99,3 +99,29 @@ def test_multi_head_attention_bad_inputs(graph):
     with pytest.raises(ValueError, match=r"last dimension of `v`"):
         mha(ph(5, None), ph(5, 6), ph(3, 6))
     assert tf.global_variables() == []
+
+
+def test_multi_head_attention_rejects_masks_with_ambiguous_broadcasting(graph):
+    """A [B, seq_len_k] padding mask with B == seq_len_q would mask per query position, not per example."""
+    mha = MultiHeadAttention(8, 2)
+    q = tf.placeholder(tf.float32, [4, 4, 6])
+    kv = tf.placeholder(tf.float32, [4, 7, 6])
+    for shape in ([4, 7], [4, 1, 7], [7]):
+        with pytest.raises(ValueError, match=r"`mask` must have rank 4.*\[B, 1, 1, seq_len_k\] \(padding\)"):
+            mha(kv, kv, q, tf.zeros(shape))
+    with pytest.raises(ValueError, match=r"does not broadcast.*\(4, 2, 4, 7\) \(axis 3\)"):
+        mha(kv, kv, q, tf.zeros([4, 1, 1, 5]))
+    with pytest.raises(ValueError, match=r"does not broadcast.*\(axis 1\)"):
+        mha(kv, kv, q, tf.zeros([4, 3, 1, 7]))
+    assert tf.global_variables() == []
+    out, weights = mha(kv, kv, q, tf.zeros([4, 1, 1, 7]))  # the accepted padding mask builds
+    assert weights.shape.as_list() == [4, 2, 4, 7]
+
+
+def test_attention_dtype_mismatch_is_a_clear_error(graph):
+    f32 = tf.placeholder(tf.float32, [None, 3, 4])
+    f64 = tf.placeholder(tf.float64, [None, 3, 4])
+    with pytest.raises(ValueError, match=r"must have one dtype; got Q float32, K float64, V float32"):
+        scaled_dot_product_attention(f32, f64, f32)
+    with pytest.raises(ValueError, match=r"must have one dtype; got v float64, k float32, q float32"):
+        MultiHeadAttention(8, 2)(f64, f32, f32)

@@ -221,6 +221,25 @@ def test_saved_model_loads_with_v1_loader_and_tf2_load(trained, data, tmp_path):
     np.testing.assert_allclose(got_v2, expected, rtol=1e-6, atol=1e-7)
 
 
+def test_saved_model_overwrite_replaces_only_our_own_saved_models(trained, tmp_path):
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("years of work")
+    with pytest.raises(FileExistsError, match="not a SavedModel written by tf1_recsys"):
+        trained.export_saved_model(str(thesis), overwrite=True)
+    assert (thesis / "thesis.tex").read_text() == "years of work"
+
+    export_dir = tmp_path / "serving"
+    trained.export_saved_model(str(export_dir))
+    first = (export_dir / "saved_model.pb").stat().st_mtime_ns
+    trained.export_saved_model(str(export_dir), overwrite=True)  # ours: replaced
+    assert (export_dir / "saved_model.pb").stat().st_mtime_ns >= first
+    (export_dir / "README.md").write_text("my notes on this model")
+    with pytest.raises(FileExistsError, match="README.md"):
+        trained.export_saved_model(str(export_dir), overwrite=True)
+    assert (export_dir / "README.md").exists() and (export_dir / "saved_model.pb").exists()
+
+
 # ---------------------------------------------------------------- tools
 def test_freeze_graph_and_inspect_graph_tools(trained, data, tmp_path, capsys):
     out = str(tmp_path / "tool.pb")

@@ -312,3 +312,98 @@ def test_missing_input_array_is_named(data):
     with Trainer(ts.model_fn, ts.config(), None) as trainer:
         with pytest.raises(ValueError, match="dense"):
             trainer.fit({"ids": data["ids"], "click": data["click"]})
+
+
+# ---------------------------------------------------------------- partitioned tables, NaN, stop, time-based saves
+def _sharded_model_fn(num_shards):
+    """train_script's model with its embedding table split into ``num_shards`` row blocks."""
+    from tf1_recsys.features import embedding_table
+    from tf1_recsys.spec import ModelSpec
+
+    def model_fn():
+        ids = tf.placeholder(tf.int32, [None, ts.FIELDS], name="ids")
+        dense_in = tf.placeholder(tf.float32, [None, ts.DENSE], name="dense")
+        click = tf.placeholder(tf.float32, [None], name="click")
+        training = tf.placeholder_with_default(False, [], name="training")
+        table = embedding_table("embedding", ts.NUM_IDS, 4, num_shards=num_shards)
+        emb = tf.reshape(tf.nn.embedding_lookup(table, ids, partition_strategy="div"), [-1, ts.FIELDS * 4])
+        logit = tf.squeeze(dense(tf.concat([emb, dense_in], 1), 1, name="out"), -1)
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=click, logits=logit))
+        return ModelSpec(inputs={"ids": ids, "dense": dense_in}, labels={"click": click}, training=training,
+                         logits={"click": logit}, predictions={"click": tf.sigmoid(logit)}, loss=loss)
+
+    return model_fn
+
+
+def _table(trainer):
+    """``{checkpoint key: full array}`` of the embedding table and its Adam slots, shards in row order."""
+    groups = {}
+    for v in trainer.graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES):
+        info = v._get_save_slice_info()
+        key = info.full_name if info else v.op.name
+        if key.startswith("embedding"):
+            groups.setdefault(key, []).append((info.var_offset[0] if info else 0, v))
+    return {k: np.concatenate(trainer.sess.run([v for _, v in sorted(parts, key=lambda p: p[0])]), 0)
+            for k, parts in groups.items()}
+
+
+@pytest.mark.parametrize("shards", [1, 2, 3])
+def test_partitioned_tables_resume_and_restore_across_shard_counts(data, tmp_path, shards):
+    model_dir = str(tmp_path / "sharded")
+    cfg = ts.config(epochs=1, optimizer="adam")
+    with Trainer(_sharded_model_fn(shards), cfg, model_dir) as trainer:
+        trainer.fit(data)
+        written = _table(trainer)
+        step = trainer.step
+    assert sorted(written) == ["embedding", "embedding/Adam", "embedding/Adam_1"]
+    assert written["embedding"].shape == (ts.NUM_IDS, 4)
+    for other in sorted({1, 2, 3} - {shards}) + [shards]:  # the other shard counts, then a resume
+        with Trainer(_sharded_model_fn(other), ts.config(epochs=2, optimizer="adam"), model_dir) as trainer:
+            assert trainer.restored_from is not None and trainer.step == step
+            restored = _table(trainer)
+            for key, value in written.items():
+                np.testing.assert_array_equal(restored[key], value, err_msg="%s, %d -> %d shards" % (key, shards, other))
+            if other == shards:
+                assert trainer.fit(data)["global_step"] == 2 * step
+
+
+def test_nan_loss_stops_without_saving_and_keeps_the_last_finite_checkpoint(data, tmp_path):
+    from tf1_recsys.training import NanLossDuringTrainingError
+
+    model_dir = str(tmp_path / "nan")
+    with Trainer(ts.model_fn, ts.config(epochs=3, checkpoint_every=1, learning_rate=1e30, optimizer="sgd"),
+                 model_dir) as trainer:
+        with pytest.raises(tf.train.NanLossDuringTrainingError) as info:
+            trainer.fit(data)
+        assert isinstance(info.value, NanLossDuringTrainingError) and info.value.step is not None
+        assert "not finite" in str(info.value) or "loss is" in str(info.value)
+    reader = tf.train.load_checkpoint(model_dir)
+    saved_step = int(reader.get_tensor("global_step"))
+    assert saved_step < info.value.step
+    for name in reader.get_variable_to_shape_map():
+        value = reader.get_tensor(name)
+        if np.issubdtype(np.asarray(value).dtype, np.floating):
+            assert np.all(np.isfinite(value)), name
+
+
+def test_request_stop_saves_and_returns(data, tmp_path):
+    model_dir = str(tmp_path / "stop")
+
+    with Trainer(ts.model_fn, ts.config(epochs=3, checkpoint_every=1000, checkpoint_secs=None), model_dir) as trainer:
+        def callback(event, info):
+            if event == "step" and info["step"] == 7:
+                trainer.request_stop("test")
+
+        result = trainer.fit(data, callback=callback)
+    assert result["stopped"] == "test" and result["global_step"] == 7
+    assert tf.train.latest_checkpoint(model_dir).endswith("model.ckpt-7")
+
+
+def test_checkpoints_are_also_saved_by_time(data, tmp_path):
+    saves = []
+    cfg = ts.config(epochs=1, checkpoint_every=10 ** 6, checkpoint_secs=1e-6)
+    with Trainer(ts.model_fn, cfg, str(tmp_path / "timed")) as trainer:
+        trainer.fit(data, callback=lambda event, info: saves.append(info["step"]) if event == "checkpoint" else None)
+    assert saves == list(range(1, steps_per_epoch(ts.N_EXAMPLES, 32) + 1))
+    with pytest.raises(ValueError, match="checkpoint_secs"):
+        TrainConfig(checkpoint_secs=0)

@@ -250,10 +250,21 @@ def write_graph_def(graph_def, path):
     else:
         data = graph_def.SerializeToString(deterministic=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp_graph_")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the mode every other file gets
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_graph_def(path):
@@ -449,15 +460,17 @@ def export_saved_model(sess, spec, export_dir, inputs=None, outputs=None,
         runs in inference mode (its default, False).
       inputs: dict signature key -> tensor; default ``spec.inputs``.
       outputs: dict signature key -> tensor; default ``spec.predictions``.
-      overwrite: replace an existing ``export_dir``.
+      overwrite: replace an existing ``export_dir``, but only a SavedModel that this
+        function wrote (it leaves a marker file ``tf1_recsys_saved_model`` beside
+        ``saved_model.pb``); any other directory raises ``FileExistsError``.
     Returns:
       ``export_dir``. Load with ``tf.compat.v1.saved_model.loader.load(sess, ['serve'],
       export_dir)`` or ``tf.saved_model.load(export_dir).signatures['serving_default']``.
     """
-    if os.path.exists(export_dir):
+    if os.path.lexists(export_dir):
         if not overwrite:
             raise FileExistsError("export_saved_model: %s exists; pass overwrite=True." % export_dir)
-        shutil.rmtree(export_dir)
+        _remove_own_saved_model(export_dir)
     inputs = dict(spec.inputs if inputs is None else inputs)
     outputs = dict(spec.predictions if outputs is None else outputs)
     with sess.graph.as_default():
@@ -469,7 +482,38 @@ def export_saved_model(sess, spec, export_dir, inputs=None, outputs=None,
             strip_default_attrs=True, clear_devices=True,
         )
         builder.save()
+    with open(os.path.join(export_dir, SAVED_MODEL_MARKER), "w") as f:
+        f.write("SavedModel written by tf1_recsys.export.export_saved_model\n")
     return export_dir
+
+
+SAVED_MODEL_MARKER = "tf1_recsys_saved_model"
+_SAVED_MODEL_CONTENT = {"saved_model.pb", "variables", "assets", "assets.extra", SAVED_MODEL_MARKER}
+
+
+def _remove_own_saved_model(export_dir):
+    """Removes ``export_dir`` if it is a SavedModel that ``export_saved_model`` wrote; else FileExistsError."""
+    if os.path.islink(export_dir) or not os.path.isdir(export_dir):
+        raise FileExistsError("export_saved_model: %s exists and is not a directory; refusing to replace it."
+                              % export_dir)
+    content = set(os.listdir(export_dir))
+    if SAVED_MODEL_MARKER not in content or "saved_model.pb" not in content:
+        raise FileExistsError(
+            "export_saved_model: %s is not a SavedModel written by tf1_recsys (no %s marker); refusing to "
+            "delete it with overwrite=True. Choose another export_dir." % (export_dir, SAVED_MODEL_MARKER))
+    foreign = sorted(content - _SAVED_MODEL_CONTENT)
+    if foreign:
+        raise FileExistsError(
+            "export_saved_model: %s holds files that are not part of the SavedModel (%s); refusing to delete "
+            "them with overwrite=True. Move them away or choose another export_dir."
+            % (export_dir, ", ".join(foreign[:5])))
+    for name in content:
+        path = os.path.join(export_dir, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    os.rmdir(export_dir)
 
 
 def load_saved_model(sess, export_dir, signature_name="serving_default"):

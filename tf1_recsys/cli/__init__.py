@@ -54,15 +54,22 @@ def build_parser():
     p.add_argument("--model", required=True, metavar="{fm,din,mmoe}", help="the model to train")
     _data_flags(p, required=True)
     p.add_argument("--out", help="output folder (default: runs/<model>)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    p.add_argument("--overwrite", action="store_true", help="remove what tf1-recsys wrote in --out "
+                   "(other files are kept) and train afresh")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out, "
+                   "with the model and data settings recorded in its run.json (only --epochs and the "
+                   "checkpoint intervals may change)")
     p.add_argument("--epochs", type=int, help="passes over the training data (default: per model and data)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--optimizer", choices=["adam", "adagrad", "ftrl", "sgd", "momentum", "rmsprop"])
     p.add_argument("--embedding-size", type=int)
-    p.add_argument("--seed", type=int, default=0, help="seed of training (and of the synthetic data)")
+    p.add_argument("--seed", type=int, help="seed of training (and of the synthetic data); default 0")
     p.add_argument("--rows", type=int, help="synthetic data: number of impressions")
+    p.add_argument("--checkpoint-steps", type=int, metavar="N",
+                   help="save a checkpoint every N steps (default 500)")
+    p.add_argument("--checkpoint-secs", type=float, metavar="S",
+                   help="also save every S seconds (default 60); Ctrl-C or SIGTERM saves before exiting")
     _progress_flags(p)
 
     p = sub.add_parser("evaluate", help="AUC and GAUC of a trained model",
@@ -126,6 +133,8 @@ def main(argv=None):
     if not args.command:
         parser.print_help()
         return 2
+    from tf1_recsys.cli.outdir import release_locks
+
     try:
         return _commands()[args.command](args)
     except CLIError as e:
@@ -134,6 +143,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("tf1-recsys: interrupted", file=sys.stderr)
         return 130
+    finally:
+        release_locks()
 
 
 __all__ = ["main", "build_parser", "CLIError"]

@@ -8,17 +8,19 @@ from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
     check_new_file,
-    check_out,
     data_kind,
     import_tf,
     load_data,
     parse_data,
-    prepare_out,
     progress_enabled,
     read_run,
     say,
     write_json,
 )
+from tf1_recsys.cli.outdir import OutputFolder, check_out
+from tf1_recsys.cli.signals import stop_on_signals
+
+DEFAULT_CHECKPOINT_SECS = 60.0
 
 
 def check_model(name):
@@ -46,44 +48,153 @@ def _load_run_data(run, args):
 
 
 # ------------------------------------------------------------------ train
-def cmd_train(args):
-    from tf1_recsys.models.presets import preset
+RESUMABLE = ("epochs", "checkpoint_every", "checkpoint_secs")
+"""Train settings that ``--resume`` may change; every other setting comes from run.json."""
 
-    model = check_model(args.model)
-    kind = data_kind(args.data)
+_FLAG_OF = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
+            "optimizer": "--optimizer", "embedding_size": "--embedding-size", "rows": "--rows",
+            "seed": "--seed", "data": "--data", "model": "--model", "checkpoint_every": "--checkpoint-steps",
+            "checkpoint_secs": "--checkpoint-secs"}
+
+
+def _check_positive(args):
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--lr", args.lr),
-                        ("--embedding-size", args.embedding_size), ("--rows", args.rows)):
+                        ("--embedding-size", args.embedding_size), ("--rows", args.rows),
+                        ("--checkpoint-steps", args.checkpoint_steps), ("--checkpoint-secs", args.checkpoint_secs)):
         if value is not None and not value > 0:
             raise CLIError("%s must be positive; got %s" % (flag, value))
+
+
+def _given_settings(args):
+    """``{setting: value}`` of the flags given on the command line (None = not given)."""
+    given = {"model": args.model, "data": args.data, "seed": args.seed, "rows": args.rows,
+             "embedding_size": args.embedding_size, "epochs": args.epochs, "batch_size": args.batch_size,
+             "learning_rate": args.lr, "optimizer": args.optimizer, "checkpoint_every": args.checkpoint_steps,
+             "checkpoint_secs": args.checkpoint_secs}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _new_run(args, model, kind):
+    from tf1_recsys.models.presets import preset
+
     hparams, settings = preset(model, kind)
-    for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                       ("learning_rate", args.lr), ("optimizer", args.optimizer)):
-        if value is not None:
-            settings[key] = value
-    if args.embedding_size is not None:
-        hparams["embedding_size"] = args.embedding_size
+    given = _given_settings(args)
+    for key in ("epochs", "batch_size", "learning_rate", "optimizer", "checkpoint_every", "checkpoint_secs"):
+        if key in given:
+            settings[key] = given[key]
+    settings.setdefault("checkpoint_secs", DEFAULT_CHECKPOINT_SECS)
+    if "embedding_size" in given:
+        hparams["embedding_size"] = given["embedding_size"]
+    seed = args.seed if args.seed is not None else 0
+    return {"model": model, "data": args.data, "seed": seed, "rows": args.rows, "hparams": hparams,
+            "train": settings}
+
+
+def _resumed_run(args, out):
+    """The run of ``out/run.json`` with the allowed changes of the flags; CLIError for the others."""
+    previous = read_run(out)
+    run = {k: previous[k] for k in ("model", "data", "seed", "rows", "hparams", "train", "schema")
+           if k in previous}
+    recorded = {"model": run.get("model"), "data": run.get("data"), "seed": run.get("seed"),
+                "rows": run.get("rows"), "embedding_size": run.get("hparams", {}).get("embedding_size")}
+    recorded.update(run.get("train", {}))
+    changes = []
+    for key, value in sorted(_given_settings(args).items()):
+        old = recorded.get(key)
+        if key in RESUMABLE:
+            if value != old:
+                run["train"][key] = value
+                changes.append("%s %s (was %s)" % (_FLAG_OF[key], value, old))
+        elif value != old and not (isinstance(value, float) and isinstance(old, (int, float)) and value == old):
+            raise CLIError("--resume: %s %s differs from the %s recorded in %s; a resumed run keeps its "
+                           "model and data settings (only %s may change; start a new --out instead)"
+                           % (_FLAG_OF[key], value, old, os.path.join(out, RUN_FILE),
+                              ", ".join(_FLAG_OF[k] for k in RESUMABLE)))
+    return run, changes
+
+
+def _check_labels(data, schema):
+    """CLIError unless every label of the train and test splits holds both classes."""
+    import numpy as np
+
+    for split in ("train", "test"):
+        rows = getattr(data, split)
+        for task in schema.labels:
+            y = np.asarray(rows[task])
+            if y.size == 0:
+                raise CLIError("the %s split is empty (no rows); use more data (--rows) or another split"
+                               % split)
+            if y.min() == y.max():
+                raise CLIError("label %s of the %s split has only one class (%d rows, all %g); AUC needs "
+                               "both: use more data (--rows)" % (task, split, y.size, y.flat[0]))
+            if split == "test" and schema.group:
+                groups = np.asarray(rows[schema.group])
+                _, code = np.unique(groups, return_inverse=True)
+                pos = np.bincount(code, weights=y.reshape(-1) > 0)
+                total = np.bincount(code)
+                if not np.any((pos > 0) & (pos < total)):
+                    raise CLIError("no %s of the test split has both classes of label %s (%d rows), so GAUC is "
+                                   "undefined: use more data (--rows)" % (schema.group, task, y.size))
+
+
+def cmd_train(args):
+    model = check_model(args.model)
+    kind = data_kind(args.data)
+    _check_positive(args)
     out = args.out or os.path.join("runs", model)
+    folder = OutputFolder(out)
     if args.resume:
-        previous = read_run(out)
-        if previous["model"] != model or previous["data"] != args.data:
-            raise CLIError("--resume: %s holds a %s model trained on %s, not %s on %s"
-                           % (out, previous["model"], previous["data"], model, args.data))
+        if args.overwrite:
+            raise CLIError("--resume and --overwrite contradict each other: pick one")
+        run, changes = _resumed_run(args, out)
+        folder.lock()
     else:
+        run, changes = _new_run(args, model, kind), []
         check_out(out, args.overwrite)
-    data = load_data(args.data, seed=args.seed, rows=args.rows)
+    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"))
+    if args.resume:
+        from tf1_recsys.data.schema import Schema
+
+        if "schema" in run and data.schema.to_dict() != Schema.from_dict(run["schema"]).to_dict():
+            raise CLIError("--resume: the data %s no longer has the features recorded in %s"
+                           % (run["data"], os.path.join(out, RUN_FILE)))
+    _check_labels(data, data.schema)
+    run["schema"] = data.schema.to_dict()
     if not args.resume:
-        prepare_out(out, args.overwrite)
+        folder.prepare(args.overwrite)
+    folder.snapshot()
     say("data: " + data.describe())
     import_tf()
     from tf1_recsys.cli.report import make_trainer, print_auc_report, score
+    from tf1_recsys.training import NanLossDuringTrainingError
 
-    run = {"model": model, "data": args.data, "seed": args.seed, "rows": args.rows,
-           "hparams": hparams, "train": settings, "schema": data.schema.to_dict()}
-    write_json(os.path.join(out, RUN_FILE), run)
     trainer = make_trainer(run, out, progress_enabled(args))
+    if args.resume and trainer.restored_from is None:
+        trainer.close()
+        raise CLIError("--resume: %s has no checkpoint to resume from (run.json is there, but no "
+                       "checkpoint was saved); train again without --resume" % out)
+    folder.record(RUN_FILE)
+    write_json(os.path.join(out, RUN_FILE), run)  # only now: a failed restore leaves run.json as it was
+    settings = run["train"]
     try:
+        if trainer.restored_from is not None:
+            say("resuming from %s at global step %d%s" % (trainer.restored_from, trainer.step,
+                                                          "; changed: " + ", ".join(changes) if changes else ""))
         say("training %s: %s" % (model, ", ".join("%s=%s" % kv for kv in sorted(settings.items()))))
-        fit = trainer.fit(data.train)
+        with stop_on_signals(trainer) as caught:
+            try:
+                fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+            except NanLossDuringTrainingError as e:
+                raise CLIError("training diverged at global step %s (the loss or the weights became NaN or inf); "
+                               "kept the last finite checkpoint, %s. Try a smaller --lr, e.g. --lr %g"
+                               % (e.step, e.checkpoint or "none (no step was finite)",
+                                  settings["learning_rate"] / 10)) from None
+            finally:
+                folder.record_new()
+        if fit["stopped"]:
+            say("stopped by %s at global step %d; checkpoint saved in %s. Continue with the same command "
+                "and --resume" % (caught[0], fit["global_step"], out))
+            return 128 + caught[1]
         say("trained %d steps in %.1f s (%.0f examples/s), last train loss %.4f"
             % (fit["steps"], fit["seconds"], fit["examples_per_sec"], fit.get("loss", float("nan"))))
         _, reports = score(trainer, data.test, data.schema)
@@ -95,6 +206,33 @@ def cmd_train(args):
     write_json(os.path.join(out, RUN_FILE), run)
     say("model folder: %s (checkpoints and TensorBoard logs: tensorboard --logdir %s)" % (out, out))
     return 0
+
+
+def _recorder(folder, every_secs=1.0):
+    """A ``Trainer.fit`` callback that records the trainer's new files in ``folder`` (at most once a second)."""
+    import time
+
+    last = [0.0]
+
+    def callback(event, info):
+        now = time.monotonic()
+        if event != "step" or now - last[0] >= every_secs:
+            folder.record_new()
+            last[0] = now
+
+    return callback
+
+
+def _record_in_model_dir(model_dir, *paths):
+    """Records ``paths`` that lie in the tf1-recsys folder ``model_dir`` (so --overwrite removes them)."""
+    folder = OutputFolder(model_dir)
+    if not folder.is_ours():
+        return
+    root = os.path.realpath(model_dir)
+    inside = [os.path.relpath(os.path.realpath(p), root) for p in paths
+              if os.path.realpath(p).startswith(root + os.sep)]
+    if inside:
+        folder.record(*inside)
 
 
 # ------------------------------------------------------------------ evaluate
@@ -139,19 +277,28 @@ def cmd_freeze(args):
     import_tf()
     from tf1_recsys import export
     from tf1_recsys.cli.report import freeze_and_check, make_trainer
+    from tf1_recsys.training import NanLossDuringTrainingError
 
+    serving = os.path.splitext(output)[0] + ".serving.json"
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
             raise CLIError("%s has no checkpoint to freeze" % args.model_dir)
-        if data is None:
-            export.write_graph_def(trainer.freeze(), output)
-            names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
-        else:
-            output, names, diff = freeze_and_check(trainer, data.test, output)
+        bad = trainer.nonfinite_variables()
+        if bad:
+            raise CLIError("refusing to freeze %s: variables %s are not finite (NaN or inf); retrain with a "
+                           "smaller --lr" % (trainer.restored_from, ", ".join(bad[:3]) + (" ..." if len(bad) > 3 else "")))
+        _record_in_model_dir(args.model_dir, output, serving)
+        try:
+            if data is None:
+                export.write_graph_def(trainer.freeze(), output)
+                names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
+            else:
+                output, names, diff = freeze_and_check(trainer, data.test, output)
+        except NanLossDuringTrainingError as e:
+            raise CLIError(str(e)) from None
     finally:
         trainer.close()
-    serving = os.path.splitext(output)[0] + ".serving.json"
     write_json(serving, names)
     say("froze %s into %s (%d bytes); input/output tensor names in %s"
         % (trainer.restored_from, output, os.path.getsize(output), serving))
@@ -186,6 +333,7 @@ def cmd_importance(args):
         "d prediction / d input|; a slot is the max over its embedding dimensions):"
         % (run["model"], min(args.rows, len(data.test[data.schema.labels[0]]))))
     say(format_table(rows))
+    _record_in_model_dir(args.model_dir, png, os.path.splitext(png)[0] + ".csv")
     csv_path = write_sensitivity_csv(rows, os.path.splitext(png)[0] + ".csv")
     saved = plot_sensitivity(rows, png, title=run["model"])
     say("table: %s%s" % (csv_path, "; bar chart: %s" % saved if saved else ""))

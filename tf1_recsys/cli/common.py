@@ -2,14 +2,9 @@
 
 Nothing here imports TensorFlow at module level: ``tf1-recsys auc`` must run without it.
 """
-import datetime
 import json
 import os
-import shutil
 import sys
-
-MARKER = ".tf1_recsys_output"
-"""File marking a folder written by tf1-recsys; ``--overwrite`` only ever removes such folders."""
 
 RUN_FILE = "run.json"
 
@@ -32,9 +27,13 @@ def import_tf():
     """Imports TensorFlow quietly (only the commands that build graphs call this).
 
     TensorFlow's C++ start-up lines (CUDA probing, CPU features) are sent to /dev/null
-    during the import unless TF1_RECSYS_TF_LOGS=1; Python errors still show.
+    during the import, and its C++ log level is set to 3, unless TF1_RECSYS_TF_LOGS=1;
+    Python errors still show.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # 3: also TensorFlow's C++ error-level notices (cuInit without a GPU, oneDNN kernel
+    # choices), which are not errors of the run; Python exceptions still show.
+    if os.environ.get("TF1_RECSYS_TF_LOGS") != "1":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules and os.environ.get("TF1_RECSYS_TF_LOGS") != "1":
         sys.stderr.flush()
         saved = os.dup(2)
@@ -53,48 +52,7 @@ def import_tf():
     return tf
 
 
-# ------------------------------------------------------------------ folders
-def _is_ours(path):
-    return os.path.isfile(os.path.join(path, MARKER))
-
-
-def check_out(path, overwrite=False, what="output folder"):
-    """CLIError unless ``prepare_out(path, overwrite)`` can go ahead (creates nothing)."""
-    if os.path.exists(path):
-        if not os.path.isdir(path):
-            raise CLIError("%s %s exists and is a file" % (what, path))
-        if os.listdir(path):
-            if not overwrite:
-                raise CLIError("%s %s exists and is not empty; pass --overwrite to replace it" % (what, path))
-            if not _is_ours(path):
-                raise CLIError("%s %s was not written by tf1-recsys; refusing to delete it "
-                               "(choose another --out)" % (what, path))
-
-
-def prepare_out(path, overwrite=False, what="output folder"):
-    """Creates the empty folder ``path``; CLIError when it exists and is not empty.
-
-    With ``overwrite`` a previous tf1-recsys folder (holding the marker file) is removed
-    first; a non-empty folder that tf1-recsys did not write is never removed.
-    """
-    check_out(path, overwrite, what)
-    if os.path.isdir(path) and os.listdir(path):
-        shutil.rmtree(path)
-    os.makedirs(path, exist_ok=True)
-    with open(os.path.join(path, MARKER), "w") as f:
-        f.write("written by tf1-recsys on %s\n" % datetime.datetime.now().isoformat(timespec="seconds"))
-    return path
-
-
-def fresh_folder(path):
-    """``path`` when it is free or empty, else the first free ``path-2``, ``path-3``, ..."""
-    candidate, k = path, 1
-    while os.path.exists(candidate) and (not os.path.isdir(candidate) or os.listdir(candidate)):
-        k += 1
-        candidate = "%s-%d" % (path.rstrip("/\\"), k)
-    return candidate
-
-
+# ------------------------------------------------------------------ files
 def check_new_file(path, overwrite, what="output file"):
     if os.path.isdir(path):
         raise CLIError("%s %s is a folder" % (what, path))
@@ -106,9 +64,16 @@ def check_new_file(path, overwrite, what="output file"):
 
 
 def write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True, default=_jsonable)
-        f.write("\n")
+    """Writes ``obj`` as JSON atomically: a reader sees the old file or the new one, never half."""
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=True, default=_jsonable)
+            f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _jsonable(x):
@@ -161,7 +126,8 @@ def load_data(data, seed=0, rows=None):
 
         return load_movielens(path)
     except (DataError, ValueError) as e:
-        raise CLIError(str(e)) from None
+        hint = " (use more --rows)" if kind == "synthetic" and rows and "one class" in str(e) else ""
+        raise CLIError(str(e) + hint) from None
 
 
 def data_kind(data):

@@ -11,33 +11,27 @@
 import os
 import time
 
-from tf1_recsys.cli.common import (
-    CLIError,
-    fresh_folder,
-    import_tf,
-    load_data,
-    prepare_out,
-    progress_enabled,
-    say,
-    write_json,
-)
+from tf1_recsys.cli.common import CLIError, import_tf, load_data, progress_enabled, say, write_json
+from tf1_recsys.cli.outdir import LOCK, OutputFolder, fresh_folder
 
 DEFAULT_OUT = "tf1_recsys_demo"
 
 
 def _out_folder(args):
     out = args.out or DEFAULT_OUT
-    if os.path.exists(out) and not os.path.isdir(out):
+    if os.path.lexists(out) and not os.path.isdir(out):
         raise CLIError("output folder %s exists and is a file" % out)
-    if os.path.isdir(out) and os.listdir(out) and not args.overwrite:
+    if os.path.isdir(out) and set(os.listdir(out)) - {LOCK} and not args.overwrite:
         fresh = fresh_folder(out)
-        say("note: %s already holds files; writing this run to %s (pass --overwrite to replace %s)"
-            % (out, fresh, out))
-        out = fresh
-    return prepare_out(out, overwrite=args.overwrite)
+        if fresh != out:
+            say("note: %s already holds files; writing this run to %s (pass --overwrite to replace what "
+                "tf1-recsys wrote in %s)" % (out, fresh, out))
+            out = fresh
+    return OutputFolder(out).prepare(overwrite=args.overwrite)
 
 
-def _train(name, data, out, seed, progress, epochs=None, rows_note=""):
+def _train(name, data, folder, seed, progress, epochs=None, rows_note=""):
+    from tf1_recsys.cli.commands import _recorder
     from tf1_recsys.cli.report import make_trainer
     from tf1_recsys.models.presets import preset
 
@@ -46,12 +40,16 @@ def _train(name, data, out, seed, progress, epochs=None, rows_note=""):
         settings["epochs"] = epochs
     run = {"model": name, "data": "synthetic", "seed": seed, "rows": rows_note or None,
            "hparams": hparams, "train": settings, "schema": data.schema.to_dict()}
-    model_dir = os.path.join(out, name)
+    model_dir = os.path.join(folder.path, name)
     os.makedirs(model_dir, exist_ok=True)
+    folder.record(os.path.join(name, "run.json"))
     write_json(os.path.join(model_dir, "run.json"), run)
     trainer = make_trainer(run, model_dir, progress)
     t0 = time.perf_counter()
-    fit = trainer.fit(data.train)
+    try:
+        fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+    finally:
+        folder.record_new()
     say("  trained %s: %d epochs, %d steps of %d rows, %.1f s"
         % (name, settings["epochs"], fit["steps"], settings["batch_size"], time.perf_counter() - t0))
     return trainer, run, model_dir
@@ -59,7 +57,8 @@ def _train(name, data, out, seed, progress, epochs=None, rows_note=""):
 
 def cmd_demo(args):
     t_start = time.perf_counter()
-    out = _out_folder(args)
+    folder = _out_folder(args)
+    out = folder.path
     progress = progress_enabled(args)
     say("tf1-recsys demo -> %s" % out)
     say("[1/6] data")
@@ -82,7 +81,7 @@ def cmd_demo(args):
 
     summary = {"out": out, "seed": args.seed, "data": data.describe(), "bayes_auc": bayes, "models": {}}
     say("[2/6] din: slot embeddings + DIN attention over the behaviour sequences + SENet + Dice MLP")
-    din, din_run, din_dir = _train("din", data, out, args.seed, progress, args.epochs, args.rows)
+    din, din_run, din_dir = _train("din", data, folder, args.seed, progress, args.epochs, args.rows)
     try:
         say("[3/6] test AUC and GAUC")
         _, reports = score(din, data.test, data.schema)
@@ -99,12 +98,14 @@ def cmd_demo(args):
         ranks = {r.feature: r.rank for r in rows}
         for f in UNUSED_FEATURES:
             say("  '%s' is never used by the generator: rank %d of %d" % (f, ranks[f], len(ranks)))
+        folder.record("sensitivity.csv", "sensitivity.png")
         csv_path = write_sensitivity_csv(rows, os.path.join(out, "sensitivity.csv"))
         png = plot_sensitivity(rows, os.path.join(out, "sensitivity.png"), title="din")
         say("  saved %s%s" % (csv_path, " and %s" % png if png else ""))
         summary["sensitivity"] = [r._asdict() for r in rows]
 
         say("[5/6] freeze din, reload the frozen graph, compare its outputs with the session")
+        folder.record("din_frozen.pb", "din_frozen.serving.json")
         pb, names, diff = freeze_and_check(din, data.test, os.path.join(out, "din_frozen.pb"))
         write_json(os.path.join(out, "din_frozen.serving.json"), names)
         say("  %s: inputs %s -> outputs %s" % (pb, ", ".join(sorted(names["inputs"])),
@@ -117,7 +118,7 @@ def cmd_demo(args):
     if not args.skip_others:
         say("[6/6] quick fm and two-task mmoe on the same data")
         for name in ("fm", "mmoe"):
-            trainer, _, _ = _train(name, data, out, args.seed, progress, None if args.epochs is None else 1,
+            trainer, _, _ = _train(name, data, folder, args.seed, progress, None if args.epochs is None else 1,
                                    args.rows)
             try:
                 _, reports = score(trainer, data.test, data.schema)
@@ -127,6 +128,7 @@ def cmd_demo(args):
                 print_auc_report("%s/%s" % (name, task), rep, bayes[task])
             summary["models"][name] = reports
     summary["seconds"] = time.perf_counter() - t_start
+    folder.record("summary.json")
     write_json(os.path.join(out, "summary.json"), summary)
     say("done in %.0f s. din's test AUC is %.4f below the Bayes-optimal %.4f%s."
         % (summary["seconds"], gap, bayes["click"], "" if gap <= 0.02 else " (more than 0.02: train longer)"))

@@ -23,9 +23,9 @@ def make_trainer(run, model_dir, progress):
     schema = Schema.from_dict(run["schema"])
     hparams = dict(run["hparams"])
     try:
-        config = TrainConfig(seed=run["seed"], progress=progress, checkpoint_every=1000000, **run["train"])
+        config = TrainConfig(seed=run["seed"], progress=progress, **run["train"])
     except (TypeError, ValueError) as e:
-        raise CLIError(str(e)) from None
+        raise CLIError("%s: %s" % (os.path.join(model_dir, "run.json"), e)) from None
     try:
         return Trainer(lambda: builder(schema, **hparams), config, model_dir=model_dir,
                        eval_group_key=schema.group)
@@ -156,12 +156,16 @@ def freeze_and_check(trainer, data, path, rows=2048):
     from tf1_recsys import export
     from tf1_recsys.data.schema import take
 
-    graph_def = trainer.freeze()
-    export.write_graph_def(graph_def, path)
-    inputs, outputs = export.serving_names(trainer.spec)
     n = len(next(iter(data.values())))
     batch = take(data, np.arange(min(rows, n)))
     session_out = trainer.predict(batch)
+    bad = [t for t, v in session_out.items() if not np.all(np.isfinite(v))]
+    if bad:
+        raise CLIError("refusing to freeze: the model's %s outputs are not finite (NaN or inf) on test rows; "
+                       "retrain with a smaller --lr" % ", ".join(bad))
+    graph_def = trainer.freeze()
+    export.write_graph_def(graph_def, path)
+    inputs, outputs = export.serving_names(trainer.spec)
     with export.FrozenModel(path, inputs, outputs) as model:
         frozen_out = model({k: batch[k] for k in inputs})
     diff = max(float(np.max(np.abs(np.reshape(frozen_out[t], [-1]) - session_out[t]))) for t in outputs)

@@ -23,7 +23,7 @@ from typing import Dict
 
 import numpy as np
 
-from tf1_recsys.data.csvio import DataError, read_rows
+from tf1_recsys.data.csvio import DataError, finite_float, int64_id, read_rows
 from tf1_recsys.data.schema import Feature, Schema, take
 
 NO_GENRE = "(no genres listed)"
@@ -73,6 +73,13 @@ def _history(movies, times, query_times, max_hist):
     return np.where(cols[None, :] < length[:, None], movies[pos], 0)
 
 
+def _rating(text):
+    value = finite_float(text)
+    if value < 0:
+        raise ValueError("rating %s is negative" % text.strip())
+    return value
+
+
 def load_movielens(path, test_fraction=0.2, max_hist=50, max_users=None):
     """Loads ml-latest-small from the folder ``path``.
 
@@ -96,8 +103,8 @@ def load_movielens(path, test_fraction=0.2, max_hist=50, max_users=None):
         raise ValueError("load_movielens: test_fraction must be in (0, 1); got %r." % test_fraction)
     ratings_csv, movies_csv = os.path.join(path, "ratings.csv"), os.path.join(path, "movies.csv")
     user_raw, movie_raw, rating, ts = read_rows(
-        ratings_csv, ["userId", "movieId", "rating", "timestamp"], [int, int, float, int])
-    mid, _, genre_text = read_rows(movies_csv, ["movieId", "title", "genres"], [int, str, str])
+        ratings_csv, ["userId", "movieId", "rating", "timestamp"], [int64_id, int64_id, _rating, int64_id])
+    mid, _, genre_text = read_rows(movies_csv, ["movieId", "title", "genres"], [int64_id, str, str])
     user_raw, movie_raw = np.asarray(user_raw, np.int64), np.asarray(movie_raw, np.int64)
     rating, ts = np.asarray(rating, np.float32), np.asarray(ts, np.int64)
     if len(user_raw) == 0:
@@ -138,6 +145,9 @@ def load_movielens(path, test_fraction=0.2, max_hist=50, max_users=None):
             is_test[e - n_test:e] = True
         hist[s:e] = _history(movie[s:e], ts[s:e], ts[s:e], max_hist)
 
+    if not is_test.any():
+        raise DataError("%s: no user has two or more ratings, so the per-user test split would be empty"
+                        % ratings_csv)
     data = {
         "user": user.astype(np.int64), "movie": movie.astype(np.int64),
         "genres": movie_genres[movie], "hist_movie": hist,

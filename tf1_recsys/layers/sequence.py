@@ -31,6 +31,42 @@ def _check_dims_match(fn, name_a, a, axis_a, name_b, b, axis_b, what):
             % (fn, what, name_a, name_b, name_a, shape_str(a), name_b, shape_str(b)))
 
 
+def _check_same_dtype(fn, **tensors):
+    """ValueError naming the arguments when float tensors that meet in one matmul differ in dtype."""
+    dtypes = {name: t.dtype.base_dtype for name, t in tensors.items()}
+    if len(set(dtypes.values())) > 1:
+        raise ValueError("%s: %s must have one dtype; got %s." % (
+            fn, ", ".join("`%s`" % n for n in dtypes), ", ".join("%s %s" % (n, d.name) for n, d in dtypes.items())))
+
+
+_MHA_MASKS = ("[B, 1, 1, seq_len_k] (padding), [1, 1, seq_len_q, seq_len_k] (look-ahead), "
+              "[B, 1, seq_len_q, seq_len_k] or [B, num_heads, seq_len_q, seq_len_k]")
+
+
+def _check_attention_mask(fn, mask, q, k, num_heads):
+    """The rank-4 mask of ``MultiHeadAttention``; ValueError for a shape whose broadcast is ambiguous.
+
+    A rank-2 ``[B, seq_len_k]`` mask would broadcast against ``[B, H, seq_len_q, seq_len_k]``
+    as ``[seq_len_q, seq_len_k]`` when B equals seq_len_q: the padding of example i would
+    block position i of every example. Only rank-4 masks are accepted.
+    """
+    mask = tf.convert_to_tensor(mask)
+    if mask.shape.rank != 4:
+        raise ValueError("%s: `mask` must have rank 4, one of %s; got shape %s. For a padding mask "
+                         "[B, seq_len_k] write mask[:, None, None, :]." % (fn, _MHA_MASKS, shape_str(mask)))
+    want = [q.shape[0], num_heads, q.shape[1], k.shape[1]]
+    for axis, (got, full) in enumerate(zip(mask.shape.as_list(), want)):
+        full = tf.compat.dimension_value(full)
+        if got is not None and got != 1 and full is not None and got != full:
+            raise ValueError("%s: `mask` has shape %s, which does not broadcast to [B, num_heads, seq_len_q, "
+                             "seq_len_k] = %s (axis %d); use one of %s."
+                             % (fn, shape_str(mask), shape_str(want), axis, _MHA_MASKS))
+    if mask.shape.as_list()[-1] == 1 and tf.compat.dimension_value(k.shape[1]) not in (None, 1):
+        raise ValueError("%s: `mask` must have seq_len_k = %s entries on its last axis; got shape %s."
+                         % (fn, tf.compat.dimension_value(k.shape[1]), shape_str(mask)))
+    return mask
+
+
 def _layer_size(fn, layer_size):
     try:
         sizes = tuple(layer_size)
@@ -62,6 +98,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     V = as_float_tensor(fn, "V", V)
     for arg, t in (("Q", Q), ("K", K), ("V", V)):
         check_rank(fn, arg, t, min_rank=2)
+    _check_same_dtype(fn, Q=Q, K=K, V=V)
     _check_dims_match(fn, "Q", Q, -1, "K", K, -1, "the depths (last dimensions)")
     _check_dims_match(fn, "K", K, -2, "V", V, -2, "the sequence lengths (axis -2)")
     matmul_qk = tf.matmul(Q, K, transpose_b=True)  # [..., seq_len_q, seq_len_k]
@@ -108,8 +145,10 @@ class MultiHeadAttention(object):
           v: float tensor [B, seq_len_k, d_v].
           k: float tensor [B, seq_len_k, d_k].
           q: float tensor [B, seq_len_q, d_q].
-          mask: broadcastable to [B, num_heads, seq_len_q, seq_len_k], e.g. [B, 1, 1,
-            seq_len_k]; 1 = blocked.
+          mask: rank 4, broadcastable to [B, num_heads, seq_len_q, seq_len_k]: [B, 1, 1,
+            seq_len_k] (padding), [1, 1, seq_len_q, seq_len_k] (look-ahead), [B, 1,
+            seq_len_q, seq_len_k] or the full shape; 1 = blocked. Lower ranks raise
+            ValueError: their broadcast depends on whether B equals seq_len_q.
 
         Returns:
           ``(output, attention_weights)``: [B, seq_len_q, d_model] and
@@ -123,7 +162,10 @@ class MultiHeadAttention(object):
         for arg, t in (("v", v), ("k", k), ("q", q)):
             check_rank(fn, arg, t, rank=3)
             static_last_dim(fn, arg, t)
+        _check_same_dtype(fn, v=v, k=k, q=q)
         _check_dims_match(fn, "k", k, 1, "v", v, 1, "the sequence lengths (axis 1)")
+        if mask is not None:
+            mask = _check_attention_mask(fn, mask, q, k, self.num_heads)
         graph = tf.get_default_graph()
         if self._scope is None:
             with tf.variable_scope(self.name) as scope:
@@ -174,6 +216,7 @@ def din(queries, keys, layer_size, training=False, att1_activation=None, momentu
     require_graph_mode(fn)
     queries = as_float_tensor(fn, "queries", queries)
     keys = as_float_tensor(fn, "keys", keys)
+    _check_same_dtype(fn, queries=queries, keys=keys)
     check_rank(fn, "queries", queries, rank=3)
     check_rank(fn, "keys", keys, rank=3)
     if queries.shape[1] != 1:
@@ -277,6 +320,7 @@ class DINModel(object):
         require_graph_mode(fn)
         queries = as_float_tensor(fn, "queries", queries)
         keys = as_float_tensor(fn, "keys", keys)
+        _check_same_dtype(fn, queries=queries, keys=keys)
         check_rank(fn, "queries", queries, rank=4)
         check_rank(fn, "keys", keys, rank=4)
         if queries.shape[2] != 1:

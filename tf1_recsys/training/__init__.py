@@ -17,11 +17,12 @@ looked up.
 from tf1_recsys.training.batches import batch_indices, epoch_order, steps_per_epoch
 from tf1_recsys.training.checkpoint import CheckpointError, latest_checkpoint, resolve_checkpoint
 from tf1_recsys.training.config import TrainConfig, build_train_op, make_optimizer
-from tf1_recsys.training.trainer import Trainer
+from tf1_recsys.training.trainer import NanLossDuringTrainingError, Trainer
 
 __all__ = [
     "TrainConfig",
     "Trainer",
+    "NanLossDuringTrainingError",
     "build_train_op",
     "make_optimizer",
     "CheckpointError",

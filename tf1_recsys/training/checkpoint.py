@@ -75,6 +75,24 @@ def resolve_checkpoint(checkpoint):
     return checkpoint
 
 
+def saved_shapes(var_list):
+    """``{checkpoint key: full shape}`` of variables as a ``Saver`` stores them.
+
+    A partitioned variable (``fixed_size_partitioner``) has one variable per shard,
+    ``table/part_0``, ``table/part_1``, ..., but the Saver writes them as slices of one
+    tensor under the full name ``table`` with the full shape; so does this mapping. A
+    checkpoint therefore restores into any shard count.
+    """
+    shapes = {}
+    for var in var_list:
+        info = getattr(var, "_save_slice_info", None)
+        if info is not None:
+            shapes[info.full_name] = list(info.full_shape)
+        else:
+            shapes[var.op.name] = var.shape.as_list()
+    return shapes
+
+
 def restore(sess, saver, prefix, var_list=None):
     """Restores ``saver``'s variables from ``prefix``; CheckpointError naming the files on failure.
 
@@ -92,12 +110,11 @@ def restore(sess, saver, prefix, var_list=None):
     if var_list is None:
         var_list = tf.global_variables()
     missing, mismatched = [], []
-    for var in var_list:
-        name = var.op.name
+    for name, shape in sorted(saved_shapes(var_list).items()):
         if name not in stored:
             missing.append(name)
-        elif list(stored[name]) != var.shape.as_list():
-            mismatched.append("%s: graph %s, checkpoint %s" % (name, var.shape.as_list(), stored[name]))
+        elif list(stored[name]) != shape:
+            mismatched.append("%s: graph %s, checkpoint %s" % (name, shape, list(stored[name])))
     if missing or mismatched:
         lines = []
         if missing:
@@ -128,4 +145,4 @@ def _message(e):
     return type(e).__name__
 
 
-__all__ = ["CheckpointError", "latest_checkpoint", "resolve_checkpoint", "restore", "STATE_FILE", "PREFIX"]
+__all__ = ["CheckpointError", "latest_checkpoint", "resolve_checkpoint", "restore", "STATE_FILE", "PREFIX", "saved_shapes"]

@@ -33,7 +33,11 @@ class TrainConfig:
       batch_size: examples per training step; the last batch of an epoch may be smaller.
       epochs: passes over the training data; the run has ``epochs * ceil(N / batch_size)`` steps.
       seed: graph-level seed (``tf.set_random_seed``) and seed of the data order.
-      checkpoint_every: save a checkpoint every this many global steps (and one at the end).
+      checkpoint_every: save a checkpoint every this many global steps (and one at the end),
+        like ``CheckpointSaverHook(save_steps=...)``.
+      checkpoint_secs: also save when this many seconds have passed since the last save
+        (``save_secs``); None saves by steps only. A run killed at any moment loses at most
+        this much work.
       max_to_keep: checkpoints kept by the ``Saver``.
       progress: tqdm progress bar; None shows it only when stderr is a terminal.
       use_tf_data: feed training batches through a ``tf.data`` pipeline (initializable
@@ -60,6 +64,7 @@ class TrainConfig:
     epochs: int = 1
     seed: int = 0
     checkpoint_every: int = 500
+    checkpoint_secs: Optional[float] = 60.0
     max_to_keep: int = 3
     progress: Optional[bool] = None
     use_tf_data: bool = False
@@ -83,6 +88,9 @@ class TrainConfig:
                 "TrainConfig: unknown `optimizer` %r; expected one of %s."
                 % (self.optimizer, ", ".join(sorted(_OPTIMIZERS)))
             )
+        if self.checkpoint_secs is not None and not (
+                isinstance(self.checkpoint_secs, (int, float)) and self.checkpoint_secs > 0):
+            raise ValueError("TrainConfig: `checkpoint_secs` must be > 0 or None; got %r." % (self.checkpoint_secs,))
         if not self.learning_rate > 0:
             raise ValueError("TrainConfig: `learning_rate` must be > 0; got %r." % self.learning_rate)
         if self.l2 < 0:

@@ -9,8 +9,17 @@ the same batch of the same epoch; see ``tf1_recsys.training.batches``.
 Exact resume holds for models without random ops in training (dropout draws from
 stateful random kernels whose state is not checkpointed) and, for bit equality, a
 single-threaded session (``TrainConfig(threads=1)``).
+
+Nothing is lost beyond the checkpoint interval, as with TensorFlow's
+``CheckpointSaverHook``: ``fit`` saves every ``checkpoint_every`` steps and every
+``checkpoint_secs`` seconds, at the end, after ``request_stop()`` (the command calls it
+on SIGINT / SIGTERM) and on ``KeyboardInterrupt``. Like ``NanTensorHook`` it stops at
+the first non-finite loss with ``NanLossDuringTrainingError``; a checkpoint is only
+written when every variable is finite, so the latest checkpoint is the last finite state.
 """
+import glob
 import os
+import shutil
 import sys
 import time
 
@@ -21,7 +30,7 @@ from tf1_recsys import metrics
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import batches as B
-from tf1_recsys.training.checkpoint import PREFIX, latest_checkpoint, restore
+from tf1_recsys.training.checkpoint import PREFIX, STATE_FILE, latest_checkpoint, restore
 from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
 from tf1_recsys.training.pipeline import build_with_pipeline
 
@@ -45,6 +54,62 @@ def _gauc(labels, scores, groups):
         if "no group has both" not in str(e):
             raise
         return undefined
+
+
+def _task_losses(spec):
+    """Per-task mean log loss ``{task: scalar}`` of a model with several heads; {} for one head."""
+    tasks = [t for t in spec.logits if t in spec.labels]
+    if len(tasks) < 2:
+        return {}
+    with tf.name_scope("task_loss"):
+        return {t: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.cast(tf.reshape(spec.labels[t], tf.shape(spec.logits[t])), spec.logits[t].dtype),
+            logits=spec.logits[t]), name=t) for t in tasks}
+
+
+class _Window:
+    """The training losses, predictions and labels since the last TensorBoard point."""
+
+    def __init__(self, tasks):
+        self.loss, self.task_loss = [], {}
+        self.pred, self.label = {t: [] for t in tasks}, {t: [] for t in tasks}
+
+    def add(self, out):
+        self.loss.append(float(out["loss"]))
+        for t, v in out["task_loss"].items():
+            self.task_loss.setdefault(t, []).append(float(v))
+        for t in out["label"]:
+            self.pred[t].append(out["pred"][t])
+            self.label[t].append(out["label"][t])
+
+    def summary(self):
+        values = {"train/loss": float(np.mean(self.loss))}
+        for t, v in self.task_loss.items():
+            values["train/loss/" + t] = float(np.mean(v))
+        for t, labels in self.label.items():
+            if labels:
+                values["train/auc/" + t] = _auc(np.concatenate(labels), np.concatenate(self.pred[t]))
+        return values
+
+
+class NanLossDuringTrainingError(tf.train.NanLossDuringTrainingError):
+    """The loss (or a variable to be saved) is not finite; the message says where and what to try.
+
+    A subclass of TensorFlow's own ``tf.compat.v1.train.NanLossDuringTrainingError``.
+    """
+
+    def __init__(self, message, step=None, checkpoint=None):
+        super().__init__()
+        self.message = message
+        self.step = step
+        self.checkpoint = checkpoint
+
+    def __str__(self):
+        return self.message
+
+
+_NAN_ADVICE = ("try a smaller learning rate, gradient clipping (TrainConfig.clip_norm) or another "
+               "optimizer")
 
 
 class Trainer:
@@ -93,13 +158,28 @@ class Trainer:
                     self.loss, cfg.optimizer, cfg.learning_rate, clip_norm=cfg.clip_norm,
                     **cfg.optimizer_kwargs
                 )
+            self.task_losses = _task_losses(spec)
             self.saver = tf.train.Saver(max_to_keep=cfg.max_to_keep, save_relative_paths=True)
             self._init_op = tf.global_variables_initializer()
+            floats = [v for v in tf.global_variables() if v.dtype.base_dtype.is_floating]
+            self._nonfinite = {v.op.name: tf.logical_not(tf.reduce_all(tf.is_finite(v))) for v in floats}
         self.sess = tf.Session(graph=self.graph, config=cfg.session_config())
         self.restored_from = None
+        self._stop_requested = None
+        self._remove_stale_temporaries()
         self._restore_or_initialize()
 
     # ------------------------------------------------------------------ state
+    def _remove_stale_temporaries(self):
+        """Removes the temporary shards of a save that was killed halfway (``model.ckpt-N_temp*``)."""
+        if not self.model_dir or not os.path.isdir(self.model_dir):
+            return
+        for path in glob.glob(os.path.join(glob.escape(self.model_dir), PREFIX + "-*_temp*")):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            elif os.path.isfile(path):
+                os.remove(path)
+
     def _restore_or_initialize(self):
         prefix = latest_checkpoint(self.model_dir) if self.model_dir and os.path.isdir(self.model_dir) else None
         if prefix is None:
@@ -108,6 +188,32 @@ class Trainer:
             with self.graph.as_default():
                 restore(self.sess, self.saver, prefix)
             self.restored_from = prefix
+            # The Saver of a resumed run knows the earlier checkpoints, so max_to_keep holds.
+            state = tf.train.get_checkpoint_state(self.model_dir)
+            if state is not None:
+                paths = [p if os.path.isabs(p) else os.path.join(self.model_dir, p)
+                         for p in state.all_model_checkpoint_paths]
+                self.saver.set_last_checkpoints_with_time(
+                    [(p, os.path.getmtime(p + ".index")) for p in paths if os.path.exists(p + ".index")])
+
+    def nonfinite_variables(self):
+        """Names of the float variables holding a NaN or an infinity (empty when all are finite)."""
+        flags = self.sess.run(self._nonfinite)
+        return sorted(name for name, bad in flags.items() if bad)
+
+    def _latest(self):
+        try:
+            return latest_checkpoint(self.model_dir) if self.model_dir and os.path.isdir(self.model_dir) else None
+        except Exception:
+            return None
+
+    def request_stop(self, reason="stop requested"):
+        """Asks a running ``fit`` to save a checkpoint and return after the current step.
+
+        Safe to call from a signal handler. ``fit`` then returns with ``'stopped'``
+        set to ``reason``.
+        """
+        self._stop_requested = reason
 
     @property
     def step(self):
@@ -115,9 +221,22 @@ class Trainer:
         return int(self.sess.run(self.global_step))
 
     def save(self):
-        """Writes ``model_dir/model.ckpt-<step>`` and returns its prefix (None without model_dir)."""
+        """Writes ``model_dir/model.ckpt-<step>`` and returns its prefix (None without model_dir).
+
+        Raises:
+          NanLossDuringTrainingError: a variable is NaN or infinite (nothing is written, so
+            the latest checkpoint stays the last finite state).
+        """
         if not self.model_dir:
             return None
+        bad = self.nonfinite_variables()
+        if bad:
+            step = self.step
+            raise NanLossDuringTrainingError(
+                "not saving step %d: variables %s are not finite; the latest checkpoint in %s is the last "
+                "finite state (%s)." % (step, ", ".join(bad[:3]) + (" ..." if len(bad) > 3 else ""),
+                                        self.model_dir, _NAN_ADVICE),
+                step=step, checkpoint=self._latest())
         os.makedirs(self.model_dir, exist_ok=True)
         with self.graph.as_default():
             return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
@@ -161,14 +280,21 @@ class Trainer:
           train: dict name -> numpy array [N, ...] with every key of ``spec.inputs`` and
             ``spec.labels`` (extra keys are ignored).
           eval_data: optional dict like ``train``; evaluated at the end of each epoch
-            (TensorBoard ``eval/...``) and at the end.
+            (TensorBoard ``eval/...``, with GAUC when the trainer has an
+            ``eval_group_key``) and at the end.
           callback: optional ``callback(event, info)``, called with ``'step'`` after each
-            step (info: step, loss) and ``'checkpoint'`` after each save (info: step, path).
+            step (info: step, loss), ``'checkpoint'`` after each save (info: step, path)
+            and ``'epoch'`` after each epoch's evaluation (info: step, epoch, results).
 
         Returns:
           dict with 'global_step', 'steps' (run now), 'loss' (mean over the last
-          ``log_every`` steps), 'examples_per_sec', 'seconds', and the ``evaluate`` results
-          on eval_data prefixed by 'eval/'.
+          ``log_every`` steps), 'examples_per_sec', 'seconds', 'stopped' (the reason given
+          to ``request_stop``, or None when training ran to the end), and the ``evaluate``
+          results on eval_data prefixed by 'eval/'.
+
+        Raises:
+          NanLossDuringTrainingError: the loss became NaN or infinite; nothing after the
+            last finite checkpoint is saved.
         """
         cfg = self.config
         keys = self._keys(with_labels=True)
@@ -181,18 +307,29 @@ class Trainer:
         bar = tqdm(total=total, initial=min(step, total), disable=not progress, desc="train", unit="step",
                    dynamic_ncols=True)
         tasks = list(self.spec.predictions)
-        fetches = {"train": self.train_op, "loss": self.loss,
+        fetches = {"train": self.train_op, "loss": self.loss, "task_loss": self.task_losses,
                    "pred": dict(self.spec.predictions), "label": {t: self.spec.labels[t] for t in tasks if t in self.spec.labels}}
-        window = {"loss": [], "pred": {t: [] for t in tasks}, "label": {t: [] for t in tasks}}
+        window = _Window(tasks)
         last_saved = step if self.restored_from else None
+        last_save_time = time.monotonic()
         results = {}
         examples = 0
         t0 = time.perf_counter()
-        epoch_of_iterator = None
+        epoch_of_iterator = order_epoch = order = None
+        self._stop_requested = None
+
+        def checkpoint():
+            nonlocal last_saved, last_save_time
+            path = self.save()
+            last_saved, last_save_time = step, time.monotonic()
+            if callback is not None and path:
+                callback("checkpoint", {"step": step, "path": path})
+
         try:
-            while step < total:
+            while step < total and self._stop_requested is None:
                 epoch, within = divmod(step, spe)
-                order = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle)
+                if order_epoch != epoch:
+                    order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                 if self._pipeline is not None:
                     if epoch_of_iterator != epoch:
                         rest = order[within * cfg.batch_size:]
@@ -204,44 +341,52 @@ class Trainer:
                     index = order[within * cfg.batch_size:(within + 1) * cfg.batch_size]
                     out = self.sess.run(fetches, self._feed(B.take(arrays, keys, index), True))
                     size = len(index)
+                loss = float(out["loss"])
+                if not np.isfinite(loss):
+                    raise NanLossDuringTrainingError(
+                        "the training loss is %s at global step %d; stopped without saving, so the latest "
+                        "checkpoint%s is the last finite state (%s)."
+                        % (loss, step + 1, "" if not self.model_dir else " in %s" % self.model_dir, _NAN_ADVICE),
+                        step=step + 1, checkpoint=self._latest())
                 step += 1
                 examples += size
-                window["loss"].append(float(out["loss"]))
-                for t in out["label"]:
-                    window["pred"][t].append(out["pred"][t])
-                    window["label"][t].append(out["label"][t])
+                window.add(out)
                 if callback is not None:
-                    callback("step", {"step": step, "loss": float(out["loss"])})
-                if step % cfg.checkpoint_every == 0 or step == total:
-                    path = self.save()
-                    last_saved = step
-                    if callback is not None and path:
-                        callback("checkpoint", {"step": step, "path": path})
+                    callback("step", {"step": step, "loss": loss})
+                if (step % cfg.checkpoint_every == 0 or step == total or (
+                        cfg.checkpoint_secs is not None and time.monotonic() - last_save_time >= cfg.checkpoint_secs)):
+                    checkpoint()
                 if step % cfg.log_every == 0 or step == total:
-                    values = {"train/loss": float(np.mean(window["loss"]))}
-                    for t in window["label"]:
-                        if window["label"][t]:
-                            values["train/auc/" + t] = _auc(np.concatenate(window["label"][t]),
-                                                            np.concatenate(window["pred"][t]))
+                    values = window.summary()
                     self._summary(step, values)
                     bar.set_postfix(loss="%.4f" % values["train/loss"])
                     results["loss"] = values["train/loss"]
-                    window = {"loss": [], "pred": {t: [] for t in tasks}, "label": {t: [] for t in tasks}}
+                    window = _Window(tasks)
                 bar.update(1)
                 if eval_data is not None and step % spe == 0 and step < total:
-                    self._summary(step, {"eval/" + k: v for k, v in self.evaluate(eval_data).items()})
+                    evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
+                    self._summary(step, evaluated)
+                    if callback is not None:
+                        callback("epoch", {"step": step, "epoch": step // spe, "results": evaluated})
+        except KeyboardInterrupt:
+            if self.model_dir and step != last_saved:
+                checkpoint()
+            raise
         finally:
             bar.close()
+            if self._writer is not None:
+                self._writer.flush()
         seconds = time.perf_counter() - t0
         if step != last_saved and self.model_dir:
-            self.save()
+            checkpoint()
         results.update({
             "global_step": step,
             "steps": step - start,
             "seconds": seconds,
             "examples_per_sec": examples / seconds if examples and seconds > 0 else float("nan"),
+            "stopped": self._stop_requested,
         })
-        if eval_data is not None:
+        if eval_data is not None and self._stop_requested is None:
             evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
             self._summary(step, evaluated)
             results.update(evaluated)
@@ -346,9 +491,19 @@ class Trainer:
 
         Inputs and outputs are named as ``serving_names()`` says; the training switch is
         a constant False.
+
+        Raises:
+          NanLossDuringTrainingError: a variable is NaN or infinite (a serving graph of it
+            would answer NaN).
         """
         from tf1_recsys import export
 
+        bad = self.nonfinite_variables()
+        if bad:
+            raise NanLossDuringTrainingError(
+                "refusing to freeze: variables %s are not finite%s; retrain (%s)."
+                % (", ".join(bad[:5]) + (" ..." if len(bad) > 5 else ""),
+                   " (checkpoint %s)" % self.restored_from if self.restored_from else "", _NAN_ADVICE))
         graph, sess, spec = self.inference_graph()
         try:
             return export.freeze_session(sess, list(spec.predictions.values()), training=spec.training)
@@ -379,4 +534,4 @@ class Trainer:
         self.close()
 
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "NanLossDuringTrainingError"]

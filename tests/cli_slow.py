@@ -1,0 +1,39 @@
+"""Runs the ``tf1-recsys`` command with its training steps slowed down, for tests that signal it mid-run.
+
+Usage: cli_slow.py SLOW_AFTER ARGS...  (ARGS as for tf1-recsys)
+
+After global step SLOW_AFTER each step sleeps 20 ms, and every checkpoint prints
+'CHECKPOINT <step>', so the parent test can send a signal while training is under way.
+Everything else is the real command.
+"""
+import os
+import sys
+import time
+
+
+def main():
+    slow_after = int(sys.argv[1])
+    from tf1_recsys.cli import commands
+    from tf1_recsys.cli import main as cli_main
+
+    recorder = commands._recorder
+
+    def slow_recorder(folder, every_secs=1.0):
+        record = recorder(folder, every_secs)
+
+        def callback(event, info):
+            record(event, info)
+            if event == "checkpoint":
+                print("CHECKPOINT %d" % info["step"], flush=True)
+            if event == "step" and info["step"] >= slow_after:
+                time.sleep(0.02)
+
+        return callback
+
+    commands._recorder = slow_recorder
+    return cli_main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.exit(main())
