@@ -147,18 +147,22 @@ def calculate_auc_func2(y_labels, y_scores, ties="average", sample_weight=None):
             twice_rank_sum = int(starts[g].sum()) + int(ends[g].sum()) + 2 * P
         value = (twice_rank_sum - P * (P + 1)) / (2 * P * (n - P))
     else:
+        # The weighted rank sum minus the positives' own share, (P_w^2 + sum w_p^2) / 2, is U:
+        # each positive's rank counted over the negatives' weight only (below it, and half of
+        # its tie group). Summed that way directly, U and N_w lose nothing when the two
+        # classes' weights differ by many orders of magnitude (the subtraction would cancel).
         w = weights[order]
+        neg_w = np.where(is_pos, 0.0, w)
         if ties == "ordinal":
-            rank = np.cumsum(w)
-        else:  # weight below the tie group + (weight of the group + own weight) / 2
+            neg_rank = np.cumsum(neg_w)
+        else:
             group = np.cumsum(new) - 1
-            group_w = np.add.reduceat(w, starts)
-            below = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))
-            rank = below[group] + 0.5 * (group_w[group] + w)
+            group_neg = np.add.reduceat(neg_w, starts)
+            below = np.concatenate(([0.0], np.cumsum(group_neg)[:-1]))
+            neg_rank = below[group] + 0.5 * group_neg[group]
         wp = w[is_pos]
-        total_p = float(wp.sum())
-        u = float(np.dot(wp, rank[is_pos])) - 0.5 * (total_p * total_p + float(np.dot(wp, wp)))
-        value = _weighted_ratio(fn, u, total_p, float(w.sum()) - total_p)
+        u = float(np.dot(wp, neg_rank[is_pos]))
+        value = _weighted_ratio(fn, u, float(wp.sum()), float(neg_w.sum()))
     logger.info("AUC calculated by function2 (%s ranks) is %.17g", ties, value)
     return value
 
