@@ -3,7 +3,8 @@
 The library must never depend on tf_keras. Blocking it here makes every in-process test
 a test of that; the cross-checks against TensorFlow's own ``tf.compat.v1.layers`` run
 in subprocesses (``tests/legacy.py``), natively on TensorFlow <= 2.15 and with tf_keras
-enabled on 2.16+.
+enabled on 2.16+. TensorFlow 2.12-2.15 import their own Keras 2, which cannot be blocked;
+the library has no per-release code, so the 2.16+ run is the one that proves it needs no Keras.
 """
 import os
 import sys
