@@ -20,6 +20,7 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     packages=find_packages(include=["tf1_recsys", "tf1_recsys.*"]),
+    py_modules=["tf1_recsys_pytest"],  # the pytest11 entry point, importable without TensorFlow
     package_data={"tf1_recsys": ["py.typed"]},
     python_requires=">=3.9",
     install_requires=["numpy", "tqdm"],
@@ -38,11 +39,15 @@ setup(
             "hypothesis",
             "matplotlib",
         ],
-        # What the demo shows beyond the library: the bar chart and scikit-learn's AUC,
-        # the first of the notes' three methods.
-        "demo": ["matplotlib", "scikit-learn"],
+        # What the demo shows beyond the library: the bar chart, scikit-learn's AUC (the
+        # first of the notes' three methods) and TensorBoard for the curves it logs.
+        "demo": ["matplotlib", "scikit-learn", "tensorboard"],
     },
-    entry_points={"console_scripts": ["tf1-recsys=tf1_recsys.cli:main"]},
+    entry_points={
+        "console_scripts": ["tf1-recsys=tf1_recsys.cli:main"],
+        # Inert unless a project sets `tf1_recsys_fixtures = true` (tf1_recsys_pytest).
+        "pytest11": ["tf1_recsys = tf1_recsys_pytest"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",

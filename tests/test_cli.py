@@ -28,13 +28,31 @@ def assert_one_line_error(rc, err, *needles):
         assert n in lines[0], (n, lines[0])
 
 
+def _event_tags(model_dir):
+    """The scalar tags in a folder's TensorBoard event files, read with TensorFlow's own reader."""
+    from tf1_recsys._tf import tf
+
+    tags = set()
+    for name in os.listdir(model_dir):
+        if name.startswith("events.out.tfevents"):
+            for event in tf.train.summary_iterator(os.path.join(model_dir, name)):
+                tags.update(v.tag for v in event.summary.value)
+    return tags
+
+
 def test_demo_end_to_end_and_run_twice(tmp_path, capsys):
     out = str(tmp_path / "demo")
     rc, text, err = run(capsys, "demo", "--out", out, "--epochs", "1", *TINY)
     assert rc == 0, err
-    for needle in ("Bayes-optimal AUC", "calcAUC_byProb", "calculate_auc_func2", "get_auc (sklearn)",
-                   "test GAUC", "noise", "-> match", "tensorboard --logdir %s" % out, "fm/click", "mmoe/like"):
+    for needle in ("Bayes-optimal AUC", "calcAUC_byProb", "calculate_auc_func2", "get_auc with scikit-learn",
+                   "GAUC", "noise", "-> match", "tensorboard --logdir %s" % out, "fm/click", "mmoe/like",
+                   "\"the notes\": the original TF1 code"):
         assert needle in text, needle
+    assert text.count("calcAUC_byProb") == 2  # once for din, once for fm and mmoe together
+    assert len([l for l in text.splitlines() if l.strip().startswith("(") and l.strip().endswith(" s)")]) >= 5
+    tags = _event_tags(os.path.join(out, "din"))
+    assert {"eval/auc/click", "eval/gauc/click", "eval/bayes_optimal_auc/click", "train/loss"} <= tags, tags
+    assert {"train/loss/click", "train/loss/like"} <= _event_tags(os.path.join(out, "mmoe"))
     for f in ("sensitivity.png", "sensitivity.csv", "din_frozen.pb", "din_frozen.serving.json", "summary.json"):
         assert os.path.isfile(os.path.join(out, f)), f
     assert any(n.startswith("events.out.tfevents") for n in os.listdir(os.path.join(out, "din")))
@@ -60,7 +78,7 @@ def test_train_evaluate_auc_freeze_importance(tmp_path, capsys):
     args = ["train", "--model", "mmoe", "--data", "synthetic", "--out", model_dir, "--epochs", "1"] + TINY
     rc, text, err = run(capsys, *args)
     assert rc == 0, err
-    assert "click  test AUC" in text and "like  test AUC" in text and "Bayes-optimal" in text
+    assert "click        test AUC" in text and "like         test AUC" in text and "Bayes-optimal" in text
     run_json = json.load(open(os.path.join(model_dir, "run.json")))
     assert run_json["model"] == "mmoe" and "results" in run_json
 
@@ -76,7 +94,7 @@ def test_train_evaluate_auc_freeze_importance(tmp_path, capsys):
     rc, text, err = run(capsys, "evaluate", "--model-dir", model_dir, "--scores-out", scores, "--task", "like",
                         "--no-progress")
     assert rc == 0, err
-    assert "like  test GAUC" in text and os.path.isfile(scores)
+    assert "like         test AUC" in text and "GAUC" in text and os.path.isfile(scores)
     rc, _, err = run(capsys, "evaluate", "--model-dir", model_dir, "--scores-out", scores, "--no-progress")
     assert_one_line_error(rc, err, scores, "--overwrite")
 
@@ -107,7 +125,7 @@ def test_train_fm_on_movielens(tmp_path, capsys):
     rc, text, err = run(capsys, "train", "--model", "fm", "--data", "movielens:" + MOVIELENS,
                         "--out", str(tmp_path / "fm"), "--epochs", "1", "--no-progress")
     assert rc == 0, err
-    assert "like  test AUC" in text and "like  test GAUC" in text and "610 users" in text
+    assert "like         test AUC" in text and "GAUC" in text and "610 users" in text
 
 
 def test_bad_inputs_give_one_line_errors(tmp_path, capsys):

@@ -283,3 +283,34 @@ def test_frozen_graph_file_mode_follows_the_umask(tmp_path):
         os.umask(old)
     assert os.stat(path).st_mode & 0o777 == 0o644
     assert os.listdir(tmp_path) == ["g.pb"]
+
+
+def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "run"
+    rc, _, err = _train(capsys, out, "--epochs", "1")
+    assert rc == 0, err
+    good = json.load(open(out / "run.json"))
+
+    def edited(change):
+        run_json = json.loads(json.dumps(good))
+        change(run_json)
+        (out / "run.json").write_text(json.dumps(run_json))
+
+    cases = [
+        (lambda r: r.update(model="xgb"), "unknown model 'xgb'"),
+        (lambda r: r.pop("hparams"), "missing key 'hparams'"),
+        (lambda r: r["schema"]["features"][0].update(colour="red"), "'schema' is not a valid schema"),
+        (lambda r: r["hparams"].update(dropout=0.5), "the hparams of model fm are wrong"),
+        (lambda r: r.update(seed="zero"), "'seed' must be a JSON int"),
+    ]
+    for change, needle in cases:
+        edited(change)
+        rc, _, err = run(capsys, "evaluate", "--model-dir", str(out), "--no-progress")
+        assert_one_line_error(rc, err, "run.json", needle)
+    edited(lambda r: None)
+    data_files = [f for f in os.listdir(out) if ".data-" in f]
+    shutil.move(str(out / sorted(data_files)[-1]), str(tmp_path / "moved"))
+    rc, _, err = run(capsys, "evaluate", "--model-dir", str(out), "--no-progress")
+    assert_one_line_error(rc, err, "checkpoint")

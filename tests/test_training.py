@@ -407,3 +407,16 @@ def test_checkpoints_are_also_saved_by_time(data, tmp_path):
     assert saves == list(range(1, steps_per_epoch(ts.N_EXAMPLES, 32) + 1))
     with pytest.raises(ValueError, match="checkpoint_secs"):
         TrainConfig(checkpoint_secs=0)
+
+
+def test_out_of_range_ids_and_float_ids_are_one_clear_error(data, tmp_path):
+    with Trainer(ts.model_fn, ts.config(epochs=1)) as trainer:
+        bad = dict(data, ids=data["ids"].copy())
+        bad["ids"][3, 1] = ts.NUM_IDS + 7
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            trainer.predict(bad)
+        message = str(info.value.message)
+        assert message.startswith("Trainer.predict: TensorFlow rejected the batch: ") and "\n" not in message
+        assert str(ts.NUM_IDS + 7) in message
+        with pytest.raises(ValueError, match=r"input 'ids' must hold integer ids \(int32\); got a float64 array"):
+            trainer.fit(dict(data, ids=data["ids"] + 0.7))

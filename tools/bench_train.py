@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Training and serving speed of the complete CTR model (tf1_recsys.golden.ctr_model_fn).
+"""Training and serving speed of the complete CTR model (tests/golden_models.py ctr_model_fn).
 
     python tools/bench_train.py                 # prints a markdown section
     python tools/bench_train.py --write-docs    # and replaces the "## Training and serving"
@@ -23,12 +23,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))  # golden_models: the project's reference models
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 SECTION = "## Training and serving (`tools/bench_train.py`)"
 
 
 def make_trainer(use_tf_data, batch_size):
-    from tf1_recsys import golden
+    import golden_models as golden
     from tf1_recsys.training import TrainConfig, Trainer
 
     cfg = TrainConfig(batch_size=batch_size, epochs=1, checkpoint_every=10 ** 9, progress=False,
@@ -66,7 +67,8 @@ def paired_latency(fns, repeats, warmup=10):
 
 
 def run(args):
-    from tf1_recsys import export, golden
+    import golden_models as golden
+    from tf1_recsys import export
     from tf1_recsys._tf import tf
 
     train = golden.ctr_synthetic_data(args.examples, seed=1)
@@ -97,7 +99,7 @@ def markdown(args, speeds, rows, tf_version, load):
     lines = [
         SECTION,
         "",
-        "Complete CTR model of `tf1_recsys.golden` (embeddings + DINModel + SENet + MLP with Dice), "
+        "Complete CTR model of `tests/golden_models.py` (embeddings + DINModel + SENet + MLP with Dice), "
         "synthetic data, %d examples, batch %d, Adam; TensorFlow %s, %s, %d CPU cores; "
         "best of %d alternating rounds after a warm-up. Command: `%s`."
         % (args.examples, args.batch_size, tf_version, platform.machine(), os.cpu_count() or 0, args.rounds,

@@ -5,47 +5,31 @@
     python tools/make_golden_graphs.py --check         # rebuild in memory, compare with graphs/
     python tools/make_golden_graphs.py --force ctr     # overwrite: a BREAKING change
 
+The models are the fixtures of tests/golden_models.py; writing and checking go through
+the public kit (tf1_recsys.testing.write_golden, golden_problems, regeneration_problems).
 A golden graph is never regenerated to make a test pass. Overwriting one is a breaking
 change for whoever serves a frozen graph: say so in the commit and in docs/CHANGELOG.md.
 """
 import argparse
-import hashlib
-import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))  # golden_models: the project's fixtures
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def check(golden, name, root):
-    """Differences between the stored graph ``name`` and a fresh rebuild (empty list: same)."""
-    import numpy as np
+def check(name, root):
+    """Differences between the stored graph ``name`` and the library now (empty list: same)."""
+    from tf1_recsys import testing
+    import golden_models
 
     directory = os.path.join(root, name)
-    with open(os.path.join(directory, golden.MANIFEST_FILE)) as f:
-        stored = json.load(f)
-    fresh = golden.make(name)
-    problems = []
-    for key in ("inputs", "outputs", "variables", "training_switch"):
-        if stored[key] != json.loads(json.dumps(fresh.manifest[key])):
-            problems.append("%s: %s differs" % (name, key))
-    with open(os.path.join(directory, golden.GRAPH_FILE), "rb") as f:
-        on_disk = f.read()
-    if hashlib.sha256(on_disk).hexdigest() != stored["sha256"]:
-        problems.append("%s: graph.pb does not match the manifest's sha256" % name)
-    if fresh.manifest["sha256"] != stored["sha256"]:
-        note = "" if stored["tensorflow_version"] == fresh.manifest["tensorflow_version"] else (
-            " (written by TensorFlow %s, rebuilt with %s)"
-            % (stored["tensorflow_version"], fresh.manifest["tensorflow_version"]))
-        problems.append("%s: rebuilt graph bytes differ%s" % (name, note))
-    with np.load(os.path.join(directory, golden.GOLDEN_FILE), allow_pickle=False) as arrays:
-        for key, value in fresh.arrays.items():
-            if key.startswith("output/") and not np.allclose(arrays[key], value, rtol=1e-6, atol=1e-6):
-                problems.append("%s: %s differs from the rebuilt graph" % (name, key))
-    return problems
+    model_fn = golden_models.GRAPHS[name].model_fn
+    return ["%s: %s" % (name, p) for p in
+            testing.golden_problems(directory, model_fn) + testing.regeneration_problems(directory, model_fn)]
 
 
 def main(argv=None):
@@ -56,27 +40,33 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true", help="compare with a rebuild; write nothing")
     args = parser.parse_args(argv)
 
-    from tf1_recsys import golden
+    import golden_models
+    from tf1_recsys import testing
+    from tf1_recsys.testing import golden_graph
 
-    names = args.names or list(golden.GRAPHS)
-    unknown = [n for n in names if n not in golden.GRAPHS]
+    graphs = golden_models.GRAPHS
+    names = args.names or list(graphs)
+    unknown = [n for n in names if n not in graphs]
     if unknown:
-        parser.error("unknown graphs %s; known: %s" % (unknown, ", ".join(golden.GRAPHS)))
+        parser.error("unknown graphs %s; known: %s" % (unknown, ", ".join(graphs)))
     if args.check:
         problems = []
         for name in names:
-            found = check(golden, name, args.out)
+            found = check(name, args.out)
             problems += found
             print("%-22s %s" % (name, "ok" if not found else "DIFFERS"))
         for p in problems:
             print("  " + p)
         return 1 if problems else 0
     for name in names:
-        exists = os.path.exists(os.path.join(args.out, name, golden.MANIFEST_FILE))
+        directory = os.path.join(args.out, name)
+        exists = os.path.exists(os.path.join(directory, golden_graph.MANIFEST_FILE))
         if exists and not args.force:
             print("%-22s kept (exists; --force overwrites, a breaking change)" % name)
             continue
-        directory = golden.write(name, args.out, force=args.force)
+        spec = graphs[name]
+        testing.write_golden(directory, spec.model_fn, golden_models.golden_inputs(name), seed=spec.seed,
+                             description=spec.description, force=args.force)
         print("%-22s %s %s" % (name, "OVERWRITTEN" if exists else "written", directory))
     if args.force:
         print("Overwriting golden graphs is a BREAKING change: record it in docs/CHANGELOG.md.")

@@ -1,22 +1,32 @@
-"""Writes tests/manifests/block_variables.json: the variables of every model block.
+"""Writes or checks tests/manifests/block_variables.json: the variables of every model block.
 
 Each block is built with fixed small sizes in a fresh graph; the manifest lists each
-variable's name, shape and trainability. tests/test_blocks_manifest.py rebuilds the
-blocks and compares, so a rename that would break old checkpoints fails CI.
+variable's name, shape, dtype and trainability (the public kit's format,
+``tf1_recsys.testing.write_manifest``). tests/test_blocks_manifest.py checks the
+blocks against it (``tf1_recsys.testing.check_manifest``), so a rename that would
+break old checkpoints fails CI.
 
-    python tools/make_variable_manifest.py          # rewrite the manifest
-    python tools/make_variable_manifest.py --check  # exit 1 if it is out of date
+    python tools/make_variable_manifest.py          # write the manifest if it is missing
+    python tools/make_variable_manifest.py --check  # exit 1 listing every difference
+    python tools/make_variable_manifest.py --force  # rewrite it: old checkpoints break
+
+The checked-in file predates dtypes (rows ``[name, shape, trainable]``); the kit reads
+those rows and compares names, shapes and trainability. ``--force`` rewrites it in the
+current format.
 """
 import argparse
-import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MANIFEST = os.path.join(os.path.dirname(HERE), "tests", "manifests", "block_variables.json")
+REPO = os.path.dirname(HERE)
+MANIFEST = os.path.join(REPO, "tests", "manifests", "block_variables.json")
+sys.path.insert(0, REPO)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _builders():
+def builders():
+    """Block name -> function that builds the block in the current default graph."""
     from tf1_recsys._tf import tf
     from tf1_recsys import layers
 
@@ -39,49 +49,40 @@ def _builders():
     }
 
 
-def builders():
-    """Block name -> function that builds the block in the current default graph."""
-    return _builders()
+def problems(path=MANIFEST):
+    """One message per block whose variables differ from ``path`` (or that is missing there / extra)."""
+    from tf1_recsys import testing
 
-
-def variables_of(build):
-    """[[name, shape, trainable], ...] of the variables ``build`` creates in a fresh graph."""
-    from tf1_recsys._tf import tf
-
-    with tf.Graph().as_default():
-        build()
-        trainable = {v.op.name for v in tf.trainable_variables()}
-        return [[v.op.name, v.shape.as_list(), v.op.name in trainable] for v in tf.global_variables()]
-
-
-def build_manifest():
-    return {name: variables_of(build) for name, build in sorted(builders().items())}
-
-
-def to_json(manifest):
-    """One variable per line, so a diff shows exactly what was renamed."""
-    blocks = []
-    for name in sorted(manifest):
-        rows = ",\n".join("    " + json.dumps(row) for row in manifest[name])
-        blocks.append("  %s: [\n%s\n  ]" % (json.dumps(name), rows))
-    return "{\n" + ",\n".join(blocks) + "\n}\n"
+    blocks = builders()
+    stored = testing.read_manifest(path)
+    found = ["%s: block %s is not in the manifest" % (path, b) for b in sorted(set(blocks) - set(stored))]
+    found += ["%s: lists %s, which is no block" % (path, b) for b in sorted(set(stored) - set(blocks))]
+    for name in sorted(set(blocks) & set(stored)):
+        try:
+            testing.check_manifest(blocks[name], path, key=name)
+        except testing.ManifestMismatch as e:
+            found.append(str(e))
+    return found
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    parser.add_argument("--force", action="store_true", help="rewrite an existing manifest (breaking)")
     args = parser.parse_args(argv)
-    manifest = build_manifest()
-    text = to_json(manifest)
+    from tf1_recsys import testing
+
     if args.check:
-        with open(MANIFEST) as f:
-            if f.read() != text:
-                print("%s is out of date; run tools/make_variable_manifest.py" % MANIFEST)
-                return 1
+        found = problems()
+        for p in found:
+            print(p)
+        print("%s: %s" % (MANIFEST, "out of date" if found else "ok"))
+        return 1 if found else 0
+    if os.path.exists(MANIFEST) and not args.force:
+        print("%s exists; --check compares, --force rewrites it (old checkpoints break)." % MANIFEST)
         return 0
-    with open(MANIFEST, "w") as f:
-        f.write(text)
-    print("wrote %s (%d blocks)" % (MANIFEST, len(manifest)))
+    manifests = testing.write_manifest(MANIFEST, builders(), force=args.force)
+    print("wrote %s (%d blocks)" % (MANIFEST, len(manifests)))
     return 0
 
 

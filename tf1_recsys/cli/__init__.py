@@ -44,7 +44,8 @@ def build_parser():
     p.add_argument("--overwrite", action="store_true", help="replace the output folder of an earlier run")
     p.add_argument("--seed", type=int, default=0, help="seed of the data and of training (default 0)")
     p.add_argument("--rows", type=int, help="number of synthetic impressions (default 300000)")
-    p.add_argument("--epochs", type=int, help="din epochs (default 3; fm and mmoe then train 1)")
+    p.add_argument("--epochs", type=int, help="din epochs (default 3); given, fm and mmoe train 1 epoch "
+                   "each (default 2 each)")
     p.add_argument("--skip-others", action="store_true", help="train only din")
     _progress_flags(p)
 
@@ -143,6 +144,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("tf1-recsys: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # TensorFlow refusing the data (an id outside its table): one line too
+        if type(e).__name__ != "InvalidArgumentError" or not type(e).__module__.startswith("tensorflow"):
+            raise
+        print("tf1-recsys: error: %s" % str(getattr(e, "message", e)).splitlines()[0], file=sys.stderr, flush=True)
+        return 2
     finally:
         release_locks()
 

@@ -165,7 +165,7 @@ def cmd_train(args):
     folder.snapshot()
     say("data: " + data.describe())
     import_tf()
-    from tf1_recsys.cli.report import make_trainer, print_auc_report, score
+    from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score
     from tf1_recsys.training import NanLossDuringTrainingError
 
     trainer = make_trainer(run, out, progress_enabled(args))
@@ -202,6 +202,7 @@ def cmd_train(args):
         trainer.close()
     for task, rep in reports.items():
         print_auc_report(task, rep, _bayes(data, "test", task))
+    print_notes_agreement(reports.values())
     run["results"] = {"test": reports, "global_step": fit["global_step"]}
     write_json(os.path.join(out, RUN_FILE), run)
     say("model folder: %s (checkpoints and TensorBoard logs: tensorboard --logdir %s)" % (out, out))
@@ -241,7 +242,7 @@ def cmd_evaluate(args):
     data = _load_run_data(run, args)
     rows = getattr(data, args.split)
     import_tf()
-    from tf1_recsys.cli.report import make_trainer, print_auc_report, score
+    from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score
     from tf1_recsys.data.csvio import write_scores
 
     if args.scores_out:
@@ -255,7 +256,8 @@ def cmd_evaluate(args):
         trainer.close()
     say("%s on the %s split of %s (%s)" % (run["model"], args.split, run["data"], data.describe()))
     for task, rep in reports.items():
-        print_auc_report(task, rep, _bayes(data, args.split, task))
+        print_auc_report(task, rep, _bayes(data, args.split, task), split=args.split)
+    print_notes_agreement(reports.values())
     if args.scores_out:
         task = args.task or list(preds)[0]
         if task not in preds:

@@ -92,10 +92,37 @@ def read_run(model_dir):
     if not os.path.isfile(path):
         raise CLIError("%s has no %s: not a folder written by `tf1-recsys train`" % (model_dir, RUN_FILE))
     try:
-        with open(path) as f:
-            return json.load(f)
+        with open(path, encoding="utf-8") as f:
+            run = json.load(f)
     except ValueError as e:
         raise CLIError("%s is not valid JSON (%s)" % (path, e)) from None
+    check_run(run, path)
+    return run
+
+
+_RUN_KEYS = {"model": str, "data": str, "seed": int, "hparams": dict, "train": dict, "schema": dict}
+
+
+def check_run(run, path):
+    """CLIError naming ``path`` and the key when an (edited) run.json cannot describe a run."""
+    from tf1_recsys.models import MODEL_NAMES  # no TensorFlow import
+
+    if not isinstance(run, dict):
+        raise CLIError("%s: expected a JSON object, got %s" % (path, type(run).__name__))
+    for key, kind in _RUN_KEYS.items():
+        if key not in run:
+            raise CLIError("%s: missing key %r (keys: %s)" % (path, key, ", ".join(sorted(run))))
+        if not isinstance(run[key], kind) or isinstance(run[key], bool):
+            raise CLIError("%s: %r must be a JSON %s; got %r" % (path, key, kind.__name__, run[key]))
+    if run["model"] not in MODEL_NAMES:
+        raise CLIError("%s: unknown model %r; known: %s" % (path, run["model"], ", ".join(MODEL_NAMES)))
+    parse_data(run["data"])
+    from tf1_recsys.data.schema import Schema
+
+    try:
+        Schema.from_dict(run["schema"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CLIError("%s: 'schema' is not a valid schema (%s: %s)" % (path, type(e).__name__, e)) from None
 
 
 # ------------------------------------------------------------------ data

@@ -30,7 +30,20 @@ def _out_folder(args):
     return OutputFolder(out).prepare(overwrite=args.overwrite)
 
 
-def _train(name, data, folder, seed, progress, epochs=None, rows_note=""):
+class _Clock:
+    """Prints the seconds each demo step took."""
+
+    def __init__(self):
+        self.t = time.perf_counter()
+
+    def lap(self, indent=None):
+        now = time.perf_counter()
+        if indent is not None:
+            say("%s(%.1f s)" % (indent, now - self.t))
+        self.t = now
+
+
+def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=None):
     from tf1_recsys.cli.commands import _recorder
     from tf1_recsys.cli.report import make_trainer
     from tf1_recsys.models.presets import preset
@@ -48,6 +61,10 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note=""):
     t0 = time.perf_counter()
     try:
         fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+        if bayes:  # a flat reference line beside the test AUC curves in TensorBoard
+            for step in (0, fit["global_step"]):
+                trainer.write_scalars(step, {"eval/bayes_optimal_auc/" + t: bayes[t]
+                                             for t in trainer.spec.predictions if t in bayes})
     finally:
         folder.record_new()
     say("  trained %s: %d epochs, %d steps of %d rows, %.1f s"
@@ -61,6 +78,9 @@ def cmd_demo(args):
     out = folder.path
     progress = progress_enabled(args)
     say("tf1-recsys demo -> %s" % out)
+    say("\"the notes\": the original TF1 code this package ports and fixes (FM, attention, DIN with Dice, "
+        "MMoE, SENet, gradient sensitivity, three AUC methods); see docs/BUGFIXES.md")
+    clock = _Clock()
     say("[1/6] data")
     data = load_data("synthetic", seed=args.seed, rows=args.rows)
     say("  " + data.describe())
@@ -73,6 +93,7 @@ def cmd_demo(args):
         freeze_and_check,
         plot_sensitivity,
         print_auc_report,
+        print_notes_agreement,
         score,
         sensitivity,
         write_sensitivity_csv,
@@ -81,11 +102,15 @@ def cmd_demo(args):
 
     summary = {"out": out, "seed": args.seed, "data": data.describe(), "bayes_auc": bayes, "models": {}}
     say("[2/6] din: slot embeddings + DIN attention over the behaviour sequences + SENet + Dice MLP")
-    din, din_run, din_dir = _train("din", data, folder, args.seed, progress, args.epochs, args.rows)
+    clock.lap()
+    din, din_run, din_dir = _train("din", data, folder, args.seed, progress, args.epochs, args.rows, bayes)
+    clock.lap("  ")
     try:
         say("[3/6] test AUC and GAUC")
         _, reports = score(din, data.test, data.schema)
         print_auc_report("din/click", reports["click"], bayes["click"], target=0.02)
+        print_notes_agreement(reports.values())
+        clock.lap("  ")
         summary["models"]["din"] = reports
         gap = bayes["click"] - reports["click"]["auc"]
 
@@ -102,6 +127,7 @@ def cmd_demo(args):
         csv_path = write_sensitivity_csv(rows, os.path.join(out, "sensitivity.csv"))
         png = plot_sensitivity(rows, os.path.join(out, "sensitivity.png"), title="din")
         say("  saved %s%s" % (csv_path, " and %s" % png if png else ""))
+        clock.lap("  ")
         summary["sensitivity"] = [r._asdict() for r in rows]
 
         say("[5/6] freeze din, reload the frozen graph, compare its outputs with the session")
@@ -112,6 +138,7 @@ def cmd_demo(args):
                                               ", ".join(names["outputs"].values())))
         say("  max |frozen - session| = %.2g -> %s" % (diff, "match" if diff <= 1e-5 else "MISMATCH"))
         summary["frozen"] = {"path": pb, "max_abs_diff": diff}
+        clock.lap("  ")
     finally:
         din.close()
 
@@ -119,7 +146,7 @@ def cmd_demo(args):
         say("[6/6] quick fm and two-task mmoe on the same data")
         for name in ("fm", "mmoe"):
             trainer, _, _ = _train(name, data, folder, args.seed, progress, None if args.epochs is None else 1,
-                                   args.rows)
+                                   args.rows, bayes)
             try:
                 _, reports = score(trainer, data.test, data.schema)
             finally:
@@ -127,11 +154,14 @@ def cmd_demo(args):
             for task, rep in reports.items():
                 print_auc_report("%s/%s" % (name, task), rep, bayes[task])
             summary["models"][name] = reports
+        print_notes_agreement(r for m in ("fm", "mmoe") for r in summary["models"][m].values())
+        clock.lap("  ")
     summary["seconds"] = time.perf_counter() - t_start
     folder.record("summary.json")
     write_json(os.path.join(out, "summary.json"), summary)
     say("done in %.0f s. din's test AUC is %.4f below the Bayes-optimal %.4f%s."
         % (summary["seconds"], gap, bayes["click"], "" if gap <= 0.02 else " (more than 0.02: train longer)"))
-    say("TensorBoard logs (loss and AUC curves, graphs): tensorboard --logdir %s" % out)
+    say("TensorBoard (training loss and AUC, test AUC and GAUC per epoch, the Bayes-optimal AUC as a "
+        "reference line, graphs): tensorboard --logdir %s" % out)
     say("summary: %s" % os.path.join(out, "summary.json"))
     return 0

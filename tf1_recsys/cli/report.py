@@ -19,9 +19,16 @@ def make_trainer(run, model_dir, progress):
     from tf1_recsys.models import get_model
     from tf1_recsys.training import CheckpointError, TrainConfig, Trainer
 
+    import inspect
+
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
     hparams = dict(run["hparams"])
+    try:
+        inspect.signature(builder).bind(schema, **hparams)
+    except TypeError as e:
+        raise CLIError("%s: the hparams of model %s are wrong (%s)"
+                       % (os.path.join(model_dir, "run.json"), run["model"], e)) from None
     try:
         config = TrainConfig(seed=run["seed"], progress=progress, **run["train"])
     except (TypeError, ValueError) as e:
@@ -60,20 +67,29 @@ def auc_report(labels, scores, groups=None, weighting="impressions", pairwise_li
     return out
 
 
-def print_auc_report(task, rep, bayes=None, indent="  ", target=None):
-    """Prints a ``auc_report``; with ``bayes``, the gap to it (and whether it is within ``target``)."""
-    sk = "n/a (scikit-learn not installed)" if rep["get_auc"] is None else "%.4f" % rep["get_auc"]
-    say("%s%s  test AUC %.4f  | the notes' methods: get_auc (sklearn) %s, calcAUC_byProb %.4f, "
-        "calculate_auc_func2 %.4f (largest difference %.1e)"
-        % (indent, task, rep["auc"], sk, rep["calcAUC_byProb"], rep["calculate_auc_func2"], rep["max_disagreement"]))
+def print_auc_report(task, rep, bayes=None, indent="  ", target=None, split="test"):
+    """Prints one ``auc_report``: AUC and GAUC on one line; with ``bayes``, the gap to it on a second."""
+    line = "%s%-12s %s AUC %.4f" % (indent, task, split, rep["auc"])
     if "gauc" in rep:
-        say("%s%s  test GAUC %.4f  (impression-weighted over %d users; %d users with one class skipped)"
-            % (indent, task, rep["gauc"], rep["gauc_groups_used"], rep["gauc_groups_skipped"]))
+        line += "   GAUC %.4f (impression-weighted over %d users; %d with one class skipped)" % (
+            rep["gauc"], rep["gauc_groups_used"], rep["gauc_groups_skipped"])
+    say(line)
     if bayes is not None:
         gap = bayes - rep["auc"]
         verdict = "" if target is None else (" -> within %g" % target if gap <= target else " -> NOT within %g" % target)
-        say("%s%s  Bayes-optimal AUC %.4f (true probabilities vs drawn labels, same rows): gap %.4f%s"
-            % (indent, task, bayes, gap, verdict))
+        say("%s%-12s Bayes-optimal AUC %.4f (true probabilities vs drawn labels, same rows): gap %.4f%s"
+            % (indent, "", bayes, gap, verdict))
+
+
+def print_notes_agreement(reports, indent="  "):
+    """One line: the notes' three AUC methods against ``metrics.auc``, over every report."""
+    reports = list(reports)
+    if not reports:
+        return
+    worst = max(rep["max_disagreement"] for rep in reports)
+    sk = "" if all(rep["get_auc"] is not None for rep in reports) else " (get_auc skipped: no scikit-learn)"
+    say("%sthe notes' three AUC methods (get_auc with scikit-learn, calcAUC_byProb, calculate_auc_func2) "
+        "agree with tf1_recsys.metrics.auc: largest difference %.1e%s" % (indent, worst, sk))
 
 
 def score(trainer, data, schema):
@@ -117,7 +133,7 @@ def write_sensitivity_csv(rows, path):
     return path
 
 
-def plot_sensitivity(rows, path, title="Gradient sensitivity"):
+def plot_sensitivity(rows, path, title="the model"):
     """Saves a horizontal bar chart per head; returns ``path``, or None without matplotlib."""
     try:
         import matplotlib
@@ -128,14 +144,17 @@ def plot_sensitivity(rows, path, title="Gradient sensitivity"):
         say("  matplotlib is not installed: skipping the bar chart (pip install matplotlib)")
         return None
     heads = list(dict.fromkeys(r.head for r in rows))
-    fig, axes = plt.subplots(1, len(heads), figsize=(6 * len(heads), 0.4 * max(
+    fig, axes = plt.subplots(1, len(heads), figsize=(6.5 * len(heads), 0.4 * max(
         sum(1 for r in rows if r.head == h) for h in heads) + 1.5), squeeze=False)
     for ax, head in zip(axes[0], heads):
         mine = sorted((r for r in rows if r.head == head), key=lambda r: r.rank, reverse=True)
         colors = ["tab:orange" if r.kind == "real" else "tab:blue" for r in mine]
-        ax.barh([r.feature for r in mine], [r.sensitivity for r in mine], color=colors)
-        ax.set_title("%s: %s" % (title, head))
-        ax.set_xlabel("|batch mean of d prediction / d input|")
+        bars = ax.barh([r.feature for r in mine], [r.sensitivity for r in mine], color=colors)
+        ax.bar_label(bars, labels=["%.3g" % r.sensitivity for r in mine], padding=3, fontsize="small")
+        ax.set_xscale("log")  # a feature a hundred times weaker is still a visible bar
+        ax.margins(x=0.25)
+        ax.set_title("Gradient sensitivity of %s: %s" % (title, head))
+        ax.set_xlabel("|batch mean of d prediction / d input| (log scale)")
     from matplotlib.patches import Patch
 
     axes[0][-1].legend(handles=[Patch(color="tab:blue", label="slot (max over its embedding dims)"),

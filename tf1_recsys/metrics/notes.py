@@ -147,22 +147,22 @@ def calculate_auc_func2(y_labels, y_scores, ties="average", sample_weight=None):
             twice_rank_sum = int(starts[g].sum()) + int(ends[g].sum()) + 2 * P
         value = (twice_rank_sum - P * (P + 1)) / (2 * P * (n - P))
     else:
-        # The weighted rank sum minus the positives' own share, (P_w^2 + sum w_p^2) / 2, is U:
-        # each positive's rank counted over the negatives' weight only (below it, and half of
-        # its tie group). Summed that way directly, U and N_w lose nothing when the two
-        # classes' weights differ by many orders of magnitude (the subtraction would cancel).
+        # The weighted rank sum minus its positive-positive part is the weight of the
+        # negatives ranked below each positive (half of those tied with it). Summed that way
+        # there is no cancellation: a tie of weights 1 and 1e-16 still counts.
         w = weights[order]
         neg_w = np.where(is_pos, 0.0, w)
         if ties == "ordinal":
-            neg_rank = np.cumsum(neg_w)
+            below = np.cumsum(neg_w) - neg_w
         else:
             group = np.cumsum(new) - 1
             group_neg = np.add.reduceat(neg_w, starts)
-            below = np.concatenate(([0.0], np.cumsum(group_neg)[:-1]))
-            neg_rank = below[group] + 0.5 * group_neg[group]
+            below_group = np.concatenate(([0.0], np.cumsum(group_neg)[:-1]))
+            below = below_group[group] + 0.5 * group_neg[group]
         wp = w[is_pos]
-        u = float(np.dot(wp, neg_rank[is_pos]))
-        value = _weighted_ratio(fn, u, float(wp.sum()), float(neg_w.sum()))
+        total_p = float(wp.sum())
+        u = float(np.dot(wp, below[is_pos]))
+        value = _weighted_ratio(fn, u, total_p, float(neg_w.sum()))  # not w.sum() - P_w: 1 + 1e-17 - 1 = 0
     logger.info("AUC calculated by function2 (%s ranks) is %.17g", ties, value)
     return value
 

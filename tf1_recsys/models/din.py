@@ -54,7 +54,7 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
-              attention_layer_norm=True, init_stddev=0.05, **unused):
+              attention_layer_norm=True, init_stddev=0.05):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:

@@ -19,7 +19,7 @@ from tf1_recsys.layers import FactorizationMachine
 from tf1_recsys.models.common import make_spec, model_inputs, tasks_of
 
 
-def build_fm(schema, embedding_size=8, task=None, init_stddev=0.01, l2=0.0, **unused):
+def build_fm(schema, embedding_size=8, task=None, init_stddev=0.01, l2=0.0):
     """Builds the FM graph for one task (default: the schema's first label).
 
     Args:

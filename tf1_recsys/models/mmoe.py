@@ -16,7 +16,7 @@ from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, 
 
 def build_mmoe(schema, embedding_size=8, num_experts=4, expert_hidden=64, gate_hidden=None,
                tower_layers=(32,), tasks=None, task_weights=None, l2=0.0, partition_strategy="div",
-               target_aware=True, **unused):
+               target_aware=True):
     """Builds the MMoE graph over ``tasks`` (default: every label of the schema).
 
     Args:

@@ -7,6 +7,7 @@ when the state file is garbage or names a missing prefix; a trainer that then
 initialises from scratch silently throws away the run. Here every such case raises
 ``CheckpointError`` with the path of the offending file.
 """
+import collections
 import glob
 import os
 
@@ -75,22 +76,23 @@ def resolve_checkpoint(checkpoint):
     return checkpoint
 
 
-def saved_shapes(var_list):
-    """``{checkpoint key: full shape}`` of variables as a ``Saver`` stores them.
+def saved_variables(var_list):
+    """What a ``Saver`` stores for ``var_list``: ``{checkpoint key: (full shape, dtype name)}``.
 
     A partitioned variable (``fixed_size_partitioner``) has one variable per shard,
     ``table/part_0``, ``table/part_1``, ..., but the Saver writes them as slices of one
-    tensor under the full name ``table`` with the full shape; so does this mapping. A
+    tensor under the full name ``table`` with the full shape; so does this mapping, and a
     checkpoint therefore restores into any shard count.
     """
-    shapes = {}
+    saved = collections.OrderedDict()
     for var in var_list:
         info = getattr(var, "_save_slice_info", None)
         if info is not None:
-            shapes[info.full_name] = list(info.full_shape)
+            name, shape = info.full_name, [int(d) for d in info.full_shape]
         else:
-            shapes[var.op.name] = var.shape.as_list()
-    return shapes
+            name, shape = var.op.name, var.shape.as_list()
+        saved[name] = (shape, var.dtype.base_dtype.name)
+    return saved
 
 
 def restore(sess, saver, prefix, var_list=None):
@@ -110,7 +112,7 @@ def restore(sess, saver, prefix, var_list=None):
     if var_list is None:
         var_list = tf.global_variables()
     missing, mismatched = [], []
-    for name, shape in sorted(saved_shapes(var_list).items()):
+    for name, (shape, _) in sorted(saved_variables(var_list).items()):
         if name not in stored:
             missing.append(name)
         elif list(stored[name]) != shape:
@@ -145,4 +147,4 @@ def _message(e):
     return type(e).__name__
 
 
-__all__ = ["CheckpointError", "latest_checkpoint", "resolve_checkpoint", "restore", "STATE_FILE", "PREFIX", "saved_shapes"]
+__all__ = ["CheckpointError", "latest_checkpoint", "resolve_checkpoint", "restore", "STATE_FILE", "PREFIX", "saved_variables"]

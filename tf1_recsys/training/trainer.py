@@ -30,7 +30,7 @@ from tf1_recsys import metrics
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import batches as B
-from tf1_recsys.training.checkpoint import PREFIX, STATE_FILE, latest_checkpoint, restore
+from tf1_recsys.training.checkpoint import PREFIX, _message, latest_checkpoint, restore
 from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
 from tf1_recsys.training.pipeline import build_with_pipeline
 
@@ -241,7 +241,8 @@ class Trainer:
         with self.graph.as_default():
             return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
 
-    def _summary(self, step, values):
+    def write_scalars(self, step, values):
+        """Writes ``{tag: number}`` at ``step`` to the TensorBoard events of ``model_dir`` (non-finite values skipped)."""
         if not self.model_dir:
             return
         if self._writer is None:
@@ -253,6 +254,7 @@ class Trainer:
             if v is not None and np.isfinite(v)
         ])
         self._writer.add_summary(summary, step)
+        self._writer.flush()
 
     # ------------------------------------------------------------------ data
     def _keys(self, with_labels):
@@ -260,6 +262,28 @@ class Trainer:
         if with_labels:
             keys += [k for k in self.spec.labels if k not in keys]
         return keys
+
+    def _check_dtypes(self, data, keys, what):
+        """ValueError for float arrays fed to integer inputs (feed_dict would truncate 1.7 to 1)."""
+        tensors = dict(self.spec.labels)
+        tensors.update(self.spec.inputs)
+        for k in keys:
+            t = tensors.get(k)
+            a = np.asarray(data[k])
+            if t is not None and t.dtype.base_dtype.is_integer and not (
+                    np.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_):
+                raise ValueError("%s: input %r must hold integer ids (%s); got a %s array, which would be "
+                                 "truncated silently. Convert it with .astype(int) after checking it."
+                                 % (what, k, t.dtype.base_dtype.name, a.dtype))
+
+    def _run(self, fetches, feed, what, step=None):
+        """``sess.run`` whose invalid-argument errors (an id outside its table, a bad shape) are one line."""
+        try:
+            return self.sess.run(fetches, feed)
+        except tf.errors.InvalidArgumentError as e:
+            where = "" if step is None else " at global step %d" % (step + 1)
+            raise tf.errors.InvalidArgumentError(
+                e.node_def, e.op, "%s%s: TensorFlow rejected the batch: %s" % (what, where, _message(e))) from None
 
     def _feed(self, arrays, training):
         feed = {self.spec.training: training}
@@ -299,6 +323,7 @@ class Trainer:
         cfg = self.config
         keys = self._keys(with_labels=True)
         n = B.check_arrays(train, keys, "Trainer.fit(train)")
+        self._check_dtypes(train, keys, "Trainer.fit(train)")
         arrays = {k: np.asarray(train[k]) for k in keys}
         spe = B.steps_per_epoch(n, cfg.batch_size)
         total = cfg.epochs * spe
@@ -335,11 +360,11 @@ class Trainer:
                         rest = order[within * cfg.batch_size:]
                         self.sess.run(self._pipeline.initializer, self._pipeline.feed(B.take(arrays, keys, rest)))
                         epoch_of_iterator = epoch
-                    out = self.sess.run(fetches, {self.spec.training: True})
+                    out = self._run(fetches, {self.spec.training: True}, "Trainer.fit", step)
                     size = len(next(iter(out["label"].values()))) if out["label"] else 0
                 else:
                     index = order[within * cfg.batch_size:(within + 1) * cfg.batch_size]
-                    out = self.sess.run(fetches, self._feed(B.take(arrays, keys, index), True))
+                    out = self._run(fetches, self._feed(B.take(arrays, keys, index), True), "Trainer.fit", step)
                     size = len(index)
                 loss = float(out["loss"])
                 if not np.isfinite(loss):
@@ -358,14 +383,14 @@ class Trainer:
                     checkpoint()
                 if step % cfg.log_every == 0 or step == total:
                     values = window.summary()
-                    self._summary(step, values)
+                    self.write_scalars(step, values)
                     bar.set_postfix(loss="%.4f" % values["train/loss"])
                     results["loss"] = values["train/loss"]
                     window = _Window(tasks)
                 bar.update(1)
                 if eval_data is not None and step % spe == 0 and step < total:
                     evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
-                    self._summary(step, evaluated)
+                    self.write_scalars(step, evaluated)
                     if callback is not None:
                         callback("epoch", {"step": step, "epoch": step // spe, "results": evaluated})
         except KeyboardInterrupt:
@@ -388,7 +413,7 @@ class Trainer:
         })
         if eval_data is not None and self._stop_requested is None:
             evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
-            self._summary(step, evaluated)
+            self.write_scalars(step, evaluated)
             results.update(evaluated)
         if self._writer is not None:
             self._writer.flush()
@@ -398,6 +423,7 @@ class Trainer:
     def _batches(self, data, with_labels, batch_size):
         keys = self._keys(with_labels)
         n = B.check_arrays(data, keys, "Trainer")
+        self._check_dtypes(data, keys, "Trainer")
         bs = batch_size or self.config.eval_batch_size or 4 * self.config.batch_size
         arrays = {k: np.asarray(data[k]) for k in keys}
         for start in range(0, n, bs):
@@ -413,7 +439,7 @@ class Trainer:
         """
         parts = {t: [] for t in self.spec.predictions}
         for batch in self._batches(data, False, batch_size):
-            out = self.sess.run(self.spec.predictions, self._feed(batch, False))
+            out = self._run(self.spec.predictions, self._feed(batch, False), "Trainer.predict")
             for t, v in out.items():
                 parts[t].append(np.reshape(v, [-1]))
         return {t: np.concatenate(v) for t, v in parts.items()}
@@ -434,8 +460,8 @@ class Trainer:
         labels = {t: [] for t in tasks if t in self.spec.labels}
         loss_sum, count = 0.0, 0
         for batch in self._batches(data, True, batch_size):
-            out = self.sess.run({"loss": self.spec.loss, "pred": self.spec.predictions},
-                                self._feed(batch, False))
+            out = self._run({"loss": self.spec.loss, "pred": self.spec.predictions},
+                            self._feed(batch, False), "Trainer.evaluate")
             size = len(next(iter(batch.values())))
             loss_sum += float(out["loss"]) * size
             count += size

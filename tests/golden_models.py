@@ -1,38 +1,23 @@
-"""The reference graphs of ``graphs/``: builders, fixed inputs, fixed variable values.
+"""The project's reference models behind ``graphs/`` (fixtures, not library API).
 
-Each golden graph is built here from the library's blocks, given deterministic
-variable values, frozen (``tf1_recsys.export.freeze_session``, training switch fixed to
-False) and stored with its manifest and golden inputs/outputs by
-``tools/make_golden_graphs.py``. The tests rebuild every graph from this module and
-check its variables against the manifest, so a change of a block's variable names or
-shapes, or of what it computes, shows up as a failing golden graph: a breaking change
-for anyone serving a frozen graph or restoring a checkpoint.
+Each golden graph under ``graphs/`` is one of these models, built from the library's
+blocks, written once by ``tools/make_golden_graphs.py`` through the public kit
+(``tf1_recsys.testing.write_golden``) and checked by ``tests/test_golden_graphs.py``
+(``tf1_recsys.testing.assert_golden``): a change of a block's variable names or shapes,
+or of what it computes, fails there as a breaking change for anyone serving a frozen
+graph or restoring a checkpoint.
 
-Variable values do not come from TensorFlow's random initializers (whose streams may
-change between versions) but from ``variable_values``: numpy draws seeded by the graph's
-seed and the CRC32 of the variable name, scaled like trained weights, with positive
-moving variances.
+They live with the tests, not in the installed package: they are this project's
+fixtures. ``tools/`` (repository scripts, not installed) put ``tests/`` on ``sys.path``
+to import them, as pytest does for the tests.
 
-Public API:
-  GRAPHS: dict name -> ``GoldenSpec(build, inputs, seed, description)``
-  build(name) -> ``Golden(inputs, outputs, training, variables)`` in the default graph
-  golden_inputs(name) -> dict key -> numpy array (fixed)
-  variable_values(variables, seed) -> dict variable name -> numpy array
-  assign_values(sess, variables, seed)
+API:
+  GRAPHS: dict name -> ``GoldenSpec(model_fn, inputs, seed, description)``; each
+    ``model_fn`` follows the kit's contract (returns inputs, outputs, training)
+  golden_inputs(name) -> dict key -> numpy array (fixed, batch ``BATCH``)
   ctr_model_fn() -> ModelSpec; ctr_synthetic_data(n, seed) -> dict of arrays
-  make(name) -> ``Artifacts(graph_bytes, manifest, arrays)``; write(name, root, force=False)
-
-Layout of ``graphs/<name>/``: ``graph.pb`` (frozen GraphDef), ``manifest.json`` (input and
-output tensors with dtypes and shapes, training-graph variables with shapes, TensorFlow
-version, sha256 of graph.pb) and ``golden.npz`` (arrays 'input/<key>' and 'output/<key>').
 """
 import collections
-import hashlib
-import io
-import json
-import os
-import zipfile
-import zlib
 
 import numpy as np
 
@@ -47,10 +32,8 @@ from tf1_recsys.layers import (
     senet,
 )
 from tf1_recsys.spec import ModelSpec
-from tf1_recsys.version import __version__
 
-GoldenSpec = collections.namedtuple("GoldenSpec", "build inputs seed description")
-Golden = collections.namedtuple("Golden", "inputs outputs training variables")
+GoldenSpec = collections.namedtuple("GoldenSpec", "model_fn inputs seed description")
 
 BATCH = 4
 
@@ -74,7 +57,8 @@ def build_fm():
     fm = FactorizationMachine(FM_FEATURES, FM_K, name="fm")
     prob = tf.identity(fm(index, value), name="probabilities")
     logits = tf.identity(fm.logits(index, value), name="logits")
-    return {"feat_index": index, "feat_value": value}, {"probabilities": prob, "logits": logits}, None
+    return {"inputs": {"feat_index": index, "feat_value": value},
+            "outputs": {"probabilities": prob, "logits": logits}}
 
 
 def fm_inputs(rng):
@@ -97,7 +81,8 @@ def build_din_attention():
     output, weights = DINModel(layer_size=(16, 8))(
         queries, keys, is_bn=True, name="din", training=training, seq_len=seq_len, return_weights=True)
     outputs = {"output": tf.identity(output, name="output"), "weights": tf.identity(weights, name="weights")}
-    return {"queries": queries, "keys": keys, "seq_len": seq_len}, outputs, training
+    return {"inputs": {"queries": queries, "keys": keys, "seq_len": seq_len}, "outputs": outputs,
+            "training": training}
 
 
 def din_attention_inputs(rng):
@@ -121,7 +106,7 @@ def build_mmoe():
     for t, (o, g) in enumerate(zip(outs, gates)):
         outputs["task_%d" % t] = tf.identity(o, name="task_%d" % t)
         outputs["gate_%d" % t] = tf.identity(g, name="gate_%d" % t)
-    return {"inputs": x}, outputs, None
+    return {"inputs": {"inputs": x}, "outputs": outputs}
 
 
 def mmoe_inputs(rng):
@@ -140,7 +125,7 @@ def build_multi_head_attention():
     mask = tf.placeholder(tf.float32, [None, 1, 1, MHA_LK], name="mask")
     out, weights = MultiHeadAttention(MHA_D, MHA_HEADS, name="multi_head_attention")(v, k, q, mask)
     outputs = {"output": tf.identity(out, name="output"), "weights": tf.identity(weights, name="weights")}
-    return {"v": v, "k": k, "q": q, "mask": mask}, outputs, None
+    return {"inputs": {"v": v, "k": k, "q": q, "mask": mask}, "outputs": outputs}
 
 
 def multi_head_attention_inputs(rng):
@@ -162,7 +147,7 @@ def build_senet():
     """senet([B, 10, 8], hidden_units=16): re-weighted fields [B, 10, 8]."""
     x = tf.placeholder(tf.float32, [None, SE_L, SE_E], name="inputs")
     out = tf.identity(senet(x, hidden_units=16, name="senet"), name="output")
-    return {"inputs": x}, {"output": out}, None
+    return {"inputs": {"inputs": x}, "outputs": {"output": out}}
 
 
 def senet_inputs(rng):
@@ -211,7 +196,7 @@ def _ctr_graph():
 def build_ctr():
     """The complete CTR model in inference form: probability and logit [B]."""
     inputs, logit, prob, training = _ctr_graph()
-    return inputs, {"probability": prob, "logit": logit}, training
+    return {"inputs": inputs, "outputs": {"probability": prob, "logit": logit}, "training": training}
 
 
 def ctr_model_fn():
@@ -262,172 +247,9 @@ GRAPHS = collections.OrderedDict([
 ])
 
 
-def build(name):
-    """Builds golden graph ``name`` in the current default graph (under its graph seed).
-
-    Returns:
-      ``Golden(inputs, outputs, training, variables)``: dicts key -> tensor, the
-      training switch (or None) and the list of global variables in creation order.
-    """
-    if name not in GRAPHS:
-        raise KeyError("unknown golden graph %r; known: %s" % (name, ", ".join(GRAPHS)))
-    tf.set_random_seed(GRAPHS[name].seed)
-    inputs, outputs, training = GRAPHS[name].build()
-    return Golden(inputs, outputs, training, list(tf.global_variables()))
-
-
 def golden_inputs(name):
     """The fixed golden inputs of ``name``: dict key -> numpy array (batch ``BATCH``)."""
     return GRAPHS[name].inputs(_rng(GRAPHS[name].seed, 1))
 
 
-def variable_values(variables, seed):
-    """Deterministic "trained-looking" values: dict variable name -> numpy array.
-
-    Each value depends only on ``seed`` and the variable's name and shape: normal
-    weights scaled by 1/sqrt(fan-in) for matrices, small biases, gammas near 1, moving
-    means near 0 and moving variances in [0.5, 1.5].
-    """
-    values = {}
-    for var in variables:
-        name = var.op.name
-        shape = var.shape.as_list()
-        dtype = var.dtype.base_dtype.as_numpy_dtype
-        rng = _rng(seed, zlib.crc32(name.encode("utf-8")))
-        leaf = name.rsplit("/", 1)[-1]
-        if leaf == "moving_variance":
-            value = rng.uniform(0.5, 1.5, size=shape)
-        elif leaf == "gamma":
-            value = 1.0 + 0.1 * rng.normal(size=shape)
-        elif len(shape) >= 2:
-            value = rng.normal(size=shape) / np.sqrt(max(shape[-2], 1))
-        else:
-            value = 0.1 * rng.normal(size=shape)
-        values[name] = np.asarray(value, dtype=dtype)
-    return values
-
-
-def assign_values(sess, variables, seed):
-    """Loads ``variable_values(variables, seed)`` into ``sess``."""
-    values = variable_values(variables, seed)
-    with sess.graph.as_default():  # initial_value refuses eager mode
-        sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
-    return values
-
-
-# ------------------------------------------------------------------- artifacts
-GRAPH_FILE, MANIFEST_FILE, GOLDEN_FILE = "graph.pb", "manifest.json", "golden.npz"
-Artifacts = collections.namedtuple("Artifacts", "graph_bytes manifest arrays")
-
-
-def _tensor_entry(key, tensor):
-    shape = tensor.shape.as_list() if tensor.shape.rank is not None else None
-    return {"key": key, "name": tensor.name, "dtype": tensor.dtype.name, "shape": shape}
-
-
-def make(name):
-    """Builds, fills, freezes and runs golden graph ``name``.
-
-    The golden outputs are those of the frozen graph, and are checked at generation
-    time against the unfrozen graph in inference mode.
-
-    Returns:
-      ``Artifacts(graph_bytes, manifest, arrays)``: the serialized frozen GraphDef
-      (deterministic bytes), the manifest dict, and the golden arrays keyed
-      'input/<key>' and 'output/<key>'.
-    """
-    from tf1_recsys import export
-
-    spec = GRAPHS[name]
-    graph = tf.Graph()
-    with graph.as_default():
-        g = build(name)
-        with tf.Session(graph=graph) as sess:
-            assign_values(sess, g.variables, spec.seed)
-            feeds = golden_inputs(name)
-            unfrozen = sess.run(g.outputs, {g.inputs[k]: v for k, v in feeds.items()})
-            graph_def = export.freeze_session(sess, list(g.outputs.values()), training=g.training if g.training is not None else [])
-    graph_bytes = graph_def.SerializeToString(deterministic=True)
-    outputs = export.run_frozen(graph_def, {g.inputs[k].name: v for k, v in feeds.items()},
-                                {k: t.name for k, t in g.outputs.items()})
-    for key, value in outputs.items():
-        np.testing.assert_allclose(value, unfrozen[key], rtol=1e-6, atol=1e-6,
-                                   err_msg="frozen %s/%s differs from the unfrozen graph" % (name, key))
-    manifest = collections.OrderedDict([
-        ("name", name),
-        ("description", " ".join(spec.description.split())),
-        ("graph", GRAPH_FILE),
-        ("sha256", hashlib.sha256(graph_bytes).hexdigest()),
-        ("golden", GOLDEN_FILE),
-        ("tensorflow_version", tf.version.VERSION),
-        ("graph_def_producer", graph_def.versions.producer),
-        ("tf1_recsys_version", __version__),
-        ("seed", spec.seed),
-        ("batch", BATCH),
-        ("training_switch", None if g.training is None else g.training.name),
-        ("training_switch_frozen_to", None if g.training is None else False),
-        ("inputs", [_tensor_entry(k, t) for k, t in g.inputs.items()]),
-        ("outputs", [_tensor_entry(k, t) for k, t in g.outputs.items()]),
-        ("variables", [
-            {"name": v.op.name, "shape": v.shape.as_list(), "dtype": v.dtype.base_dtype.name,
-             "trainable": _trainable(graph, v)}
-            for v in g.variables
-        ]),
-        ("node_count", len(graph_def.node)),
-    ])
-    arrays = collections.OrderedDict()
-    for key in g.inputs:
-        arrays["input/" + key] = feeds[key]
-    for key in g.outputs:
-        arrays["output/" + key] = outputs[key]
-    return Artifacts(graph_bytes, manifest, arrays)
-
-
-def _trainable(graph, var):
-    return any(v is var for v in graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
-
-
-def npz_bytes(arrays):
-    """A ``.npz`` of ``arrays`` (no pickled objects) whose bytes depend only on the arrays."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for key, value in arrays.items():
-            value = np.asarray(value)
-            if value.dtype.hasobject:
-                raise TypeError("npz_bytes: %s holds Python objects." % key)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            member = io.BytesIO()
-            np.lib.format.write_array(member, value, allow_pickle=False)
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
-
-
-def manifest_bytes(manifest):
-    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
-
-
-def write(name, root, force=False):
-    """Writes ``root/<name>/{graph.pb, manifest.json, golden.npz}``; returns the directory.
-
-    Refuses to overwrite an existing golden graph unless ``force``: a golden graph is a
-    compatibility contract, regenerated only for a breaking change recorded in
-    docs/CHANGELOG.md.
-    """
-    directory = os.path.join(root, name)
-    if os.path.exists(os.path.join(directory, MANIFEST_FILE)) and not force:
-        raise FileExistsError(
-            "%s exists. Golden graphs are never regenerated to make a test pass; if this is an "
-            "intended breaking change, pass --force and record it in docs/CHANGELOG.md." % directory)
-    artifacts = make(name)
-    os.makedirs(directory, exist_ok=True)
-    for filename, data in ((GRAPH_FILE, artifacts.graph_bytes), (GOLDEN_FILE, npz_bytes(artifacts.arrays)),
-                           (MANIFEST_FILE, manifest_bytes(artifacts.manifest))):
-        with open(os.path.join(directory, filename), "wb") as f:
-            f.write(data)
-    return directory
-
-
-__all__ = ["GRAPHS", "BATCH", "build", "golden_inputs", "variable_values", "assign_values",
-           "ctr_model_fn", "ctr_synthetic_data", "Golden", "GoldenSpec", "make", "write", "npz_bytes",
-           "Artifacts", "GRAPH_FILE", "MANIFEST_FILE", "GOLDEN_FILE"]
+__all__ = ["GRAPHS", "BATCH", "GoldenSpec", "golden_inputs", "ctr_model_fn", "ctr_synthetic_data"]
