@@ -26,15 +26,18 @@ setup(
     install_requires=["numpy", "tqdm"],
     extras_require={
         "cpu": ["tensorflow-cpu>=2.12"],
-        "gpu": ["tensorflow>=2.12"],
-        # tf_keras must match the installed TensorFlow's minor version; the
-        # reference cross-checks are its only user.
+        # and-cuda (TensorFlow 2.14+) brings CUDA and cuDNN as pip packages; 2.12 and 2.13 lack
+        # the extra (pip says so) and use a CUDA installed on the system.
+        "gpu": ["tensorflow[and-cuda]>=2.12"],
+        # Nothing here depends on TensorFlow, so installing the extra never changes it. The
+        # reference for TensorFlow's own tf.compat.v1.layers is TensorFlow itself up to 2.15; on
+        # 2.16+ it is tf_keras of the same minor version, installed with --no-deps (README), because
+        # tf_keras requires the full `tensorflow` package and would install a second TensorFlow.
         "test": [
             "pytest",
             "scikit-learn",
             "hypothesis",
             "matplotlib",
-            "tf_keras>=2.12",
         ],
         # What the demo shows beyond the library: the bar chart, scikit-learn's AUC (the
         # first of the notes' three methods) and TensorBoard for the curves it logs.

@@ -2,7 +2,9 @@
 
 The library must never depend on tf_keras. Blocking it here makes every in-process test
 a test of that; the cross-checks against TensorFlow's own ``tf.compat.v1.layers`` run
-in subprocesses (``tests/legacy.py``) where tf_keras is enabled.
+in subprocesses (``tests/legacy.py``), natively on TensorFlow <= 2.15 and with tf_keras
+enabled on 2.16+. TensorFlow 2.12-2.15 import their own Keras 2, which cannot be blocked;
+the library has no per-release code, so the 2.16+ run is the one that proves it needs no Keras.
 """
 import os
 import sys
@@ -19,6 +21,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOVIELENS = os.environ.get(
     "TF1_RECSYS_MOVIELENS", os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
 )
+
+
+def pytest_report_header(config):
+    try:
+        from tests.legacy import REFERENCE
+    except RuntimeError as e:  # TF1_RECSYS_REQUIRE_REFERENCE=1 without one: the tests that import it fail
+        return "tf.compat.v1.layers reference: " + str(e)
+    return "tf.compat.v1.layers reference: " + (REFERENCE.name if not REFERENCE.missing
+                                                 else "none: " + REFERENCE.missing)
 
 
 @pytest.fixture

@@ -201,6 +201,25 @@ def test_all_methods_match_sklearn(case):
             assert abs(f(y, s, sample_weight=w) - ref_w) <= TOL, f.__name__
 
 
+def _one_heavy_positive_all_tied():
+    y, w = np.zeros(32, int), np.zeros(32)
+    y[5], w[5], w[-1] = 1, 5.0, 2.52206096e-13
+    return y, -np.ones(32), w
+
+
+@pytest.mark.parametrize("case", [
+    _one_heavy_positive_all_tied(),  # found by hypothesis: the rank sum lost U to cancellation
+    (np.array([1, 0]), np.array([-1.0, -1.0]), np.array([1.0, 2.10894354e-304])),  # N_w = 1 + w - 1 = 0
+    (np.array([1, 0, 0]), np.array([0.2, 0.1, 0.3]), np.array([1.0, 1e-17, 1e-17])),
+    (np.array([0, 1, 1, 0]), np.array([0.1, 0.1, 0.4, 0.4]), np.array([3.0, 1e-15, 2e-16, 1.0])),
+], ids=["tied-1e-13", "tied-1e-304", "ranked-1e-17", "positives-1e-15"])
+def test_class_weights_many_orders_apart_match_sklearn(case):
+    y, s, w = case
+    ref = roc_auc_score(y, s, sample_weight=w)
+    for f in AUC_FUNCS:
+        assert abs(f(y, s, sample_weight=w) - ref) <= TOL, f.__name__
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-160, 1e150, 1e300])
 def test_extreme_weight_scales_match_sklearn(scale, rng):
     # pair weights are products of two row weights: unscaled, 1e-200 underflows to zero,

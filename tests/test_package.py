@@ -38,9 +38,14 @@ def test_setup_declares_the_extras_and_the_console_script():
     dist = importlib.metadata.distribution("tf1_recsys")
     requires = dist.requires or []
     assert any(r.startswith("tensorflow-cpu>=2.12") and "extra == \"cpu\"" in r for r in requires)
-    assert any(r.startswith("tensorflow>=2.12") and "extra == \"gpu\"" in r for r in requires)
-    for package in ("pytest", "scikit-learn", "tf_keras"):
+    assert any(r.startswith("tensorflow[and-cuda]>=2.12") and "extra == \"gpu\"" in r for r in requires)
+    for package in ("pytest", "scikit-learn"):
         assert any(r.startswith(package) and "extra == \"test\"" in r for r in requires), package
+    # tf_keras requires the full `tensorflow`: in an extra it would install a second TensorFlow.
+    # No extra but cpu and gpu names TensorFlow or anything that requires it.
+    for extra in ("test", "demo"):
+        names = [r.split(";")[0] for r in requires if "extra == \"%s\"" % extra in r]
+        assert not [n for n in names if n.startswith(("tf_keras", "tf-keras", "tensorflow", "keras"))], names
     for package in ("matplotlib", "scikit-learn"):
         assert any(r.startswith(package) and "extra == \"demo\"" in r for r in requires), package
     assert not any(r.startswith("tf_keras") and "extra" not in r for r in requires)

@@ -162,7 +162,7 @@ def calculate_auc_func2(y_labels, y_scores, ties="average", sample_weight=None):
         wp = w[is_pos]
         total_p = float(wp.sum())
         u = float(np.dot(wp, below[is_pos]))
-        value = _weighted_ratio(fn, u, total_p, float(w.sum()) - total_p)
+        value = _weighted_ratio(fn, u, total_p, float(neg_w.sum()))  # not w.sum() - P_w: 1 + 1e-17 - 1 = 0
     logger.info("AUC calculated by function2 (%s ranks) is %.17g", ties, value)
     return value
 

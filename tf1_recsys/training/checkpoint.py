@@ -137,13 +137,24 @@ def restore(sess, saver, prefix, var_list=None):
 
 
 def _message(e):
-    """The informative line of a TensorFlow error (not its 'Graph execution error' header)."""
+    """The informative line of a TensorFlow error.
+
+    Not its 'Graph execution error' header, nor the Python stack of the failing node between
+    '... (most recent call last):' and 'Node: ...', which TensorFlow <= 2.15 prints with the
+    source line under each 'File' line.
+    """
     text = getattr(e, "message", None) or str(e)
     skip = ("Graph execution error", "Detected at node", "Node:", "File ", "Original stack", "[[")
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith(skip) and not line.startswith("(most recent"):
-            return line
+    lines = [line.strip() for line in text.splitlines()]
+    for skip_stack in (True, False):
+        in_stack = False
+        for line in lines:
+            if skip_stack and line.endswith("(most recent call last):"):
+                in_stack = True
+            elif in_stack and line.startswith("Node:"):
+                in_stack = False
+            elif line and not in_stack and not line.startswith(skip) and not line.startswith("(most recent"):
+                return line
     return type(e).__name__
 
 
