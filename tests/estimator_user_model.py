@@ -1,0 +1,91 @@
+"""A ``model_fn`` written the way a ``tf.estimator`` user wrote it; only the import differs.
+
+Used in-process by tests/test_estimator.py and, run as a script, as every task of the
+loopback cluster of tests/test_estimator_cluster.py (it reads ``TF_CONFIG``).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import tensorflow as tf1_root  # the user's own import
+tf = tf1_root.compat.v1
+
+from tf1_recsys import estimator as tf_estimator  # was: tf.estimator  # noqa: E402
+from tf1_recsys.layers import dense  # was: tf.layers.dense  # noqa: E402
+
+N_ITEMS = 10
+N_DENSE = 3
+EMB = 4
+HIDDEN = 8
+PARTITIONS = 2
+
+
+def model_fn(features, labels, mode, params):
+    item_table = tf.get_variable("item_embedding", [N_ITEMS, EMB],
+                                 initializer=tf.random_normal_initializer(stddev=0.3),
+                                 partitioner=tf.fixed_size_partitioner(PARTITIONS))
+    item = tf.nn.embedding_lookup(item_table, features["item"])
+    net = tf.concat([features["x"], item], axis=1)
+    net = dense(net, HIDDEN, activation=tf.nn.relu, name="hidden")
+    logits = tf.squeeze(dense(net, 1, name="logits"), axis=1)
+    if params.get("nan_loss"):
+        logits = logits * np.float32(np.nan)
+    probabilities = tf.sigmoid(logits)
+    predictions = {"probabilities": probabilities, "logits": logits}
+    if mode == tf_estimator.ModeKeys.PREDICT:
+        return tf_estimator.EstimatorSpec(
+            mode, predictions=predictions,
+            export_outputs={"serving_default": tf_estimator.PredictOutput(predictions)})
+    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+    eval_metric_ops = {
+        "auc": tf.metrics.auc(labels, probabilities, num_thresholds=2000),
+        "accuracy": tf.metrics.accuracy(labels, tf.cast(probabilities > 0.5, tf.float32)),
+    }
+    optimizer = tf.train.AdagradOptimizer(params.get("learning_rate", 0.1))
+    train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+    return tf_estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, predictions=predictions,
+                                      eval_metric_ops=eval_metric_ops)
+
+
+def make_data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, N_DENSE)).astype(np.float32)
+    item = rng.integers(0, N_ITEMS, size=n).astype(np.int64)
+    y = ((x[:, 0] + 0.5 * (item % 3) - 0.5 + 0.3 * rng.normal(size=n)) > 0).astype(np.float32)
+    return {"x": x, "item": item}, y
+
+
+def train_input_fn(batch_size=16):
+    features, labels = make_data()
+    return tf.data.Dataset.from_tensor_slices((features, labels)).shuffle(64, seed=1).repeat().batch(batch_size)
+
+
+def eval_input_fn(batch_size=16):
+    features, labels = make_data()
+    return tf.data.Dataset.from_tensor_slices((features, labels)).batch(batch_size)
+
+
+def predict_input_fn(batch_size=16):
+    features, _ = make_data()
+    return tf.data.Dataset.from_tensor_slices(features).batch(batch_size)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-dir", required=True)
+    parser.add_argument("--max-steps", type=int, default=40)
+    args = parser.parse_args(argv)
+    config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=20,
+                                    tf_random_seed=3)
+    est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params={"learning_rate": 0.1})
+    result = tf_estimator.train_and_evaluate(
+        est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps),
+        tf_estimator.EvalSpec(eval_input_fn, steps=None, start_delay_secs=0, throttle_secs=1))
+    task = os.environ.get("TF_CONFIG", "local")
+    print("done %s %s" % (task, result[0] if result else ""), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
