@@ -4,6 +4,7 @@ Used in-process by tests/test_estimator.py and, run as a script, as every task o
 loopback cluster of tests/test_estimator_cluster.py (it reads ``TF_CONFIG``).
 """
 import argparse
+import json
 import os
 import sys
 
@@ -22,7 +23,7 @@ HIDDEN = 8
 PARTITIONS = 2
 
 
-def model_fn(features, labels, mode, params):
+def model_fn(features, labels, mode, params, config):
     item_table = tf.get_variable("item_embedding", [N_ITEMS, EMB],
                                  initializer=tf.random_normal_initializer(stddev=0.3),
                                  partitioner=tf.fixed_size_partitioner(PARTITIONS))
@@ -44,9 +45,24 @@ def model_fn(features, labels, mode, params):
         "accuracy": tf.metrics.accuracy(labels, tf.cast(probabilities > 0.5, tf.float32)),
     }
     optimizer = tf.train.AdagradOptimizer(params.get("learning_rate", 0.1))
-    train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+    if params.get("sync_replicas"):
+        train_op, hooks = tf_estimator.minimize(loss, optimizer, config, sync_replicas=True)
+    else:
+        train_op, hooks = optimizer.minimize(loss, global_step=tf.train.get_global_step()), []
     return tf_estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, predictions=predictions,
-                                      eval_metric_ops=eval_metric_ops)
+                                      eval_metric_ops=eval_metric_ops, training_hooks=hooks)
+
+
+def numpy_forward(read, features):
+    """The model's (logits, probabilities) in numpy from ``read(variable_name) -> array`` (a checkpoint)."""
+    table = read("item_embedding")  # the partitions stacked: [part_0; part_1]
+    # tf.nn.embedding_lookup's default partition_strategy 'mod': id -> part id % P, row id // P.
+    parts = np.array_split(np.arange(N_ITEMS), PARTITIONS)
+    rows = np.array([parts[i % PARTITIONS][i // PARTITIONS] for i in features["item"]])
+    net = np.concatenate([features["x"], table[rows]], axis=1)
+    net = np.maximum(net @ read("hidden/kernel") + read("hidden/bias"), 0.0)
+    logits = (net @ read("logits/kernel") + read("logits/bias"))[:, 0]
+    return logits, 1.0 / (1.0 + np.exp(-logits))
 
 
 def make_data(n=64, seed=0):
@@ -76,15 +92,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-dir", required=True)
     parser.add_argument("--max-steps", type=int, default=40)
+    parser.add_argument("--sync-replicas", action="store_true")
     args = parser.parse_args(argv)
     config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=20,
-                                    tf_random_seed=3)
-    est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params={"learning_rate": 0.1})
+                                    tf_random_seed=3, stop_grace_period_secs=2)
+    params = {"learning_rate": 0.1, "sync_replicas": args.sync_replicas}
+    est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params=params)
     result = tf_estimator.train_and_evaluate(
         est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps),
         tf_estimator.EvalSpec(eval_input_fn, steps=None, start_delay_secs=0, throttle_secs=1))
     task = os.environ.get("TF_CONFIG", "local")
-    print("done %s %s" % (task, result[0] if result else ""), flush=True)
+    if result:
+        print("final evaluation: %s" % json.dumps({k: float(v) for k, v in result[0].items()}), flush=True)
+    print("done %s" % task, flush=True)
 
 
 if __name__ == "__main__":

@@ -19,20 +19,12 @@ import estimator_user_model as user  # noqa: E402  (tests/ is on sys.path under 
 
 def _forward(est, features, checkpoint=None):
     read = (lambda name: tf.train.load_variable(checkpoint, name)) if checkpoint else est.get_variable_value
-    table = read("item_embedding")  # the partitions stacked: [part_0; part_1], 5 rows each
-    # tf.nn.embedding_lookup's default partition_strategy 'mod': id -> part id % P, row id // P.
-    parts = np.array_split(np.arange(user.N_ITEMS), user.PARTITIONS)
-    ids = features["item"]
-    rows = np.array([parts[i % user.PARTITIONS][i // user.PARTITIONS] for i in ids])
-    net = np.concatenate([features["x"], table[rows]], axis=1)
-    net = np.maximum(net @ read("hidden/kernel") + read("hidden/bias"), 0.0)
-    logits = (net @ read("logits/kernel") + read("logits/bias"))[:, 0]
-    return logits, 1.0 / (1.0 + np.exp(-logits))
+    return user.numpy_forward(read, features)
 
 
 def _estimator(tmp_path, **params):
     config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=None,
-                                    tf_random_seed=3)
+                                    tf_random_seed=3, stop_grace_period_secs=1)
     return tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "model"), config=config,
                                   params=dict(learning_rate=0.1, **params))
 
@@ -152,6 +144,12 @@ def test_nan_loss_stops_with_tensorflows_error_keeping_finite_checkpoints(tmp_pa
         est.train(user.train_input_fn, max_steps=20)
     checkpoint = est.latest_checkpoint()
     assert checkpoint is None or np.isfinite(tf.train.load_variable(checkpoint, "hidden/kernel")).all()
+
+
+def test_sync_replicas_single_process_trains(tmp_path):
+    est = _estimator(tmp_path, sync_replicas=True)
+    est.train(user.train_input_fn, max_steps=5)
+    assert est.get_variable_value("global_step") == 5
 
 
 def test_train_and_evaluate_locally(tmp_path):

@@ -121,7 +121,7 @@ def signal_done(config, timeout_secs=60):
         % (config.task_type, config.task_id, config.num_ps_replicas))
 
 
-def serve_ps(config, poll_secs=1.0):
+def serve_ps(config, poll_secs=30.0):
     """Runs this ps task until every worker (chief included) called ``signal_done``; returns their ordinals."""
     if config.task_type != TaskType.PS:
         raise ValueError("serve_ps: this task is %s:%d, not a ps task." % (config.task_type, config.task_id))

@@ -212,12 +212,13 @@ class Estimator:
                 hooks=worker_hooks, chief_only_hooks=chief_hooks, save_checkpoint_secs=None,
                 save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
                 config=config.session_config, max_wait_secs=config.session_creation_timeout_secs,
-                log_step_count_steps=None)
+                log_step_count_steps=None, stop_grace_period_secs=config.stop_grace_period_secs)
         # What MonitoredTrainingSession(is_chief=False) builds, with a short poll for the chief.
         creator = cluster.ShortWaitWorkerSessionCreator(
             scaffold=scaffold, master=master, config=config.session_config,
             max_wait_secs=config.session_creation_timeout_secs, recovery_wait_secs=config.recovery_wait_secs)
-        return tf.train.MonitoredSession(session_creator=creator, hooks=worker_hooks)
+        return tf.train.MonitoredSession(session_creator=creator, hooks=worker_hooks,
+                                         stop_grace_period_secs=config.stop_grace_period_secs)
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):

@@ -1,7 +1,7 @@
 """``EstimatorSpec``: what a ``model_fn`` returns, checked the way ``tf.estimator.EstimatorSpec`` was."""
 import collections
 
-from tf1_recsys._tf import tf
+from tf1_recsys._tf import _tensorflow, tf
 from tf1_recsys.estimator.export_output import ExportOutput, PredictOutput
 from tf1_recsys.estimator.mode_keys import ModeKeys
 
@@ -46,7 +46,8 @@ def _predictions(predictions):
 
 
 def _train_op(train_op):
-    if not isinstance(train_op, (tf.Tensor, tf.Operation)):
+    # A resource variable counts as a tensor (SyncReplicasOptimizer returns an assign's result).
+    if not isinstance(train_op, (tf.Tensor, tf.Operation, _tensorflow.Variable)):
         raise TypeError("EstimatorSpec: `train_op` must be a tf.Operation or tf.Tensor; got %r." % (train_op,))
     _check_graph("train_op", train_op)
     return train_op

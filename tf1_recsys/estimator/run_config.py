@@ -40,12 +40,17 @@ class RunConfig:
         initialise the variables.
       recovery_wait_secs: (not in tf.estimator) how often a non-chief worker polls for
         initialised variables; TensorFlow's ``MonitoredTrainingSession`` polls every 30 s.
+      stop_grace_period_secs: (not in tf.estimator) how long closing the training
+        session waits for its threads (``MonitoredTrainingSession``'s argument). The
+        chief's ``SyncReplicasOptimizer`` queue runner never ends by itself, so with
+        ``sync_replicas`` every run ends this long after its last step.
     """
 
     def __init__(self, model_dir=None, tf_random_seed=None, save_summary_steps=100,
                  save_checkpoints_steps=_USE_DEFAULT, save_checkpoints_secs=_USE_DEFAULT, session_config=None,
                  keep_checkpoint_max=5, keep_checkpoint_every_n_hours=10000, log_step_count_steps=100,
-                 device_fn=None, session_creation_timeout_secs=7200, recovery_wait_secs=1.0):
+                 device_fn=None, session_creation_timeout_secs=7200, recovery_wait_secs=1.0,
+                 stop_grace_period_secs=120):
         steps_default = save_checkpoints_steps is _USE_DEFAULT
         secs_default = save_checkpoints_secs is _USE_DEFAULT
         if steps_default and secs_default:
@@ -79,6 +84,8 @@ class RunConfig:
         self._session_creation_timeout_secs = _positive_or_none(
             "session_creation_timeout_secs", session_creation_timeout_secs)
         self._recovery_wait_secs = _positive_or_none("recovery_wait_secs", recovery_wait_secs)
+        self._stop_grace_period_secs = _positive_or_none("stop_grace_period_secs", stop_grace_period_secs,
+                                                         allow_zero=True)
         self._task = parse_tf_config()
 
     # --- run settings ---
@@ -92,6 +99,7 @@ class RunConfig:
     log_step_count_steps = property(lambda self: self._log_step_count_steps)
     session_creation_timeout_secs = property(lambda self: self._session_creation_timeout_secs)
     recovery_wait_secs = property(lambda self: self._recovery_wait_secs)
+    stop_grace_period_secs = property(lambda self: self._stop_grace_period_secs)
 
     # --- the task, from TF_CONFIG ---
     task_type = property(lambda self: self._task.task_type)
@@ -156,7 +164,7 @@ class RunConfig:
             keep_checkpoint_every_n_hours=self._keep_checkpoint_every_n_hours,
             log_step_count_steps=self._log_step_count_steps, device_fn=self._user_device_fn,
             session_creation_timeout_secs=self._session_creation_timeout_secs,
-            recovery_wait_secs=self._recovery_wait_secs)
+            recovery_wait_secs=self._recovery_wait_secs, stop_grace_period_secs=self._stop_grace_period_secs)
         unknown = sorted(set(kwargs) - set(args))
         if unknown:
             raise ValueError("RunConfig.replace: unknown settings %s; known: %s." % (unknown, sorted(args)))

@@ -23,7 +23,8 @@ def minimize(loss, optimizer, config=None, sync_replicas=False, replicas_to_aggr
       config: the ``RunConfig`` the ``model_fn`` received (needed for ``sync_replicas``).
       sync_replicas: wrap ``optimizer`` in ``tf.compat.v1.train.SyncReplicasOptimizer``:
         each update averages ``replicas_to_aggregate`` workers' gradients (default: all
-        ``config.num_worker_replicas``).
+        ``config.num_worker_replicas``). Its chief queue runner ends only when the
+        session closes, so set ``RunConfig(stop_grace_period_secs=...)`` short.
       global_step: incremented by each update; default the graph's global step.
       clip_norm: clip the gradients to this global norm.
       var_list: variables to train; default every trainable variable.
