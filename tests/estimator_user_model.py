@@ -88,18 +88,56 @@ def predict_input_fn(batch_size=16):
     return tf.data.Dataset.from_tensor_slices(features).batch(batch_size)
 
 
+class FaultHook(tf.train.SessionRunHook):
+    """Test scaffolding, not user code: worker:0 SIGKILLs itself at its 2nd step in its first life.
+
+    The chief waits at step 10 until the restarted worker:0 has run a step (file
+    ``rejoined``), so the restarted worker provably trains again; every step sleeps
+    20 ms so the two share the run. Each task prints how many steps it ran.
+    """
+
+    def __init__(self, fault_dir):
+        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+        self.task = "%s:%s" % (task.get("type"), task.get("index"))
+        self.killed = os.path.join(fault_dir, "killed")
+        self.rejoined = os.path.join(fault_dir, "rejoined")
+        self.steps = 0
+
+    def after_run(self, run_context, run_values):
+        import signal
+        import time
+
+        self.steps += 1
+        if self.task == "worker:0":
+            if not os.path.exists(self.killed) and self.steps == 2:
+                open(self.killed, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
+            if os.path.exists(self.killed) and not os.path.exists(self.rejoined):
+                open(self.rejoined, "w").close()
+        if self.task == "chief:0" and self.steps == 10:
+            deadline = time.time() + 180
+            while not os.path.exists(self.rejoined) and time.time() < deadline:
+                time.sleep(0.2)
+        time.sleep(0.02)
+
+    def end(self, session):
+        print("fault: %s ran %d steps in this life" % (self.task, self.steps), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-dir", required=True)
     parser.add_argument("--max-steps", type=int, default=40)
     parser.add_argument("--sync-replicas", action="store_true")
+    parser.add_argument("--fault-dir", help="test scaffolding: kill and restart worker:0 (FaultHook)")
     args = parser.parse_args(argv)
     config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=20,
                                     tf_random_seed=3, stop_grace_period_secs=2)
     params = {"learning_rate": 0.1, "sync_replicas": args.sync_replicas}
     est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params=params)
     result = tf_estimator.train_and_evaluate(
-        est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps),
+        est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps,
+                                    hooks=[FaultHook(args.fault_dir)] if args.fault_dir else None),
         tf_estimator.EvalSpec(eval_input_fn, steps=None, start_delay_secs=0, throttle_secs=1))
     task = os.environ.get("TF_CONFIG", "local")
     if result:

@@ -4,8 +4,9 @@
 
 runs ``train.py`` once per task (ps, chief, workers, evaluator) with its ``TF_CONFIG``,
 on free loopback ports, prefixes every output line with the task (``[worker:0] ...``),
-and stops every task when one fails, when the run passes ``--timeout``, or when the
-training tasks are done and the ps tasks did not exit within ``--ps-grace`` seconds.
+and stops every task when one fails (after ``--restarts`` restarts of it), when the run
+passes ``--timeout``, or when the training tasks are done and the ps tasks did not exit
+within ``--ps-grace`` seconds.
 
 TensorFlow's gRPC server listens on ``0.0.0.0`` whatever host the cluster names. With
 ``--netns`` (default ``auto``: when ``unshare --net`` works, e.g. as root) all tasks run
@@ -101,29 +102,42 @@ def _stop(procs, grace_secs=5.0):
             proc.wait()
 
 
-def _run_tasks(command, configs, timeout, ps_grace_secs, env, cwd, out):
+def _run_tasks(command, configs, timeout, ps_grace_secs, env, cwd, out, restarts=0):
     lock = threading.Lock()
     procs, pumps = {}, []
+    restarts_left = {name: restarts for name in configs}
     started = time.time()
+
+    def start(name):
+        task_env = dict(os.environ if env is None else env)
+        task_env["TF_CONFIG"] = json.dumps(configs[name])
+        task_env[DEADLINE_ENV] = str(max(1.0, timeout - (time.time() - started)))
+        task_env.setdefault("PYTHONUNBUFFERED", "1")
+        proc = subprocess.Popen(command, env=task_env, cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent)
+        procs[name] = proc
+        pump = threading.Thread(target=_pump, args=(name, proc.stdout, out, lock), daemon=True)
+        pump.start()
+        pumps.append(pump)
+
     try:
-        for name, tf_config in configs.items():
-            task_env = dict(os.environ if env is None else env)
-            task_env["TF_CONFIG"] = json.dumps(tf_config)
-            task_env[DEADLINE_ENV] = str(max(1.0, timeout))
-            task_env.setdefault("PYTHONUNBUFFERED", "1")
-            proc = subprocess.Popen(command, env=task_env, cwd=cwd, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    preexec_fn=_die_with_parent)
-            procs[name] = proc
-            pump = threading.Thread(target=_pump, args=(name, proc.stdout, out, lock), daemon=True)
-            pump.start()
-            pumps.append(pump)
+        for name in configs:
+            start(name)
         trainers = [n for n in procs if not n.startswith("ps:")]
         trainers_done_at = None
         reason = None
         while reason is None:
             time.sleep(0.2)
             failed = [n for n, p in procs.items() if p.poll() not in (None, 0)]
+            for name in [n for n in failed if restarts_left[n] > 0]:
+                restarts_left[name] -= 1
+                with lock:
+                    out.write("[launch] restarting %s (exit status %d); %d restart(s) left\n"
+                              % (name, procs[name].returncode, restarts_left[name]))
+                    out.flush()
+                start(name)
+                failed.remove(name)
             if failed:
                 reason = "%s exited with status %d" % (failed[0], procs[failed[0]].returncode)
             elif all(p.poll() is not None for p in procs.values()):
@@ -166,7 +180,7 @@ def netns_available():
 
 
 def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, netns="auto", ps_grace_secs=30.0,
-           env=None, cwd=None, out=None):
+           env=None, cwd=None, out=None, restarts=0):
     """Runs ``command`` (a list) once per task of a loopback cluster; returns a ``LaunchResult``.
 
     Args:
@@ -178,6 +192,9 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
       ps_grace_secs: how long ps tasks may run after the training tasks ended.
       env, cwd: the tasks' environment (default this one's) and folder.
       out: text stream for the prefixed logs (default ``sys.stdout``).
+      restarts: how many times a task that exits with a non-zero status (or is killed)
+        is started again with the same ``TF_CONFIG`` before the run counts as failed, as
+        a cluster manager's restart policy would.
     """
     out = sys.stdout if out is None else out
     if netns not in ("auto", "yes", "no", _INSIDE):
@@ -191,10 +208,11 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
             out.write("[launch] no private network namespace: TensorFlow's servers listen on every interface "
                       "of this machine at their 127.0.0.1 ports\n")
         return _run_tasks(command, cluster_tf_configs(num_ps, num_workers, evaluator), timeout, ps_grace_secs,
-                          env, cwd, out)
+                          env, cwd, out, restarts)
     inner = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
              "tf1_recsys.estimator.launch", "--ps", str(num_ps), "--workers", str(num_workers),
-             "--timeout", str(timeout), "--ps-grace", str(ps_grace_secs), "--netns", _INSIDE]
+             "--timeout", str(timeout), "--ps-grace", str(ps_grace_secs), "--restarts", str(restarts),
+             "--netns", _INSIDE]
     if evaluator:
         inner.append("--evaluator")
     inner += ["--"] + list(command)
@@ -253,6 +271,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds until every task is stopped")
     parser.add_argument("--ps-grace", type=float, default=30.0,
                         help="seconds the ps tasks may run after training ended (default 30)")
+    parser.add_argument("--restarts", type=int, default=0,
+                        help="restarts of a task that fails or is killed before the run fails (default 0)")
     parser.add_argument("--netns", default="auto", choices=["auto", "yes", "no", _INSIDE],
                         help="run in a private network namespace (default: when possible)")
     args = parser.parse_args(argv[:split])
@@ -261,7 +281,8 @@ def main(argv=None):
         parser.error("no command after --")
     if args.netns == _INSIDE:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    result = launch(command, args.ps, args.workers, args.evaluator, args.timeout, args.netns, args.ps_grace)
+    result = launch(command, args.ps, args.workers, args.evaluator, args.timeout, args.netns, args.ps_grace,
+                    restarts=args.restarts)
     return result.returncode
 
 
