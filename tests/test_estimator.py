@@ -138,6 +138,19 @@ def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
     np.testing.assert_allclose(served, probs, rtol=1e-5, atol=1e-6)
 
 
+def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
+    est, first = trained[0], trained[1]
+    config = tf_estimator.RunConfig(save_checkpoints_steps=10, log_step_count_steps=None, stop_grace_period_secs=1)
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"), config=config,
+                                  params={"learning_rate": 0.1}, warm_start_from=first)
+    start = _ReadAtStart(["hidden/kernel", "item_embedding/part_1", "global_step"])
+    warm.train(user.train_input_fn, max_steps=2, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], tf.train.load_variable(first, "hidden/kernel"))
+    np.testing.assert_array_equal(start.values["item_embedding/part_1"],
+                                  tf.train.load_variable(first, "item_embedding")[5:])
+    assert start.values["global_step"] == 0 and warm.get_variable_value("global_step") == 2
+
+
 def test_nan_loss_stops_with_tensorflows_error_keeping_finite_checkpoints(tmp_path):
     est = _estimator(tmp_path, nan_loss=True)
     with pytest.raises(tf.train.NanLossDuringTrainingError):

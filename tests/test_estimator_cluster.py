@@ -102,3 +102,25 @@ def test_cluster_checkpoint_restores_single_process(cluster_run):
     assert final["global_step"] == result["global_step"]
     np.testing.assert_allclose(final["loss"], result["loss"], rtol=1e-6)
     np.testing.assert_allclose(final["auc"], result["auc"], rtol=1e-6)
+
+
+def test_cluster_model_exports_and_freezes_to_the_same_outputs(cluster_run, tmp_path):
+    from tf1_recsys.export import freeze_session, run_frozen
+
+    _, _, model_dir = cluster_run
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    est = tf_estimator.Estimator(user.model_fn, model_dir=model_dir, params={"learning_rate": 0.1})
+    receiver_fn = tf_estimator.build_raw_serving_input_receiver_fn(
+        {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
+    export_dir = est.export_saved_model(str(tmp_path / "export"), receiver_fn).decode()
+    features, _ = user.make_data()
+    _, probs = user.numpy_forward(lambda name: tf.train.load_variable(checkpoint, name), features)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        sig = tf.saved_model.loader.load(sess, ["serve"], export_dir).signature_def["serving_default"]
+        output = sig.outputs["probabilities"].name
+        feeds = {sig.inputs[k].name: features[k] for k in ("x", "item")}
+        served = sess.run(output, feeds)
+        frozen = freeze_session(sess, [output])
+    assert not [n for n in frozen.node if n.op in ("VarHandleOp", "VariableV2")]
+    np.testing.assert_allclose(served, probs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run_frozen(frozen, feeds, [output])[output], served, rtol=1e-6)
