@@ -300,3 +300,14 @@ def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):
         tf_estimator.RunConfig(save_checkpoints_steps=7, save_checkpoints_secs=5)
     with pytest.raises(ValueError, match="`save_summary_steps` must be"):
         tf_estimator.RunConfig(save_summary_steps=-1)
+
+
+def test_a_cluster_without_ps_is_refused(monkeypatch, tmp_path):
+    cluster = {"chief": ["127.0.0.1:2220"], "worker": ["127.0.0.1:2221"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "chief", "index": 0}}))
+    est = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={})
+    with pytest.raises(ValueError, match="2 training tasks but no 'ps' job"):
+        est.train(user.train_input_fn, max_steps=1)
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "evaluator", "index": 0}}))
+    with pytest.raises(ValueError, match="this task is the evaluator"):
+        tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={}).train(user.train_input_fn)

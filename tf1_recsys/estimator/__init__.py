@@ -14,18 +14,27 @@ with ``TF_CONFIG`` naming a cluster (chief, worker, ps, evaluator) each task run
 ``replica_device_setter``, and the ps tasks exit when every worker is done.
 ``python -m tf1_recsys.estimator.launch`` starts such a cluster on one machine.
 """
-from tf1_recsys.estimator.estimator import Estimator
-from tf1_recsys.estimator.estimator_spec import EstimatorSpec
-from tf1_recsys.estimator.export_output import ClassificationOutput, ExportOutput, PredictOutput, RegressionOutput
-from tf1_recsys.estimator.mode_keys import ModeKeys
-from tf1_recsys.estimator.run_config import RunConfig
-from tf1_recsys.estimator.serving import ServingInputReceiver, build_raw_serving_input_receiver_fn
-from tf1_recsys.estimator.tf_config import TaskType, parse_tf_config
-from tf1_recsys.estimator.train_op import minimize
-from tf1_recsys.estimator.training import EvalSpec, TrainSpec, train_and_evaluate
+import importlib
 
-__all__ = [
-    "Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "TaskType", "parse_tf_config",
-    "TrainSpec", "EvalSpec", "train_and_evaluate", "ServingInputReceiver", "build_raw_serving_input_receiver_fn",
-    "ExportOutput", "PredictOutput", "RegressionOutput", "ClassificationOutput", "minimize",
-]
+_EXPORTS = {
+    "Estimator": "estimator", "EstimatorSpec": "estimator_spec", "ModeKeys": "mode_keys",
+    "RunConfig": "run_config", "TaskType": "tf_config", "parse_tf_config": "tf_config",
+    "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
+    "ServingInputReceiver": "serving", "build_raw_serving_input_receiver_fn": "serving",
+    "ExportOutput": "export_output", "PredictOutput": "export_output", "RegressionOutput": "export_output",
+    "ClassificationOutput": "export_output", "minimize": "train_op",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    # Lazy, so that `python -m tf1_recsys.estimator.launch` starts its tasks without importing TensorFlow.
+    if name not in _EXPORTS:
+        raise AttributeError("module 'tf1_recsys.estimator' has no attribute %r" % name)
+    value = getattr(importlib.import_module("tf1_recsys.estimator." + _EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

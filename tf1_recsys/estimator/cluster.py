@@ -16,10 +16,8 @@ import threading
 import time
 
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.task_env import DEADLINE_ENV
 from tf1_recsys.estimator.tf_config import TaskType
-
-DEADLINE_ENV = "TF1_RECSYS_TASK_DEADLINE_SECS"
-"""Environment variable the launcher sets: seconds after which a task process exits (124)."""
 
 DEADLINE_EXIT_CODE = 124
 _QUEUE_CAPACITY = 4096

@@ -134,7 +134,9 @@ class Estimator:
         """Trains from ``input_fn`` until ``steps`` more steps, ``max_steps`` in all, or the input ends.
 
         In a ``TF_CONFIG`` cluster a chief or worker task trains against the ps tasks and
-        then tells them it is done; a ps task serves until every worker is done.
+        then tells them it is done; a ps task serves until every worker is done. A task
+        whose training raises (a NaN loss, say) does not report done: restart it, or the
+        ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``).
 
         Returns:
           ``self``.
@@ -143,6 +145,10 @@ class Estimator:
         if config.task_type == TaskType.EVALUATOR:
             raise ValueError("Estimator.train: this task is the evaluator; it evaluates (train_and_evaluate) "
                              "and does not train.")
+        if config.cluster_spec.jobs and not config.is_distributed and config.num_worker_replicas > 1:
+            raise ValueError("Estimator.train: the TF_CONFIG cluster has %d training tasks but no 'ps' job; "
+                             "tf1_recsys.estimator trains a cluster with parameter servers only."
+                             % config.num_worker_replicas)
         if config.task_type == TaskType.PS and config.is_distributed:
             cluster.serve_ps(config)
             return self

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from tf1_recsys.estimator.cluster import DEADLINE_ENV
+from tf1_recsys.estimator.task_env import DEADLINE_ENV
 
 Task = collections.namedtuple("Task", ["task_type", "index"])
 LaunchResult = collections.namedtuple("LaunchResult", ["returncode", "returncodes", "reason"])
