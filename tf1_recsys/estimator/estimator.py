@@ -17,7 +17,6 @@ import numpy as np
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
-from tf1_recsys.estimator.estimator_spec import EstimatorSpec
 from tf1_recsys.estimator.inputs import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
@@ -398,4 +397,4 @@ class Estimator:
         raise RuntimeError("export_saved_model: no free timestamped folder in %s after 10 s." % export_dir_base)
 
 
-__all__ = ["Estimator", "EstimatorSpec", "LOSS_METRIC_KEY"]
+__all__ = ["Estimator", "LOSS_METRIC_KEY"]

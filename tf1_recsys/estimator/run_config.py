@@ -65,7 +65,8 @@ class RunConfig:
         if model_dir is not None and not isinstance(model_dir, str):
             model_dir = str(model_dir)
         if session_config is not None and not isinstance(session_config, tf.ConfigProto):
-            raise TypeError("RunConfig: `session_config` must be a tf.compat.v1.ConfigProto; got %r." % (session_config,))
+            raise TypeError("RunConfig: `session_config` must be a tf.compat.v1.ConfigProto; got %r."
+                            % (session_config,))
         if device_fn is not None and not callable(device_fn):
             raise TypeError("RunConfig: `device_fn` must be callable; got %r." % (device_fn,))
         if tf_random_seed is not None and not isinstance(tf_random_seed, int):

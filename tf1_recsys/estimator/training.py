@@ -36,7 +36,10 @@ class TrainSpec(collections.namedtuple("TrainSpec", ["input_fn", "max_steps", "h
 
 class EvalSpec(collections.namedtuple(
         "EvalSpec", ["input_fn", "steps", "name", "hooks", "exporters", "start_delay_secs", "throttle_secs"])):
-    """``EvalSpec(input_fn, steps=100, name=None, hooks=None, exporters=None, start_delay_secs=120, throttle_secs=600)``.
+    """What and how often the evaluation runs.
+
+    ``EvalSpec(input_fn, steps=100, name=None, hooks=None, exporters=None,
+    start_delay_secs=120, throttle_secs=600)``, as in ``tf.estimator``.
 
     ``steps`` None evaluates until the input ends. The evaluator waits
     ``start_delay_secs`` and then evaluates each new checkpoint, at most every
