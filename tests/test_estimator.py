@@ -151,12 +151,14 @@ def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
     assert start.values["global_step"] == 0 and warm.get_variable_value("global_step") == 2
 
 
-def test_nan_loss_stops_with_tensorflows_error_keeping_finite_checkpoints(tmp_path):
-    est = _estimator(tmp_path, nan_loss=True)
+def test_nan_loss_stops_with_tensorflows_error_before_the_checkpoint_of_that_step(tmp_path):
+    # The loss is NaN in the step from global step 19 to 20, when a checkpoint is due: the
+    # NaN check runs before the saver, so the run stops with ckpt-10 as the latest.
+    est = _estimator(tmp_path, nan_from_step=19)
     with pytest.raises(tf.train.NanLossDuringTrainingError):
-        est.train(user.train_input_fn, max_steps=20)
-    checkpoint = est.latest_checkpoint()
-    assert checkpoint is None or np.isfinite(tf.train.load_variable(checkpoint, "hidden/kernel")).all()
+        est.train(user.train_input_fn, max_steps=30)
+    assert est.latest_checkpoint().endswith("model.ckpt-10")
+    assert np.isfinite(est.get_variable_value("hidden/kernel")).all()
 
 
 def test_sync_replicas_single_process_trains(tmp_path):

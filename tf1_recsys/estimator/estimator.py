@@ -186,7 +186,9 @@ class Estimator:
             if self._warm_start_from is not None:
                 tf.train.warm_start(self._warm_start_from)
             scaffold = _scaffold_with_saver(spec.scaffold, config)
-            worker_hooks = list(input_hooks) + [tf.train.NanTensorHook(spec.loss)]
+            # The NaN check comes first: hooks' after_run calls go in list order, and a
+            # CheckpointSaverHook before it would save the weights of the NaN step.
+            worker_hooks = [tf.train.NanTensorHook(spec.loss)] + list(input_hooks)
             if steps is not None or max_steps is not None:
                 worker_hooks.append(tf.train.StopAtStepHook(num_steps=steps, last_step=max_steps))
             if config.log_step_count_steps:
@@ -212,9 +214,10 @@ class Estimator:
     def _training_session(self, master, scaffold, worker_hooks, chief_hooks):
         config = self._config
         if config.is_chief:
+            # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
             return tf.train.MonitoredTrainingSession(
                 master=master, is_chief=True, checkpoint_dir=self._model_dir, scaffold=scaffold,
-                hooks=worker_hooks, chief_only_hooks=chief_hooks, save_checkpoint_secs=None,
+                hooks=worker_hooks + chief_hooks, chief_only_hooks=None, save_checkpoint_secs=None,
                 save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
                 config=config.session_config, max_wait_secs=config.session_creation_timeout_secs,
                 log_step_count_steps=None, stop_grace_period_secs=config.stop_grace_period_secs)
