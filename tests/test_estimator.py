@@ -1,0 +1,315 @@
+"""tf1_recsys.estimator single-process: a user's model_fn trained, resumed, evaluated, served, exported.
+
+References: numpy forward passes from the checkpoint's own weights, scikit-learn's AUC,
+TensorFlow's SavedModel loader, TensorFlow's NanLossDuringTrainingError.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from tf1_recsys._tf import tf
+from tf1_recsys import estimator as tf_estimator
+from tf1_recsys.estimator import parse_tf_config
+
+import estimator_user_model as user  # noqa: E402  (tests/ is on sys.path under pytest)
+
+
+def _forward(est, features, checkpoint=None):
+    read = (lambda name: tf.train.load_variable(checkpoint, name)) if checkpoint else est.get_variable_value
+    return user.numpy_forward(read, features)
+
+
+def _estimator(tmp_path, **params):
+    config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=None,
+                                    tf_random_seed=3, stop_grace_period_secs=1)
+    return tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "model"), config=config,
+                                  params=dict(learning_rate=0.1, **params))
+
+
+class _ReadAtStart(tf.train.SessionRunHook):
+    """Records variables' values right after the session is created (restored or initialised)."""
+
+    def __init__(self, names):
+        self.names, self.values = names, None
+
+    def begin(self):
+        variables = {v.op.name: v for v in tf.global_variables()}
+        self._tensors = {n: variables[n] for n in self.names}
+
+    def after_create_session(self, session, coord):
+        self.values = session.run(self._tensors)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """An Estimator trained to step 20, then resumed to step 30."""
+    tmp = tmp_path_factory.mktemp("est")
+    est = _estimator(tmp)
+    est.train(user.train_input_fn, max_steps=20)
+    first = est.latest_checkpoint()
+    kernel_at_20 = est.get_variable_value("hidden/kernel")
+    start = _ReadAtStart(["hidden/kernel", "global_step"])
+    est.train(user.train_input_fn, max_steps=30, hooks=[start])
+    return est, first, kernel_at_20, start
+
+
+def test_train_reaches_max_steps_and_resumes_from_the_checkpoint(trained):
+    est, first, kernel_at_20, start = trained
+    assert first.endswith("model.ckpt-20")
+    assert est.get_variable_value("global_step") == 30
+    assert start.values["global_step"] == 20
+    np.testing.assert_array_equal(start.values["hidden/kernel"], kernel_at_20)
+    assert not np.array_equal(est.get_variable_value("hidden/kernel"), kernel_at_20)
+    names = est.get_variable_names()
+    assert "item_embedding" in names and "global_step" in names
+    assert est.get_variable_value("item_embedding").shape == (user.N_ITEMS, user.EMB)
+    # Already at max_steps: nothing trains, nothing changes.
+    before = est.get_variable_value("hidden/kernel")
+    est.train(user.train_input_fn, max_steps=30)
+    np.testing.assert_array_equal(est.get_variable_value("hidden/kernel"), before)
+    assert est.latest_checkpoint().endswith("model.ckpt-30")
+
+
+def test_train_steps_adds_steps(trained, tmp_path):
+    est = _estimator(tmp_path)
+    est.train(user.train_input_fn, steps=5)
+    est.train(user.train_input_fn, steps=5)
+    assert est.get_variable_value("global_step") == 10
+    with pytest.raises(ValueError, match="both steps and max_steps"):
+        est.train(user.train_input_fn, steps=1, max_steps=20)
+    with pytest.raises(ValueError, match="steps > 0"):
+        est.train(user.train_input_fn, steps=0)
+
+
+def test_evaluate_matches_numpy_and_sklearn(trained):
+    est = trained[0]
+    result = est.evaluate(user.eval_input_fn)
+    features, labels = user.make_data()
+    logits, probs = _forward(est, features)
+    xent = np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+    assert result["global_step"] == 30
+    np.testing.assert_allclose(result["loss"], xent.mean(), rtol=1e-5)  # 4 equal batches: mean of batch means
+    np.testing.assert_allclose(result["accuracy"], np.mean((probs > 0.5) == labels), rtol=1e-6)
+    assert abs(result["auc"] - roc_auc_score(labels, probs)) < 5e-3  # tf.metrics.auc: 2000 thresholds
+    partial = est.evaluate(user.eval_input_fn, steps=1, name="one_batch")
+    np.testing.assert_allclose(partial["loss"], xent[:16].mean(), rtol=1e-5)
+    assert os.path.isdir(os.path.join(est.model_dir, "eval_one_batch"))
+
+
+def test_evaluate_an_older_checkpoint(trained):
+    est, first = trained[0], trained[1]
+    result = est.evaluate(user.eval_input_fn, checkpoint_path=first)
+    features, labels = user.make_data()
+    _, probs = _forward(est, features, checkpoint=first)
+    assert result["global_step"] == 20
+    np.testing.assert_allclose(result["accuracy"], np.mean((probs > 0.5) == labels), rtol=1e-6)
+
+
+def test_predict_equals_numpy_forward(trained):
+    est = trained[0]
+    features, _ = user.make_data()
+    logits, probs = _forward(est, features)
+    rows = list(est.predict(user.predict_input_fn))
+    assert len(rows) == 64 and set(rows[0]) == {"probabilities", "logits"}
+    np.testing.assert_allclose([r["probabilities"] for r in rows], probs, rtol=1e-5, atol=1e-6)
+    batches = list(est.predict(user.predict_input_fn, predict_keys=["logits"], yield_single_examples=False))
+    assert [set(b) for b in batches] == [{"logits"}] * 4
+    np.testing.assert_allclose(np.concatenate([b["logits"] for b in batches]), logits, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="not in the predictions"):
+        next(est.predict(user.predict_input_fn, predict_keys=["nope"]))
+
+
+def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
+    est = trained[0]
+    receiver_fn = tf_estimator.build_raw_serving_input_receiver_fn(
+        {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
+    export_dir = est.export_saved_model(str(tmp_path / "export"), receiver_fn)
+    assert isinstance(export_dir, bytes) and os.path.isfile(os.path.join(export_dir.decode(), "saved_model.pb"))
+    features, _ = user.make_data()
+    _, probs = _forward(est, features)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], export_dir.decode())
+        sig = meta.signature_def["serving_default"]
+        feeds = {sig.inputs[k].name: features[k] for k in ("x", "item")}
+        served = sess.run(sig.outputs["probabilities"].name, feeds)
+    np.testing.assert_allclose(served, probs, rtol=1e-5, atol=1e-6)
+
+
+def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
+    est, first = trained[0], trained[1]
+    config = tf_estimator.RunConfig(save_checkpoints_steps=10, log_step_count_steps=None, stop_grace_period_secs=1)
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"), config=config,
+                                  params={"learning_rate": 0.1}, warm_start_from=first)
+    start = _ReadAtStart(["hidden/kernel", "item_embedding/part_1", "global_step"])
+    warm.train(user.train_input_fn, max_steps=2, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], tf.train.load_variable(first, "hidden/kernel"))
+    np.testing.assert_array_equal(start.values["item_embedding/part_1"],
+                                  tf.train.load_variable(first, "item_embedding")[5:])
+    assert start.values["global_step"] == 0 and warm.get_variable_value("global_step") == 2
+
+
+def test_nan_loss_stops_with_tensorflows_error_before_the_checkpoint_of_that_step(tmp_path):
+    # The loss is NaN in the step from global step 19 to 20, when a checkpoint is due: the
+    # NaN check runs before the saver, so the run stops with ckpt-10 as the latest.
+    est = _estimator(tmp_path, nan_from_step=19)
+    with pytest.raises(tf.train.NanLossDuringTrainingError):
+        est.train(user.train_input_fn, max_steps=30)
+    assert est.latest_checkpoint().endswith("model.ckpt-10")
+    assert np.isfinite(est.get_variable_value("hidden/kernel")).all()
+
+
+def test_sync_replicas_single_process_trains(tmp_path):
+    est = _estimator(tmp_path, sync_replicas=True)
+    est.train(user.train_input_fn, max_steps=5)
+    assert est.get_variable_value("global_step") == 5
+
+
+def test_train_and_evaluate_locally(tmp_path):
+    est = _estimator(tmp_path)
+    result, exports = tf_estimator.train_and_evaluate(
+        est, tf_estimator.TrainSpec(user.train_input_fn, max_steps=20),
+        tf_estimator.EvalSpec(user.eval_input_fn, steps=None, throttle_secs=0))
+    assert exports == [] and result["global_step"] == 20
+    features, labels = user.make_data()
+    _, probs = _forward(est, features)
+    np.testing.assert_allclose(result["accuracy"], np.mean((probs > 0.5) == labels), rtol=1e-6)
+
+
+def test_model_fn_signature_checks(tmp_path):
+    def no_features(x, labels, mode):
+        raise AssertionError
+
+    def no_params(features, labels, mode):
+        raise AssertionError
+
+    def no_labels(features, mode):
+        raise AssertionError
+
+    with pytest.raises(ValueError, match="`features` argument"):
+        tf_estimator.Estimator(no_features, model_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="no `params` argument"):
+        tf_estimator.Estimator(no_params, model_dir=str(tmp_path), params={"a": 1})
+    est = tf_estimator.Estimator(no_labels, model_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="does not take `labels`"):
+        est.train(user.train_input_fn, steps=1)
+    with pytest.raises(ValueError, match="Could not find trained model"):
+        est.evaluate(user.eval_input_fn)
+    with pytest.raises(ValueError, match="differ"):
+        tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "a"),
+                               config=tf_estimator.RunConfig(model_dir=str(tmp_path / "b")))
+
+
+def test_estimator_spec_validation(graph):
+    ModeKeys, EstimatorSpec = tf_estimator.ModeKeys, tf_estimator.EstimatorSpec
+    loss = tf.constant([1.5])
+    with pytest.raises(ValueError, match="`train_op` is required"):
+        EstimatorSpec(ModeKeys.TRAIN, loss=loss)
+    with pytest.raises(ValueError, match="`loss` is required"):
+        EstimatorSpec(ModeKeys.EVAL)
+    with pytest.raises(ValueError, match="`predictions` is required"):
+        EstimatorSpec(ModeKeys.PREDICT)
+    with pytest.raises(ValueError, match="must be a scalar; got shape"):
+        EstimatorSpec(ModeKeys.EVAL, loss=tf.constant([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"eval_metric_ops\['m'\]"):
+        EstimatorSpec(ModeKeys.EVAL, loss=loss, eval_metric_ops={"m": loss})
+    with pytest.raises(TypeError, match="SessionRunHook"):
+        EstimatorSpec(ModeKeys.EVAL, loss=loss, evaluation_hooks=[object()])
+    with pytest.raises(ValueError, match="`mode` must be one of"):
+        EstimatorSpec("training", loss=loss)
+    spec = EstimatorSpec(ModeKeys.EVAL, loss=loss)
+    assert spec.loss.shape.rank == 0 and spec.eval_metric_ops == {} and spec.training_hooks == ()
+    p = tf.constant([[0.5]])
+    spec = EstimatorSpec(ModeKeys.PREDICT, predictions=p)
+    assert list(spec.export_outputs) == ["serving_default"]
+    assert spec.export_outputs["serving_default"].outputs == {"output": p}
+    with tf.Graph().as_default():
+        other = tf.constant(1.0)
+    with pytest.raises(ValueError, match="default graph"):
+        EstimatorSpec(ModeKeys.EVAL, loss=other)
+
+
+def test_minimize_runs_update_ops_before_the_gradients(graph, sess):
+    from tf1_recsys.layers import batch_normalization
+
+    x = tf.constant(np.arange(8, dtype=np.float32).reshape(4, 2))
+    y = batch_normalization(x, training=True, name="bn")
+    w = tf.get_variable("w", [], initializer=tf.ones_initializer())
+    loss = tf.reduce_sum(tf.square(y)) * w
+    train = tf_estimator.minimize(loss, tf.train.GradientDescentOptimizer(0.0))
+    sess.run(tf.global_variables_initializer())
+    sess.run(train.train_op)
+    moving_mean = [v for v in tf.global_variables() if "moving_mean" in v.name][0]
+    np.testing.assert_allclose(sess.run(moving_mean), 0.01 * np.array([3.0, 4.0]), rtol=1e-5)  # momentum .99
+    assert sess.run(tf.train.get_global_step()) == 1 and train.training_hooks == []
+
+
+# ------------------------------------------------------------------ TF_CONFIG
+def _cluster():
+    return {"chief": ["127.0.0.1:2220"], "worker": ["127.0.0.1:2221", "127.0.0.1:2222"], "ps": ["127.0.0.1:2223"]}
+
+
+def test_tf_config_cluster_tasks():
+    info = parse_tf_config(json.dumps({"cluster": _cluster(), "task": {"type": "worker", "index": 1}}))
+    assert (info.task_type, info.task_id, info.is_chief) == ("worker", 1, False)
+    assert (info.num_ps_replicas, info.num_worker_replicas, info.global_id) == (1, 3, 2)
+    assert info.master == "grpc://127.0.0.1:2222"
+    chief = parse_tf_config({"cluster": _cluster(), "task": {"type": "chief", "index": 0}})
+    assert chief.is_chief and chief.global_id == 0 and chief.master == "grpc://127.0.0.1:2220"
+    ps = parse_tf_config({"cluster": _cluster(), "task": {"type": "ps", "index": "0"}})
+    assert ps.task_id == 0 and not ps.is_chief and ps.global_id is None
+    evaluator = parse_tf_config({"cluster": _cluster(), "task": {"type": "evaluator", "index": 0}})
+    assert evaluator.cluster == {} and evaluator.master == "" and evaluator.num_worker_replicas == 0
+    local = parse_tf_config("")
+    assert local.is_chief and local.task_type == "worker" and local.num_worker_replicas == 1 and local.master == ""
+    single = parse_tf_config({"cluster": {"chief": ["h:1"]}, "task": {"type": "chief", "index": 0}})
+    assert single.master == "" and single.is_chief
+
+
+@pytest.mark.parametrize("config, message", [
+    ("{not json", "not valid JSON"),
+    ({"cluster": {"worker": ["h:1"]}, "task": {"type": "worker", "index": 0}}, "exactly one 'chief'"),
+    ({"cluster": {"chief": ["h:1", "h:2"]}, "task": {"type": "chief", "index": 0}}, "exactly one 'chief'"),
+    ({"cluster": _cluster(), "task": {"index": 0}}, "must have a 'type'"),
+    ({"cluster": _cluster(), "task": {"type": "worker"}}, "must have an 'index'"),
+    ({"cluster": _cluster(), "task": {"type": "worker", "index": 2}}, "index 2 is out of range for job 'worker'"),
+    ({"cluster": _cluster(), "task": {"type": "worker", "index": -1}}, "must be >= 0"),
+    ({"cluster": _cluster(), "task": {"type": "trainer", "index": 0}}, "'trainer' is not a job"),
+    ({"cluster": {"chief": ["h:1"], "ps": "h:2"}, "task": {"type": "chief", "index": 0}}, "job 'ps' must be"),
+    ({"cluster": {"chief": ["nohost"]}, "task": {"type": "chief", "index": 0}}, "not 'host:port'"),
+    ({"cluster": {"master": ["h:1"], "chief": ["h:2"]}, "task": {"type": "chief", "index": 0}}, "legacy 'master'"),
+    ({"task": {"type": "ps", "index": 0}}, "without a 'cluster'"),
+])
+def test_tf_config_errors_name_the_fault(config, message):
+    with pytest.raises(ValueError, match=message):
+        parse_tf_config(config)
+
+
+def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": _cluster(), "task": {"type": "worker", "index": 0}}))
+    config = tf_estimator.RunConfig()
+    assert config.save_checkpoints_secs == 600 and config.save_checkpoints_steps is None
+    assert config.num_ps_replicas == 1 and config.num_worker_replicas == 3 and config.is_distributed
+    assert list(config.session_config.device_filters) == ["/job:ps", "/job:worker/task:0"]
+    assert config.cluster_spec.as_dict() == _cluster()
+    monkeypatch.delenv("TF_CONFIG")
+    local = tf_estimator.RunConfig(save_checkpoints_steps=7)
+    assert local.save_checkpoints_secs is None and local.session_config is None and not local.is_distributed
+    assert local.replace(save_checkpoints_secs=5).save_checkpoints_steps is None
+    with pytest.raises(ValueError, match="cannot both be set"):
+        tf_estimator.RunConfig(save_checkpoints_steps=7, save_checkpoints_secs=5)
+    with pytest.raises(ValueError, match="`save_summary_steps` must be"):
+        tf_estimator.RunConfig(save_summary_steps=-1)
+
+
+def test_a_cluster_without_ps_is_refused(monkeypatch, tmp_path):
+    cluster = {"chief": ["127.0.0.1:2220"], "worker": ["127.0.0.1:2221"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "chief", "index": 0}}))
+    est = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={})
+    with pytest.raises(ValueError, match="2 training tasks but no 'ps' job"):
+        est.train(user.train_input_fn, max_steps=1)
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "evaluator", "index": 0}}))
+    with pytest.raises(ValueError, match="this task is the evaluator"):
+        tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={}).train(user.train_input_fn)

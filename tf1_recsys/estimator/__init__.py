@@ -1,0 +1,40 @@
+"""``model_fn`` pipelines without ``tf.estimator``: the Estimator API on TensorFlow's own runtime.
+
+An existing ``tf.estimator`` program runs after an import change::
+
+    from tf1_recsys import estimator as tf_estimator   # was: tf.estimator / tf.compat.v1.estimator
+
+    est = tf_estimator.Estimator(model_fn, model_dir, config=tf_estimator.RunConfig(...))
+    tf_estimator.train_and_evaluate(est, tf_estimator.TrainSpec(train_input_fn, max_steps=1000),
+                                    tf_estimator.EvalSpec(eval_input_fn))
+
+Training drives ``tf.compat.v1.train.MonitoredTrainingSession`` and TensorFlow's hooks;
+with ``TF_CONFIG`` naming a cluster (chief, worker, ps, evaluator) each task runs its
+``tf.compat.v1.train.Server``, variables go to the ps tasks through
+``replica_device_setter``, and the ps tasks exit when every worker is done.
+``python -m tf1_recsys.estimator.launch`` starts such a cluster on one machine.
+"""
+import importlib
+
+_EXPORTS = {
+    "Estimator": "estimator", "EstimatorSpec": "estimator_spec", "ModeKeys": "mode_keys",
+    "RunConfig": "run_config", "TaskType": "tf_config", "parse_tf_config": "tf_config",
+    "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
+    "ServingInputReceiver": "serving", "build_raw_serving_input_receiver_fn": "serving",
+    "ExportOutput": "export_output", "PredictOutput": "export_output", "RegressionOutput": "export_output",
+    "ClassificationOutput": "export_output", "minimize": "train_op",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    # Lazy, so that `python -m tf1_recsys.estimator.launch` starts its tasks without importing TensorFlow.
+    if name not in _EXPORTS:
+        raise AttributeError("module 'tf1_recsys.estimator' has no attribute %r" % name)
+    value = getattr(importlib.import_module("tf1_recsys.estimator." + _EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,146 @@
+"""TensorFlow's parameter-server runtime for one task: its server, worker sessions, shutdown.
+
+* ``start_server``: the one ``tf.compat.v1.train.Server`` of this process (cached).
+* ``ShortWaitWorkerSessionCreator``: ``WorkerSessionCreator`` with a configurable poll
+  interval; TensorFlow's polls every 30 s for the chief's initialisation.
+* Shutdown: ``server.join()`` never returns and ``Server.stop`` is not implemented, so
+  each ps task holds a ``FIFOQueue`` with a ``shared_name``; every worker enqueues its
+  ordinal into each ps queue when its training ends (``signal_done``) and a ps task
+  returns from ``serve_ps`` once every ordinal arrived.
+* ``arm_deadline``: ends the process with exit status 124 after a bound, the only way
+  out of a session whose ps died (``Session.close`` then blocks without an error).
+"""
+import os
+import sys
+import threading
+import time
+
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator.task_env import DEADLINE_ENV
+from tf1_recsys.estimator.tf_config import TaskType
+
+DEADLINE_EXIT_CODE = 124
+_QUEUE_CAPACITY = 4096
+_servers = {}
+_deadline_armed = []
+
+
+def log(message):
+    """One line on stderr, flushed (the launcher prefixes it with the task name)."""
+    sys.stderr.write("tf1_recsys.estimator: %s\n" % message)
+    sys.stderr.flush()
+
+
+def arm_deadline(seconds, what="task"):
+    """Exits the process with status 124 after ``seconds`` (once per process; later calls are ignored)."""
+    if _deadline_armed:
+        return
+    seconds = float(seconds)
+    if not seconds > 0:
+        raise ValueError("arm_deadline: `seconds` must be > 0; got %r." % seconds)
+
+    def expire():
+        log("%s passed its deadline of %.0f s; exiting with status %d." % (what, seconds, DEADLINE_EXIT_CODE))
+        os._exit(DEADLINE_EXIT_CODE)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    _deadline_armed.append(timer)
+
+
+def arm_deadline_from_env(what):
+    """Arms ``arm_deadline`` when ``$TF1_RECSYS_TASK_DEADLINE_SECS`` is set."""
+    value = os.environ.get(DEADLINE_ENV)
+    if value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ValueError("$%s must be a number of seconds; got %r." % (DEADLINE_ENV, value)) from None
+        arm_deadline(seconds, what)
+
+
+def start_server(config):
+    """The ``tf.compat.v1.train.Server`` of this task of ``config`` (a ``RunConfig``), started once."""
+    key = (config.task_type, config.task_id)
+    if key not in _servers:
+        arm_deadline_from_env("%s:%d" % key)
+        server_config = tf.ConfigProto(allow_soft_placement=True)
+        filters = config.device_filters
+        if filters:
+            server_config.device_filters.extend(filters)
+        _servers[key] = tf.train.Server(config.cluster_spec, job_name=config.task_type,
+                                        task_index=config.task_id, config=server_config, start=True)
+        log("started server %s:%d at %s" % (key + (_servers[key].target,)))
+    return _servers[key]
+
+
+class ShortWaitWorkerSessionCreator(tf.train.SessionCreator):
+    """A non-chief's session: waits for the chief's initialisation, polling every ``recovery_wait_secs``.
+
+    The same as ``tf.compat.v1.train.WorkerSessionCreator`` but for the poll interval,
+    which TensorFlow fixes at 30 s (so a worker started with the chief waited ~30 s).
+    """
+
+    def __init__(self, scaffold=None, master="", config=None, max_wait_secs=7200, recovery_wait_secs=1.0):
+        self._scaffold = scaffold or tf.train.Scaffold()
+        self._master = master
+        self._config = config
+        self._max_wait_secs = max_wait_secs
+        self._recovery_wait_secs = recovery_wait_secs
+
+    def create_session(self):
+        self._scaffold.finalize()
+        manager = tf.train.SessionManager(
+            local_init_op=self._scaffold.local_init_op, local_init_feed_dict=self._scaffold.local_init_feed_dict,
+            ready_op=self._scaffold.ready_op, ready_for_local_init_op=self._scaffold.ready_for_local_init_op,
+            graph=tf.get_default_graph(), recovery_wait_secs=self._recovery_wait_secs)
+        return manager.wait_for_session(self._master, config=self._config, max_wait_secs=self._max_wait_secs)
+
+
+def _done_queue(ps_index):
+    with tf.device("/job:ps/task:%d" % ps_index):
+        return tf.FIFOQueue(_QUEUE_CAPACITY, [tf.int32], shapes=[[]],
+                            shared_name="tf1_recsys_done_ps%d" % ps_index, name="done_ps%d" % ps_index)
+
+
+def signal_done(config, timeout_secs=60):
+    """Tells every ps task that this worker (``config.global_id_in_cluster``) finished training."""
+    server = start_server(config)
+    with tf.Graph().as_default():
+        ordinal = tf.constant(config.global_id_in_cluster, tf.int32)
+        enqueues = [_done_queue(i).enqueue(ordinal) for i in range(config.num_ps_replicas)]
+        session_config = tf.ConfigProto(allow_soft_placement=True)
+        session_config.device_filters.extend(config.device_filters)
+        options = tf.RunOptions(timeout_in_ms=int(timeout_secs * 1000))
+        with tf.Session(server.target, config=session_config) as sess:
+            sess.run(enqueues, options=options)
+    log("%s:%d signalled the end of its training to %d ps task(s)"
+        % (config.task_type, config.task_id, config.num_ps_replicas))
+
+
+def serve_ps(config, poll_secs=30.0):
+    """Runs this ps task until every worker (chief included) called ``signal_done``; returns their ordinals."""
+    if config.task_type != TaskType.PS:
+        raise ValueError("serve_ps: this task is %s:%d, not a ps task." % (config.task_type, config.task_id))
+    server = start_server(config)
+    expected = set(range(config.num_worker_replicas))
+    seen = set()
+    started = time.time()
+    with tf.Graph().as_default():
+        dequeue = _done_queue(config.task_id).dequeue()
+        session_config = tf.ConfigProto(device_filters=["/job:ps/task:%d" % config.task_id])
+        options = tf.RunOptions(timeout_in_ms=int(poll_secs * 1000))
+        with tf.Session(server.target, config=session_config) as sess:
+            while not expected <= seen:
+                try:
+                    seen.add(int(sess.run(dequeue, options=options)))
+                except tf.errors.DeadlineExceededError:
+                    continue
+                log("ps:%d: %d of %d worker(s) done" % (config.task_id, len(seen & expected), len(expected)))
+    log("ps:%d: every worker finished; serving ended after %.1f s" % (config.task_id, time.time() - started))
+    return sorted(seen)
+
+
+__all__ = ["start_server", "ShortWaitWorkerSessionCreator", "signal_done", "serve_ps", "arm_deadline",
+           "DEADLINE_ENV", "DEADLINE_EXIT_CODE"]

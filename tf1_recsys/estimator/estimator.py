@@ -1,0 +1,403 @@
+"""``Estimator``: a ``model_fn`` trained, evaluated, served and exported on TensorFlow's own engine.
+
+Training runs ``tf.compat.v1.train.MonitoredTrainingSession`` with TensorFlow's hooks
+(``StopAtStepHook``, ``NanTensorHook``, ``LoggingTensorHook``, and on the chief
+``CheckpointSaverHook``, ``StepCounterHook``, ``SummarySaverHook``); in a ``TF_CONFIG``
+cluster the graph is placed by ``replica_device_setter`` and each task runs its
+``tf.compat.v1.train.Server``. Evaluation and prediction restore a checkpoint into a
+local ``tf.compat.v1.train.MonitoredSession``.
+"""
+import copy
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.inputs import call_input_fn, call_model_fn, check_model_fn
+from tf1_recsys.estimator.mode_keys import ModeKeys
+from tf1_recsys.estimator.run_config import RunConfig
+from tf1_recsys.estimator.serving import ServingInputReceiver
+from tf1_recsys.estimator.tf_config import TaskType
+
+LOSS_METRIC_KEY = "loss"
+
+
+def _positive_steps(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError("Must specify %s > 0, given: %r" % (name, value))
+    return int(value)
+
+
+def _global_step_of(checkpoint):
+    if not checkpoint:
+        return 0
+    try:
+        return int(tf.train.load_variable(checkpoint, tf.GraphKeys.GLOBAL_STEP))
+    except (tf.errors.NotFoundError, ValueError):
+        return 0
+
+
+def _scaffold_with_saver(scaffold, config):
+    """``scaffold`` with a sharded saver keeping ``config.keep_checkpoint_max`` checkpoints, unless it has one."""
+    if scaffold.saver is not None or tf.get_collection(tf.GraphKeys.SAVERS):
+        return scaffold
+    saver = tf.train.Saver(sharded=True, max_to_keep=config.keep_checkpoint_max,
+                           keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours,
+                           defer_build=True, save_relative_paths=True)
+    return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
+
+
+class Estimator:
+    """Runs a ``model_fn(features, labels, mode, params, config)`` like ``tf.estimator.Estimator``.
+
+    Args:
+      model_fn: builds the graph of one mode and returns an ``EstimatorSpec``. It must
+        take ``features``; ``labels``, ``mode``, ``params`` and ``config`` are passed
+        when it declares them.
+      model_dir: checkpoint folder; default ``config.model_dir``, else a new temporary
+        folder.
+      config: a ``RunConfig`` (default: ``RunConfig()``, which reads ``$TF_CONFIG``).
+      params: dict passed to ``model_fn`` (deep-copied).
+      warm_start_from: a checkpoint file or folder whose trainable variables initialise
+        a new training run (``tf.compat.v1.train.warm_start``).
+    """
+
+    def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
+        check_model_fn(model_fn, params)
+        if config is None:
+            config = RunConfig()
+        elif not isinstance(config, RunConfig):
+            raise ValueError("Estimator: `config` must be a tf1_recsys.estimator.RunConfig; got %r." % (config,))
+        model_dir = None if model_dir is None else os.fspath(model_dir)
+        if model_dir and config.model_dir and os.path.abspath(model_dir) != os.path.abspath(config.model_dir):
+            raise ValueError("Estimator: `model_dir` (%r) and `config.model_dir` (%r) are both set and differ."
+                             % (model_dir, config.model_dir))
+        model_dir = model_dir or config.model_dir
+        if not model_dir:
+            model_dir = tempfile.mkdtemp(prefix="tf1_recsys_estimator_")
+            cluster.log("no model_dir given; using the temporary folder %s" % model_dir)
+        if config.model_dir != model_dir:
+            config = config.replace(model_dir=model_dir)
+        if warm_start_from is not None and not isinstance(warm_start_from, (str, os.PathLike)):
+            raise TypeError("Estimator: `warm_start_from` must be a checkpoint path or folder; got %r."
+                            % (warm_start_from,))
+        self._model_fn = model_fn
+        self._model_dir = model_dir
+        self._config = config
+        self._params = copy.deepcopy(params or {})
+        self._warm_start_from = None if warm_start_from is None else os.fspath(warm_start_from)
+
+    model_fn = property(lambda self: self._model_fn)
+    model_dir = property(lambda self: self._model_dir)
+    config = property(lambda self: copy.copy(self._config))
+    params = property(lambda self: copy.deepcopy(self._params))
+
+    # ------------------------------------------------------------------ checkpoints
+    def latest_checkpoint(self):
+        """The newest checkpoint prefix of ``model_dir``, or None."""
+        return tf.train.latest_checkpoint(self._model_dir)
+
+    def _checkpoint_or_raise(self, checkpoint_path=None):
+        checkpoint = checkpoint_path or self.latest_checkpoint()
+        if not checkpoint:
+            raise ValueError("Could not find trained model in model_dir: %s." % self._model_dir)
+        return checkpoint
+
+    def get_variable_names(self):
+        """Names of the variables in the latest checkpoint (partitioned ones by their full name)."""
+        return [name for name, _ in tf.train.list_variables(self._checkpoint_or_raise())]
+
+    def get_variable_value(self, name):
+        """The value (numpy array) of variable ``name`` in the latest checkpoint."""
+        return tf.train.load_variable(self._checkpoint_or_raise(), name)
+
+    # ------------------------------------------------------------------ graphs
+    def _new_graph(self):
+        graph = tf.Graph()
+        if self._config.tf_random_seed is not None:
+            with graph.as_default():
+                tf.set_random_seed(self._config.tf_random_seed)
+        return graph
+
+    def _local_session_config(self):
+        return self._config._user_session_config  # evaluation and prediction run in this process
+
+    # ------------------------------------------------------------------ train
+    def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
+        """Trains from ``input_fn`` until ``steps`` more steps, ``max_steps`` in all, or the input ends.
+
+        In a ``TF_CONFIG`` cluster a chief or worker task trains against the ps tasks and
+        then tells them it is done; a ps task serves until every worker is done. A task
+        whose training raises (a NaN loss, say) does not report done: restart it, or the
+        ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``).
+
+        Returns:
+          ``self``.
+        """
+        config = self._config
+        if config.task_type == TaskType.EVALUATOR:
+            raise ValueError("Estimator.train: this task is the evaluator; it evaluates (train_and_evaluate) "
+                             "and does not train.")
+        if config.cluster_spec.jobs and not config.is_distributed and config.num_worker_replicas > 1:
+            raise ValueError("Estimator.train: the TF_CONFIG cluster has %d training tasks but no 'ps' job; "
+                             "tf1_recsys.estimator trains a cluster with parameter servers only."
+                             % config.num_worker_replicas)
+        if config.task_type == TaskType.PS and config.is_distributed:
+            cluster.serve_ps(config)
+            return self
+        if steps is not None and max_steps is not None:
+            raise ValueError("Can not provide both steps and max_steps.")
+        steps = _positive_steps("steps", steps)
+        max_steps = _positive_steps("max_steps", max_steps)
+        hooks = list(hooks or ())
+        for hook in hooks:
+            if not isinstance(hook, tf.train.SessionRunHook):
+                raise TypeError("Estimator.train: every hook must be a tf.compat.v1.train.SessionRunHook; got %r."
+                                % (hook,))
+        for listener in saving_listeners or ():
+            if not isinstance(listener, tf.train.CheckpointSaverListener):
+                raise TypeError("Estimator.train: every saving listener must be a "
+                                "tf.compat.v1.train.CheckpointSaverListener; got %r." % (listener,))
+        master = config.master
+        if config.is_distributed:
+            master = cluster.start_server(config).target
+        if max_steps is not None and _global_step_of(self.latest_checkpoint()) >= max_steps:
+            cluster.log("skipping training: the checkpoint in %s is at global step >= max_steps (%d)."
+                        % (self._model_dir, max_steps))
+        else:
+            self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
+        if config.is_distributed:
+            cluster.signal_done(config)
+        return self
+
+    def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):
+        config = self._config
+        graph = self._new_graph()
+        with graph.as_default(), graph.device(config.device_fn):
+            global_step = tf.train.get_or_create_global_step()
+            features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.TRAIN, self.params, config)
+            spec = call_model_fn(self._model_fn, features, labels, ModeKeys.TRAIN, self.params, config)
+            if self._warm_start_from is not None:
+                tf.train.warm_start(self._warm_start_from)
+            scaffold = _scaffold_with_saver(spec.scaffold, config)
+            # The NaN check comes first: hooks' after_run calls go in list order, and a
+            # CheckpointSaverHook before it would save the weights of the NaN step.
+            worker_hooks = [tf.train.NanTensorHook(spec.loss)] + list(input_hooks)
+            if steps is not None or max_steps is not None:
+                worker_hooks.append(tf.train.StopAtStepHook(num_steps=steps, last_step=max_steps))
+            if config.log_step_count_steps:
+                worker_hooks.append(tf.train.LoggingTensorHook(
+                    {"loss": spec.loss, "step": global_step}, every_n_iter=config.log_step_count_steps))
+            worker_hooks += list(spec.training_hooks) + hooks
+            chief_hooks = list(spec.training_chief_hooks)
+            if config.save_checkpoints_steps or config.save_checkpoints_secs:
+                chief_hooks.append(tf.train.CheckpointSaverHook(
+                    self._model_dir, save_secs=config.save_checkpoints_secs,
+                    save_steps=config.save_checkpoints_steps, scaffold=scaffold, listeners=saving_listeners))
+            if config.log_step_count_steps:
+                chief_hooks.append(tf.train.StepCounterHook(every_n_steps=config.log_step_count_steps,
+                                                            output_dir=self._model_dir))
+            if config.save_summary_steps:
+                chief_hooks.append(tf.train.SummarySaverHook(save_steps=config.save_summary_steps,
+                                                             output_dir=self._model_dir, scaffold=scaffold))
+            session = self._training_session(master, scaffold, worker_hooks, chief_hooks)
+            with session as mon_sess:
+                while not mon_sess.should_stop():
+                    mon_sess.run([spec.train_op, spec.loss])
+
+    def _training_session(self, master, scaffold, worker_hooks, chief_hooks):
+        config = self._config
+        if config.is_chief:
+            # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
+            return tf.train.MonitoredTrainingSession(
+                master=master, is_chief=True, checkpoint_dir=self._model_dir, scaffold=scaffold,
+                hooks=worker_hooks + chief_hooks, chief_only_hooks=None, save_checkpoint_secs=None,
+                save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
+                config=config.session_config, max_wait_secs=config.session_creation_timeout_secs,
+                log_step_count_steps=None, stop_grace_period_secs=config.stop_grace_period_secs)
+        # What MonitoredTrainingSession(is_chief=False) builds, with a short poll for the chief.
+        creator = cluster.ShortWaitWorkerSessionCreator(
+            scaffold=scaffold, master=master, config=config.session_config,
+            max_wait_secs=config.session_creation_timeout_secs, recovery_wait_secs=config.recovery_wait_secs)
+        return tf.train.MonitoredSession(session_creator=creator, hooks=worker_hooks,
+                                         stop_grace_period_secs=config.stop_grace_period_secs)
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
+        """Evaluates a checkpoint on ``input_fn`` for ``steps`` batches or until the input ends.
+
+        Returns:
+          dict: every ``eval_metric_ops`` value, ``'loss'`` (the mean of the batch
+          losses, ``tf.compat.v1.metrics.mean``) and ``'global_step'`` of the
+          checkpoint. The values are also written as summaries to ``model_dir/eval``
+          (``eval_<name>``).
+        """
+        steps = _positive_steps("steps", steps)
+        checkpoint = self._checkpoint_or_raise(checkpoint_path)
+        graph = self._new_graph()
+        with graph.as_default():
+            global_step = tf.train.get_or_create_global_step()
+            features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.EVAL, self.params, self._config)
+            spec = call_model_fn(self._model_fn, features, labels, ModeKeys.EVAL, self.params, self._config)
+            if LOSS_METRIC_KEY in spec.eval_metric_ops:
+                raise ValueError('Metric with name "%s" is not allowed, because Estimator already defines a '
+                                 "default metric with the same name." % LOSS_METRIC_KEY)
+            metrics = dict(spec.eval_metric_ops)
+            metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
+            update_op = tf.group(*[update for _, update in metrics.values()])
+            values = {key: value for key, (value, _) in metrics.items()}
+            values[tf.GraphKeys.GLOBAL_STEP] = global_step
+            final = tf.train.FinalOpsHook(values)
+            scaffold = _scaffold_with_saver(spec.scaffold, self._config)
+            creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
+                                                   master=self._config.evaluation_master,
+                                                   config=self._local_session_config())
+            all_hooks = list(input_hooks) + list(spec.evaluation_hooks) + list(hooks or ()) + [final]
+            with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
+                done = 0
+                while not sess.should_stop() and (steps is None or done < steps):
+                    sess.run(update_op)
+                    done += 1
+        results = dict(final.final_ops_values)
+        self._write_eval_summary(results, name)
+        return results
+
+    def _write_eval_summary(self, results, name):
+        folder = os.path.join(self._model_dir, "eval" if not name else "eval_" + name)
+        summary = tf.Summary()
+        for key, value in sorted(results.items()):
+            if key == tf.GraphKeys.GLOBAL_STEP:
+                continue
+            array = np.asarray(value)
+            if array.ndim == 0 and np.issubdtype(array.dtype, np.number):
+                summary.value.add(tag=key, simple_value=float(array))
+        with tf.Graph().as_default():
+            writer = tf.summary.FileWriterCache.get(folder)
+            writer.add_summary(summary, int(results[tf.GraphKeys.GLOBAL_STEP]))
+            writer.flush()
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None, yield_single_examples=True):
+        """Yields the predictions of ``input_fn``'s features, one example (or one batch) at a time.
+
+        Without a checkpoint the variables are initialised (as Estimator did). Labels that
+        ``input_fn`` returns are ignored.
+
+        Yields:
+          dict key -> numpy array per example (``predict_keys`` only), or one array when
+          ``predictions`` is a single tensor; whole batches when
+          ``yield_single_examples`` is False.
+        """
+        checkpoint = checkpoint_path or self.latest_checkpoint()
+        if checkpoint is None:
+            cluster.log("no checkpoint in %s; predicting from initialised variables." % self._model_dir)
+        graph = self._new_graph()
+        with graph.as_default():
+            tf.train.get_or_create_global_step()
+            features, _, input_hooks = call_input_fn(input_fn, ModeKeys.PREDICT, self.params, self._config)
+            spec = call_model_fn(self._model_fn, features, None, ModeKeys.PREDICT, self.params, self._config)
+            predictions = self._selected(spec.predictions, predict_keys)
+            scaffold = _scaffold_with_saver(spec.scaffold, self._config)
+            creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
+                                                   master=self._config.evaluation_master,
+                                                   config=self._local_session_config())
+            all_hooks = list(input_hooks) + list(spec.prediction_hooks) + list(hooks or ())
+            with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
+                while not sess.should_stop():
+                    batch = sess.run(predictions)
+                    if not yield_single_examples:
+                        yield batch
+                        continue
+                    if not isinstance(batch, dict):
+                        for row in batch:
+                            yield row
+                        continue
+                    sizes = {key: value.shape[0] if np.ndim(value) else None for key, value in batch.items()}
+                    if None in sizes.values() or len(set(sizes.values())) != 1:
+                        raise ValueError(
+                            "Batch length of predictions should be same to yield single examples; got first "
+                            "dimensions %s. Pass yield_single_examples=False." % sizes)
+                    for i in range(next(iter(sizes.values()))):
+                        yield {key: value[i] for key, value in batch.items()}
+
+    @staticmethod
+    def _selected(predictions, predict_keys):
+        if predict_keys is None:
+            return predictions
+        if not isinstance(predictions, dict):
+            raise ValueError("predict_keys (%r) given, but model_fn's predictions are a single tensor, not a dict."
+                             % (predict_keys,))
+        keys = [predict_keys] if isinstance(predict_keys, str) else list(predict_keys)
+        missing = [k for k in keys if k not in predictions]
+        if missing:
+            raise ValueError("predict_keys %s are not in the predictions; available: %s."
+                             % (missing, sorted(predictions)))
+        return {k: predictions[k] for k in keys}
+
+    # ------------------------------------------------------------------ export
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None):
+        """Writes a SavedModel (tag 'serve') of the PREDICT graph under ``export_dir_base/<timestamp>``.
+
+        Args:
+          export_dir_base: parent folder of the timestamped export.
+          serving_input_receiver_fn: returns a ``ServingInputReceiver``; see
+            ``build_raw_serving_input_receiver_fn``.
+          assets_extra: dict destination path (relative, under ``assets.extra``) -> source file.
+          as_text: write ``saved_model.pbtxt``.
+          checkpoint_path: the checkpoint to export; default the latest.
+
+        Returns:
+          The export folder, as bytes (like ``tf.estimator``).
+        """
+        checkpoint = self._checkpoint_or_raise(checkpoint_path)
+        graph = self._new_graph()
+        with graph.as_default():
+            tf.train.get_or_create_global_step()
+            receiver = serving_input_receiver_fn()
+            if not isinstance(receiver, ServingInputReceiver):
+                raise ValueError("serving_input_receiver_fn must return a ServingInputReceiver; got %r." % (receiver,))
+            spec = call_model_fn(self._model_fn, receiver.features, None, ModeKeys.PREDICT, self.params, self._config)
+            signatures = {key: output.as_signature_def(receiver.receiver_tensors)
+                          for key, output in spec.export_outputs.items()}
+            for alt_name, tensors in receiver.receiver_tensors_alternatives.items():
+                for key, output in spec.export_outputs.items():
+                    signatures["%s:%s" % (alt_name, key)] = output.as_signature_def(tensors)
+            saver = spec.scaffold.saver or tf.train.Saver(sharded=True)
+            final_dir = self._timestamped_dir(export_dir_base)
+            temp_dir = os.path.join(os.path.dirname(final_dir), "temp-" + os.path.basename(final_dir))
+            with tf.Session(config=self._local_session_config()) as sess:
+                saver.restore(sess, checkpoint)
+                builder = tf.saved_model.Builder(temp_dir)
+                builder.add_meta_graph_and_variables(
+                    sess, [tf.saved_model.tag_constants.SERVING], signature_def_map=signatures,
+                    main_op=tf.group(tf.local_variables_initializer(), tf.tables_initializer()),
+                    strip_default_attrs=True, saver=saver)
+                builder.save(as_text)
+        for dest, source in (assets_extra or {}).items():
+            target = os.path.join(temp_dir, "assets.extra", dest)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+        os.rename(temp_dir, final_dir)
+        return final_dir.encode()
+
+    @staticmethod
+    def _timestamped_dir(export_dir_base):
+        export_dir_base = os.fspath(export_dir_base)
+        os.makedirs(export_dir_base, exist_ok=True)
+        for _ in range(10):
+            path = os.path.join(export_dir_base, str(int(time.time())))
+            if not os.path.exists(path) and not os.path.exists(
+                    os.path.join(export_dir_base, "temp-" + os.path.basename(path))):
+                return path
+            time.sleep(1)
+        raise RuntimeError("export_saved_model: no free timestamped folder in %s after 10 s." % export_dir_base)
+
+
+__all__ = ["Estimator", "LOSS_METRIC_KEY"]

@@ -1,0 +1,63 @@
+"""``minimize``: a ``model_fn``'s train op for one process or a cluster, asynchronous or synchronous."""
+import collections
+
+from tf1_recsys._tf import tf
+
+TrainOp = collections.namedtuple("TrainOp", ["train_op", "training_hooks"])
+TrainOp.__doc__ = """``minimize``'s result: pass both into ``EstimatorSpec(train_op=..., training_hooks=...)``."""
+
+
+def minimize(loss, optimizer, config=None, sync_replicas=False, replicas_to_aggregate=None, global_step=None,
+             clip_norm=None, var_list=None):
+    """The train op of ``loss`` and the hooks it needs.
+
+    The gradients are computed after every op in ``tf.compat.v1.GraphKeys.UPDATE_OPS``
+    (batch-norm moving averages), so each step also updates them. The dependency is on
+    the gradients, not on ``apply_gradients``: ``SyncReplicasOptimizer`` builds its
+    token-queue ops inside ``apply_gradients``, and a dependency there made those ops
+    wait for the input ("You must feed a value for placeholder ...").
+
+    Args:
+      loss: float scalar tensor.
+      optimizer: a ``tf.compat.v1.train.Optimizer``.
+      config: the ``RunConfig`` the ``model_fn`` received (needed for ``sync_replicas``).
+      sync_replicas: wrap ``optimizer`` in ``tf.compat.v1.train.SyncReplicasOptimizer``:
+        each update averages ``replicas_to_aggregate`` workers' gradients (default: all
+        ``config.num_worker_replicas``). Its chief queue runner ends only when the
+        session closes, so set ``RunConfig(stop_grace_period_secs=...)`` short.
+      global_step: incremented by each update; default the graph's global step.
+      clip_norm: clip the gradients to this global norm.
+      var_list: variables to train; default every trainable variable.
+
+    Returns:
+      ``TrainOp(train_op, training_hooks)``.
+    """
+    if not isinstance(optimizer, tf.train.Optimizer):
+        raise TypeError("minimize: `optimizer` must be a tf.compat.v1.train.Optimizer; got %r." % (optimizer,))
+    if global_step is None:
+        global_step = tf.train.get_or_create_global_step()
+    hooks = []
+    if sync_replicas:
+        if config is None:
+            raise ValueError("minimize: `sync_replicas=True` needs the `config` (RunConfig) given to model_fn.")
+        total = max(1, config.num_worker_replicas)
+        aggregate = total if replicas_to_aggregate is None else int(replicas_to_aggregate)
+        if not 1 <= aggregate:
+            raise ValueError("minimize: `replicas_to_aggregate` must be >= 1; got %r." % (replicas_to_aggregate,))
+        optimizer = tf.train.SyncReplicasOptimizer(optimizer, replicas_to_aggregate=aggregate,
+                                                   total_num_replicas=total)
+        hooks.append(optimizer.make_session_run_hook(config.is_chief))
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        grads_and_vars = optimizer.compute_gradients(loss, var_list=var_list)
+    grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
+    if not grads_and_vars:
+        raise ValueError("minimize: `loss` depends on no trainable variable.")
+    if clip_norm is not None:
+        grads, variables = zip(*grads_and_vars)
+        grads, _ = tf.clip_by_global_norm(list(grads), clip_norm)
+        grads_and_vars = list(zip(grads, variables))
+    train_op = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
+    return TrainOp(train_op, hooks)
+
+
+__all__ = ["minimize", "TrainOp"]

@@ -1,0 +1,142 @@
+"""``TrainSpec``, ``EvalSpec`` and ``train_and_evaluate``: one call for every task of a cluster."""
+import collections
+import time
+
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.tf_config import TaskType
+
+
+def _check_hooks(cls_name, hooks):
+    hooks = tuple(hooks or ())
+    for hook in hooks:
+        if not isinstance(hook, tf.train.SessionRunHook):
+            raise TypeError("%s: every hook must be a tf.compat.v1.train.SessionRunHook; got %r." % (cls_name, hook))
+    return hooks
+
+
+def _positive(cls_name, name, value, allow_zero=False):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError("%s: `%s` must be %s; got %r." % (cls_name, name, ">= 0" if allow_zero else "> 0", value))
+    return value
+
+
+class TrainSpec(collections.namedtuple("TrainSpec", ["input_fn", "max_steps", "hooks", "saving_listeners"])):
+    """``TrainSpec(input_fn, max_steps=None, hooks=None, saving_listeners=None)``: what training reads and stops at."""
+
+    def __new__(cls, input_fn, max_steps=None, hooks=None, saving_listeners=None):
+        if not callable(input_fn):
+            raise TypeError("TrainSpec: `input_fn` must be callable; got %r." % (input_fn,))
+        return super().__new__(cls, input_fn, _positive("TrainSpec", "max_steps", max_steps),
+                               _check_hooks("TrainSpec", hooks), tuple(saving_listeners or ()))
+
+
+class EvalSpec(collections.namedtuple(
+        "EvalSpec", ["input_fn", "steps", "name", "hooks", "exporters", "start_delay_secs", "throttle_secs"])):
+    """What and how often the evaluation runs.
+
+    ``EvalSpec(input_fn, steps=100, name=None, hooks=None, exporters=None,
+    start_delay_secs=120, throttle_secs=600)``, as in ``tf.estimator``.
+
+    ``steps`` None evaluates until the input ends. The evaluator waits
+    ``start_delay_secs`` and then evaluates each new checkpoint, at most every
+    ``throttle_secs``. Exporters are not supported (call ``export_saved_model`` after
+    training); passing any raises ValueError.
+    """
+
+    def __new__(cls, input_fn, steps=100, name=None, hooks=None, exporters=None, start_delay_secs=120,
+                throttle_secs=600):
+        if not callable(input_fn):
+            raise TypeError("EvalSpec: `input_fn` must be callable; got %r." % (input_fn,))
+        if exporters:
+            raise ValueError("EvalSpec: `exporters` are not supported by tf1_recsys.estimator; call "
+                             "Estimator.export_saved_model after train_and_evaluate instead.")
+        if name is not None and not isinstance(name, str):
+            raise TypeError("EvalSpec: `name` must be a string or None; got %r." % (name,))
+        return super().__new__(cls, input_fn, _positive("EvalSpec", "steps", steps), name,
+                               _check_hooks("EvalSpec", hooks), (),
+                               _positive("EvalSpec", "start_delay_secs", start_delay_secs, allow_zero=True),
+                               _positive("EvalSpec", "throttle_secs", throttle_secs, allow_zero=True))
+
+
+class _EvaluateAfterSave(tf.train.CheckpointSaverListener):
+    """Evaluates each checkpoint the chief saves, at most every ``throttle_secs`` (local training)."""
+
+    def __init__(self, estimator, eval_spec):
+        self._estimator, self._spec = estimator, eval_spec
+        self._last_time = None
+        self.last_step, self.last_result = None, None
+
+    def evaluate(self, checkpoint):
+        self.last_result = self._estimator.evaluate(self._spec.input_fn, steps=self._spec.steps,
+                                                    hooks=self._spec.hooks, checkpoint_path=checkpoint,
+                                                    name=self._spec.name)
+        self.last_step = int(self.last_result[tf.GraphKeys.GLOBAL_STEP])
+        self._last_time = time.time()
+
+    def after_save(self, session, global_step_value):
+        if self._last_time is not None and time.time() - self._last_time < self._spec.throttle_secs:
+            return
+        self.evaluate(self._estimator.latest_checkpoint())
+
+
+def _evaluate_continuously(estimator, train_spec, eval_spec):
+    """The evaluator task: each new checkpoint, until one reaches ``train_spec.max_steps``."""
+    cluster.arm_deadline_from_env("evaluator")
+    time.sleep(eval_spec.start_delay_secs)
+    result = None
+    for checkpoint in tf.train.checkpoints_iterator(estimator.model_dir, min_interval_secs=eval_spec.throttle_secs):
+        result = estimator.evaluate(eval_spec.input_fn, steps=eval_spec.steps, hooks=eval_spec.hooks,
+                                    checkpoint_path=checkpoint, name=eval_spec.name)
+        step = int(result[tf.GraphKeys.GLOBAL_STEP])
+        cluster.log("evaluator: %s at global step %d: %s" % (checkpoint, step, {
+            k: float(v) for k, v in result.items() if k != tf.GraphKeys.GLOBAL_STEP and getattr(v, "ndim", 0) == 0}))
+        if train_spec.max_steps is not None and step >= train_spec.max_steps:
+            break
+    return result
+
+
+def train_and_evaluate(estimator, train_spec, eval_spec):
+    """Trains and evaluates ``estimator``; every task of a ``TF_CONFIG`` cluster calls it the same way.
+
+    * One process (no cluster): trains to ``train_spec.max_steps``, evaluating after a
+      checkpoint save at most every ``eval_spec.throttle_secs``, and once at the end.
+    * chief / worker: trains against the ps tasks (``Estimator.train``).
+    * ps: serves the variables until every worker is done, then returns.
+    * evaluator: evaluates each new checkpoint until one reaches ``max_steps``.
+
+    Returns:
+      ``(eval_result, export_results)`` locally and on the evaluator (``export_results``
+      is ``[]``), None on the other tasks.
+    """
+    if not isinstance(estimator, Estimator):
+        raise TypeError("train_and_evaluate: `estimator` must be a tf1_recsys.estimator.Estimator; got %r."
+                        % (estimator,))
+    if not isinstance(train_spec, TrainSpec):
+        raise TypeError("train_and_evaluate: `train_spec` must be a TrainSpec; got %r." % (train_spec,))
+    if not isinstance(eval_spec, EvalSpec):
+        raise TypeError("train_and_evaluate: `eval_spec` must be an EvalSpec; got %r." % (eval_spec,))
+    config = estimator.config
+    if config.task_type == TaskType.EVALUATOR:
+        return _evaluate_continuously(estimator, train_spec, eval_spec), []
+    if config.task_type == TaskType.PS:
+        cluster.serve_ps(config)
+        return None
+    if config.is_distributed:
+        estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
+                        saving_listeners=train_spec.saving_listeners)
+        return None
+    listener = _EvaluateAfterSave(estimator, eval_spec)
+    estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
+                    saving_listeners=list(train_spec.saving_listeners) + [listener])
+    checkpoint = estimator.latest_checkpoint()
+    final_step = tf.train.load_variable(checkpoint, tf.GraphKeys.GLOBAL_STEP) if checkpoint else None
+    if listener.last_step is None or listener.last_step != final_step:
+        listener.evaluate(checkpoint)
+    return listener.last_result, []
+
+
+__all__ = ["TrainSpec", "EvalSpec", "train_and_evaluate"]
