@@ -2,6 +2,7 @@
 import collections
 
 from tf1_recsys._tf import tf
+from tf1_recsys.training.config import build_train_op
 
 TrainOp = collections.namedtuple("TrainOp", ["train_op", "training_hooks"])
 TrainOp.__doc__ = """``minimize``'s result: pass both into ``EstimatorSpec(train_op=..., training_hooks=...)``."""
@@ -47,16 +48,7 @@ def minimize(loss, optimizer, config=None, sync_replicas=False, replicas_to_aggr
         optimizer = tf.train.SyncReplicasOptimizer(optimizer, replicas_to_aggregate=aggregate,
                                                    total_num_replicas=total)
         hooks.append(optimizer.make_session_run_hook(config.is_chief))
-    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
-        grads_and_vars = optimizer.compute_gradients(loss, var_list=var_list)
-    grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
-    if not grads_and_vars:
-        raise ValueError("minimize: `loss` depends on no trainable variable.")
-    if clip_norm is not None:
-        grads, variables = zip(*grads_and_vars)
-        grads, _ = tf.clip_by_global_norm(list(grads), clip_norm)
-        grads_and_vars = list(zip(grads, variables))
-    train_op = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
+    train_op, _ = build_train_op(loss, optimizer, global_step=global_step, clip_norm=clip_norm, var_list=var_list)
     return TrainOp(train_op, hooks)
 
 

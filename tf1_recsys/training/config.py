@@ -1,7 +1,8 @@
 """``TrainConfig``, optimizers and ``build_train_op``.
 
-``build_train_op`` is the one place where the batch-norm trap of TF1 is handled: the
-train op is created under ``tf.control_dependencies(UPDATE_OPS)``, so every step also
+``build_train_op`` is the one place where the batch-norm trap of TF1 is handled (the
+Estimator-style ``tf1_recsys.estimator.minimize`` builds on it): the gradients are
+created under ``tf.control_dependencies(UPDATE_OPS)``, so every step also
 runs the moving-average updates of ``batch_normalization`` and ``dice``. Without that
 control dependency the moving statistics never change and the model serves with its
 initial statistics (mean 0, variance 1).
@@ -147,17 +148,19 @@ def build_train_op(loss, optimizer="adam", learning_rate=1e-3, global_step=None,
     if global_step is None:
         global_step = tf.train.get_or_create_global_step()
     opt = make_optimizer(optimizer, learning_rate, **optimizer_kwargs)
-    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-    with tf.control_dependencies(update_ops):
+    # The dependency is on the gradients, not on apply_gradients: SyncReplicasOptimizer
+    # builds its token-queue ops inside apply_gradients, and a dependency there made them
+    # wait for the input ("You must feed a value for placeholder ...").
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
         grads_and_vars = opt.compute_gradients(loss, var_list=var_list)
-        grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
-        if not grads_and_vars:
-            raise ValueError("build_train_op: `loss` depends on no trainable variable.")
-        if clip_norm is not None:
-            grads, variables = zip(*grads_and_vars)
-            grads, _ = tf.clip_by_global_norm(list(grads), clip_norm)
-            grads_and_vars = list(zip(grads, variables))
-        train_op = opt.apply_gradients(grads_and_vars, global_step=global_step, name="train_op")
+    grads_and_vars = [(g, v) for g, v in grads_and_vars if g is not None]
+    if not grads_and_vars:
+        raise ValueError("build_train_op: `loss` depends on no trainable variable.")
+    if clip_norm is not None:
+        grads, variables = zip(*grads_and_vars)
+        grads, _ = tf.clip_by_global_norm(list(grads), clip_norm)
+        grads_and_vars = list(zip(grads, variables))
+    train_op = opt.apply_gradients(grads_and_vars, global_step=global_step, name="train_op")
     return train_op, global_step
 
 
