@@ -36,12 +36,14 @@ def to_snake_case(name):
 
 
 def unique_object_name(base_name):
-    """``base_name``, then ``base_name_1``, ... per graph: the layer's ``name``."""
+    """``base_name_1``, ``base_name_2``, ... per graph: the ``name`` of an unnamed layer.
+
+    (TensorFlow's own graph-mode layers number from 1; their variable scopes from 0.)
+    """
     graph = tf.get_default_graph()
     counts = _OBJECT_NAME_UIDS.setdefault(graph, {})
     counts[base_name] = counts.get(base_name, 0) + 1
-    n = counts[base_name]
-    return base_name if n == 1 else "%s_%d" % (base_name, n - 1)
+    return "%s_%d" % (base_name, counts[base_name])
 
 
 def _context_training():
@@ -85,6 +87,9 @@ class Layer(object):
       activity_regularizer: optional callable on the outputs; its value divided by the
         batch size is added to ``REGULARIZATION_LOSSES``.
 
+    Layers stored as attributes of a layer are not tracked by it (as in ``tf.compat.v1.layers``):
+    ``variables``, ``losses`` and ``updates`` are the layer's own.
+
     Subclasses implement ``build(input_shape)`` (create weights with ``add_weight``, then
     ``super().build(input_shape)``) and ``call(inputs, ...)``. A ``call`` with a ``scope``
     argument receives the layer's variable scope; one with ``training`` receives the
@@ -95,7 +100,6 @@ class Layer(object):
         for key in kwargs:
             if key not in _KNOWN_KWARGS:
                 raise TypeError("Keyword argument not understood:", key)
-        object.__setattr__(self, "_sublayers", [])
         scope = kwargs.pop("_scope", None)
         self._reuse = kwargs.pop("_reuse", None)
         self._activity_regularizer = kwargs.pop("activity_regularizer", None)
@@ -132,14 +136,6 @@ class Layer(object):
         except (TypeError, ValueError):
             return []
 
-    def __setattr__(self, key, value):
-        # Layers stored on a layer (alone or in a list/tuple) are its sublayers: their
-        # weights, losses and updates are the layer's too.
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(item, Layer) and item is not self and all(item is not s for s in self._sublayers):
-                self._sublayers.append(item)
-        object.__setattr__(self, key, value)
-
     # --- properties --------------------------------------------------------------------
 
     @property
@@ -157,8 +153,6 @@ class Layer(object):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        for layer in self._sublayers:
-            layer.trainable = value
 
     @property
     def activity_regularizer(self):
@@ -188,43 +182,15 @@ class Layer(object):
                 "must therefore call the layer before querying `scope_name`." % self._name)
         return self._scope.name
 
-    def _all_layers(self):
-        seen, order, stack = set(), [], [self]
-        while stack:
-            layer = stack.pop(0)
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            order.append(layer)
-            stack.extend(layer._sublayers)
-        return order
-
-    @staticmethod
-    def _dedup(items):
-        seen, out = set(), []
-        for item in items:
-            if id(item) not in seen:
-                seen.add(id(item))
-                out.append(item)
-        return out
-
     @property
     def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return self._dedup(w for layer in self._all_layers() if layer.trainable
-                           for w in layer._trainable_weights)
+        return list(self._trainable_weights) if self.trainable else []
 
     @property
     def non_trainable_weights(self):
-        weights = []
-        for layer in self._all_layers():
-            if layer.trainable and self.trainable:
-                weights.extend(layer._non_trainable_weights)
-            else:
-                weights.extend(layer._trainable_weights + layer._non_trainable_weights)
-        trainable = {id(w) for w in self.trainable_weights}
-        return self._dedup(w for w in weights if id(w) not in trainable)
+        if self.trainable:
+            return list(self._non_trainable_weights)
+        return self._trainable_weights + self._non_trainable_weights
 
     @property
     def weights(self):
@@ -236,11 +202,11 @@ class Layer(object):
 
     @property
     def updates(self):
-        return self._dedup(u for layer in self._all_layers() for u in layer._updates)
+        return list(self._updates)
 
     @property
     def losses(self):
-        return self._dedup(loss for layer in self._all_layers() for loss in layer._losses)
+        return list(self._losses)
 
     def get_updates_for(self, inputs):
         """Updates that depend on ``inputs``; with None, those that depend on no layer input."""

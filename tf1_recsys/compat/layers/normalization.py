@@ -13,8 +13,8 @@ that runs (a ``cond`` branch that returns a variable read does not survive
 
 Where TensorFlow would use its fused kernel (4-D / 5-D float inputs, one channel axis that
 is 1 or the last, no renorm / virtual batches / adjustment), the same numbers are computed
-without it: the moving variance is fed the unbiased (Bessel-corrected) batch variance and
-``epsilon`` is raised to the kernel's minimum 1.001e-5, as that kernel does.
+without it: the moving variance is fed the unbiased (Bessel-corrected) batch variance, as
+that kernel does.
 """
 from tensorflow.python import tf2 as _tf2
 
@@ -23,7 +23,6 @@ from tf1_recsys.compat.layers.base import Layer
 from tf1_recsys.compat.layers.input_spec import InputSpec
 from tf1_recsys.compat.layers.variables import positive_float, positive_int
 
-_FUSED_MIN_EPSILON = 1.001e-5
 _RENORM_KEYS = ("rmax", "rmin", "dmax")
 
 
@@ -220,7 +219,7 @@ class BatchNormalization(Layer):
         reduction_axes = [i for i in range(rank) if i not in axes]
         if self.virtual_batch_size is not None:
             del reduction_axes[1]
-        epsilon = max(self.epsilon, _FUSED_MIN_EPSILON) if self._fused else self.epsilon
+        epsilon = self.epsilon
         broadcast_shape = [1] * rank
         broadcast_shape[axes[0]] = int(inputs.shape[axes[0]])
 
