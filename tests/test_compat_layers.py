@@ -1,0 +1,223 @@
+"""``tf1_recsys.compat``: install() / uninstall(), the Layer base class' rules, and bad input.
+
+The numbers of every layer are checked against TensorFlow's own layers in
+tests/test_compat_layers_vs_tf.py; here the variable-scope rules TensorFlow's
+``legacy_tf_layers/base_test.py`` specifies, and the errors.
+"""
+import numpy as np
+import pytest
+import tensorflow as tf2
+
+from tf1_recsys import compat
+from tf1_recsys import layers as kit
+from tf1_recsys.compat import layers as L
+from tf1_recsys._tf import tf
+
+
+@pytest.fixture
+def installed():
+    compat.install(contrib=True)
+    yield
+    compat.uninstall()
+
+
+def test_install_is_idempotent_and_uninstall_restores(installed):
+    import tensorflow.compat.v1 as tf_v1
+
+    compat.install(contrib=True)  # twice: still ours, one saved original
+    for module in (tf2.compat.v1, tf_v1):
+        assert module.layers is L and module.layers.Dense is L.Dense
+        assert module.contrib.layers.xavier_initializer is compat.contrib.layers.xavier_initializer
+    assert compat.installed()
+    compat.uninstall()
+    compat.uninstall()
+    assert not compat.installed()
+    assert not hasattr(tf2.compat.v1, "contrib")
+    assert tf2.compat.v1.layers is not L
+    compat.install()
+    assert tf2.compat.v1.layers is L and not hasattr(tf2.compat.v1, "contrib")
+
+
+def test_tf1_subclass_of_tf_layers_layer_runs_without_tf_keras(installed, graph, sess, rng):
+    # tf_keras cannot be imported in this process (tests/conftest.py).
+    v1 = tf2.compat.v1
+
+    class Attention(v1.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super(Attention, self).__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight("w", [int(input_shape[-1]), self.units])
+            super(Attention, self).build(input_shape)
+
+        def call(self, inputs, training=False):
+            q = v1.layers.dense(inputs, self.units, name="wq")
+            h = v1.nn.softmax(tf.matmul(q, self.w, transpose_b=True)) * inputs
+            return v1.layers.dropout(h, 0.5, training=training)
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    layer = Attention(4)
+    y1 = layer(x)
+    y2 = layer(x * 2.0)  # second call: same scope, reused variables
+    assert sorted(v.op.name for v in tf.global_variables()) == [
+        "attention/w", "attention/wq/bias", "attention/wq/kernel"]
+    assert layer.variables == [layer.w] and layer.scope_name == "attention"
+    assert y1.op.name.startswith("attention/") and y2.op.name.startswith("attention/")
+    sess.run(tf.global_variables_initializer())
+    xv = rng.normal(size=(5, 3)).astype(np.float32)
+    by_name = {v.op.name: v for v in tf.global_variables()}
+    w, k, b = sess.run([layer.w, by_name["attention/wq/kernel"], by_name["attention/wq/bias"]])
+    q = xv @ k + b
+    logits = q @ w.T
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_allclose(sess.run(y1, {x: xv}), p * xv, rtol=1e-5, atol=1e-6)
+
+
+def test_kit_dense_and_batch_normalization_are_the_compat_functions():
+    assert kit.dense is L.dense and kit.batch_normalization is L.batch_normalization
+    assert kit.xavier_initializer is compat.contrib.layers.xavier_initializer
+
+
+def test_scope_naming_follows_tf_layers(graph):
+    class Private(L.Layer):
+        def call(self, inputs):
+            return inputs
+
+    x = tf.placeholder(tf.float32, [2])
+    scopes = []
+    for name in (None, None, "my_layer", "my_layer"):
+        layer = Private(name=name)
+        layer(x)
+        scopes.append(layer.scope_name)
+    with tf.name_scope("some_name_scope"):  # a name scope does not change variable scopes
+        layer = Private()
+        layer(x)
+        scopes.append(layer.scope_name)
+    with tf.variable_scope("var_scope"):
+        layer = Private(name="my_layer")
+        layer(x)
+        scopes.append(layer.scope_name)
+    assert scopes == ["private", "private_1", "my_layer", "my_layer_1", "private_2", "var_scope/my_layer"]
+    unnamed = Private()
+    with pytest.raises(ValueError, match="has not been used yet"):
+        unnamed.scope_name
+
+
+def test_add_weight_outside_call_and_trainable_rules(graph):
+    layer = L.Layer(name="my_layer")
+    v = layer.add_weight("my_var", [2, 2], initializer=tf.zeros_initializer())
+    n = layer.add_weight("frozen", [2], trainable=False)
+    r = layer.add_weight("reg", [2], regularizer=lambda w: tf.reduce_sum(w) * 1e-3)
+    s = layer.add_weight("on_read", [2], synchronization=tf.VariableSynchronization.ON_READ,
+                         aggregation=tf.VariableAggregation.SUM)
+    assert v.name == "my_layer/my_var:0"
+    assert layer.trainable_weights == [v, r] and layer.non_trainable_weights == [n, s]
+    assert len(layer.losses) == 1 and tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES) == layer.losses
+    layer.trainable = False
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 4
+    with pytest.raises(ValueError, match="ON_READ only for non-trainable variables"):
+        layer.add_weight("bad", [1], synchronization=tf.VariableSynchronization.ON_READ, trainable=True)
+    with pytest.raises(TypeError, match="Unknown keyword argument"):
+        layer.add_weight("bad", [1], colour="red")
+    with pytest.raises(TypeError, match="Keyword argument not understood"):
+        L.Layer(colour="red")
+
+
+@pytest.mark.parametrize("spec, good, bad, message", [
+    (dict(ndim=2), [[1.0], [2.0]], [1.0], "expected ndim=2"),
+    (dict(min_ndim=2), [[[1.0]]], [1.0], "expected min_ndim=2"),
+    (dict(max_ndim=2), [1.0], [[[1.0]]], "expected max_ndim=2"),
+    (dict(dtype="float32"), 1.0, 1, "expected dtype=float32"),
+    (dict(axes={-1: 2}), [1.0, 2.0], [1.0, 2.0, 3.0], "expected axis -1"),
+    (dict(shape=(None, 3)), [[1.0, 2.0, 3.0]], [[1.0, 2.0]], "expected shape"),
+])
+def test_input_spec_is_checked_on_call(graph, spec, good, bad, message):
+    class Checked(L.Layer):
+        def __init__(self):
+            super(Checked, self).__init__()
+            self.input_spec = L.InputSpec(**spec)
+
+    Checked()(tf.constant(good))
+    with pytest.raises(ValueError, match=message):
+        Checked()(tf.constant(bad))
+
+
+def test_activity_regularizer_loss_is_divided_by_the_batch_and_conditional(graph, sess):
+    x = tf.placeholder(tf.float32, [None, 2])
+    layer = L.Layer(activity_regularizer=tf.reduce_sum)
+    layer(x)
+    assert len(layer.get_losses_for(x)) == 1 and layer.get_losses_for(None) == []
+    xv = np.arange(6, dtype=np.float32).reshape(3, 2)
+    assert sess.run(layer.losses[0], {x: xv}) == pytest.approx(xv.sum() / 3)
+
+
+def test_training_of_an_enclosing_call_reaches_inner_layers(graph):
+    seen = []
+
+    class Inner(L.Layer):
+        def call(self, inputs, training=False):
+            seen.append(training)
+            return inputs
+
+    class Outer(L.Layer):
+        def __init__(self):
+            super(Outer, self).__init__()
+            self.inner = Inner()
+
+        def call(self, inputs, training=False):
+            return self.inner(inputs)
+
+    Outer()(tf.constant([1.0]), training=True)
+    assert seen == [True]
+
+
+def test_dense_class_reuses_variables_on_second_call(graph):
+    layer = L.Dense(3, name="proj")
+    x = tf.placeholder(tf.float32, [None, 4])
+    layer(x)
+    layer(tf.placeholder(tf.float32, [None, 2, 4]))
+    assert len(tf.global_variables()) == 2 and layer.built and layer.count_params() == 15
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        layer(tf.placeholder(tf.float32, [None, 5]))
+
+
+# --- bad input -------------------------------------------------------------------------
+
+def test_batch_normalization_rejects_invalid_arguments(graph):
+    x = tf.placeholder(tf.float32, [None, 3])
+    for eps in (0.0, -1.0, "a"):
+        with pytest.raises(ValueError, match="batch_normalization: `epsilon` must be a number > 0; got %r" % (eps,)):
+            L.batch_normalization(x, epsilon=eps)
+    with pytest.raises(ValueError, match=r"`momentum` must be in \[0, 1\]; got 1.5"):
+        L.BatchNormalization(momentum=1.5)
+    with pytest.raises(TypeError, match="`axis` must be an int or a list/tuple of ints; got 'last'"):
+        L.BatchNormalization(axis="last")
+    with pytest.raises(ValueError, match="`renorm_clipping` keys must be among rmax, rmin, dmax; got \\['rmean'\\]"):
+        L.BatchNormalization(renorm=True, renorm_clipping={"rmean": 1.0})
+    with pytest.raises(ValueError, match="`virtual_batch_size` must be a positive integer; got 0"):
+        L.BatchNormalization(virtual_batch_size=0)
+    with pytest.raises(ValueError, match="cannot include the batch axis 0"):
+        L.batch_normalization(x, axis=[0, 1], virtual_batch_size=2)
+    with pytest.raises(ValueError, match=r"`axis` has duplicate axes: \[1, -1\]"):
+        L.batch_normalization(x, axis=[1, -1])
+    assert tf.global_variables() == []
+
+
+def test_dropout_and_flatten_reject_invalid_arguments(graph):
+    x = tf.placeholder(tf.float32, [None, 3])
+    with pytest.raises(ValueError, match=r"dropout: `rate` must be a number in \[0, 1\]; got 1.5"):
+        L.dropout(x, rate=1.5)
+    with pytest.raises(TypeError, match="`training` must be a boolean tensor; got dtype float32"):
+        L.dropout(x, training=tf.placeholder(tf.float32, []))
+    with pytest.raises(ValueError, match="`data_format` must be 'channels_first' or 'channels_last'; got 'NHWC'"):
+        L.flatten(x, data_format="NHWC")
+
+
+def test_layers_called_eagerly_keep_the_graph_mode_error():
+    assert tf.executing_eagerly()
+    for call in (lambda: L.Dense(2)(np.ones((2, 3), np.float32)), lambda: L.dropout(np.ones(3, np.float32)),
+                 lambda: L.Layer().add_weight("w", [1])):
+        with pytest.raises(RuntimeError, match="builds TF1 static-graph variables"):
+            call()
