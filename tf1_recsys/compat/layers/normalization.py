@@ -143,7 +143,7 @@ class BatchNormalization(Layer):
         self._fused = (
             self.fused is not False and rank in (4, 5) and len(axes) == 1 and axes[0] in (1, rank - 1)
             and not self.renorm and self.virtual_batch_size is None and self.adjustment is None
-            and dtype in (tf.float32, tf.float16, tf.bfloat16))
+            and dtype in (tf.float32, tf.float16, tf.bfloat16)) or getattr(self, "_fused_numbers", False)
         self.input_spec = InputSpec(ndim=rank, axes=axis_to_dim)
         if len(axes) == 1 and self.virtual_batch_size is None:
             param_shape = [axis_to_dim[axes[0]]]
