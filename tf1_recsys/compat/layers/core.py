@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from tf1_recsys._tf import as_float_tensor, check_rank, check_training, require_graph_mode, static_last_dim, tf
+from tf1_recsys.compat.layers import conv_utils
 from tf1_recsys.compat.layers.activations import get_activation
 from tf1_recsys.compat.layers.base import Layer
 from tf1_recsys.compat.layers.input_spec import InputSpec
@@ -182,7 +183,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format="channels_last", **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _data_format("flatten", data_format)
+        self.data_format = conv_utils.normalize_data_format("flatten", data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
@@ -218,16 +219,6 @@ def flatten(inputs, name=None, data_format="channels_last"):
     layer = Flatten(name=name, data_format=data_format)
     layer._functional_name = "flatten"
     return layer(inputs)
-
-
-def _data_format(fn_name, value):
-    if value is None:
-        return "channels_last"
-    fmt = str(value).lower()
-    if fmt not in ("channels_first", "channels_last"):
-        raise ValueError("%s: `data_format` must be 'channels_first' or 'channels_last'; got %r."
-                         % (fn_name, value))
-    return fmt
 
 
 __all__ = ["Dense", "dense", "Dropout", "dropout", "Flatten", "flatten"]
