@@ -221,3 +221,45 @@ def test_layers_called_eagerly_keep_the_graph_mode_error():
                  lambda: L.Layer().add_weight("w", [1])):
         with pytest.raises(RuntimeError, match="builds TF1 static-graph variables"):
             call()
+
+
+def test_channels_first_convolutions_equal_channels_last_on_transposed_inputs(graph, sess, rng):
+    # TensorFlow's CPU kernels run only channels-last convolutions, so its own channels-first
+    # layers cannot be run here; the channels-last ones are checked against it elsewhere.
+    img = tf.constant(rng.normal(size=(2, 6, 6, 3)).astype(np.float32))
+    seq = tf.constant(rng.normal(size=(2, 7, 3)).astype(np.float32))
+    to_cf = lambda t: tf.transpose(t, [0, t.shape.rank - 1] + list(range(1, t.shape.rank - 1)))
+    pairs = []
+    for make, x in ((lambda **k: L.Conv2D(4, 3, strides=2, padding="same", **k), img),
+                    (lambda **k: L.SeparableConv1D(2, 3, depth_multiplier=2, padding="causal", **k), seq),
+                    (lambda **k: L.Conv2DTranspose(2, 3, strides=2, **k), img),
+                    (lambda **k: L.MaxPooling2D(2, 2, **k), img)):
+        last, first = make(), make(data_format="channels_first")
+        y_last = last(x)
+        y_first = first(to_cf(x))
+        if last.weights:
+            sess.run(tf.variables_initializer(last.weights))
+            for w_first, w_last in zip(first.weights, last.weights):
+                assert w_first.shape == w_last.shape
+                sess.run(w_first.assign(w_last))
+        pairs.append((to_cf(y_last), y_first))
+    for want, got in sess.run(pairs):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_convolution_and_pooling_reject_invalid_arguments(graph):
+    img = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    with pytest.raises(ValueError, match=r"conv2d: `kernel_size` must be an int or a tuple of 2 ints; got \(3, 3, 3\)"):
+        L.Conv2D(2, (3, 3, 3))
+    with pytest.raises(ValueError, match="`strides` > 1 cannot be combined with `dilation_rate` > 1"):
+        L.conv2d(img, 2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="`padding` must be one of valid, same; got 'causal'"):
+        L.conv2d(img, 2, 3, padding="causal")
+    with pytest.raises(ValueError, match=r"conv2d: `inputs` must have rank 4; got shape \(None, 4, 3\)"):
+        L.conv2d(tf.placeholder(tf.float32, [None, 4, 3]), 2, 3)
+    with pytest.raises(ValueError, match="channel dimension of `inputs`"):
+        L.conv1d(tf.placeholder(tf.float32, [None, 4, None]), 2, 3)
+    with pytest.raises(ValueError, match="max_pooling2d: `strides` must not be None"):
+        L.max_pooling2d(img, 2, None)
+    with pytest.raises(ValueError, match=r"`pool_size` must be > 0; got 0"):
+        L.AveragePooling1D(0, 1)
