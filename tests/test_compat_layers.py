@@ -245,6 +245,9 @@ def test_channels_first_convolutions_equal_channels_last_on_transposed_inputs(gr
         pairs.append((to_cf(y_last), y_first))
     for want, got in sess.run(pairs):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    xv = sess.run(img)  # channels-first max pooling against numpy
+    pooled = sess.run(L.max_pooling2d(to_cf(img), 2, 2, data_format="channels_first"))
+    np.testing.assert_array_equal(pooled, xv.transpose(0, 3, 1, 2).reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5)))
 
 
 def test_convolution_and_pooling_reject_invalid_arguments(graph):

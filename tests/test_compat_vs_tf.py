@@ -13,7 +13,8 @@ Three graph sources are each built with ``L = tf1_recsys.compat.layers`` here an
 * CONV: every convolution (1-D causal and dilated, 2-D strided 'same', 3-D, separable
   1-D/2-D with a depth multiplier, 2-D/3-D transposed) and every pooling layer.
   TensorFlow's CPU kernels only run channels-last convolutions, so the channels-first
-  layers are compared on their variables here and on numbers in test_compat_layers.py.
+  layers are compared on their variables here and on numbers in test_compat_layers.py
+  (against channels-last on transposed inputs; pooling there also against numpy).
 * NOTES: the notes' FM (ported from ``tf.keras.Model`` to ``tf.layers.Layer``),
   ``MultiHeadAttention(tf.layers.Layer)`` with ``tf.layers.dense`` in ``call``, ``DINModel``
   with ``tf.contrib.layers.xavier_initializer``, MMoE and SENet, changed only where not
@@ -162,7 +163,6 @@ def build_conv(L, tf):
         L.AveragePooling1D(3, 2, padding="same")(seq),
         L.average_pooling2d(img, (2, 3), (2, 1)),
         L.MaxPooling2D(3, 2, padding="same")(img),
-        L.max_pooling2d(tf.transpose(img, [0, 3, 1, 2]), 2, 2, data_format="channels_first"),
         L.average_pooling3d(vol, 2, 2, padding="same"),
         L.MaxPooling3D(2, 1)(vol),
     ]
@@ -171,7 +171,8 @@ def build_conv(L, tf):
     with tf.variable_scope("shared", reuse=True):
         s2 = L.conv2d(img * 2.0, 2, 1, name="proj")
     outs += [s1, s2]
-    # Built, not run: channels-first convolutions have no CPU kernel in TensorFlow itself.
+    # Built, not run: channels-first convolutions have no CPU kernel in TensorFlow itself (and
+    # TensorFlow 2.12's channels-first pooling on CPU returns wrongly laid-out numbers under oneDNN).
     L.conv2d(tf.transpose(img, [0, 3, 1, 2]), 4, 3, data_format="channels_first", name="conv_cf")
     L.separable_conv1d(tf.transpose(seq, [0, 2, 1]), 2, 3, data_format="channels_first", name="sep_cf")
     L.conv3d_transpose(tf.transpose(vol, [0, 4, 1, 2, 3]), 2, 2, data_format="channels_first", name="tconv_cf")
@@ -511,7 +512,7 @@ def test_convolution_and_pooling_layers_match_tf_layers_both_ways(reference):
     _assert_conv_same(reference["own"]["conv"], reference["legacy_restored"]["conv"], "tf.layers on the compat checkpoint")
     compat_restored = ns["run_conv"](compat_layers, tf, np, data, ckpt["legacy_conv"], None)
     _assert_conv_same(compat_restored, reference["legacy_own"]["conv"], "compat on the tf.layers checkpoint")
-    assert len(compat_restored["outs"]) == 21
+    assert len(compat_restored["outs"]) == 20
 
 
 @needs_tf_keras
