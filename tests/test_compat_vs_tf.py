@@ -438,7 +438,7 @@ def _assert_notes_same(a, b, what):
 
 def _namespace():
     namespace = {}
-    exec(LAYERS_SOURCE + CONV_SOURCE + NOTES_SOURCE, namespace)
+    exec(LAYERS_SOURCE + CONV_SOURCE + NOTES_SOURCE + SIGNATURES_SOURCE, namespace)
     return namespace
 
 
@@ -450,11 +450,31 @@ def _run_notes_compat(namespace, *args):
         compat.uninstall()
 
 
-REFERENCE_SCRIPT = '''
+SIGNATURES_SOURCE = '''
+def public_signatures(module):
+    """{name: [[parameter, default], ...]} of a layers module's public functions and classes."""
+    import inspect
+    simple = (type(None), bool, int, float, str, tuple)
+    out = {}
+    for name in dir(module):
+        obj = getattr(module, name)
+        if name.startswith("_") or not callable(obj):
+            continue
+        fn = obj.__init__ if inspect.isclass(obj) else obj
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        out[name] = [[p.name, repr(p.default) if isinstance(p.default, simple) else type(p.default).__name__]
+                     for p in params]
+    return out
+'''
+
+
+REFERENCE_SCRIPT = SIGNATURES_SOURCE + '''
 import json, types
 import numpy as np
 import tensorflow as tf2
 tf = tf2.compat.v1
+signatures = public_signatures(tf.layers)
 data = {k: dict(np.load(k + ".npz")) for k in ("layers", "conv", "notes")}
 ckpt = json.load(open("ckpt.json"))
 out = {"layers": [run_layers(tf.layers, tf, np, data["layers"], None, ckpt["legacy_layers"]),
@@ -464,6 +484,7 @@ out = {"layers": [run_layers(tf.layers, tf, np, data["layers"], None, ckpt["lega
 tf.contrib = types.SimpleNamespace(layers=types.SimpleNamespace(xavier_initializer=tf.glorot_uniform_initializer))  # FIX: no contrib
 out["notes"] = [run_notes(tf, np, data["notes"], None, ckpt["legacy_notes"]),
                 run_notes(tf, np, data["notes"], ckpt["compat_notes"], None)]
+out["signatures"] = [signatures, signatures]
 print(json.dumps(out))
 '''
 
@@ -490,6 +511,16 @@ def reference(tmp_path_factory):
             "legacy_own": {k: v[0] for k, v in legacy.items()},
             "legacy_restored": {k: v[1] for k, v in legacy.items()}}
 
+
+
+@needs_tf_keras
+def test_every_public_name_of_tf_layers_exists_with_the_same_signature(reference):
+    theirs = reference["legacy_own"]["signatures"]
+    ours = reference["namespace"]["public_signatures"](compat_layers)
+    assert sorted(theirs) == sorted(compat_layers.__all__)  # `experimental` is a module, not callable
+    # Parameter names in positional order, and every default that is a plain value.
+    differ = {name: {"ours": ours[name], "theirs": theirs[name]} for name in theirs if ours[name] != theirs[name]}
+    assert not differ
 
 
 @needs_tf_keras

@@ -8,6 +8,9 @@ Variables as TensorFlow names them: ``kernel`` [*kernel_size, in_channels, filte
 ``channels_first`` input is computed in channels-last layout and transposed back, which
 gives the same numbers and also runs on CPU.
 """
+import functools
+import inspect
+
 from tf1_recsys._tf import as_float_tensor, check_rank, require_graph_mode, shape_str, tf
 from tf1_recsys.compat.layers import conv_utils
 from tf1_recsys.compat.layers.activations import get_activation
@@ -231,6 +234,30 @@ class Conv2DTranspose(_ConvTranspose):
 class Conv3DTranspose(_ConvTranspose):
     """Transposed 3-D convolution."""
     _rank = 3
+
+
+def _tuple_defaults(cls):
+    """Gives ``cls.__init__`` TensorFlow's defaults ``strides=(1,) * rank`` (and ``dilation_rate``)."""
+    base_init = cls.__init__
+    signature = inspect.signature(base_init)
+    ones = (1,) * cls._rank
+    params = [p.replace(default=ones) if p.name in ("strides", "dilation_rate") else p
+              for p in signature.parameters.values()]
+    signature = signature.replace(parameters=params)
+
+    @functools.wraps(base_init)
+    def __init__(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        base_init(*bound.args, **bound.kwargs)
+
+    __init__.__signature__ = signature
+    cls.__init__ = __init__
+    return cls
+
+
+for _cls in (Conv2D, Conv3D, SeparableConv2D, Conv2DTranspose, Conv3DTranspose):
+    _tuple_defaults(_cls)
 
 
 def _functional(cls, fn_name, inputs, reuse, name, **kwargs):

@@ -181,7 +181,7 @@ class Flatten(Layer):
     order of the features matches a ``channels_last`` model's. A rank-1 input becomes [batch, 1].
     """
 
-    def __init__(self, data_format="channels_last", **kwargs):
+    def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = conv_utils.normalize_data_format("flatten", data_format)
         self.input_spec = InputSpec(min_ndim=1)

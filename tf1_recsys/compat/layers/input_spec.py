@@ -13,10 +13,11 @@ class InputSpec(object):
       axes: dict ``{axis: size}`` for axes whose size is fixed (negative axes count from the end).
       allow_last_axis_squeeze: accept a missing or extra trailing axis of size 1.
       name: the input's name, used in error messages.
+      optional: whether the input may be None (recorded; inputs are not optional in graph layers).
     """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
-                 allow_last_axis_squeeze=False, name=None):
+                 allow_last_axis_squeeze=False, name=None, optional=False):
         self.dtype = tf.as_dtype(dtype).name if dtype is not None else None
         shape = tf.TensorShape(shape)
         if shape.rank is None:
@@ -29,6 +30,7 @@ class InputSpec(object):
         self.min_ndim = min_ndim
         self.name = name
         self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.optional = optional
         try:
             self.axes = {int(k): v for k, v in (axes or {}).items()}
         except (ValueError, TypeError):
