@@ -266,3 +266,25 @@ def test_convolution_and_pooling_reject_invalid_arguments(graph):
         L.max_pooling2d(img, 2, None)
     with pytest.raises(ValueError, match=r"`pool_size` must be > 0; got 0"):
         L.AveragePooling1D(0, 1)
+
+
+def test_deepcopy_shares_graph_objects_and_keeps_the_scope(graph):
+    import copy
+
+    class Square(L.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight("w", [])
+            super(Square, self).build(input_shape)
+
+        def call(self, inputs):
+            return tf.square(inputs) * self.w
+
+    layer = Square(name="my_layer")
+    layer._private_tensor = tf.random_uniform(())
+    out = layer(tf.placeholder(tf.float32, [5]))
+    assert out.op.name == "my_layer/mul"
+    twin = copy.deepcopy(layer)
+    assert (twin.name, twin.scope_name) == (layer.name, layer.scope_name)
+    assert twin._private_tensor is layer._private_tensor and twin.w is layer.w and twin.variables == layer.variables
+    twin(tf.placeholder(tf.float32, [5]))  # built: reuses the variable
+    assert len(tf.global_variables()) == 1

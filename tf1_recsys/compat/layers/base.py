@@ -10,6 +10,7 @@ averages) to ``UPDATE_OPS`` and ``layer.updates``.
 
 Graph mode only: calling a layer eagerly raises the library's RuntimeError.
 """
+import copy
 import inspect
 import re
 import threading
@@ -386,6 +387,25 @@ class Layer(object):
             t for t in tf.nest.flatten(inputs) if hasattr(t, "op")]
         _add_to_collection(self.updates, tf.GraphKeys.UPDATE_OPS)
         return outputs
+
+    def __deepcopy__(self, memo):
+        """A copy that shares the layer's graph objects (variables, tensors, scope) with the original."""
+        def graph_object(value):
+            return tf.is_tensor(value) or isinstance(value, (tf.Variable, tf.Operation))
+
+        result = type(self).__new__(type(self))
+        memo[id(self)] = result
+        for key, value in self.__dict__.items():
+            if key in ("_scope", "_current_scope"):
+                value = copy.copy(value)
+            elif graph_object(value):
+                pass
+            elif isinstance(value, list) and all(graph_object(v) for v in value):
+                value = list(value)
+            else:
+                value = copy.deepcopy(value, memo)
+            object.__setattr__(result, key, value)
+        return result
 
     def apply(self, inputs, *args, **kwargs):
         """Same as calling the layer."""
