@@ -288,3 +288,29 @@ def test_deepcopy_shares_graph_objects_and_keeps_the_scope(graph):
     assert twin._private_tensor is layer._private_tensor and twin.w is layer.w and twin.variables == layer.variables
     twin(tf.placeholder(tf.float32, [5]))  # built: reuses the variable
     assert len(tf.global_variables()) == 1
+
+
+def test_get_updates_for_and_get_losses_for_select_by_dependence_on_inputs(graph):
+    class Counting(L.Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight("a", (), tf.float32, trainable=False)
+            self.add_update(tf.assign_add(self.a, 1.0))  # unconditional
+            self.add_loss(self.a)
+            super(Counting, self).build(input_shape)
+
+        def call(self, inputs):
+            self.add_update(tf.assign_add(self.a, inputs))  # depends on this call's inputs
+            self.add_loss(inputs * 2.0)
+            return inputs + 1
+
+    layer = Counting()
+    counts = []
+    for _ in range(2):
+        raw = tf.placeholder(tf.float32, ())
+        middle = raw + 1
+        out = layer(middle)
+        for get in (layer.get_updates_for, layer.get_losses_for):
+            counts.append([len(get(None)), len(get([raw])), len(get([middle])), len(get([out]))])
+        counts.append([len(layer.updates), len(layer.losses)])
+    assert counts == [[1, 1, 1, 0], [1, 1, 1, 0], [2, 2], [1, 1, 1, 0], [1, 1, 1, 0], [3, 3]]
+    assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 3
