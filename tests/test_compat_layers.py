@@ -205,6 +205,17 @@ def test_batch_normalization_rejects_invalid_arguments(graph):
     assert tf.global_variables() == []
 
 
+def test_training_none_means_inference_as_in_tf1(graph, sess, rng):
+    x = tf.constant(rng.normal(size=(4, 3)).astype(np.float32))
+    y_bn = L.batch_normalization(x, training=None)
+    y_drop = L.dropout(x, training=None)
+    assert tf.get_collection(tf.GraphKeys.UPDATE_OPS) == []
+    sess.run(tf.global_variables_initializer())
+    xv, bn, drop = sess.run([x, y_bn, y_drop])
+    np.testing.assert_allclose(bn, xv / np.sqrt(1.0 + 1e-3), rtol=1e-6)  # moving stats 0 / 1
+    np.testing.assert_array_equal(drop, xv)
+
+
 def test_dropout_and_flatten_reject_invalid_arguments(graph):
     x = tf.placeholder(tf.float32, [None, 3])
     with pytest.raises(ValueError, match=r"dropout: `rate` must be a number in \[0, 1\]; got 1.5"):

@@ -349,7 +349,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     require_graph_mode(fn)
     inputs = as_float_tensor(fn, "inputs", inputs)
     check_rank(fn, "inputs", inputs, min_rank=2)
-    training = check_training(fn, training)
+    training = check_training(fn, False if training is None else training)  # None: TF1's learning phase, False
     layer = BatchNormalization(
         axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
         beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
