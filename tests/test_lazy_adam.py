@@ -261,3 +261,18 @@ def test_slots_follow_their_variable_under_replica_device_setter():
         for part in parts:
             for name in ("m", "v"):
                 assert opt.get_slot(part, name).device == part.device
+
+
+def test_lazy_adam_is_where_tf_contrib_opt_users_look():
+    import tensorflow
+
+    from tf1_recsys import compat
+    from tf1_recsys.compat.contrib.opt import LazyAdamOptimizer as from_contrib
+    from tf1_recsys.training import LazyAdamOptimizer
+
+    assert from_contrib is LazyAdamOptimizer
+    compat.install(contrib=True)
+    try:
+        assert tensorflow.compat.v1.contrib.opt.LazyAdamOptimizer is LazyAdamOptimizer
+    finally:
+        compat.uninstall()

@@ -29,6 +29,8 @@ def builders():
     """Block name -> function that builds the block in the current default graph."""
     from tf1_recsys._tf import tf
     from tf1_recsys import layers
+    from tf1_recsys.compat import layers as L
+    from tf1_recsys.compat.contrib import layers as C
 
     def ph(*shape):
         return tf.placeholder(tf.float32, [None] + list(shape))
@@ -46,6 +48,18 @@ def builders():
                                                  gate_hidden=None),
         "senet": lambda: layers.senet(ph(5, 4), hidden_units=8),
         "senet_named": lambda: layers.senet(ph(5, 4), hidden_units=8, name="se"),
+        "compat.layers.Dense": lambda: L.Dense(3)(ph(4)),
+        "compat.layers.batch_normalization_renorm": lambda: L.batch_normalization(ph(4), renorm=True),
+        "compat.layers.batch_normalization_axes": lambda: L.batch_normalization(ph(3, 4), axis=[1, 2]),
+        "compat.layers.conv": lambda: [L.conv1d(ph(6, 2), 3, 2), L.conv2d(ph(5, 5, 2), 3, (2, 3)),
+                                       L.conv3d(ph(3, 3, 3, 2), 2, 2)],
+        "compat.layers.separable_conv": lambda: [L.separable_conv1d(ph(6, 2), 3, 2, depth_multiplier=2),
+                                                 L.separable_conv2d(ph(5, 5, 2), 3, 2)],
+        "compat.layers.conv_transpose": lambda: [L.conv2d_transpose(ph(4, 4, 2), 3, 2),
+                                                 L.conv3d_transpose(ph(2, 2, 2, 2), 3, 2)],
+        "compat.contrib.layers": lambda: [
+            C.fully_connected(ph(4), 3), C.layer_norm(ph(3, 4)), C.batch_norm(ph(4), scale=True, is_training=False),
+            C.embed_sequence(tf.placeholder(tf.int32, [None, 3]), 10, 2)],
     }
 
 

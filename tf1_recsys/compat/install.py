@@ -1,0 +1,89 @@
+"""``install()`` / ``uninstall()``: point ``tf.compat.v1.layers`` (and ``.contrib``) at tf1_recsys.compat.
+
+TensorFlow reaches ``compat.v1`` through several module objects (``tf.compat.v1``, the
+``tensorflow.compat.v1`` import and the generated ``tensorflow._api.v2.compat.v1``);
+each gets the attribute, and the previous value (on TensorFlow 2.16+ a lazy loader that
+imports tf_keras) is kept and restored by ``uninstall()``. Nothing else in TensorFlow changes.
+"""
+import sys
+
+import tensorflow as _tensorflow
+
+_MISSING = object()
+_saved = {}  # (id of module, attribute) -> (module, previous value or _MISSING)
+
+
+def _compat_v1_modules():
+    candidates = [
+        _tensorflow.compat.v1,
+        sys.modules.get("tensorflow.compat.v1"),
+        sys.modules.get("tensorflow._api.v2.compat.v1"),
+    ]
+    try:
+        import tensorflow.compat.v1 as imported  # noqa: F401 - the object `import ... as tf` gives
+        candidates.append(imported)
+    except ImportError:  # pragma: no cover
+        pass
+    modules, seen = [], set()
+    for module in candidates:
+        if module is not None and id(module) not in seen:
+            seen.add(id(module))
+            modules.append(module)
+    return modules
+
+
+def _set(module, attr, value):
+    key = (id(module), attr)
+    if key not in _saved:
+        _saved[key] = (module, vars(module).get(attr, _MISSING) if hasattr(module, "__dict__") else _MISSING)
+    setattr(module, attr, value)
+
+
+def install(contrib=False):
+    """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
+
+    With ``contrib=True`` also ``tf.compat.v1.contrib`` -> ``tf1_recsys.compat.contrib``
+    (TensorFlow 2 has no ``contrib``). Idempotent; ``uninstall()`` undoes it.
+    """
+    from tf1_recsys.compat import contrib as contrib_module
+    from tf1_recsys.compat import layers as layers_module
+
+    for module in _compat_v1_modules():
+        _set(module, "layers", layers_module)
+        if contrib:
+            _set(module, "contrib", contrib_module)
+    sys.modules.setdefault("tensorflow.compat.v1.layers", layers_module)
+    if sys.modules.get("tensorflow.compat.v1.layers") is not layers_module:
+        _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))
+        sys.modules["tensorflow.compat.v1.layers"] = layers_module
+
+
+def uninstall():
+    """Restores what ``install()`` replaced. Idempotent."""
+    for (key, attr), (module, previous) in list(_saved.items()):
+        if key == "sys.modules":
+            sys.modules["tensorflow.compat.v1.layers"] = previous
+            continue
+        if previous is _MISSING:
+            try:
+                delattr(module, attr)
+            except AttributeError:
+                pass
+        else:
+            setattr(module, attr, previous)
+    _saved.clear()
+    from tf1_recsys.compat import layers as layers_module
+
+    if sys.modules.get("tensorflow.compat.v1.layers") is layers_module:
+        del sys.modules["tensorflow.compat.v1.layers"]
+
+
+def installed():
+    """Whether ``tf.compat.v1.layers`` currently resolves to tf1_recsys.compat.layers."""
+    from tf1_recsys.compat import layers as layers_module
+
+    return vars(_tensorflow.compat.v1).get("layers") is layers_module or \
+        getattr(_tensorflow.compat.v1, "layers", None) is layers_module
+
+
+__all__ = ["install", "uninstall", "installed"]
