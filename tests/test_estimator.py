@@ -139,7 +139,7 @@ def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
 
 
 def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
-    est, first = trained[0], trained[1]
+    first = trained[1]
     config = tf_estimator.RunConfig(save_checkpoints_steps=10, log_step_count_steps=None, stop_grace_period_secs=1)
     warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"), config=config,
                                   params={"learning_rate": 0.1}, warm_start_from=first)

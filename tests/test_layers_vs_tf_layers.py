@@ -6,10 +6,7 @@ names and shapes must be identical, outputs equal to 1e-6 with ``training`` Fals
 and the moving statistics equal to 1e-6 after the same ``UPDATE_OPS`` steps. Gradients
 and weights after three SGD steps agree to float32 rounding.
 """
-import json
-
 import numpy as np
-import pytest
 
 from tests.legacy import needs_tf_keras, run_legacy
 from tf1_recsys import layers as kit

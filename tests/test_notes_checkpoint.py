@@ -6,7 +6,6 @@ Both sides then take one more training step from the checkpoint and must agree o
 variable, moving statistics included.
 """
 import numpy as np
-import pytest
 
 from tests.legacy import needs_tf_keras, run_legacy
 from tf1_recsys._tf import tf

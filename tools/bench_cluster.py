@@ -26,6 +26,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
 sys.path.insert(0, REPO)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 SECTION = "## Parameter-server cluster (`tools/bench_cluster.py`)"
@@ -177,17 +179,7 @@ def main():
     text = "\n".join(lines)
     print(text)
     if args.write_docs:
-        path = os.path.join(REPO, "docs", "BENCHMARKS.md")
-        with open(path) as f:
-            doc = f.read()
-        if SECTION in doc:
-            start = doc.index(SECTION)
-            end = doc.find("\n## ", start + len(SECTION))
-            doc = doc[:start] + text + ("\n" + doc[end + 1:] if end != -1 else "")
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        with open(path, "w") as f:
-            f.write(doc)
+        benchdoc.write_section(SECTION, text)
     return 0
 
 

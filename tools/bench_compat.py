@@ -13,14 +13,14 @@ kept; the ratios compat / TensorFlow are what is reported (< 1 means compat is f
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DOCS = os.path.join(ROOT, "docs", "BENCHMARKS.md")
+sys.path.insert(0, HERE)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
 SECTION = "## Compat layers versus tf.compat.v1.layers (`tools/bench_compat.py`)"
 
 
@@ -137,13 +137,7 @@ def main(argv=None):
         "", *rows, ""])
     print(text)
     if args.write_docs:
-        with open(DOCS) as f:
-            docs = f.read()
-        pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.S)
-        docs = pattern.sub(lambda _: text.rstrip("\n") + "\n", docs) if pattern.search(docs) else \
-            docs.rstrip("\n") + "\n\n" + text
-        with open(DOCS, "w") as f:
-            f.write(docs)
+        benchdoc.write_section(SECTION, text)
     return 0
 
 

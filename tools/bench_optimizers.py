@@ -32,6 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
 SECTION = "## Optimizers and vocabulary size (`tools/bench_optimizers.py`)"
 OPTIMIZERS = ("adam", "lazy_adam", "adagrad", "sgd")
 NAMES = {"adam": "`AdamOptimizer`", "lazy_adam": "`LazyAdamOptimizer`",
@@ -189,21 +191,6 @@ def parse_log(path):
     return best, float(seconds), load_start, load_end, version
 
 
-def write_section(path, text):
-    """Replaces this benchmark's section of ``path`` (re-read just before writing)."""
-    with open(path, encoding="utf-8") as f:
-        content = f.read()
-    start = content.find(SECTION)
-    if start < 0:
-        content = content.rstrip("\n") + "\n\n" + text
-    else:
-        end = content.find("\n## ", start + len(SECTION))
-        tail = "" if end < 0 else content[end + 1:]
-        content = content[:start] + text + ("\n" + tail if tail else "")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(content)
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -233,7 +220,7 @@ def main(argv=None):
         text = markdown(args, best, load_start, load_end, seconds, version)
         print(text)
         if args.write_docs:
-            write_section(os.path.join(REPO, "docs", "BENCHMARKS.md"), text)
+            benchdoc.write_section(SECTION, text)
         return 0
     load_start = "%.1f" % os.getloadavg()[0]
     t0 = time.time()
@@ -257,7 +244,7 @@ def main(argv=None):
     text = markdown(args, best, load_start, load_end, time.time() - t0, version)
     print(text)
     if args.write_docs:
-        write_section(os.path.join(REPO, "docs", "BENCHMARKS.md"), text)
+        benchdoc.write_section(SECTION, text)
     return 0
 
 

@@ -17,7 +17,6 @@ time, steadier on a shared machine) are reported with the load average.
 import argparse
 import os
 import platform
-import re
 import sys
 import time
 
@@ -25,6 +24,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -104,13 +105,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     if args.write_docs:
-        path = os.path.join(REPO, "docs", "BENCHMARKS.md")
-        with open(path) as f:
-            doc = f.read()
-        pattern = re.compile(r"^%s\n.*?(?=^## |\Z)" % re.escape(SECTION), re.S | re.M)
-        doc = pattern.sub(text + "\n", doc) if pattern.search(doc) else doc.rstrip("\n") + "\n\n" + text + "\n"
-        with open(path, "w") as f:
-            f.write(doc)
+        benchdoc.write_section(SECTION, text)
     return 0
 
 

@@ -22,6 +22,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests"))  # golden_models: the project's reference models
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -130,21 +132,6 @@ def markdown(args, speeds, rows, tf_version, load):
     return "\n".join(lines) + "\n"
 
 
-def write_section(path, text):
-    """Replaces this benchmark's section of ``path`` (re-read just before writing)."""
-    with open(path, encoding="utf-8") as f:
-        content = f.read()
-    start = content.find(SECTION)
-    if start < 0:
-        content = content.rstrip("\n") + "\n\n" + text
-    else:
-        end = content.find("\n## ", start + len(SECTION))
-        tail = "" if end < 0 else content[end + 1:]
-        content = content[:start] + text + ("\n" + tail if tail else "")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(content)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=20000)
@@ -161,7 +148,7 @@ def main(argv=None):
     print(text)
     print("(%.0f s)" % (time.time() - t0))
     if args.write_docs:
-        write_section(os.path.join(REPO, "docs", "BENCHMARKS.md"), text)
+        benchdoc.write_section(SECTION, text)
     return 0
 
 
