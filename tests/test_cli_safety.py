@@ -314,3 +314,33 @@ def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_pat
     shutil.move(str(out / sorted(data_files)[-1]), str(tmp_path / "moved"))
     rc, _, err = run(capsys, "evaluate", "--model-dir", str(out), "--no-progress")
     assert_one_line_error(rc, err, "checkpoint")
+
+
+def test_bad_movielens_files_are_one_line_errors(tmp_path, capsys):
+    good_movies = "movieId,title,genres\n1,A,Drama\n2,B,Comedy\n"
+
+    def folder(name, ratings, movies=good_movies, encoding="utf-8"):
+        path = tmp_path / name
+        path.mkdir()
+        (path / "ratings.csv").write_bytes(ratings.encode(encoding))
+        (path / "movies.csv").write_bytes(movies.encode(encoding) if isinstance(movies, str) else movies)
+        return "movielens:" + str(path)
+
+    header = "userId,movieId,rating,timestamp\n"
+    rows = "1,1,4.0,10\n1,2,3.0,20\n2,1,5.0,30\n2,2,1.0,40\n"
+    cases = [
+        (folder("big_id", header + "1,%d,4.0,10\n" % 2 ** 63 + rows), "ratings.csv:2: malformed row", "int64"),
+        (folder("nan", header + rows + "3,1,nan,50\n"), "ratings.csv:6", "not a finite number"),
+        (folder("negative", header + rows + "3,1,-1,50\n"), "ratings.csv:6", "rating -1 is negative"),
+        (folder("float_id", header + "1,1.5,4.0,10\n" + rows), "ratings.csv:2: malformed row", "1.5"),
+        (folder("latin", header + rows, b"movieId,title,genres\n1,Am\xe9lie,Drama\n"), "movies.csv: not UTF-8", "0xe9"),
+        (folder("one_each", header + "1,1,4.0,10\n2,2,3.0,20\n"), "test split would be empty", "ratings.csv"),
+    ]
+    for data, *needles in cases:
+        rc, _, err = run(capsys, "train", "--model", "fm", "--data", data, "--out", str(tmp_path / "out"),
+                         "--no-progress")
+        assert_one_line_error(rc, err, *needles)
+    bom = folder("bom", "\ufeff" + header + rows)  # a byte-order mark before the header is not data
+    from tf1_recsys.data import load_movielens
+
+    assert len(load_movielens(bom[len("movielens:"):]).train["user"]) == 2
