@@ -139,6 +139,12 @@ def item_knn(data, neighbours=50, shrink=10.0, prior=3.0, block=1024):
     return pred
 
 
+MODELS = {"fm": ("fm", {}), "din": ("din", {}), "mmoe": ("mmoe", {}),
+          "base": ("din", {"sequence_pooling": "sum"})}
+"""Benchmark name -> (model, hyper-parameters over its preset); 'base' is the DIN paper's
+base model: din with each behaviour sequence sum-pooled instead of attended."""
+
+
 def train_model(name, data, seed, progress, drop=()):
     from tf1_recsys.data.schema import Schema
     from tf1_recsys.models import build_model
@@ -146,7 +152,9 @@ def train_model(name, data, seed, progress, drop=()):
     from tf1_recsys.training import TrainConfig, Trainer
 
     schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
+    name, extra = MODELS[name]
     hparams, settings = preset(name, "movielens")
+    hparams.update(extra)
     config = TrainConfig(seed=seed, progress=progress, checkpoint_every=10 ** 9, **settings)
     with Trainer(lambda: build_model(name, schema, **hparams), config) as trainer:
         trainer.fit(data.train)
@@ -158,7 +166,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--path", default=DEFAULT_PATH, help="ml-latest-small folder (default %(default)s)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--models", nargs="+", default=["fm", "din", "mmoe"], choices=["fm", "din", "mmoe"])
+    parser.add_argument("--models", nargs="+", default=["fm", "din", "mmoe"], choices=sorted(MODELS),
+                        help="'base' is din with sum pooling instead of attention (the DIN paper's base model)")
     parser.add_argument("--lr-grid", type=float, nargs="+", default=[0.3, 1.0, 3.0], help="C values of the LR")
     parser.add_argument("--no-ablation", action="store_true", help="skip din without the behaviour sequence")
     parser.add_argument("--markdown", help="also write the result table to this file")
@@ -198,7 +207,7 @@ def main(argv=None):
 
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     progress = sys.stderr.isatty()
-    runs = [(m, m, ()) for m in args.models]
+    runs = [("din base (sum pooling)" if m == "base" else m, m, ()) for m in args.models]
     if not args.no_ablation and "din" in args.models:
         runs.append(("din (no behaviour sequence)", "din", ("hist_movie",)))
     results = {}

@@ -18,7 +18,7 @@ Sensitivity: ``get_gradients`` on ``[real [B, R], flat [B, L*E]]``: the real-val
 features one by one, then one entry per field (slot or attended sequence).
 """
 from tf1_recsys._tf import tf
-from tf1_recsys.features import FeatureEmbedder, id_mask
+from tf1_recsys.features import FeatureEmbedder, id_mask, pool
 from tf1_recsys.layers import DINModel, dense, senet
 from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
 
@@ -42,6 +42,20 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers, layer
     return names, [pooled[n] for n in names]
 
 
+def sum_sequences(embedder, schema, inputs):
+    """The DIN paper's base model: each sequence field sum-pooled over its real behaviours.
+
+    Returns ``(names, [B, E] tensors)`` in schema order; each pooled tensor is named
+    ``sum_pool_<feature>``.
+    """
+    names, pooled = [], []
+    for f in schema.sequences:
+        keys = embedder.lookup(f.name, inputs[f.name])  # [B, T, E]
+        pooled.append(tf.identity(pool(keys, id_mask(inputs[f.name]), "sum"), name="sum_pool_" + f.name))
+        names.append(f.name)
+    return names, pooled
+
+
 def wide_logit(schema, inputs, real, l2, partition_strategy):
     """First-order term [B, 1]: per-id weights of slots / multi-valued slots, linear in reals."""
     wide = FeatureEmbedder(schema, 1, partition_strategy=partition_strategy, l2=l2,
@@ -54,7 +68,7 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
-              attention_layer_norm=True, init_stddev=0.05):
+              attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention"):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:
@@ -72,11 +86,16 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
         ids never seen in training become full-size random vectors; switch it off for
         data where many test ids are new (e.g. MovieLens split by time).
       init_stddev: standard deviation of the initial embeddings (normal).
+      sequence_pooling: 'attention' (DIN) or 'sum': the paper's base model, the same
+        network with each behaviour sequence sum-pooled instead of attended (no attention
+        variables).
 
     Returns:
       ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
     """
     fn = "build_din"
+    if sequence_pooling not in ("attention", "sum"):
+        raise ValueError("%s: `sequence_pooling` must be 'attention' or 'sum'; got %r." % (fn, sequence_pooling))
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     with tf.variable_scope("din_model"):
@@ -84,8 +103,11 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
                                    initializer=tf.random_normal_initializer(stddev=init_stddev))
         names = [f.name for f in schema.sparse]
         fields = [embedder.field(n, inputs[n]) for n in names]
-        seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
-                                                 attention_layer_norm)
+        if sequence_pooling == "sum":
+            seq_names, seq_fields = sum_sequences(embedder, schema, inputs)
+        else:
+            seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
+                                                     attention_layer_norm)
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
