@@ -47,11 +47,14 @@ def test_overwrite_removes_only_what_tf1_recsys_wrote(tmp_path, capsys, monkeypa
     (p / "mine.py").write_text("x = 1\n")
     (p / "notes").mkdir()
     (p / "notes" / "todo.txt").write_text("keep me")
-    rc, _, err = _train(capsys, "p", "--epochs", "1", "--overwrite", "--seed", "1")
+    rc, _, err = _train(capsys, "p", "--epochs", "2", "--overwrite", "--seed", "1")
     assert rc == 0, err
     assert (p / "mine.py").read_text() == "x = 1\n" and (p / "notes" / "todo.txt").read_text() == "keep me"
-    events = [f for f in first if f.startswith("events.out.tfevents")]
-    assert not any((p / f).exists() for f in events), "the first run's event file survived --overwrite"
+    checkpoints = [f for f in first if f.startswith("model.ckpt-%d." % STEPS_PER_EPOCH)]
+    assert checkpoints and not any((p / f).exists() for f in checkpoints), "the first run's checkpoint survived"
+    # Event files are named by the second they were opened in, so the second run's may reuse the
+    # first one's name; either way exactly one is left.
+    assert len([f for f in os.listdir(p) if f.startswith("events.out.tfevents")]) == 1
     assert json.load(open(p / "run.json"))["seed"] == 1
     record = json.load(open(p / ".tf1_recsys_output"))["files"]
     assert "mine.py" not in record and "run.json" in record
@@ -88,11 +91,13 @@ def test_old_marker_overwrite_removes_only_tf1_recsys_names(tmp_path):
     theirs = ["thesis.tex", "din/analysis.ipynb", "model_notes.md"]
     for f in ours + theirs:
         (out / f).write_text(f)
+    (out / "din" / "plots").mkdir()  # a user's empty folder beside our files
     folder = OutputFolder(str(out))
     assert folder.user_files() == sorted(theirs)
     assert folder.clear() == len(ours)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
         theirs + [".tf1_recsys_output"])
+    assert (out / "din" / "plots").is_dir()
 
 
 # ---------------------------------------------------------------- signals, lock, resume

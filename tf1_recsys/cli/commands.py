@@ -109,7 +109,7 @@ def _resumed_run(args, out):
             if value != old:
                 run["train"][key] = value
                 changes.append("%s %s (was %s)" % (_FLAG_OF[key], value, old))
-        elif value != old and not (isinstance(value, float) and isinstance(old, (int, float)) and value == old):
+        elif value != old:
             raise CLIError("--resume: %s %s differs from the %s recorded in %s; a resumed run keeps its "
                            "model and data settings (only %s may change; start a new --out instead)"
                            % (_FLAG_OF[key], value, old, os.path.join(out, RUN_FILE),
@@ -164,9 +164,10 @@ def cmd_train(args):
                            % (run["data"], os.path.join(out, RUN_FILE)))
     _check_labels(data, data.schema)
     run["schema"] = data.schema.to_dict()
-    if not args.resume:
-        folder.prepare(args.overwrite)
-    folder.snapshot()
+    if args.resume:
+        folder.snapshot()
+    else:
+        folder.prepare(args.overwrite)  # which takes the snapshot
     say("data: " + data.describe())
     import_tf()
     from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score

@@ -85,31 +85,25 @@ class OutputFolder:
         return os.path.isfile(self.marker)
 
     def _read_marker(self):
-        """``(record, legacy)``: the recorded relative paths, and whether the marker predates records."""
+        """``(record, legacy, created)``: the recorded relative paths, whether the marker predates
+        records (plain text), and when the folder was first marked (None if unknown)."""
         try:
             with open(self.marker, encoding="utf-8") as f:
                 text = f.read()
         except OSError:
-            return set(), False
+            return set(), False, None
         try:
             data = json.loads(text)
         except ValueError:
-            return set(), True
+            return set(), True, None
         if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-            return set(), True
-        return set(str(p) for p in data["files"]), False
+            return set(), True, None
+        return set(str(p) for p in data["files"]), False, data.get("created")
 
     def recorded(self):
         return self._read_marker()[0]
 
-    def _write_marker(self, files):
-        created = None
-        if os.path.isfile(self.marker):
-            try:
-                with open(self.marker, encoding="utf-8") as f:
-                    created = json.load(f).get("created")
-            except (OSError, ValueError, AttributeError):
-                created = None
+    def _write_marker(self, files, created=None):
         data = {"written_by": "tf1-recsys %s" % __version__,
                 "created": created or datetime.datetime.now().isoformat(timespec="seconds"),
                 "files": sorted(files)}
@@ -127,7 +121,7 @@ class OutputFolder:
         return sorted(f for f in _walk_files(self.path) if f not in mine and f not in (MARKER, LOCK))
 
     def _owned_now(self):
-        record, legacy = self._read_marker()
+        record, legacy, _ = self._read_marker()
         if not legacy:
             return record
         owned = set()
@@ -142,9 +136,9 @@ class OutputFolder:
     # ------------------------------------------------------------------ record
     def record(self, *relpaths):
         """Adds ``relpaths`` to the record (call it before writing them)."""
-        files = self.recorded()
+        files, _, created = self._read_marker()
         files.update(os.path.normpath(p) for p in relpaths)
-        self._write_marker(files)
+        self._write_marker(files, created)
 
     def snapshot(self):
         """Remembers the files present now; ``record_new`` records only files added later."""
@@ -155,11 +149,11 @@ class OutputFolder:
         before = self._before or set()
         new = [f for f in _walk_files(self.path)
                if f not in before and _matches(os.path.basename(f), patterns)]
-        files = self.recorded()
+        files, _, created = self._read_marker()
         gone = {f for f in files if _matches(os.path.basename(f), patterns)
                 and not os.path.lexists(os.path.join(self.path, f))}  # old checkpoints the Saver deleted
         if gone or not set(new) <= files:
-            self._write_marker((files - gone) | set(new))
+            self._write_marker((files - gone) | set(new), created)
 
     # ------------------------------------------------------------------ lock
     def lock(self):
@@ -203,18 +197,22 @@ class OutputFolder:
         """
         owned = self._owned_now()
         removed = 0
-        for rel in sorted(owned, key=lambda p: -p.count(os.sep)):
+        for rel in owned:
             full = os.path.join(self.path, rel)
             if os.path.isfile(full) or os.path.islink(full):
                 os.remove(full)
                 removed += 1
-        for rel in sorted({os.path.dirname(p) for p in owned if os.path.dirname(p)},
-                          key=lambda p: -p.count(os.sep)):
+        folders = set()  # the folders that held those files and their parents, deepest first
+        for rel in owned:
+            rel = os.path.dirname(rel)
+            while rel:
+                folders.add(rel)
+                rel = os.path.dirname(rel)
+        for rel in sorted(folders, key=lambda p: -p.count(os.sep)):
             full = os.path.join(self.path, rel)
-            for dirpath, dirnames, filenames in os.walk(full, topdown=False):
-                if not os.listdir(dirpath):
-                    os.rmdir(dirpath)
-        self._write_marker(set())
+            if os.path.isdir(full) and not os.path.islink(full) and not os.listdir(full):
+                os.rmdir(full)
+        self._write_marker(set(), self._read_marker()[2])
         return removed
 
     def prepare(self, overwrite=False):
@@ -228,7 +226,8 @@ class OutputFolder:
         check_out(self.path, overwrite)  # again, under the lock
         if overwrite and self.is_ours():
             self.clear()
-        self._write_marker(self.recorded())
+        files, _, created = self._read_marker()
+        self._write_marker(files, created)
         self.snapshot()
         return self
 
