@@ -293,10 +293,6 @@ def cmd_freeze(args):
     try:
         if trainer.restored_from is None:
             raise CLIError("%s has no checkpoint to freeze" % args.model_dir)
-        bad = trainer.nonfinite_variables()
-        if bad:
-            raise CLIError("refusing to freeze %s: variables %s are not finite (NaN or inf); retrain with a "
-                           "smaller --lr" % (trainer.restored_from, ", ".join(bad[:3]) + (" ..." if len(bad) > 3 else "")))
         _record_in_model_dir(args.model_dir, output, serving)
         try:
             if data is None:

@@ -30,7 +30,7 @@ from tf1_recsys import metrics
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import batches as B
-from tf1_recsys.training.checkpoint import PREFIX, _message, latest_checkpoint, restore
+from tf1_recsys.training.checkpoint import PREFIX, CheckpointError, _message, latest_checkpoint, restore
 from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
 from tf1_recsys.training.pipeline import build_with_pipeline
 
@@ -202,9 +202,10 @@ class Trainer:
         return sorted(name for name, bad in flags.items() if bad)
 
     def _latest(self):
+        """The latest checkpoint for an error message: None also when the state file is damaged."""
         try:
             return latest_checkpoint(self.model_dir) if self.model_dir and os.path.isdir(self.model_dir) else None
-        except Exception:
+        except CheckpointError:
             return None
 
     def request_stop(self, reason="stop requested"):
@@ -399,8 +400,6 @@ class Trainer:
             raise
         finally:
             bar.close()
-            if self._writer is not None:
-                self._writer.flush()
         seconds = time.perf_counter() - t0
         if step != last_saved and self.model_dir:
             checkpoint()
@@ -415,8 +414,6 @@ class Trainer:
             evaluated = {"eval/" + k: v for k, v in self.evaluate(eval_data).items()}
             self.write_scalars(step, evaluated)
             results.update(evaluated)
-        if self._writer is not None:
-            self._writer.flush()
         return results
 
     # ------------------------------------------------------------------ inference
