@@ -14,7 +14,7 @@ with ``TF_CONFIG`` naming a cluster (chief, worker, ps, evaluator) each task run
 ``replica_device_setter``, and the ps tasks exit when every worker is done.
 ``python -m tf1_recsys.estimator.launch`` starts such a cluster on one machine.
 """
-import importlib
+from tf1_recsys._lazy import lazy_exports
 
 _EXPORTS = {
     "Estimator": "estimator", "EstimatorSpec": "estimator_spec", "ModeKeys": "mode_keys",
@@ -27,14 +27,5 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    # Lazy, so that `python -m tf1_recsys.estimator.launch` starts its tasks without importing TensorFlow.
-    if name not in _EXPORTS:
-        raise AttributeError("module 'tf1_recsys.estimator' has no attribute %r" % name)
-    value = getattr(importlib.import_module("tf1_recsys.estimator." + _EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+# Lazy, so that `python -m tf1_recsys.estimator.launch` starts its tasks without importing TensorFlow.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

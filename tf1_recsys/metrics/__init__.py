@@ -15,6 +15,7 @@ Public API:
   streaming_auc(labels, predictions, num_buckets=..., weights=None, name=None)
       -> (auc_tensor, update_op)                                      (TensorFlow graphs)
 """
+from tf1_recsys._lazy import lazy_exports
 from tf1_recsys.metrics.auc import auc
 from tf1_recsys.metrics.gauc import GAUCResult, gauc
 from tf1_recsys.metrics.notes import (
@@ -35,16 +36,4 @@ __all__ = [
     "streaming_auc",
 ]
 
-_LAZY = {"streaming_auc": "tf1_recsys.metrics.streaming"}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {"streaming_auc": "streaming"})

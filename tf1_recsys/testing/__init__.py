@@ -21,7 +21,7 @@ See docs/TESTING.md for a complete example test file.
 Importing this package imports neither TensorFlow nor its submodules; each name below
 is loaded from its submodule when first used.
 """
-import importlib
+from tf1_recsys._lazy import lazy_exports
 
 _EXPORTS = {
     "Model": "model", "build_model": "model", "build_variables": "model",
@@ -39,16 +39,6 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError("module 'tf1_recsys.testing' has no attribute %r" % name)
-    value = getattr(importlib.import_module("tf1_recsys.testing." + _EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = sorted(_EXPORTS)
