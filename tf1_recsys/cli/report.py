@@ -2,6 +2,7 @@
 
 TensorFlow is imported inside the functions that need it.
 """
+import inspect
 import os
 
 import numpy as np
@@ -18,8 +19,6 @@ def make_trainer(run, model_dir, progress):
     from tf1_recsys.data.schema import Schema
     from tf1_recsys.models import get_model
     from tf1_recsys.training import CheckpointError, TrainConfig, Trainer
-
-    import inspect
 
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
