@@ -89,40 +89,136 @@ def predict_input_fn(batch_size=16):
     return tf.data.Dataset.from_tensor_slices(features).batch(batch_size)
 
 
-class FaultHook(tf.train.SessionRunHook):
-    """Test scaffolding, not user code: worker:0 SIGKILLs itself at its 2nd step in its first life.
+def _task_name():
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+    return "%s:%s" % (task.get("type"), task.get("index"))
 
-    The chief waits at step 10 until the restarted worker:0 has run a step (file
-    ``rejoined``), so the restarted worker provably trains again; every step sleeps
-    20 ms so the two share the run. Each task prints how many steps it ran.
+
+def _ps_address():
+    return json.loads(os.environ["TF_CONFIG"])["cluster"]["ps"][0]
+
+
+def _ps_reachable():
+    import socket
+
+    host, _, port = _ps_address().rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _wait_for(condition, seconds):
+    import time
+
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        time.sleep(0.05)
+
+
+def _checkpoint_step(model_dir):
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    return int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None
+
+
+class FaultHook(tf.train.SessionRunHook):
+    """Test scaffolding, not user code: one fault per cluster run, by ``fault``.
+
+    * 'worker': worker:0 SIGKILLs itself at its 2nd step in its first life; the chief
+      waits at step 10 until the restarted worker:0 has run a step (file ``rejoined``).
+    * 'ps': the chief writes its variables' values at the start (``chief_start.npz``;
+      the worker waits for it), then, 3 steps past the first checkpoint of this run,
+      tells ps:0 to end (file ``kill_ps``) and both training tasks wait until ps:0 is
+      gone and train on into the dead ps.
+    * 'chief': 3 steps past the first checkpoint of this run the chief SIGKILLs itself
+      (first life only); the worker waits until the restarted chief has created its
+      session (file ``chief_back``), so the restored global step is read before any
+      other update.
+
+    Every step sleeps 20 ms so the tasks share the run; the tasks print what they saw.
     """
 
-    def __init__(self, fault_dir):
-        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
-        self.task = "%s:%s" % (task.get("type"), task.get("index"))
-        self.killed = os.path.join(fault_dir, "killed")
-        self.rejoined = os.path.join(fault_dir, "rejoined")
+    def __init__(self, fault_dir, fault, model_dir):
+        self.task = _task_name()
+        self.fault, self.model_dir = fault, model_dir
+        self.path = lambda name: os.path.join(fault_dir, name)
         self.steps = 0
+        self.start_step = None
+
+    def begin(self):
+        self._global_step = tf.train.get_global_step()
+        self._trainable = {v.op.name: v for v in tf.trainable_variables()}
+
+    def after_create_session(self, session, coord):
+        self.start_step = int(session.run(self._global_step))
+        print("fault: %s starts at global step %d" % (self.task, self.start_step), flush=True)
+        if self.fault == "ps" and self.task == "chief:0":
+            values = session.run(self._trainable)
+            np.savez(self.path("chief_start.npz"), global_step=self.start_step, **values)
+            open(self.path("chief_started"), "w").close()
+        if self.fault == "ps" and self.task == "worker:0":
+            _wait_for(lambda: os.path.exists(self.path("chief_started")), 180)
+        if self.fault == "chief" and self.task == "chief:0" and os.path.exists(self.path("chief_killed")):
+            open(self.path("chief_back"), "w").close()
+
+    def before_run(self, run_context):
+        return tf.train.SessionRunArgs(self._global_step)
 
     def after_run(self, run_context, run_values):
         import signal
         import time
 
         self.steps += 1
-        if self.task == "worker:0":
-            if not os.path.exists(self.killed) and self.steps == 2:
-                open(self.killed, "w").close()
+        step = int(run_values.results)
+        if self.fault == "worker":
+            if self.task == "worker:0":
+                if not os.path.exists(self.path("killed")) and self.steps == 2:
+                    open(self.path("killed"), "w").close()
+                    os.kill(os.getpid(), signal.SIGKILL)
+                if os.path.exists(self.path("killed")) and not os.path.exists(self.path("rejoined")):
+                    open(self.path("rejoined"), "w").close()
+            if self.task == "chief:0" and self.steps == 10:
+                _wait_for(lambda: os.path.exists(self.path("rejoined")), 180)
+        watch = self.task == "chief:0" and self.fault in ("ps", "chief")
+        checkpoint = _checkpoint_step(self.model_dir) if watch else None
+        due = checkpoint is not None and checkpoint > self.start_step and step >= checkpoint + 3
+        if self.fault == "ps":
+            if due and not os.path.exists(self.path("kill_ps")):
+                print("fault: chief:0 ends ps:0 at global step %d; last checkpoint at step %d" % (step, checkpoint),
+                      flush=True)
+                open(self.path("kill_ps"), "w").close()
+            if os.path.exists(self.path("kill_ps")):
+                _wait_for(lambda: not _ps_reachable(), 60)
+        if self.fault == "chief":
+            if due and not os.path.exists(self.path("chief_killed")):
+                print("fault: chief:0 killed at global step %d; last checkpoint at step %d" % (step, checkpoint),
+                      flush=True)
+                open(self.path("chief_killed"), "w").close()
                 os.kill(os.getpid(), signal.SIGKILL)
-            if os.path.exists(self.killed) and not os.path.exists(self.rejoined):
-                open(self.rejoined, "w").close()
-        if self.task == "chief:0" and self.steps == 10:
-            deadline = time.time() + 180
-            while not os.path.exists(self.rejoined) and time.time() < deadline:
-                time.sleep(0.2)
+            if self.task == "worker:0" and os.path.exists(self.path("chief_killed")):
+                _wait_for(lambda: os.path.exists(self.path("chief_back")), 180)
         time.sleep(0.02)
 
     def end(self, session):
         print("fault: %s ran %d steps in this life" % (self.task, self.steps), flush=True)
+
+
+def _end_ps_when_told(fault_dir):
+    """Test scaffolding: ps:0 ends abruptly (no cleanup) when the file ``kill_ps`` appears.
+
+    ``os._exit(0)``, not a signal: the local launcher stops the whole cluster as soon as
+    a task exits non-zero, and this run shows what the training tasks do by themselves
+    when their ps is gone (as on a real cluster, where nothing watches the ps for them).
+    """
+    import threading
+
+    def watch():
+        _wait_for(lambda: os.path.exists(os.path.join(fault_dir, "kill_ps")), 600)
+        print("fault: ps:0 ends now", flush=True)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def main(argv=None):
@@ -130,15 +226,25 @@ def main(argv=None):
     parser.add_argument("--model-dir", required=True)
     parser.add_argument("--max-steps", type=int, default=40)
     parser.add_argument("--sync-replicas", action="store_true")
-    parser.add_argument("--fault-dir", help="test scaffolding: kill and restart worker:0 (FaultHook)")
+    parser.add_argument("--warm-start-from")
+    parser.add_argument("--ps-failure-secs", type=float, default=60)
+    parser.add_argument("--fault-dir", help="test scaffolding: where FaultHook's files go")
+    parser.add_argument("--fault", choices=["worker", "ps", "chief"], default="worker",
+                        help="test scaffolding: the fault FaultHook makes")
     args = parser.parse_args(argv)
     config = tf_estimator.RunConfig(save_checkpoints_steps=10, save_summary_steps=10, log_step_count_steps=20,
-                                    tf_random_seed=3, stop_grace_period_secs=2)
+                                    tf_random_seed=3, stop_grace_period_secs=2,
+                                    ps_failure_timeout_secs=args.ps_failure_secs)
     params = {"learning_rate": 0.1, "sync_replicas": args.sync_replicas}
-    est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params=params)
+    est = tf_estimator.Estimator(model_fn, model_dir=args.model_dir, config=config, params=params,
+                                 warm_start_from=args.warm_start_from)
+    hooks = None
+    if args.fault_dir:
+        hooks = [FaultHook(args.fault_dir, args.fault, args.model_dir)]
+        if args.fault == "ps" and _task_name() == "ps:0":
+            _end_ps_when_told(args.fault_dir)
     result = tf_estimator.train_and_evaluate(
-        est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps,
-                                    hooks=[FaultHook(args.fault_dir)] if args.fault_dir else None),
+        est, tf_estimator.TrainSpec(train_input_fn, max_steps=args.max_steps, hooks=hooks),
         tf_estimator.EvalSpec(eval_input_fn, steps=None, start_delay_secs=0, throttle_secs=1))
     task = os.environ.get("TF_CONFIG", "local")
     if result:

@@ -7,10 +7,15 @@
   each ps task holds a ``FIFOQueue`` with a ``shared_name``; every worker enqueues its
   ordinal into each ps queue when its training ends (``signal_done``) and a ps task
   returns from ``serve_ps`` once every ordinal arrived.
-* ``arm_deadline``: ends the process with exit status 124 after a bound, the only way
-  out of a session whose ps died (``Session.close`` then blocks without an error).
+* ``PsWatchdog``: a training task whose ps task is gone exits with status 75 and one
+  line naming the ps task and the last checkpoint. TensorFlow gives no error then: the
+  session's recovery waits for the ps to come back and ``Session.close`` blocks.
+* ``arm_deadline``: ends the process with exit status 124 after a bound, whatever it
+  is blocked in.
 """
 import os
+import re
+import socket
 import sys
 import threading
 import time
@@ -20,6 +25,7 @@ from tf1_recsys.estimator.task_env import DEADLINE_ENV
 from tf1_recsys.estimator.tf_config import TaskType
 
 DEADLINE_EXIT_CODE = 124
+PS_LOST_EXIT_CODE = 75  # EX_TEMPFAIL: restart the cluster (or the ps task) and it resumes
 _QUEUE_CAPACITY = 4096
 _servers = {}
 _deadline_armed = []
@@ -98,6 +104,87 @@ class ShortWaitWorkerSessionCreator(tf.train.SessionCreator):
         return manager.wait_for_session(self._master, config=self._config, max_wait_secs=self._max_wait_secs)
 
 
+def _reachable(address, timeout_secs):
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_secs):
+            return True
+    except OSError:
+        return False
+
+
+def _checkpoint_step(checkpoint):
+    match = re.search(r"-(\d+)$", checkpoint or "")
+    return int(match.group(1)) if match else None
+
+
+class PsWatchdog:
+    """Ends a training task whose ps task stopped answering for ``timeout_secs``.
+
+    A thread connects to every ps task's address each ``poll_secs``. A ps task counts
+    as lost once it was reachable and then refused (or timed out) connections for
+    ``timeout_secs`` in a row; a ps restarted on its address within that time is not
+    (TensorFlow's session recovers from it by itself). On a loss ``on_lost(message)``
+    is called; the default logs the message and exits with ``PS_LOST_EXIT_CODE``,
+    since the training thread is blocked inside TensorFlow and cannot be woken.
+
+    Args:
+      config: the task's ``RunConfig`` (cluster and task).
+      model_dir: where the message looks for the last checkpoint.
+      timeout_secs: seconds a ps task may be unreachable.
+    """
+
+    def __init__(self, config, model_dir, timeout_secs, poll_secs=1.0, on_lost=None):
+        self._addresses = {"ps:%d" % i: a for i, a in enumerate(config.cluster_spec.job_tasks("ps"))}
+        self._task = "%s:%d" % (config.task_type, config.task_id)
+        self._model_dir = model_dir
+        self._timeout_secs = float(timeout_secs)
+        self._poll_secs = float(poll_secs)
+        self._on_lost = on_lost or self._exit
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="tf1_recsys_ps_watchdog", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(self._poll_secs + 5.0)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def message(self, name, seconds):
+        checkpoint = tf.train.latest_checkpoint(self._model_dir)
+        last = ("none in %s" % self._model_dir if checkpoint is None else
+                "%s (global step %s)" % (checkpoint, _checkpoint_step(checkpoint)))
+        return ("%s: %s at %s has not answered for %.0f s, so training cannot go on; last checkpoint: %s; "
+                "restart the cluster (or the ps task) to resume from it"
+                % (self._task, name, self._addresses[name], seconds, last))
+
+    @staticmethod
+    def _exit(message):
+        log(message)
+        os._exit(PS_LOST_EXIT_CODE)
+
+    def _watch(self):
+        seen, down_since = set(), {}
+        while not self._stop.wait(self._poll_secs):
+            for name, address in self._addresses.items():
+                if _reachable(address, min(self._poll_secs, 5.0)):
+                    seen.add(name)
+                    down_since.pop(name, None)
+                elif name in seen:
+                    since = down_since.setdefault(name, time.time())
+                    if time.time() - since >= self._timeout_secs and not self._stop.is_set():
+                        self._on_lost(self.message(name, time.time() - since))
+                        return
+
+
 def _done_queue(ps_index):
     with tf.device("/job:ps/task:%d" % ps_index):
         return tf.FIFOQueue(_QUEUE_CAPACITY, [tf.int32], shapes=[[]],
@@ -143,4 +230,4 @@ def serve_ps(config, poll_secs=30.0):
 
 
 __all__ = ["start_server", "ShortWaitWorkerSessionCreator", "signal_done", "serve_ps", "arm_deadline",
-           "DEADLINE_ENV", "DEADLINE_EXIT_CODE"]
+           "PsWatchdog", "DEADLINE_ENV", "DEADLINE_EXIT_CODE", "PS_LOST_EXIT_CODE"]

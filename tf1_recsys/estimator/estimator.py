@@ -135,7 +135,9 @@ class Estimator:
         In a ``TF_CONFIG`` cluster a chief or worker task trains against the ps tasks and
         then tells them it is done; a ps task serves until every worker is done. A task
         whose training raises (a NaN loss, say) does not report done: restart it, or the
-        ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``).
+        ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``). A task
+        whose ps task is gone for ``RunConfig(ps_failure_timeout_secs=...)`` exits with
+        status 75 and a line naming it and the last checkpoint.
 
         Returns:
           ``self``.
@@ -165,15 +167,22 @@ class Estimator:
                 raise TypeError("Estimator.train: every saving listener must be a "
                                 "tf.compat.v1.train.CheckpointSaverListener; got %r." % (listener,))
         master = config.master
+        watchdog = None
         if config.is_distributed:
             master = cluster.start_server(config).target
-        if max_steps is not None and _global_step_of(self.latest_checkpoint()) >= max_steps:
-            cluster.log("skipping training: the checkpoint in %s is at global step >= max_steps (%d)."
-                        % (self._model_dir, max_steps))
-        else:
-            self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
-        if config.is_distributed:
-            cluster.signal_done(config)
+            if config.ps_failure_timeout_secs:
+                watchdog = cluster.PsWatchdog(config, self._model_dir, config.ps_failure_timeout_secs).start()
+        try:
+            if max_steps is not None and _global_step_of(self.latest_checkpoint()) >= max_steps:
+                cluster.log("skipping training: the checkpoint in %s is at global step >= max_steps (%d)."
+                            % (self._model_dir, max_steps))
+            else:
+                self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
+            if config.is_distributed:
+                cluster.signal_done(config)
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
         return self
 
     def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):

@@ -50,7 +50,7 @@ class RunConfig:
                  save_checkpoints_steps=_USE_DEFAULT, save_checkpoints_secs=_USE_DEFAULT, session_config=None,
                  keep_checkpoint_max=5, keep_checkpoint_every_n_hours=10000, log_step_count_steps=100,
                  device_fn=None, session_creation_timeout_secs=7200, recovery_wait_secs=1.0,
-                 stop_grace_period_secs=120):
+                 stop_grace_period_secs=120, ps_failure_timeout_secs=60):
         steps_default = save_checkpoints_steps is _USE_DEFAULT
         secs_default = save_checkpoints_secs is _USE_DEFAULT
         if steps_default and secs_default:
@@ -87,6 +87,7 @@ class RunConfig:
         self._recovery_wait_secs = _positive_or_none("recovery_wait_secs", recovery_wait_secs)
         self._stop_grace_period_secs = _positive_or_none("stop_grace_period_secs", stop_grace_period_secs,
                                                          allow_zero=True)
+        self._ps_failure_timeout_secs = _positive_or_none("ps_failure_timeout_secs", ps_failure_timeout_secs)
         self._task = parse_tf_config()
 
     # --- run settings ---
@@ -101,6 +102,7 @@ class RunConfig:
     session_creation_timeout_secs = property(lambda self: self._session_creation_timeout_secs)
     recovery_wait_secs = property(lambda self: self._recovery_wait_secs)
     stop_grace_period_secs = property(lambda self: self._stop_grace_period_secs)
+    ps_failure_timeout_secs = property(lambda self: self._ps_failure_timeout_secs)
 
     # --- the task, from TF_CONFIG ---
     task_type = property(lambda self: self._task.task_type)
@@ -165,7 +167,8 @@ class RunConfig:
             keep_checkpoint_every_n_hours=self._keep_checkpoint_every_n_hours,
             log_step_count_steps=self._log_step_count_steps, device_fn=self._user_device_fn,
             session_creation_timeout_secs=self._session_creation_timeout_secs,
-            recovery_wait_secs=self._recovery_wait_secs, stop_grace_period_secs=self._stop_grace_period_secs)
+            recovery_wait_secs=self._recovery_wait_secs, stop_grace_period_secs=self._stop_grace_period_secs,
+            ps_failure_timeout_secs=self._ps_failure_timeout_secs)
         unknown = sorted(set(kwargs) - set(args))
         if unknown:
             raise ValueError("RunConfig.replace: unknown settings %s; known: %s." % (unknown, sorted(args)))

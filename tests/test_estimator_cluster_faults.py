@@ -1,0 +1,145 @@
+"""Faults of a loopback parameter-server cluster: a lost ps, a killed chief; warm start.
+
+Two cluster runs (1 ps, chief, worker) of tests/estimator_user_model.py on one
+model_dir serve every test here:
+
+1. warm-started from a single-process checkpoint of the same ``model_fn`` (trained in
+   this process), the cluster trains until 3 steps past its first checkpoint, then ps:0
+   ends; the training tasks notice (``RunConfig(ps_failure_timeout_secs=3)``) and exit
+   with status 75 and one line naming ps:0 and the last checkpoint;
+2. the cluster started again resumes from that checkpoint; 3 steps past its next
+   checkpoint the chief is SIGKILLed, the launcher restarts it, and it restores that
+   checkpoint and trains to the target.
+
+Every process is bounded by the launcher's timeout (and its own deadline) and is
+killed when the test ends, also when it fails.
+"""
+import io
+import os
+import re
+import socket
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tf1_recsys._tf import tf
+from tf1_recsys import estimator as tf_estimator
+from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.launch import cluster_tf_configs, launch
+
+import estimator_user_model as user  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(REPO, "tests", "estimator_user_model.py")
+TIMEOUT = 200
+TARGET = 40
+INTERVAL = 10  # the script's save_checkpoints_steps
+SINGLE_STEPS = 20
+
+
+def _launch(model_dir, fault_dir, fault, *extra, restarts=0):
+    out = io.StringIO()
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               TF_CPP_MIN_LOG_LEVEL="2")
+    command = [sys.executable, SCRIPT, "--model-dir", model_dir, "--max-steps", str(TARGET), "--fault", fault,
+               "--fault-dir", fault_dir, "--ps-failure-secs", "3"] + list(extra)
+    result = launch(command, num_ps=1, num_workers=2, timeout=TIMEOUT, env=env, out=out, restarts=restarts)
+    return result, out.getvalue()
+
+
+def _ints(pattern, log):
+    return [tuple(int(g) for g in m) if isinstance(m, tuple) else int(m) for m in re.findall(pattern, log)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    single_dir = str(tmp / "single")
+    config = tf_estimator.RunConfig(save_checkpoints_steps=INTERVAL, log_step_count_steps=None, tf_random_seed=3,
+                                    stop_grace_period_secs=1)
+    single = tf_estimator.Estimator(user.model_fn, model_dir=single_dir, config=config, params={"learning_rate": 0.1})
+    single.train(user.train_input_fn, max_steps=SINGLE_STEPS)
+    model_dir = str(tmp / "cluster")
+    os.makedirs(str(tmp / "f1"))
+    os.makedirs(str(tmp / "f2"))
+    first = _launch(model_dir, str(tmp / "f1"), "ps", "--warm-start-from", single_dir)
+    second = _launch(model_dir, str(tmp / "f2"), "chief", restarts=1)
+    return {"single": single_dir, "model_dir": model_dir, "f1": str(tmp / "f1"), "first": first, "second": second}
+
+
+def test_a_single_process_checkpoint_warm_starts_the_cluster(runs):
+    single = tf.train.latest_checkpoint(runs["single"])
+    start = np.load(os.path.join(runs["f1"], "chief_start.npz"))
+    assert int(start["global_step"]) == 0  # warm start: the weights, not the step
+    # The cluster's table is partitioned on the ps: part_0 holds rows 0-4, part_1 rows 5-9.
+    table = np.concatenate([start["item_embedding/part_0"], start["item_embedding/part_1"]])
+    np.testing.assert_array_equal(table, tf.train.load_variable(single, "item_embedding"))
+    for name in ("hidden/kernel", "hidden/bias", "logits/kernel", "logits/bias"):
+        np.testing.assert_array_equal(start[name], tf.train.load_variable(single, name))
+    # ... and those are trained values, not what the same seed initialises.
+    initial = os.path.join(runs["single"], "model.ckpt-0")
+    assert not np.allclose(tf.train.load_variable(initial, "hidden/kernel"), start["hidden/kernel"])
+
+
+def test_a_lost_ps_ends_the_training_tasks_with_one_clear_line(runs):
+    result, log = runs["first"]
+    assert result.returncode == cluster.PS_LOST_EXIT_CODE, log[-4000:]
+    assert result.returncodes["ps:0"] == 0  # it ended itself (test scaffolding); the others noticed
+    assert cluster.PS_LOST_EXIT_CODE in (result.returncodes["chief:0"], result.returncodes["worker:0"])
+    (ended_at, checkpoint), = _ints(r"\[chief:0\] fault: chief:0 ends ps:0 at global step (\d+); "
+                                    r"last checkpoint at step (\d+)", log)
+    lines = re.findall(r"\[(?:chief|worker):0\] tf1_recsys\.estimator: (?:chief|worker):0: ps:0 at "
+                       r"127\.0\.0\.1:\d+ has not answered for \d+ s, so training cannot go on; last checkpoint: "
+                       r"(\S+) \(global step (\d+)\); restart the cluster \(or the ps task\) to resume from it", log)
+    assert lines, log[-4000:]
+    for path, step in lines:
+        assert int(step) == checkpoint and path == os.path.join(runs["model_dir"], "model.ckpt-%d" % checkpoint)
+    assert "Traceback" not in log
+    assert 0 < ended_at - checkpoint <= INTERVAL
+
+
+def test_the_restarted_cluster_resumes_from_the_last_checkpoint(runs):
+    _, first_log = runs["first"]
+    (_, checkpoint), = _ints(r"fault: chief:0 ends ps:0 at global step (\d+); last checkpoint at step (\d+)",
+                             first_log)
+    result, log = runs["second"]
+    starts = _ints(r"\[chief:0\] fault: chief:0 starts at global step (\d+)", log)
+    assert starts and starts[0] == checkpoint, log[-4000:]
+
+
+def test_a_killed_chief_restores_its_last_checkpoint_and_reaches_the_target(runs):
+    result, log = runs["second"]
+    assert result.returncode == 0, log[-4000:]
+    assert result.returncodes == {"ps:0": 0, "chief:0": 0, "worker:0": 0}
+    assert "[launch] restarting chief:0 (exit status -9); 0 restart(s) left" in log
+    (killed_at, checkpoint), = _ints(r"\[chief:0\] fault: chief:0 killed at global step (\d+); "
+                                     r"last checkpoint at step (\d+)", log)
+    starts = _ints(r"\[chief:0\] fault: chief:0 starts at global step (\d+)", log)
+    assert len(starts) == 2 and starts[1] == checkpoint  # the ps state rolled back to the checkpoint
+    assert 0 < killed_at - checkpoint <= INTERVAL  # lost: the steps since that checkpoint, no more
+    final = tf.train.load_variable(tf.train.latest_checkpoint(runs["model_dir"]), "global_step")
+    assert TARGET <= final <= TARGET + 2
+
+
+def test_ps_watchdog_reports_a_ps_that_stops_answering(monkeypatch, tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    configs = cluster_tf_configs(1, 1, ports=[1, port])
+    monkeypatch.setenv("TF_CONFIG", __import__("json").dumps(configs["chief:0"]))
+    config = tf_estimator.RunConfig()
+    lost = []
+    watchdog = cluster.PsWatchdog(config, str(tmp_path), timeout_secs=0.5, poll_secs=0.1, on_lost=lost.append)
+    with watchdog:
+        time.sleep(0.5)
+        assert not lost  # answering
+        listener.close()
+        deadline = time.time() + 10
+        while not lost and time.time() < deadline:
+            time.sleep(0.05)
+    assert len(lost) == 1
+    assert re.match(r"chief:0: ps:0 at 127\.0\.0\.1:%d has not answered for \d+ s, so training cannot go on; "
+                    r"last checkpoint: none in %s; " % (port, re.escape(str(tmp_path))), lost[0])
