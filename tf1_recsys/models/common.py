@@ -1,15 +1,63 @@
 """Pieces shared by the reference models: placeholders, field embeddings, MLP, heads and loss."""
+import contextlib
+
 from tf1_recsys._tf import require_graph_mode, tf
 from tf1_recsys.features import label_placeholders, placeholders
 from tf1_recsys.layers import dense, dice
 from tf1_recsys.spec import ModelSpec
 
 
+_GIVEN = []
+
+
+@contextlib.contextmanager
+def given_inputs(features, labels, training):
+    """Builders called inside read ``features``, ``labels`` and ``training`` instead of placeholders.
+
+    This is how a reference model becomes a ``model_fn`` (``tf1_recsys.models.model_fn``):
+    the graph, and so every variable name, is the one the builder makes from
+    placeholders. ``features`` must hold every feature of the schema with its
+    placeholder's dtype (ids int64 [B] or [B, T], reals float32 [B]); ``labels`` is a
+    dict task -> float32 [B], or None (label placeholders are made, never fed: for
+    prediction); ``training`` a scalar bool tensor.
+    """
+    _GIVEN.append((features, labels, training))
+    try:
+        yield
+    finally:
+        _GIVEN.pop()
+
+
+def _check_given(schema, features, labels, fn):
+    for f in schema.features:
+        if f.name not in features:
+            raise ValueError("%s: feature %r of the schema is missing from the input features (got %s)."
+                             % (fn, f.name, sorted(features)))
+        want = tf.float32 if f.kind == "real" else tf.int64
+        got = features[f.name].dtype.base_dtype
+        if got != want:
+            raise ValueError("%s: feature %r must be %s; got %s." % (fn, f.name, want.name, got.name))
+    for t in schema.labels if labels is not None else ():
+        if t not in labels:
+            raise ValueError("%s: label %r of the schema is missing from the labels (got %s)."
+                             % (fn, t, sorted(labels)))
+
+
 def model_inputs(schema, fn):
-    """``(inputs, labels, training)``: feature and label placeholders and the training switch."""
+    """``(inputs, labels, training)``: feature and label placeholders and the training switch.
+
+    Inside ``given_inputs`` the given tensors instead.
+    """
     require_graph_mode(fn)
     if not schema.labels:
         raise ValueError("%s: the schema has no labels." % fn)
+    if _GIVEN:
+        features, labels, training = _GIVEN[-1]
+        _check_given(schema, features, labels, fn)
+        inputs = {f.name: features[f.name] for f in schema.features}
+        if labels is None:
+            labels = label_placeholders(schema)
+        return inputs, {t: tf.cast(labels[t], tf.float32) for t in schema.labels}, training
     inputs = placeholders(schema)
     labels = label_placeholders(schema)
     training = tf.placeholder_with_default(False, [], name="training")
