@@ -1,6 +1,6 @@
 """The ``tf1-recsys`` command (also ``python -m tf1_recsys``).
 
-Subcommands: ``demo``, ``train``, ``evaluate``, ``freeze``, ``importance``, ``auc``.
+Subcommands: ``demo``, ``train``, ``evaluate``, ``freeze``, ``importance``, ``auc``, ``launch``.
 User errors (a missing file, a malformed CSV row, an unknown model, an output folder
 that would be overwritten) print one line ``tf1-recsys: error: ...`` and exit with 2.
 TensorFlow is imported only by the subcommands that build graphs (not by ``auc``).
@@ -76,6 +76,10 @@ def build_parser():
                    help="save a checkpoint every N steps (default 500)")
     p.add_argument("--checkpoint-secs", type=float, metavar="S",
                    help="also save every S seconds (default 60); Ctrl-C or SIGTERM saves before exiting")
+    p.add_argument("--cluster", action="store_true", help="run one task of the parameter-server cluster in "
+                   "$TF_CONFIG (what a TF_CONFIG naming a cluster does anyway; this flag makes its absence an "
+                   "error): ps tasks serve, the chief writes --out; see `tf1-recsys launch` and "
+                   "docs/DISTRIBUTED.md")
     _progress_flags(p)
 
     p = sub.add_parser("evaluate", help="AUC and GAUC of a trained model",
@@ -120,14 +124,34 @@ def build_parser():
                    help="weight of each group's AUC in the GAUC (default: impressions)")
     p.add_argument("--notes", action="store_true",
                    help="also the notes' three methods (calcAUC_byProb is O(positives x negatives))")
+    p = sub.add_parser("launch", help="run a command as every task of a local parameter-server cluster",
+                       usage="tf1-recsys launch [--ps N] [--workers M] [--evaluator] [options] -- COMMAND ...",
+                       description="Starts COMMAND once per task (ps, chief, workers, evaluator) on free "
+                       "127.0.0.1 ports with its TF_CONFIG, prefixes each output line with the task, and stops "
+                       "every task when one fails, at --timeout, or when the ps tasks outlive training. A "
+                       "COMMAND starting with a tf1-recsys subcommand (`-- train --model din ...`) runs it "
+                       "with this Python. Exits with the first failed task's status (124: --timeout).")
+    p.add_argument("--ps", type=int, default=1, help="parameter-server tasks (default 1)")
+    p.add_argument("--workers", type=int, default=2, help="training tasks, the first is the chief (default 2)")
+    p.add_argument("--evaluator", action="store_true", help="add an evaluator task")
+    p.add_argument("--timeout", type=float, default=3600.0,
+                   help="seconds until every task is stopped, also each task's own deadline (default 3600)")
+    p.add_argument("--ps-grace", type=float, default=30.0,
+                   help="seconds the ps tasks may run after training ended (default 30)")
+    p.add_argument("--restarts", type=int, default=0,
+                   help="restarts of a task that fails or is killed before the run fails (default 0)")
+    p.add_argument("--netns", default="auto", help="auto|yes|no: run the tasks in a private network namespace "
+                   "with only the loopback interface (default auto: when `unshare --net` works)")
+    p.add_argument("task_command", nargs=argparse.REMAINDER, metavar="COMMAND", help="-- then the command of every task")
     return parser
 
 
 def _commands():
-    from tf1_recsys.cli import commands, demo
+    from tf1_recsys.cli import cluster, commands, demo
 
     return {"demo": demo.cmd_demo, "train": commands.cmd_train, "evaluate": commands.cmd_evaluate,
-            "freeze": commands.cmd_freeze, "importance": commands.cmd_importance, "auc": commands.cmd_auc}
+            "freeze": commands.cmd_freeze, "importance": commands.cmd_importance, "auc": commands.cmd_auc,
+            "launch": cluster.cmd_launch}
 
 
 def main(argv=None):

@@ -142,6 +142,15 @@ def _check_labels(data, schema):
 
 
 def cmd_train(args):
+    from tf1_recsys.cli.cluster import cluster_task, train_task
+
+    task = cluster_task()
+    if args.cluster and task is None:
+        raise CLIError("--cluster: $TF_CONFIG names no cluster (it is %s); start the tasks with `tf1-recsys "
+                       "launch` or a launcher that sets it (docs/DISTRIBUTED.md)"
+                       % ("not set" if not os.environ.get("TF_CONFIG") else "one local process"))
+    if task is not None:
+        return train_task(args, task)
     model = check_model(args.model)
     kind = data_kind(args.data)
     _check_positive(args)

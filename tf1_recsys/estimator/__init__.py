@@ -12,7 +12,7 @@ Training drives ``tf.compat.v1.train.MonitoredTrainingSession`` and TensorFlow's
 with ``TF_CONFIG`` naming a cluster (chief, worker, ps, evaluator) each task runs its
 ``tf.compat.v1.train.Server``, variables go to the ps tasks through
 ``replica_device_setter``, and the ps tasks exit when every worker is done.
-``python -m tf1_recsys.estimator.launch`` starts such a cluster on one machine.
+``tf1-recsys launch`` starts such a cluster on one machine.
 """
 from tf1_recsys._lazy import lazy_exports
 
@@ -27,5 +27,5 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-# Lazy, so that `python -m tf1_recsys.estimator.launch` starts its tasks without importing TensorFlow.
+# Lazy, so that `tf1-recsys launch` starts its tasks without importing TensorFlow.
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

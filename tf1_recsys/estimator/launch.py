@@ -1,6 +1,6 @@
-"""Starts a parameter-server cluster on this machine: ``python -m tf1_recsys.estimator.launch``.
+"""Starts a parameter-server cluster on this machine: ``launch()``, the engine of ``tf1-recsys launch``.
 
-    python -m tf1_recsys.estimator.launch --ps 1 --workers 2 --evaluator -- python train.py ...
+    tf1-recsys launch --ps 1 --workers 2 --evaluator -- python train.py ...
 
 runs ``train.py`` once per task (ps, chief, workers, evaluator) with its ``TF_CONFIG``,
 on free loopback ports, prefixes every output line with the task (``[worker:0] ...``),
@@ -14,7 +14,6 @@ in a private network namespace that has only the loopback interface, so no port 
 reachable from outside; without it the tasks use 127.0.0.1 addresses but their ports
 are open on every interface of the machine.
 """
-import argparse
 import collections
 import json
 import os
@@ -33,7 +32,8 @@ LaunchResult = collections.namedtuple("LaunchResult", ["returncode", "returncode
 LaunchResult.__doc__ = """``launch``'s result: the overall status (0: every task exited 0 by itself), each
 task's status ('ps:0' -> int; negative: killed by that signal) and why the run ended."""
 
-_INSIDE = "inside"
+INSIDE = "inside"
+"""``netns`` of the launcher re-started inside the network namespace it created."""
 
 
 def _free_ports(count):
@@ -197,22 +197,22 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
         a cluster manager's restart policy would.
     """
     out = sys.stdout if out is None else out
-    if netns not in ("auto", "yes", "no", _INSIDE):
+    if netns not in ("auto", "yes", "no", INSIDE):
         raise ValueError("launch: `netns` must be 'auto', 'yes' or 'no'; got %r." % (netns,))
     use_netns = netns == "yes" or (netns == "auto" and netns_available())
     if netns == "yes" and not netns_available():
         raise RuntimeError("launch: netns='yes' but `unshare --net` does not work here (it needs root or user "
                            "namespaces, and the `ip` tool).")
     if not use_netns:
-        if netns != _INSIDE:
+        if netns != INSIDE:
             out.write("[launch] no private network namespace: TensorFlow's servers listen on every interface "
                       "of this machine at their 127.0.0.1 ports\n")
         return _run_tasks(command, cluster_tf_configs(num_ps, num_workers, evaluator), timeout, ps_grace_secs,
                           env, cwd, out, restarts)
     inner = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
-             "tf1_recsys.estimator.launch", "--ps", str(num_ps), "--workers", str(num_workers),
+             "tf1_recsys", "launch", "--ps", str(num_ps), "--workers", str(num_workers),
              "--timeout", str(timeout), "--ps-grace", str(ps_grace_secs), "--restarts", str(restarts),
-             "--netns", _INSIDE]
+             "--netns", INSIDE]
     if evaluator:
         inner.append("--evaluator")
     inner += ["--"] + list(command)
@@ -257,34 +257,4 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
     return LaunchResult(proc.returncode, codes, reason)
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--" not in argv:
-        sys.stderr.write("usage: python -m tf1_recsys.estimator.launch [options] -- command ...\n")
-        return 2
-    split = argv.index("--")
-    parser = argparse.ArgumentParser(prog="python -m tf1_recsys.estimator.launch",
-                                     description="Run a command as every task of a local ps cluster.")
-    parser.add_argument("--ps", type=int, default=1, help="parameter-server tasks (default 1)")
-    parser.add_argument("--workers", type=int, default=2, help="training tasks, the first is the chief (default 2)")
-    parser.add_argument("--evaluator", action="store_true", help="add an evaluator task")
-    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds until every task is stopped")
-    parser.add_argument("--ps-grace", type=float, default=30.0,
-                        help="seconds the ps tasks may run after training ended (default 30)")
-    parser.add_argument("--restarts", type=int, default=0,
-                        help="restarts of a task that fails or is killed before the run fails (default 0)")
-    parser.add_argument("--netns", default="auto", choices=["auto", "yes", "no", _INSIDE],
-                        help="run in a private network namespace (default: when possible)")
-    args = parser.parse_args(argv[:split])
-    command = argv[split + 1:]
-    if not command:
-        parser.error("no command after --")
-    if args.netns == _INSIDE:
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    result = launch(command, args.ps, args.workers, args.evaluator, args.timeout, args.netns, args.ps_grace,
-                    restarts=args.restarts)
-    return result.returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+__all__ = ["launch", "cluster_tf_configs", "netns_available", "LaunchResult", "Task", "INSIDE"]
