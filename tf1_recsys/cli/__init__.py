@@ -142,7 +142,8 @@ def build_parser():
                    help="restarts of a task that fails or is killed before the run fails (default 0)")
     p.add_argument("--netns", default="auto", help="auto|yes|no: run the tasks in a private network namespace "
                    "with only the loopback interface (default auto: when `unshare --net` works)")
-    p.add_argument("task_command", nargs=argparse.REMAINDER, metavar="COMMAND", help="-- then the command of every task")
+    p.add_argument("task_command", nargs=argparse.REMAINDER, metavar="COMMAND",
+                   help="-- then the command of every task")
     return parser
 
 

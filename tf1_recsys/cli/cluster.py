@@ -82,18 +82,15 @@ def cluster_task():
     return info if info.cluster or info.task_type == "evaluator" else None
 
 
-class _RecordCheckpoints:
-    """A ``CheckpointSaverListener`` (built lazily: TensorFlow) that records each save in the folder."""
+def _recording_listener(folder):
+    """A ``CheckpointSaverListener`` that records each checkpoint's files in ``folder``'s marker."""
+    from tf1_recsys._tf import tf
 
-    @staticmethod
-    def make(folder):
-        from tf1_recsys._tf import tf
+    class RecordCheckpoints(tf.train.CheckpointSaverListener):
+        def after_save(self, session, global_step_value):
+            folder.record_new(_PATTERNS)
 
-        class Listener(tf.train.CheckpointSaverListener):
-            def after_save(self, session, global_step_value):
-                folder.record_new(_PATTERNS)
-
-        return Listener()
+    return RecordCheckpoints()
 
 
 def _prepare_chief_folder(out, run):
@@ -166,7 +163,7 @@ def train_task(args, info):
     if folder is not None:
         folder.record(RUN_FILE)
         write_json(os.path.join(out, RUN_FILE), run)
-        listeners.append(_RecordCheckpoints.make(folder))
+        listeners.append(_recording_listener(folder))
         say("%s: %s %s, %d ps task(s) holding the embedding tables in %d partitions; to global step %d"
             % (task, "continuing" if continued else "training", model, info.num_ps_replicas,
                SHARDS_PER_PS * info.num_ps_replicas, max_steps))
