@@ -124,7 +124,7 @@ def test_predict_equals_numpy_forward(trained):
 
 def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
     est = trained[0]
-    receiver_fn = tf_estimator.build_raw_serving_input_receiver_fn(
+    receiver_fn = tf_estimator.export.build_raw_serving_input_receiver_fn(
         {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
     export_dir = est.export_saved_model(str(tmp_path / "export"), receiver_fn)
     assert isinstance(export_dir, bytes) and os.path.isfile(os.path.join(export_dir.decode(), "saved_model.pb"))
@@ -136,6 +136,13 @@ def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
         feeds = {sig.inputs[k].name: features[k] for k in ("x", "item")}
         served = sess.run(sig.outputs["probabilities"].name, feeds)
     np.testing.assert_allclose(served, probs, rtol=1e-5, atol=1e-6)
+    # A SavedModel folder warm-starts a new run from its variables, as with tf.estimator.
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"),
+                                  config=tf_estimator.RunConfig(log_step_count_steps=None),
+                                  params={"learning_rate": 0.1}, warm_start_from=export_dir.decode())
+    start = _ReadAtStart(["hidden/kernel"])
+    warm.train(user.train_input_fn, max_steps=1, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], est.get_variable_value("hidden/kernel"))
 
 
 def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
@@ -149,6 +156,35 @@ def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
     np.testing.assert_array_equal(start.values["item_embedding/part_1"],
                                   tf.train.load_variable(first, "item_embedding")[5:])
     assert start.values["global_step"] == 0 and warm.get_variable_value("global_step") == 2
+
+
+def test_warm_start_settings_choose_the_variables(trained, tmp_path):
+    first = trained[1]
+    config = tf_estimator.RunConfig(save_checkpoints_steps=None, log_step_count_steps=None, tf_random_seed=5)
+    settings = tf_estimator.WarmStartSettings(first, vars_to_warm_start="hidden.*")
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"), config=config,
+                                  params={"learning_rate": 0.1}, warm_start_from=settings)
+    start = _ReadAtStart(["hidden/kernel", "logits/kernel"])
+    warm.train(user.train_input_fn, max_steps=1, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], tf.train.load_variable(first, "hidden/kernel"))
+    assert not np.array_equal(start.values["logits/kernel"], tf.train.load_variable(first, "logits/kernel"))
+    with pytest.raises(ValueError, match="ckpt_to_initialize_from"):
+        tf_estimator.WarmStartSettings("")
+    with pytest.raises(TypeError, match="warm_start_from"):
+        tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "x"), warm_start_from=3)
+
+
+def test_estimator_namespace_is_tf_estimators():
+    for name in ("SessionRunHook", "StopAtStepHook", "CheckpointSaverHook", "CheckpointSaverListener",
+                 "LoggingTensorHook", "NanTensorHook", "NanLossDuringTrainingError", "SummarySaverHook",
+                 "StepCounterHook", "ProfilerHook", "FinalOpsHook", "FeedFnHook", "GlobalStepWaiterHook",
+                 "SecondOrStepTimer", "SessionRunArgs", "SessionRunContext", "SessionRunValues", "VocabInfo"):
+        assert getattr(tf_estimator, name) is getattr(tf.train, name), name
+    export = tf_estimator.export
+    for name in ("PredictOutput", "RegressionOutput", "ClassificationOutput", "ExportOutput",
+                 "ServingInputReceiver", "build_raw_serving_input_receiver_fn"):
+        assert callable(getattr(export, name)), name
+    assert "export" in dir(tf_estimator) and "WarmStartSettings" in tf_estimator.__all__
 
 
 def test_nan_loss_stops_with_tensorflows_error_before_the_checkpoint_of_that_step(tmp_path):
