@@ -27,9 +27,13 @@ pytestmark = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exist
                                 "(this is %s)" % tensorflow.version.VERSION)
 
 
-def _side(impl, model_dir, *steps, snapshot=None):
-    cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl, "--model-dir", str(model_dir),
-           "--max-steps"] + [str(s) for s in steps] + (["--snapshot", str(snapshot)] if snapshot else [])
+def _side(impl, model_dir=None, *steps, snapshot=None):
+    cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl]
+    if model_dir is None:
+        cmd.append("--numpy-batches")
+    else:
+        cmd += ["--model-dir", str(model_dir), "--max-steps"] + [str(s) for s in steps]
+    cmd += ["--snapshot", str(snapshot)] if snapshot else []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-6000:]
@@ -67,3 +71,7 @@ def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
     reference, _, resumed = runs
     assert reference[1]["checkpoint"] == "model.ckpt-30"
     _assert_same(resumed[0], reference[1])
+
+
+def test_numpy_input_fn_gives_tf_estimators_batches():
+    assert _side("tf1_recsys") == _side("tf")

@@ -21,13 +21,14 @@ _EXPORTS = {
     "RunConfig": "run_config", "TaskType": "tf_config", "parse_tf_config": "tf_config",
     "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
     "minimize": "train_op", "WarmStartSettings": "warm_start",
+    "Exporter": "exporter", "FinalExporter": "exporter", "LatestExporter": "exporter", "BestExporter": "exporter",
 }
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
     "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",
     "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
     "StopAtStepHook", "SummarySaverHook", "VocabInfo")})
-_SUBMODULES = ("export",)
+_SUBMODULES = ("export", "inputs")
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 

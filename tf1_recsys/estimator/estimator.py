@@ -17,7 +17,7 @@ import numpy as np
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
-from tf1_recsys.estimator.inputs import call_input_fn, call_model_fn, check_model_fn
+from tf1_recsys.estimator.user_fns import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
 from tf1_recsys.estimator.serving import ServingInputReceiver
