@@ -1,4 +1,6 @@
-"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn`` and ``pandas_input_fn``, as ``tf.compat.v1.estimator.inputs``.
+"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn``, as ``tf.compat.v1.estimator.inputs``.
+
+A pandas ``DataFrame`` goes in as ``numpy_input_fn({c: df[c].to_numpy() for c in df}, ...)``.
 
 TensorFlow's versions fed queues from Python threads; these build a ``tf.data`` pipeline
 over the arrays (held as graph constants, so the arrays must fit in a 2 GB GraphDef;
@@ -75,19 +77,4 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     return input_fn
 
 
-def pandas_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_capacity=1000, num_threads=1,
-                    target_column="target"):
-    """``numpy_input_fn`` over a pandas ``DataFrame`` ``x`` (one feature per column) and a ``Series`` ``y``."""
-    if not hasattr(x, "columns"):
-        raise TypeError("pandas_input_fn: `x` must be a pandas DataFrame; got %s." % type(x).__name__)
-    if y is not None:
-        if target_column in x.columns:
-            raise ValueError("pandas_input_fn: `x` already has a column named %r (`target_column`)." % target_column)
-        if hasattr(y, "index") and hasattr(x, "index") and not np.array_equal(np.asarray(x.index), np.asarray(y.index)):
-            raise ValueError("pandas_input_fn: `x` and `y` must have the same index.")
-        y = np.asarray(y)
-    return numpy_input_fn({c: x[c].to_numpy() for c in x.columns}, y, batch_size, num_epochs, shuffle,
-                          queue_capacity, num_threads)
-
-
-__all__ = ["numpy_input_fn", "pandas_input_fn"]
+__all__ = ["numpy_input_fn"]
