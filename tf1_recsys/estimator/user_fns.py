@@ -36,6 +36,12 @@ def _split(element, mode):
     return element, None
 
 
+def _declared(fn, **values):
+    """The items of ``values`` whose names ``fn`` declares as arguments."""
+    args = fn_args(fn)
+    return {name: value for name, value in values.items() if name in args}
+
+
 def call_input_fn(input_fn, mode, params, config):
     """Calls ``input_fn`` on the CPU and returns ``(features, labels, hooks)``.
 
@@ -46,14 +52,7 @@ def call_input_fn(input_fn, mode, params, config):
     """
     if not callable(input_fn):
         raise TypeError("input_fn must be callable; got %r." % (input_fn,))
-    args = fn_args(input_fn)
-    kwargs = {}
-    if "mode" in args:
-        kwargs["mode"] = mode
-    if "params" in args:
-        kwargs["params"] = params
-    if "config" in args:
-        kwargs["config"] = config
+    kwargs = _declared(input_fn, mode=mode, params=params, config=config)
     with tf.device("/cpu:0"):
         result = input_fn(**kwargs)
         hooks = []
@@ -69,18 +68,9 @@ def call_model_fn(model_fn, features, labels, mode, params, config):
     """Calls ``model_fn(features, labels, mode, params, config)`` with the arguments it declares."""
     from tf1_recsys.estimator.estimator_spec import EstimatorSpec
 
-    args = fn_args(model_fn)
-    kwargs = {}
-    if "labels" in args:
-        kwargs["labels"] = labels
-    elif labels is not None:
+    kwargs = _declared(model_fn, labels=labels, mode=mode, params=params, config=config)
+    if "labels" not in kwargs and labels is not None:
         raise ValueError("model_fn does not take `labels`, but input_fn returns labels.")
-    if "mode" in args:
-        kwargs["mode"] = mode
-    if "params" in args:
-        kwargs["params"] = params
-    if "config" in args:
-        kwargs["config"] = config
     spec = model_fn(features=features, **kwargs)
     if not isinstance(spec, EstimatorSpec):
         raise ValueError("model_fn must return an EstimatorSpec (tf1_recsys.estimator.EstimatorSpec); got %r."
