@@ -187,8 +187,10 @@ def test_estimator_namespace_is_tf_estimators():
     assert "export" in dir(tf_estimator) and "WarmStartSettings" in tf_estimator.__all__
 
 
-def _all_batches(input_fn):
+def _all_batches(input_fn, seed=None):
     with tf.Graph().as_default():
+        if seed is not None:
+            tf.set_random_seed(seed)
         batch = input_fn()
         out = []
         with tf.Session() as sess:
@@ -212,6 +214,10 @@ def test_numpy_input_fn_runs_over_epochs_in_order_and_shuffled():
     for epoch in (rows[:7], rows[7:]):
         np.testing.assert_array_equal(np.sort(epoch), x["a"])
     np.testing.assert_array_equal(np.concatenate([t for _, t in shuffled]), rows * 10.0)  # rows stay together
+    again = [_all_batches(tf_estimator.inputs.numpy_input_fn(x, y, batch_size=4, num_epochs=2, shuffle=True), seed)
+             for seed in (7, 7, 8)]
+    orders = [np.concatenate([f["a"] for f, _ in run]).tolist() for run in again]
+    assert orders[0] == orders[1] and orders[0] != orders[2]  # reproducible under the graph seed
     single = _all_batches(tf_estimator.inputs.numpy_input_fn(x["b"], batch_size=5, shuffle=False))
     np.testing.assert_array_equal(np.concatenate(single), x["b"])
 

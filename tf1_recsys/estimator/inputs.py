@@ -2,10 +2,10 @@
 
 A pandas ``DataFrame`` goes in as ``numpy_input_fn({c: df[c].to_numpy() for c in df}, ...)``.
 
-TensorFlow's versions fed queues from Python threads; these build a ``tf.data`` pipeline
-over the arrays (held as graph constants, so the arrays must fit in a 2 GB GraphDef;
-stream larger data with a ``tf.data`` ``input_fn``). As with the queues, batches run on
-across epoch boundaries (``repeat`` before ``batch``) and the last one may be short.
+TensorFlow's version fed queues from Python threads; this one reads the arrays through
+``tf.data.Dataset.from_generator``, a batch at a time, so they never enter the GraphDef
+(no 2 GB limit). As with the queues, batches run on across epoch boundaries and the last
+one may be short.
 """
 import collections
 
@@ -35,8 +35,8 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
       num_epochs: passes over the data; None repeats forever (every batch then has
         ``batch_size`` rows, also in the static shape).
       shuffle: True or False; it must be given (shuffle for training, not for prediction).
-      queue_capacity: the shuffle buffer, in examples.
-      num_threads: parallel calls of the batch assembly (1 keeps the order reproducible).
+      queue_capacity: accepted for compatibility; each epoch is a full permutation.
+      num_threads: batches prepared ahead.
 
     Returns:
       ``input_fn()`` -> ``(features, targets)``, or ``features`` when ``y`` is None.
@@ -64,11 +64,28 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
                          % {k.strip("_"): arrays[k].shape for k in arrays})
 
     def input_fn():
-        data = tf.data.Dataset.from_tensor_slices({k: tf.constant(v) for k, v in arrays.items()})
-        if shuffle:
-            data = data.shuffle(queue_capacity, reshuffle_each_iteration=True)
-        data = data.repeat(num_epochs).batch(batch_size, drop_remainder=num_epochs is None)
-        batch = tf.data.make_one_shot_iterator(data.prefetch(num_threads)).get_next()
+        graph_seed, op_seed = tf.get_seed(None)  # reproducible under tf.set_random_seed, as shuffling ops
+        rng = np.random.RandomState(None if graph_seed is None else [graph_seed, op_seed])
+
+        def batches():
+            carry = np.zeros(0, np.int64)
+            epoch = 0
+            while num_epochs is None or epoch < num_epochs:
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                rows = np.concatenate([carry, order])
+                full = len(rows) // batch_size * batch_size
+                for start in range(0, full, batch_size):
+                    index = rows[start:start + batch_size]
+                    yield {k: v[index] for k, v in arrays.items()}
+                carry = rows[full:]
+                epoch += 1
+            if len(carry):
+                yield {k: v[carry] for k, v in arrays.items()}
+
+        first = batch_size if num_epochs is None else None
+        signature = {k: tf.TensorSpec([first] + list(v.shape[1:]), tf.as_dtype(v.dtype)) for k, v in arrays.items()}
+        data = tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(num_threads)
+        batch = tf.data.make_one_shot_iterator(data).get_next()
         feats = {k: batch[k] for k in features} if x_is_dict else batch["__x__"]
         if targets is None:
             return feats
