@@ -36,7 +36,7 @@ def model_fn(features, labels, mode, params, config):
     if mode == tf_estimator.ModeKeys.PREDICT:
         return tf_estimator.EstimatorSpec(
             mode, predictions=predictions,
-            export_outputs={"serving_default": tf_estimator.PredictOutput(predictions)})
+            export_outputs={"serving_default": tf_estimator.export.PredictOutput(predictions)})
     loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
     if params.get("nan_from_step") is not None:  # test scaffolding: the loss reads NaN from that step on
         late = tf.train.get_or_create_global_step() >= params["nan_from_step"]

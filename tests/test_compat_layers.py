@@ -325,3 +325,38 @@ def test_get_updates_for_and_get_losses_for_select_by_dependence_on_inputs(graph
         counts.append([len(layer.updates), len(layer.losses)])
     assert counts == [[1, 1, 1, 0], [1, 1, 1, 0], [2, 2], [1, 1, 1, 0], [1, 1, 1, 0], [3, 3]]
     assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 3
+
+
+def test_install_estimator_runs_tf_estimator_code_unchanged(tmp_path):
+    import tensorflow.compat.v1 as tf_v1
+
+    from tf1_recsys import estimator as ours
+
+    before = [getattr(m, "estimator", None) for m in (tf2, tf2.compat.v1, tf2.compat.v2)]
+    compat.install(estimator=True)
+    try:
+        assert tf2.estimator is ours and tf_v1.estimator is ours and tf2.compat.v2.estimator is ours
+
+        def model_fn(features, labels, mode):  # written against tf.estimator, untouched
+            logits = tf_v1.squeeze(tf_v1.layers.dense(features["x"], 1, name="logits"), 1)
+            if mode == tf2.estimator.ModeKeys.PREDICT:
+                return tf2.estimator.EstimatorSpec(mode, predictions={"p": tf_v1.sigmoid(logits)}, export_outputs={
+                    "serving_default": tf2.estimator.export.PredictOutput({"p": tf_v1.sigmoid(logits)})})
+            loss = tf_v1.losses.sigmoid_cross_entropy(labels, logits)
+            train_op = tf_v1.train.GradientDescentOptimizer(0.5).minimize(
+                loss, global_step=tf_v1.train.get_global_step())
+            return tf2.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+        x = np.linspace(-1, 1, 32, dtype=np.float32).reshape(16, 2)
+        y = (x.sum(axis=1) > 0).astype(np.float32)
+        est = tf2.estimator.Estimator(model_fn, str(tmp_path), tf2.estimator.RunConfig(tf_random_seed=1))
+        est.train(tf_v1.estimator.inputs.numpy_input_fn({"x": x}, y, batch_size=4, num_epochs=1, shuffle=False))
+        kernel = est.get_variable_value("logits/kernel")[:, 0]
+        bias = est.get_variable_value("logits/bias")[0]
+        predicted = [p["p"] for p in est.predict(tf_v1.estimator.inputs.numpy_input_fn(
+            {"x": x}, batch_size=4, shuffle=False))]
+        np.testing.assert_allclose(predicted, 1 / (1 + np.exp(-(x @ kernel + bias))), rtol=1e-5)
+        assert est.get_variable_value("global_step") == 4
+    finally:
+        compat.uninstall()
+    assert [getattr(m, "estimator", None) for m in (tf2, tf2.compat.v1, tf2.compat.v2)] == before

@@ -124,7 +124,7 @@ def test_predict_equals_numpy_forward(trained):
 
 def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
     est = trained[0]
-    receiver_fn = tf_estimator.build_raw_serving_input_receiver_fn(
+    receiver_fn = tf_estimator.export.build_raw_serving_input_receiver_fn(
         {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
     export_dir = est.export_saved_model(str(tmp_path / "export"), receiver_fn)
     assert isinstance(export_dir, bytes) and os.path.isfile(os.path.join(export_dir.decode(), "saved_model.pb"))
@@ -136,6 +136,13 @@ def test_export_saved_model_serves_the_same_outputs(trained, tmp_path):
         feeds = {sig.inputs[k].name: features[k] for k in ("x", "item")}
         served = sess.run(sig.outputs["probabilities"].name, feeds)
     np.testing.assert_allclose(served, probs, rtol=1e-5, atol=1e-6)
+    # A SavedModel folder warm-starts a new run from its variables, as with tf.estimator.
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"),
+                                  config=tf_estimator.RunConfig(log_step_count_steps=None),
+                                  params={"learning_rate": 0.1}, warm_start_from=export_dir.decode())
+    start = _ReadAtStart(["hidden/kernel"])
+    warm.train(user.train_input_fn, max_steps=1, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], est.get_variable_value("hidden/kernel"))
 
 
 def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
@@ -149,6 +156,97 @@ def test_warm_start_from_initialises_a_new_run(trained, tmp_path):
     np.testing.assert_array_equal(start.values["item_embedding/part_1"],
                                   tf.train.load_variable(first, "item_embedding")[5:])
     assert start.values["global_step"] == 0 and warm.get_variable_value("global_step") == 2
+
+
+def test_warm_start_settings_choose_the_variables(trained, tmp_path):
+    first = trained[1]
+    config = tf_estimator.RunConfig(save_checkpoints_steps=None, log_step_count_steps=None, tf_random_seed=5)
+    settings = tf_estimator.WarmStartSettings(first, vars_to_warm_start="hidden.*")
+    warm = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "warm"), config=config,
+                                  params={"learning_rate": 0.1}, warm_start_from=settings)
+    start = _ReadAtStart(["hidden/kernel", "logits/kernel"])
+    warm.train(user.train_input_fn, max_steps=1, hooks=[start])
+    np.testing.assert_array_equal(start.values["hidden/kernel"], tf.train.load_variable(first, "hidden/kernel"))
+    assert not np.array_equal(start.values["logits/kernel"], tf.train.load_variable(first, "logits/kernel"))
+    with pytest.raises(ValueError, match="ckpt_to_initialize_from"):
+        tf_estimator.WarmStartSettings("")
+    with pytest.raises(TypeError, match="warm_start_from"):
+        tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "x"), warm_start_from=3)
+
+
+def test_estimator_namespace_is_tf_estimators():
+    for name in ("SessionRunHook", "StopAtStepHook", "CheckpointSaverHook", "CheckpointSaverListener",
+                 "LoggingTensorHook", "NanTensorHook", "NanLossDuringTrainingError", "SummarySaverHook",
+                 "StepCounterHook", "ProfilerHook", "FinalOpsHook", "FeedFnHook", "GlobalStepWaiterHook",
+                 "SecondOrStepTimer", "SessionRunArgs", "SessionRunContext", "SessionRunValues", "VocabInfo"):
+        assert getattr(tf_estimator, name) is getattr(tf.train, name), name
+    export = tf_estimator.export
+    for name in ("PredictOutput", "RegressionOutput", "ClassificationOutput", "ExportOutput",
+                 "ServingInputReceiver", "build_raw_serving_input_receiver_fn"):
+        assert callable(getattr(export, name)), name
+    assert "export" in dir(tf_estimator) and "WarmStartSettings" in tf_estimator.__all__
+
+
+def _all_batches(input_fn, seed=None):
+    with tf.Graph().as_default():
+        if seed is not None:
+            tf.set_random_seed(seed)
+        batch = input_fn()
+        out = []
+        with tf.Session() as sess:
+            while True:
+                try:
+                    out.append(sess.run(batch))
+                except tf.errors.OutOfRangeError:
+                    return out
+
+
+def test_numpy_input_fn_runs_over_epochs_in_order_and_shuffled():
+    x = {"a": np.arange(7, dtype=np.int64), "b": np.arange(14, dtype=np.float32).reshape(7, 2)}
+    y = np.arange(7, dtype=np.float32) * 10
+    batches = _all_batches(tf_estimator.inputs.numpy_input_fn(x, y, batch_size=3, num_epochs=2, shuffle=False))
+    assert [len(t) for _, t in batches] == [3, 3, 3, 3, 2]  # batches run across the epoch boundary
+    np.testing.assert_array_equal(np.concatenate([f["a"] for f, _ in batches]), np.tile(x["a"], 2))
+    np.testing.assert_array_equal(np.concatenate([f["b"] for f, _ in batches]), np.tile(x["b"], (2, 1)))
+    np.testing.assert_array_equal(np.concatenate([t for _, t in batches]), np.tile(y, 2))
+    shuffled = _all_batches(tf_estimator.inputs.numpy_input_fn(x, y, batch_size=4, num_epochs=2, shuffle=True))
+    rows = np.concatenate([f["a"] for f, _ in shuffled])
+    for epoch in (rows[:7], rows[7:]):
+        np.testing.assert_array_equal(np.sort(epoch), x["a"])
+    np.testing.assert_array_equal(np.concatenate([t for _, t in shuffled]), rows * 10.0)  # rows stay together
+    again = [_all_batches(tf_estimator.inputs.numpy_input_fn(x, y, batch_size=4, num_epochs=2, shuffle=True), seed)
+             for seed in (7, 7, 8)]
+    orders = [np.concatenate([f["a"] for f, _ in run]).tolist() for run in again]
+    assert orders[0] == orders[1] and orders[0] != orders[2]  # reproducible under the graph seed
+    single = _all_batches(tf_estimator.inputs.numpy_input_fn(x["b"], batch_size=5, shuffle=False))
+    np.testing.assert_array_equal(np.concatenate(single), x["b"])
+
+
+def test_numpy_input_fn_forever_has_a_static_batch_and_trains_an_estimator(tmp_path):
+    features, labels = user.make_data()
+    with tf.Graph().as_default():
+        f, t = tf_estimator.inputs.numpy_input_fn(features, labels, batch_size=16, num_epochs=None, shuffle=True)()
+        assert f["x"].shape.as_list() == [16, user.N_DENSE] and t.shape.as_list() == [16]
+    est = _estimator(tmp_path)
+    est.train(tf_estimator.inputs.numpy_input_fn(features, labels, batch_size=16, num_epochs=2, shuffle=True))
+    assert est.get_variable_value("global_step") == 2 * 64 // 16  # stops at the end of the data
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(shuffle=None), ValueError, "`shuffle` must be given"),
+    (dict(shuffle=1), ValueError, "`shuffle` must be given"),
+    (dict(y={"a": np.zeros(3)}), ValueError, "in both `x` and `y`"),
+    (dict(y=np.zeros(4)), ValueError, "same first dimension"),
+    (dict(x=[1, 2, 3]), TypeError, "`x` must be a numpy array"),
+    (dict(x={}), ValueError, "empty dict"),
+    (dict(batch_size=0), ValueError, "`batch_size`"),
+    (dict(num_epochs=0), ValueError, "`num_epochs`"),
+])
+def test_numpy_input_fn_errors(kwargs, error, message):
+    args = dict(x={"a": np.zeros(3)}, y=np.zeros(3), shuffle=False)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        tf_estimator.inputs.numpy_input_fn(**args)
 
 
 def test_nan_loss_stops_with_tensorflows_error_before_the_checkpoint_of_that_step(tmp_path):
@@ -176,6 +274,50 @@ def test_train_and_evaluate_locally(tmp_path):
     features, labels = user.make_data()
     _, probs = _forward(est, features)
     np.testing.assert_allclose(result["accuracy"], np.mean((probs > 0.5) == labels), rtol=1e-6)
+
+
+def _exported_steps(folder):
+    return sorted(int(tf.train.load_variable(os.path.join(folder, d, "variables", "variables"), "global_step"))
+                  for d in os.listdir(folder) if d.isdigit())
+
+
+def test_train_and_evaluate_runs_final_latest_and_best_exporters(tmp_path):
+    est = _estimator(tmp_path)
+    receiver_fn = tf_estimator.export.build_raw_serving_input_receiver_fn(
+        {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
+    exporters = [tf_estimator.FinalExporter("final", receiver_fn),
+                 tf_estimator.LatestExporter("latest", receiver_fn, exports_to_keep=2),
+                 tf_estimator.BestExporter("best", receiver_fn, exports_to_keep=None)]
+    user_file = tmp_path / "model" / "export" / "latest" / "notes.txt"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("mine")
+    result, exports = tf_estimator.train_and_evaluate(
+        est, tf_estimator.TrainSpec(user.train_input_fn, max_steps=30),
+        tf_estimator.EvalSpec(user.eval_input_fn, steps=None, throttle_secs=0, exporters=exporters))
+    export_root = tmp_path / "model" / "export"
+    assert _exported_steps(export_root / "final") == [30]
+    assert _exported_steps(export_root / "latest") == [20, 30]  # the older ones collected
+    assert user_file.read_text() == "mine"  # garbage collection removes exports only
+    losses = {}  # TensorFlow's reader over the evaluation events: the running minimum of the loss
+    for path in (tmp_path / "model" / "eval").iterdir():
+        for event in tf.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == "loss":
+                    losses[event.step] = value.simple_value
+    best, expected = np.inf, []
+    for step in sorted(losses):
+        if losses[step] < best:
+            best, expected = losses[step], expected + [step]
+    assert _exported_steps(export_root / "best") == expected and len(losses) >= 3
+    assert result["global_step"] == 30
+    last = ["final", "latest"] + (["best"] if expected[-1] == 30 else [])
+    assert sorted(os.path.dirname(e.decode()) for e in exports) == sorted(str(export_root / n) for n in last)
+    with pytest.raises(ValueError, match="unique"):
+        tf_estimator.EvalSpec(user.eval_input_fn, exporters=[exporters[0], exporters[0]])
+    with pytest.raises(TypeError, match="Exporter"):
+        tf_estimator.EvalSpec(user.eval_input_fn, exporters=[receiver_fn])
+    with pytest.raises(ValueError, match="exports_to_keep"):
+        tf_estimator.LatestExporter("x", receiver_fn, exports_to_keep=0)
 
 
 def test_model_fn_signature_checks(tmp_path):

@@ -110,7 +110,7 @@ def test_cluster_model_exports_and_freezes_to_the_same_outputs(cluster_run, tmp_
     _, _, model_dir = cluster_run
     checkpoint = tf.train.latest_checkpoint(model_dir)
     est = tf_estimator.Estimator(user.model_fn, model_dir=model_dir, params={"learning_rate": 0.1})
-    receiver_fn = tf_estimator.build_raw_serving_input_receiver_fn(
+    receiver_fn = tf_estimator.export.build_raw_serving_input_receiver_fn(
         {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
     export_dir = est.export_saved_model(str(tmp_path / "export"), receiver_fn).decode()
     features, _ = user.make_data()

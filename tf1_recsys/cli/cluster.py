@@ -141,14 +141,15 @@ def train_task(args, info):
     say("%s: data: %s" % (task, data.describe()))
     import_tf()
     from tf1_recsys import estimator as tf_estimator
-    from tf1_recsys.models.model_fn import model_fn, numpy_input_fn
+    from tf1_recsys.models.model_fn import model_arrays, model_fn
 
     settings = run["train"]
     n_train = len(data.train[data.schema.labels[0]])
     max_steps = settings.get("epochs", 1) * math.ceil(n_train / settings["batch_size"])
     by_secs = args.checkpoint_secs is not None
+    # Only the chief initialises variables: a worker's graph seed draws only its order of the rows.
     config = tf_estimator.RunConfig(
-        model_dir=out, tf_random_seed=run["seed"], save_summary_steps=settings.get("log_every", 100),
+        model_dir=out, tf_random_seed=run["seed"] + (info.global_id or 0), save_summary_steps=settings.get("log_every", 100),
         save_checkpoints_steps=None if by_secs else settings.get("checkpoint_every", 500),
         save_checkpoints_secs=settings["checkpoint_secs"] if by_secs else None,
         keep_checkpoint_max=settings.get("max_to_keep", 3), log_step_count_steps=settings.get("log_every", 100),
@@ -156,9 +157,10 @@ def train_task(args, info):
     params = {"model": model, "schema": run["schema"], "hparams": run["hparams"], "seed": run["seed"],
               "train": settings, "num_shards": SHARDS_PER_PS * info.num_ps_replicas}
     est = tf_estimator.Estimator(model_fn, model_dir=out, config=config, params=params)
-    seed = run["seed"] * 1000 + (info.global_id or 0)  # each worker its own order
-    train_fn = numpy_input_fn(data.train, data.schema, settings["batch_size"], shuffle=True, seed=seed, repeat=True)
-    eval_fn = numpy_input_fn(data.test, data.schema, 4 * settings["batch_size"])
+    train_fn = tf_estimator.inputs.numpy_input_fn(*model_arrays(data.train, data.schema),
+                                                  batch_size=settings["batch_size"], num_epochs=None, shuffle=True)
+    eval_fn = tf_estimator.inputs.numpy_input_fn(*model_arrays(data.test, data.schema),
+                                                 batch_size=4 * settings["batch_size"], num_epochs=1, shuffle=False)
     listeners = []
     if folder is not None:
         folder.record(RUN_FILE)

@@ -1,4 +1,4 @@
-"""``install()`` / ``uninstall()``: point ``tf.compat.v1.layers`` (and ``.contrib``) at tf1_recsys.compat.
+"""``install()`` / ``uninstall()``: point ``tf.compat.v1.layers`` (``.contrib``, ``tf.estimator``) at tf1_recsys.
 
 TensorFlow reaches ``compat.v1`` through several module objects (``tf.compat.v1``, the
 ``tensorflow.compat.v1`` import and the generated ``tensorflow._api.v2.compat.v1``);
@@ -39,11 +39,23 @@ def _set(module, attr, value):
     setattr(module, attr, value)
 
 
-def install(contrib=False):
+def _estimator_modules():
+    """The modules whose ``estimator`` attribute ``tf.estimator`` code reads: tensorflow, compat.v1, compat.v2."""
+    modules = [_tensorflow] + _compat_v1_modules()
+    for module in (getattr(_tensorflow.compat, "v2", None), sys.modules.get("tensorflow._api.v2.compat.v2")):
+        if module is not None and all(module is not m for m in modules):
+            modules.append(module)
+    return modules
+
+
+def install(contrib=False, estimator=False):
     """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
 
     With ``contrib=True`` also ``tf.compat.v1.contrib`` -> ``tf1_recsys.compat.contrib``
-    (TensorFlow 2 has no ``contrib``). Idempotent; ``uninstall()`` undoes it.
+    (TensorFlow 2 has no ``contrib``). With ``estimator=True`` also ``tf.estimator``,
+    ``tf.compat.v1.estimator`` and ``tf.compat.v2.estimator`` -> ``tf1_recsys.estimator``
+    (gone from TensorFlow 2.16+; on older releases this replaces TensorFlow's own while
+    installed). Idempotent; ``uninstall()`` undoes it.
     """
     from tf1_recsys.compat import contrib as contrib_module
     from tf1_recsys.compat import layers as layers_module
@@ -52,6 +64,11 @@ def install(contrib=False):
         _set(module, "layers", layers_module)
         if contrib:
             _set(module, "contrib", contrib_module)
+    if estimator:
+        from tf1_recsys import estimator as estimator_module
+
+        for module in _estimator_modules():
+            _set(module, "estimator", estimator_module)
     sys.modules.setdefault("tensorflow.compat.v1.layers", layers_module)
     if sys.modules.get("tensorflow.compat.v1.layers") is not layers_module:
         _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))

@@ -20,12 +20,17 @@ _EXPORTS = {
     "Estimator": "estimator", "EstimatorSpec": "estimator_spec", "ModeKeys": "mode_keys",
     "RunConfig": "run_config", "TaskType": "tf_config", "parse_tf_config": "tf_config",
     "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
-    "ServingInputReceiver": "serving", "build_raw_serving_input_receiver_fn": "serving",
-    "ExportOutput": "export_output", "PredictOutput": "export_output", "RegressionOutput": "export_output",
-    "ClassificationOutput": "export_output", "minimize": "train_op",
+    "minimize": "train_op", "WarmStartSettings": "warm_start",
+    "Exporter": "exporter", "FinalExporter": "exporter", "LatestExporter": "exporter", "BestExporter": "exporter",
 }
-__all__ = sorted(_EXPORTS)
+_EXPORTS.update({name: "hooks" for name in (
+    "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
+    "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",
+    "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
+    "StopAtStepHook", "SummarySaverHook", "VocabInfo")})
+_SUBMODULES = ("export", "inputs")
+__all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 
 # Lazy, so that `tf1-recsys launch` starts its tasks without importing TensorFlow.
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES)

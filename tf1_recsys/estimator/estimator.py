@@ -17,11 +17,12 @@ import numpy as np
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
-from tf1_recsys.estimator.inputs import call_input_fn, call_model_fn, check_model_fn
+from tf1_recsys.estimator.user_fns import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
 from tf1_recsys.estimator.serving import ServingInputReceiver
 from tf1_recsys.estimator.tf_config import TaskType
+from tf1_recsys.estimator.warm_start import apply_warm_start, warm_start_settings
 
 LOSS_METRIC_KEY = "loss"
 
@@ -64,8 +65,9 @@ class Estimator:
         folder.
       config: a ``RunConfig`` (default: ``RunConfig()``, which reads ``$TF_CONFIG``).
       params: dict passed to ``model_fn`` (deep-copied).
-      warm_start_from: a checkpoint file or folder whose trainable variables initialise
-        a new training run (``tf.compat.v1.train.warm_start``).
+      warm_start_from: a checkpoint file or folder (or a SavedModel folder) whose
+        trainable variables initialise a new training run, or a ``WarmStartSettings``
+        choosing the variables (``tf.compat.v1.train.warm_start``).
     """
 
     def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
@@ -84,14 +86,12 @@ class Estimator:
             cluster.log("no model_dir given; using the temporary folder %s" % model_dir)
         if config.model_dir != model_dir:
             config = config.replace(model_dir=model_dir)
-        if warm_start_from is not None and not isinstance(warm_start_from, (str, os.PathLike)):
-            raise TypeError("Estimator: `warm_start_from` must be a checkpoint path or folder; got %r."
-                            % (warm_start_from,))
+        warm_start = warm_start_settings(warm_start_from)
         self._model_fn = model_fn
         self._model_dir = model_dir
         self._config = config
         self._params = copy.deepcopy(params or {})
-        self._warm_start_from = None if warm_start_from is None else os.fspath(warm_start_from)
+        self._warm_start_settings = warm_start
 
     model_fn = property(lambda self: self._model_fn)
     model_dir = property(lambda self: self._model_dir)
@@ -192,8 +192,8 @@ class Estimator:
             global_step = tf.train.get_or_create_global_step()
             features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.TRAIN, self.params, config)
             spec = call_model_fn(self._model_fn, features, labels, ModeKeys.TRAIN, self.params, config)
-            if self._warm_start_from is not None:
-                tf.train.warm_start(self._warm_start_from)
+            if self._warm_start_settings is not None:
+                apply_warm_start(self._warm_start_settings)
             scaffold = _scaffold_with_saver(spec.scaffold, config)
             # The NaN check comes first: hooks' after_run calls go in list order, and a
             # CheckpointSaverHook before it would save the weights of the NaN step.

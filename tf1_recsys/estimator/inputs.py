@@ -1,105 +1,97 @@
-"""Calling a user's ``input_fn`` and ``model_fn`` with the arguments they declare, like Estimator."""
-import functools
-import inspect
+"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn``, as ``tf.compat.v1.estimator.inputs``.
+
+A pandas ``DataFrame`` goes in as ``numpy_input_fn({c: df[c].to_numpy() for c in df}, ...)``.
+
+TensorFlow's version fed queues from Python threads; this one reads the arrays through
+``tf.data.Dataset.from_generator``, a batch at a time, so they never enter the GraphDef
+(no 2 GB limit). As with the queues, batches run on across epoch boundaries and the last
+one may be short.
+"""
+import collections
+
+import numpy as np
 
 from tf1_recsys._tf import tf
 
 
-def fn_args(fn):
-    """The names of ``fn``'s positional-or-keyword arguments (a ``functools.partial``'s bound ones removed)."""
-    bound = set()
-    while isinstance(fn, functools.partial):
-        bound.update(fn.keywords or {})
-        fn = fn.func
-    params = inspect.signature(fn).parameters.values()
-    return tuple(p.name for p in params
-                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in bound)
+def _as_dict(what, value):
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError("numpy_input_fn: `%s` must not be an empty dict." % what)
+        return collections.OrderedDict((k, np.asarray(v)) for k, v in value.items()), True
+    if isinstance(value, np.ndarray):
+        return collections.OrderedDict([("__%s__" % what, value)]), False
+    raise TypeError("numpy_input_fn: `%s` must be a numpy array or a dict of numpy arrays; got %s."
+                    % (what, type(value).__name__))
 
 
-class _IteratorInitializerHook(tf.train.SessionRunHook):
-    """Runs a dataset iterator's initializer once the session exists (it may hold placeholders' values)."""
+def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_capacity=1000, num_threads=1):
+    """An ``input_fn`` returning batches of ``x`` (and ``y``) as ``(features, targets)`` tensors.
 
-    def __init__(self, iterator):
-        self._initializer = iterator.initializer
+    Args:
+      x: numpy array [N, ...] (the features are then that one tensor) or dict name -> array [N, ...].
+      y: None, a numpy array [N, ...] or a dict name -> array [N, ...] (keys not in ``x``).
+      batch_size: examples per batch.
+      num_epochs: passes over the data; None repeats forever (every batch then has
+        ``batch_size`` rows, also in the static shape).
+      shuffle: True or False; it must be given (shuffle for training, not for prediction).
+      queue_capacity: accepted for compatibility; each epoch is a full permutation.
+      num_threads: batches prepared ahead.
 
-    def after_create_session(self, session, coord):
-        del coord
-        session.run(self._initializer)
-
-
-def _split(element, mode):
-    if isinstance(element, tuple):
-        if len(element) != 2:
-            raise ValueError("input_fn must return (features, labels) or features; got a tuple of %d items."
-                             % len(element))
-        return element[0], element[1]
-    return element, None
-
-
-def call_input_fn(input_fn, mode, params, config):
-    """Calls ``input_fn`` on the CPU and returns ``(features, labels, hooks)``.
-
-    ``input_fn`` may take ``mode``, ``params`` and ``config``; it returns a
-    ``tf.data.Dataset`` of ``(features, labels)`` or of features, or the tuple
-    ``(features, labels)`` of tensors, or features. A dataset is read through an
-    initializable iterator started by a hook; it ends the loop with OutOfRangeError.
+    Returns:
+      ``input_fn()`` -> ``(features, targets)``, or ``features`` when ``y`` is None.
     """
-    if not callable(input_fn):
-        raise TypeError("input_fn must be callable; got %r." % (input_fn,))
-    args = fn_args(input_fn)
-    kwargs = {}
-    if "mode" in args:
-        kwargs["mode"] = mode
-    if "params" in args:
-        kwargs["params"] = params
-    if "config" in args:
-        kwargs["config"] = config
-    with tf.device("/cpu:0"):
-        result = input_fn(**kwargs)
-        hooks = []
-        if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
-            iterator = tf.data.make_initializable_iterator(result)
-            hooks.append(_IteratorInitializerHook(iterator))
-            result = iterator.get_next()
-    features, labels = _split(result, mode)
-    return features, labels, hooks
+    if shuffle is None or not isinstance(shuffle, bool):
+        raise ValueError("numpy_input_fn: `shuffle` must be given explicitly as True or False; got %r." % (shuffle,))
+    for name, value in (("batch_size", batch_size), ("queue_capacity", queue_capacity), ("num_threads", num_threads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError("numpy_input_fn: `%s` must be an integer >= 1; got %r." % (name, value))
+    if num_epochs is not None and (isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer))
+                                   or num_epochs < 1):
+        raise ValueError("numpy_input_fn: `num_epochs` must be None or an integer >= 1; got %r." % (num_epochs,))
+    features, x_is_dict = _as_dict("x", x)
+    targets, y_is_dict = (None, False) if y is None else _as_dict("y", y)
+    if targets is not None and y_is_dict:
+        both = sorted(set(features) & set(targets))
+        if both:
+            raise ValueError("numpy_input_fn: keys %s are in both `x` and `y`." % both)
+    arrays = dict(features)
+    arrays.update(targets or {})
+    lengths = {k: (v.shape[0] if v.ndim else None) for k, v in arrays.items()}
+    n = next(iter(lengths.values()))
+    if n is None or any(length != n for length in lengths.values()):
+        raise ValueError("numpy_input_fn: every array of `x` and `y` needs the same first dimension; got %s."
+                         % {k.strip("_"): arrays[k].shape for k in arrays})
+
+    def input_fn():
+        graph_seed, op_seed = tf.get_seed(None)  # reproducible under tf.set_random_seed, as shuffling ops
+        rng = np.random.RandomState(None if graph_seed is None else [graph_seed, op_seed])
+
+        def batches():
+            carry = np.zeros(0, np.int64)
+            epoch = 0
+            while num_epochs is None or epoch < num_epochs:
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                rows = np.concatenate([carry, order])
+                full = len(rows) // batch_size * batch_size
+                for start in range(0, full, batch_size):
+                    index = rows[start:start + batch_size]
+                    yield {k: v[index] for k, v in arrays.items()}
+                carry = rows[full:]
+                epoch += 1
+            if len(carry):
+                yield {k: v[carry] for k, v in arrays.items()}
+
+        first = batch_size if num_epochs is None else None
+        signature = {k: tf.TensorSpec([first] + list(v.shape[1:]), tf.as_dtype(v.dtype)) for k, v in arrays.items()}
+        data = tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(num_threads)
+        batch = tf.data.make_one_shot_iterator(data).get_next()
+        feats = {k: batch[k] for k in features} if x_is_dict else batch["__x__"]
+        if targets is None:
+            return feats
+        return feats, ({k: batch[k] for k in targets} if y_is_dict else batch["__y__"])
+
+    return input_fn
 
 
-def call_model_fn(model_fn, features, labels, mode, params, config):
-    """Calls ``model_fn(features, labels, mode, params, config)`` with the arguments it declares."""
-    from tf1_recsys.estimator.estimator_spec import EstimatorSpec
-
-    args = fn_args(model_fn)
-    kwargs = {}
-    if "labels" in args:
-        kwargs["labels"] = labels
-    elif labels is not None:
-        raise ValueError("model_fn does not take `labels`, but input_fn returns labels.")
-    if "mode" in args:
-        kwargs["mode"] = mode
-    if "params" in args:
-        kwargs["params"] = params
-    if "config" in args:
-        kwargs["config"] = config
-    spec = model_fn(features=features, **kwargs)
-    if not isinstance(spec, EstimatorSpec):
-        raise ValueError("model_fn must return an EstimatorSpec (tf1_recsys.estimator.EstimatorSpec); got %r."
-                         % (spec,))
-    if spec.mode != mode:
-        raise ValueError("model_fn was called in mode %r but returned an EstimatorSpec of mode %r." % (mode, spec.mode))
-    return spec
-
-
-def check_model_fn(model_fn, params):
-    """Raises for a ``model_fn`` Estimator would refuse: no ``features`` argument, params it cannot take."""
-    if not callable(model_fn):
-        raise TypeError("model_fn must be callable; got %r." % (model_fn,))
-    args = fn_args(model_fn)
-    if "features" not in args:
-        raise ValueError("model_fn (%r) must have a `features` argument; it has %s." % (model_fn, list(args)))
-    if params is not None and "params" not in args:
-        raise ValueError("model_fn (%r) has no `params` argument, but params (%r) were passed to the Estimator."
-                         % (model_fn, params))
-
-
-__all__ = ["call_input_fn", "call_model_fn", "check_model_fn", "fn_args"]
+__all__ = ["numpy_input_fn"]

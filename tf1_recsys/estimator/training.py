@@ -1,10 +1,12 @@
 """``TrainSpec``, ``EvalSpec`` and ``train_and_evaluate``: one call for every task of a cluster."""
 import collections
+import os
 import time
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.exporter import Exporter
 from tf1_recsys.estimator.tf_config import TaskType
 
 
@@ -14,6 +16,22 @@ def _check_hooks(cls_name, hooks):
         if not isinstance(hook, tf.train.SessionRunHook):
             raise TypeError("%s: every hook must be a tf.compat.v1.train.SessionRunHook; got %r." % (cls_name, hook))
     return hooks
+
+
+def _check_exporters(exporters):
+    if exporters is None:
+        return ()
+    exporters = (exporters,) if isinstance(exporters, Exporter) else tuple(exporters)
+    names = set()
+    for exporter in exporters:
+        if not isinstance(exporter, Exporter):
+            raise TypeError("EvalSpec: `exporters` must be an Exporter or a list of them; got %r." % (exporter,))
+        if not isinstance(exporter.name, str) or not exporter.name.strip():
+            raise ValueError("EvalSpec: every exporter needs a non-empty name; got %r." % (exporter.name,))
+        if exporter.name in names:
+            raise ValueError("EvalSpec: two exporters are named %r; names must be unique." % exporter.name)
+        names.add(exporter.name)
+    return exporters
 
 
 def _positive(cls_name, name, value, allow_zero=False):
@@ -43,38 +61,49 @@ class EvalSpec(collections.namedtuple(
 
     ``steps`` None evaluates until the input ends. The evaluator waits
     ``start_delay_secs`` and then evaluates each new checkpoint, at most every
-    ``throttle_secs``. Exporters are not supported (call ``export_saved_model`` after
-    training); passing any raises ValueError.
+    ``throttle_secs``. ``exporters`` (an ``Exporter`` or a list: ``FinalExporter``,
+    ``LatestExporter``, ``BestExporter``) run after each evaluation and write under
+    ``model_dir/export/<name>``.
     """
 
     def __new__(cls, input_fn, steps=100, name=None, hooks=None, exporters=None, start_delay_secs=120,
                 throttle_secs=600):
         if not callable(input_fn):
             raise TypeError("EvalSpec: `input_fn` must be callable; got %r." % (input_fn,))
-        if exporters:
-            raise ValueError("EvalSpec: `exporters` are not supported by tf1_recsys.estimator; call "
-                             "Estimator.export_saved_model after train_and_evaluate instead.")
         if name is not None and not isinstance(name, str):
             raise TypeError("EvalSpec: `name` must be a string or None; got %r." % (name,))
         return super().__new__(cls, input_fn, _positive("EvalSpec", "steps", steps), name,
-                               _check_hooks("EvalSpec", hooks), (),
+                               _check_hooks("EvalSpec", hooks), _check_exporters(exporters),
                                _positive("EvalSpec", "start_delay_secs", start_delay_secs, allow_zero=True),
                                _positive("EvalSpec", "throttle_secs", throttle_secs, allow_zero=True))
 
 
-class _EvaluateAfterSave(tf.train.CheckpointSaverListener):
-    """Evaluates each checkpoint the chief saves, at most every ``throttle_secs`` (local training)."""
+def _export(estimator, eval_spec, checkpoint, result, max_steps):
+    """Runs ``eval_spec``'s exporters after the evaluation ``result`` of ``checkpoint``; returns their exports."""
+    final = max_steps is not None and int(result[tf.GraphKeys.GLOBAL_STEP]) >= max_steps
+    exports = []
+    for exporter in eval_spec.exporters:
+        path = exporter.export(estimator, os.path.join(estimator.model_dir, "export", exporter.name),
+                               checkpoint, result, final)
+        if path is not None:
+            exports.append(path)
+    return exports
 
-    def __init__(self, estimator, eval_spec):
-        self._estimator, self._spec = estimator, eval_spec
+
+class _EvaluateAfterSave(tf.train.CheckpointSaverListener):
+    """Evaluates (and exports) each checkpoint the chief saves, at most every ``throttle_secs`` (local training)."""
+
+    def __init__(self, estimator, eval_spec, max_steps):
+        self._estimator, self._spec, self._max_steps = estimator, eval_spec, max_steps
         self._last_time = None
-        self.last_step, self.last_result = None, None
+        self.last_step, self.last_result, self.last_exports = None, None, []
 
     def evaluate(self, checkpoint):
         self.last_result = self._estimator.evaluate(self._spec.input_fn, steps=self._spec.steps,
                                                     hooks=self._spec.hooks, checkpoint_path=checkpoint,
                                                     name=self._spec.name)
         self.last_step = int(self.last_result[tf.GraphKeys.GLOBAL_STEP])
+        self.last_exports = _export(self._estimator, self._spec, checkpoint, self.last_result, self._max_steps)
         self._last_time = time.time()
 
     def after_save(self, session, global_step_value):
@@ -87,16 +116,17 @@ def _evaluate_continuously(estimator, train_spec, eval_spec):
     """The evaluator task: each new checkpoint, until one reaches ``train_spec.max_steps``."""
     cluster.arm_deadline_from_env("evaluator")
     time.sleep(eval_spec.start_delay_secs)
-    result = None
+    result, exports = None, []
     for checkpoint in tf.train.checkpoints_iterator(estimator.model_dir, min_interval_secs=eval_spec.throttle_secs):
         result = estimator.evaluate(eval_spec.input_fn, steps=eval_spec.steps, hooks=eval_spec.hooks,
                                     checkpoint_path=checkpoint, name=eval_spec.name)
+        exports = _export(estimator, eval_spec, checkpoint, result, train_spec.max_steps)
         step = int(result[tf.GraphKeys.GLOBAL_STEP])
         cluster.log("evaluator: %s at global step %d: %s" % (checkpoint, step, {
             k: float(v) for k, v in result.items() if k != tf.GraphKeys.GLOBAL_STEP and getattr(v, "ndim", 0) == 0}))
         if train_spec.max_steps is not None and step >= train_spec.max_steps:
             break
-    return result
+    return result, exports
 
 
 def train_and_evaluate(estimator, train_spec, eval_spec):
@@ -109,8 +139,9 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
     * evaluator: evaluates each new checkpoint until one reaches ``max_steps``.
 
     Returns:
-      ``(eval_result, export_results)`` locally and on the evaluator (``export_results``
-      is ``[]``), None on the other tasks.
+      ``(eval_result, export_results)`` locally and on the evaluator (``export_results``:
+      the export folders the exporters wrote after the last evaluation), None on the
+      other tasks.
     """
     if not isinstance(estimator, Estimator):
         raise TypeError("train_and_evaluate: `estimator` must be a tf1_recsys.estimator.Estimator; got %r."
@@ -121,7 +152,7 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
         raise TypeError("train_and_evaluate: `eval_spec` must be an EvalSpec; got %r." % (eval_spec,))
     config = estimator.config
     if config.task_type == TaskType.EVALUATOR:
-        return _evaluate_continuously(estimator, train_spec, eval_spec), []
+        return _evaluate_continuously(estimator, train_spec, eval_spec)
     if config.task_type == TaskType.PS:
         cluster.serve_ps(config)
         return None
@@ -129,14 +160,14 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
         estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
                         saving_listeners=train_spec.saving_listeners)
         return None
-    listener = _EvaluateAfterSave(estimator, eval_spec)
+    listener = _EvaluateAfterSave(estimator, eval_spec, train_spec.max_steps)
     estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
                     saving_listeners=list(train_spec.saving_listeners) + [listener])
     checkpoint = estimator.latest_checkpoint()
     final_step = tf.train.load_variable(checkpoint, tf.GraphKeys.GLOBAL_STEP) if checkpoint else None
     if listener.last_step is None or listener.last_step != final_step:
         listener.evaluate(checkpoint)
-    return listener.last_result, []
+    return listener.last_result, listener.last_exports
 
 
 __all__ = ["TrainSpec", "EvalSpec", "train_and_evaluate"]

@@ -1,4 +1,4 @@
-"""The reference models as Estimator ``model_fn``s, and an ``input_fn`` over numpy data.
+"""The reference models as Estimator ``model_fn``s.
 
 ``model_fn(features, labels, mode, params, config)`` builds ``params['model']``
 ('din', 'fm', 'mmoe') with the builder of ``tf1_recsys.models`` on the given tensors
@@ -40,6 +40,17 @@ def sharded_schema(schema, num_shards):
     return Schema(features=features, labels=schema.labels, group=schema.group)
 
 
+def model_arrays(data, schema):
+    """``(x, y)`` for ``tf1_recsys.estimator.inputs.numpy_input_fn`` from a split of ``tf1_recsys.data``.
+
+    ``x``: every feature of ``schema`` with its placeholder's dtype (ids int64, reals
+    float32); ``y``: every label, float32. Arrays already of that dtype are not copied.
+    """
+    x = {f.name: np.asarray(data[f.name], np.float32 if f.kind == "real" else np.int64) for f in schema.features}
+    y = {t: np.asarray(data[t], np.float32) for t in schema.labels}
+    return x, y
+
+
 def _train_config(params):
     from tf1_recsys.training import TrainConfig
 
@@ -70,7 +81,7 @@ def model_fn(features, labels, mode, params, config=None):
     if mode == tf_estimator.ModeKeys.PREDICT:
         return tf_estimator.EstimatorSpec(
             mode, predictions=predictions,
-            export_outputs={"serving_default": tf_estimator.PredictOutput(predictions)})
+            export_outputs={"serving_default": tf_estimator.export.PredictOutput(predictions)})
     cfg = _train_config(params)
     with tf.name_scope("train"):  # where Trainer builds them: the optimizer's variables get its names
         loss = training_loss(spec, cfg)
@@ -85,49 +96,4 @@ def model_fn(features, labels, mode, params, config=None):
                                       training_hooks=hooks)
 
 
-def _signature(schema):
-    dtypes, shapes = {}, {}
-    for f in schema.features:
-        dtypes[f.name] = np.float32 if f.kind == "real" else np.int64
-        shapes[f.name] = [None] if f.kind in ("real", "slot") else [None, f.max_len]
-    return dtypes, shapes
-
-
-def numpy_input_fn(data, schema, batch_size, shuffle=False, seed=0, repeat=False):
-    """An ``input_fn`` reading the dict of numpy arrays ``data`` in batches (no graph constants).
-
-    Args:
-      data: ``{feature or label: array}`` (a split of ``tf1_recsys.data``).
-      schema: its ``Schema``.
-      batch_size: rows per batch; the last batch of a pass may be smaller.
-      shuffle: a new order each pass, drawn from ``seed`` and the pass number.
-      repeat: pass over the data again and again (training); else once.
-
-    Returns:
-      ``input_fn()`` -> ``tf.data.Dataset`` of ``(features, labels)`` dicts.
-    """
-    dtypes, shapes = _signature(schema)
-    labels = list(schema.labels)
-    n = len(data[labels[0]])
-
-    def batches():
-        epoch = 0
-        while True:
-            order = np.random.RandomState([seed, epoch]).permutation(n) if shuffle else np.arange(n)
-            for start in range(0, n, batch_size):
-                rows = order[start:start + batch_size]
-                yield ({k: np.asarray(data[k])[rows].astype(dtypes[k]) for k in dtypes},
-                       {t: np.asarray(data[t])[rows].astype(np.float32) for t in labels})
-            epoch += 1
-            if not repeat:
-                return
-
-    def input_fn():
-        signature = ({k: tf.TensorSpec(shapes[k], tf.as_dtype(d), name=k) for k, d in dtypes.items()},
-                     {t: tf.TensorSpec([None], tf.float32, name=t) for t in labels})
-        return tf.data.Dataset.from_generator(batches, output_signature=signature)
-
-    return input_fn
-
-
-__all__ = ["model_fn", "numpy_input_fn", "sharded_schema"]
+__all__ = ["model_fn", "model_arrays", "sharded_schema"]
