@@ -444,6 +444,23 @@ def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):
         tf_estimator.RunConfig(save_checkpoints_steps=7, save_checkpoints_secs=5)
     with pytest.raises(ValueError, match="`save_summary_steps` must be"):
         tf_estimator.RunConfig(save_summary_steps=-1)
+    with pytest.raises(ValueError, match="`train_distribute`.*not supported"):
+        tf_estimator.RunConfig(train_distribute=object())
+    with pytest.raises(ValueError, match="`protocol` must be None or 'grpc'"):
+        tf_estimator.RunConfig(protocol="grpc+verbs")
+
+
+@pytest.mark.parametrize("task, max_delay, expected", [
+    ({"type": "worker", "index": 0}, 60, 5), ({"type": "worker", "index": 2}, 60, 15),
+    ({"type": "worker", "index": 2}, 12, 12), ({"type": "chief", "index": 0}, 60, 0),
+    ({"type": "worker", "index": 1}, None, 0)])
+def test_experimental_max_worker_delay_secs_as_tf_estimator(monkeypatch, task, max_delay, expected):
+    from tf1_recsys.estimator.estimator import _worker_delay_secs
+
+    cluster = dict(_cluster(), worker=["127.0.0.1:%d" % port for port in (2221, 2222, 2224)])
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": task}))
+    config = tf_estimator.RunConfig(experimental_max_worker_delay_secs=max_delay)
+    assert _worker_delay_secs(config) == expected and config.replace().experimental_max_worker_delay_secs == max_delay
 
 
 def test_a_cluster_without_ps_is_refused(monkeypatch, tmp_path):

@@ -27,9 +27,11 @@ pytestmark = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exist
                                 "(this is %s)" % tensorflow.version.VERSION)
 
 
-def _side(impl, model_dir=None, *steps, snapshot=None):
+def _side(impl, model_dir=None, *steps, snapshot=None, mode=None):
     cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl]
-    if model_dir is None:
+    if mode is not None:
+        cmd.append(mode)
+    elif model_dir is None:
         cmd.append("--numpy-batches")
     else:
         cmd += ["--model-dir", str(model_dir), "--max-steps"] + [str(s) for s in steps]
@@ -75,3 +77,12 @@ def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
 
 def test_numpy_input_fn_gives_tf_estimators_batches():
     assert _side("tf1_recsys") == _side("tf")
+
+
+def test_signatures_have_tf_estimators_arguments_in_its_order_with_its_defaults():
+    ours, reference = _side("tf1_recsys", mode="--signatures"), _side("tf", mode="--signatures")
+    for name, params in reference.items():
+        assert [p[0] for p in ours[name][:len(params)]] == [p[0] for p in params], name
+        for (arg, default), (_, our_default) in zip(params, ours[name]):
+            if default is not None:
+                assert our_default == default, "%s(%s): %s, tf.estimator %s" % (name, arg, our_default, default)

@@ -76,7 +76,8 @@ def start_server(config):
         if filters:
             server_config.device_filters.extend(filters)
         _servers[key] = tf.train.Server(config.cluster_spec, job_name=config.task_type,
-                                        task_index=config.task_id, config=server_config, start=True)
+                                        task_index=config.task_id, config=server_config,
+                                        protocol=config.protocol or "grpc", start=True)
         log("started server %s:%d at %s" % (key + (_servers[key].target,)))
     return _servers[key]
 

@@ -44,6 +44,13 @@ def _global_step_of(checkpoint):
         return 0
 
 
+def _worker_delay_secs(config):
+    """``tf.estimator``'s start-up delay of a non-chief worker: 5 s per index, at most the configured maximum."""
+    if not config.is_distributed or config.is_chief or not config.experimental_max_worker_delay_secs:
+        return 0
+    return min(config.experimental_max_worker_delay_secs, 5 * (config.task_id + 1))
+
+
 def _scaffold_with_saver(scaffold, config):
     """``scaffold`` with a sharded saver keeping ``config.keep_checkpoint_max`` checkpoints, unless it has one."""
     if scaffold.saver is not None or tf.get_collection(tf.GraphKeys.SAVERS):
@@ -177,6 +184,11 @@ class Estimator:
                 cluster.log("skipping training: the checkpoint in %s is at global step >= max_steps (%d)."
                             % (self._model_dir, max_steps))
             else:
+                delay = _worker_delay_secs(config)
+                if delay:
+                    cluster.log("%s:%d waits %d s before training (experimental_max_worker_delay_secs)"
+                                % (config.task_type, config.task_id, delay))
+                    time.sleep(delay)
                 self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
             if config.is_distributed:
                 cluster.signal_done(config)
@@ -208,7 +220,8 @@ class Estimator:
             if config.save_checkpoints_steps or config.save_checkpoints_secs:
                 chief_hooks.append(tf.train.CheckpointSaverHook(
                     self._model_dir, save_secs=config.save_checkpoints_secs,
-                    save_steps=config.save_checkpoints_steps, scaffold=scaffold, listeners=saving_listeners))
+                    save_steps=config.save_checkpoints_steps, scaffold=scaffold, listeners=saving_listeners,
+                    save_graph_def=config.checkpoint_save_graph_def))
             if config.log_step_count_steps:
                 chief_hooks.append(tf.train.StepCounterHook(every_n_steps=config.log_step_count_steps,
                                                             output_dir=self._model_dir))
@@ -351,7 +364,7 @@ class Estimator:
 
     # ------------------------------------------------------------------ export
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
-                           checkpoint_path=None):
+                           checkpoint_path=None, experimental_mode=ModeKeys.PREDICT):
         """Writes a SavedModel (tag 'serve') of the PREDICT graph under ``export_dir_base/<timestamp>``.
 
         Args:
@@ -361,10 +374,15 @@ class Estimator:
           assets_extra: dict destination path (relative, under ``assets.extra``) -> source file.
           as_text: write ``saved_model.pbtxt``.
           checkpoint_path: the checkpoint to export; default the latest.
+          experimental_mode: only ``ModeKeys.PREDICT`` (exports of the TRAIN and EVAL
+            graphs are not supported).
 
         Returns:
           The export folder, as bytes (like ``tf.estimator``).
         """
+        if experimental_mode != ModeKeys.PREDICT:
+            raise ValueError("export_saved_model: `experimental_mode` must be ModeKeys.PREDICT (%r); got %r."
+                             % (ModeKeys.PREDICT, experimental_mode))
         checkpoint = self._checkpoint_or_raise(checkpoint_path)
         graph = self._new_graph()
         with graph.as_default():

@@ -34,10 +34,17 @@ class RunConfig:
         never waits for another worker to start.
       keep_checkpoint_max, keep_checkpoint_every_n_hours: ``tf.compat.v1.train.Saver``'s.
       log_step_count_steps: steps/sec and loss logged every N steps.
+      train_distribute, eval_distribute, experimental_distribute: ``tf.distribute``
+        strategies; only None is accepted (the cluster comes from ``TF_CONFIG``).
       device_fn: a device function for the training graph; default in a cluster:
         ``tf.compat.v1.train.replica_device_setter`` (variables round-robin on the ps).
+      protocol: the servers' protocol: None or 'grpc'.
+      experimental_max_worker_delay_secs: non-chief worker ``i`` waits
+        ``min(this, 5 * (i + 1))`` seconds before training, as with ``tf.estimator``
+        (spreads the start-up load on the ps tasks); None: no wait.
       session_creation_timeout_secs: how long a worker waits for the chief to
         initialise the variables.
+      checkpoint_save_graph_def: whether checkpoints carry the graph (``.meta`` files).
       recovery_wait_secs: (not in tf.estimator) how often a non-chief worker polls for
         initialised variables; TensorFlow's ``MonitoredTrainingSession`` polls every 30 s.
       stop_grace_period_secs: (not in tf.estimator) how long closing the training
@@ -49,8 +56,17 @@ class RunConfig:
     def __init__(self, model_dir=None, tf_random_seed=None, save_summary_steps=100,
                  save_checkpoints_steps=_USE_DEFAULT, save_checkpoints_secs=_USE_DEFAULT, session_config=None,
                  keep_checkpoint_max=5, keep_checkpoint_every_n_hours=10000, log_step_count_steps=100,
-                 device_fn=None, session_creation_timeout_secs=7200, recovery_wait_secs=1.0,
+                 train_distribute=None, device_fn=None, protocol=None, eval_distribute=None,
+                 experimental_distribute=None, experimental_max_worker_delay_secs=None,
+                 session_creation_timeout_secs=7200, checkpoint_save_graph_def=True, recovery_wait_secs=1.0,
                  stop_grace_period_secs=120, ps_failure_timeout_secs=60):
+        for name, value in (("train_distribute", train_distribute), ("eval_distribute", eval_distribute),
+                            ("experimental_distribute", experimental_distribute)):
+            if value is not None:
+                raise ValueError("RunConfig: `%s` (a tf.distribute strategy) is not supported; tf1_recsys.estimator "
+                                 "distributes through TF_CONFIG's ps tasks. Got %r." % (name, value))
+        if protocol not in (None, "grpc"):
+            raise ValueError("RunConfig: `protocol` must be None or 'grpc'; got %r." % (protocol,))
         steps_default = save_checkpoints_steps is _USE_DEFAULT
         secs_default = save_checkpoints_secs is _USE_DEFAULT
         if steps_default and secs_default:
@@ -88,6 +104,10 @@ class RunConfig:
         self._stop_grace_period_secs = _positive_or_none("stop_grace_period_secs", stop_grace_period_secs,
                                                          allow_zero=True)
         self._ps_failure_timeout_secs = _positive_or_none("ps_failure_timeout_secs", ps_failure_timeout_secs)
+        self._protocol = protocol
+        self._experimental_max_worker_delay_secs = _positive_or_none(
+            "experimental_max_worker_delay_secs", experimental_max_worker_delay_secs, allow_zero=True)
+        self._checkpoint_save_graph_def = bool(checkpoint_save_graph_def)
         self._task = parse_tf_config()
 
     # --- run settings ---
@@ -103,6 +123,10 @@ class RunConfig:
     recovery_wait_secs = property(lambda self: self._recovery_wait_secs)
     stop_grace_period_secs = property(lambda self: self._stop_grace_period_secs)
     ps_failure_timeout_secs = property(lambda self: self._ps_failure_timeout_secs)
+    protocol = property(lambda self: self._protocol)
+    experimental_max_worker_delay_secs = property(lambda self: self._experimental_max_worker_delay_secs)
+    checkpoint_save_graph_def = property(lambda self: self._checkpoint_save_graph_def)
+    train_distribute = eval_distribute = experimental_distribute = property(lambda self: None)
 
     # --- the task, from TF_CONFIG ---
     task_type = property(lambda self: self._task.task_type)
@@ -168,7 +192,9 @@ class RunConfig:
             log_step_count_steps=self._log_step_count_steps, device_fn=self._user_device_fn,
             session_creation_timeout_secs=self._session_creation_timeout_secs,
             recovery_wait_secs=self._recovery_wait_secs, stop_grace_period_secs=self._stop_grace_period_secs,
-            ps_failure_timeout_secs=self._ps_failure_timeout_secs)
+            ps_failure_timeout_secs=self._ps_failure_timeout_secs, protocol=self._protocol,
+            experimental_max_worker_delay_secs=self._experimental_max_worker_delay_secs,
+            checkpoint_save_graph_def=self._checkpoint_save_graph_def)
         unknown = sorted(set(kwargs) - set(args))
         if unknown:
             raise ValueError("RunConfig.replace: unknown settings %s; known: %s." % (unknown, sorted(args)))
