@@ -341,7 +341,8 @@ class Trainer:
         results = {}
         examples = 0
         t0 = time.perf_counter()
-        epoch_of_iterator = order_epoch = order = None
+        order_epoch = order = None
+        pipeline_ready = False
         self._stop_requested = None
 
         def checkpoint():
@@ -354,13 +355,13 @@ class Trainer:
         try:
             while step < total and self._stop_requested is None:
                 epoch, within = divmod(step, spe)
-                if order_epoch != epoch:
+                if self._pipeline is None and order_epoch != epoch:
                     order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                 if self._pipeline is not None:
-                    if epoch_of_iterator != epoch:
-                        rest = order[within * cfg.batch_size:]
-                        self.sess.run(self._pipeline.initializer, self._pipeline.feed(B.take(arrays, keys, rest)))
-                        epoch_of_iterator = epoch
+                    if not pipeline_ready:
+                        self.sess.run(self._pipeline.initializer,
+                                      self._pipeline.feed(arrays, step, total, cfg.seed, cfg.shuffle))
+                        pipeline_ready = True
                     out = self._run(fetches, {self.spec.training: True}, "Trainer.fit", step)
                     size = len(next(iter(out["label"].values()))) if out["label"] else 0
                 else:
