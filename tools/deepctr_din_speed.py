@@ -7,8 +7,8 @@ environment. Reads the data the bench wrote (``--data``, an ``.npz`` of the colu
 ``bench_din.make_data``), trains one warm-up ``fit`` on the first ``--warmup-steps``
 batches (tracing, allocator), then ``fit`` over all rows for ``--epochs`` and prints one
 JSON line: wall seconds, CPU seconds of this process (user + system, all threads) during
-the timed fit, examples trained, the per-epoch wall times, the parameter count and the
-layer types.
+the timed fit, examples trained, the wall and CPU seconds of each epoch (from its
+``on_epoch_begin`` to its ``on_epoch_end``), the parameter count and the layer types.
 """
 import argparse
 import collections
@@ -60,20 +60,26 @@ def main(argv=None):
     w = a.warmup_steps * a.batch_size
     model.fit({k: v[:w] for k, v in x.items()}, y[:w], batch_size=a.batch_size, epochs=1, verbose=0)
 
-    epoch_ends = []
+    stamps = []  # (epoch, 'begin' / 'end', wall, cpu)
 
-    class Ends(tf.keras.callbacks.Callback):
+    class Stamps(tf.keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            stamps.append((epoch, "begin", time.perf_counter(), cpu_seconds()))
+
         def on_epoch_end(self, epoch, logs=None):
-            epoch_ends.append(time.perf_counter())
+            stamps.append((epoch, "end", time.perf_counter(), cpu_seconds()))
 
     c0, t0 = cpu_seconds(), time.perf_counter()
     history = model.fit(x, y, batch_size=a.batch_size, epochs=a.epochs, verbose=0, shuffle=True,
-                        callbacks=[Ends()])
+                        callbacks=[Stamps()])
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    begins = {e: (w, c) for e, kind, w, c in stamps if kind == "begin"}
+    epochs = [(w - begins[e][0], c - begins[e][1]) for e, kind, w, c in stamps if kind == "end"]
     layers = collections.Counter(type(layer).__name__ for layer in model.layers)
     print(json.dumps({
         "wall": wall, "cpu": cpu, "examples": int(len(y) * a.epochs),
-        "epoch_wall": [b - a_ for a_, b in zip([t0] + epoch_ends[:-1], epoch_ends)],
+        "epoch_wall": [w for w, _ in epochs], "epoch_cpu": [c for _, c in epochs],
+        "epoch_examples": int(len(y)),
         "loss": float(history.history["loss"][-1]),
         "params": int(model.count_params()),
         "layers": dict(sorted(layers.items())),
