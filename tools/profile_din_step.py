@@ -2,6 +2,7 @@
 """Where a tf1_recsys ``din`` training step spends its time, at the shapes of ``tools/bench_din.py``.
 
     python tools/profile_din_step.py                  # this tree
+    python tools/profile_din_step.py --write-docs     # and replaces its section of docs/BENCHMARKS.md
     PYTHONPATH=OLD_TREE python tools/profile_din_step.py   # another tree's tf1_recsys
 
 Two measurements on one batch of 1024 rows of ``bench_din.make_data``:
@@ -29,6 +30,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench_din  # noqa: E402  (tools/bench_din.py)
+import benchdoc  # noqa: E402  (tools/benchdoc.py)
+
+SECTION = "## DIN training step profile (`tools/profile_din_step.py`)"
 
 
 def cpu():
@@ -53,6 +57,7 @@ def main(argv=None):
     p.add_argument("--traces", type=int, default=3)
     p.add_argument("--steps", type=int, default=20, help="steps per side of the Python-side comparison")
     p.add_argument("--rounds", type=int, default=5, help="alternating runs of the step variants")
+    p.add_argument("--write-docs", action="store_true")
     a = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from tf1_recsys._tf import tf
@@ -81,10 +86,16 @@ def main(argv=None):
                 label = node.timeline_label
                 per_type[label.split(" = ")[1].split("(")[0] if " = " in label else "?"] += ms
     total = sum(per_scope.values())
-    print("| part of the step (kernel time summed, ms) | ms | share |\n|---|---:|---:|")
+    out = [SECTION, "", "`din` of `tools/bench_din.py` (attention 80-40 over two sequences of 50, DNN 256-128-64 "
+           "with Dice, tables of 10^5 rows, batch 1024, %s), TensorFlow %s, %d CPU cores. Command: "
+           "`python tools/profile_din_step.py`. Kernel times of %d traced steps (`RunMetadata`, averaged; "
+           "on 2 cores two kernels run at once, so they add up to more than a step's wall time):"
+           % (a.optimizer, tf.version.VERSION, os.cpu_count() or 0, a.traces), "",
+           "| part of the step | kernel ms | share |", "|---|---:|---:|"]
     for k, v in per_scope.most_common():
-        print("| %s | %.1f | %.0f%% |" % (k, v, 100 * v / total))
-    print("\ntop kernels: " + ", ".join("%s %.1f" % kv for kv in per_type.most_common(8)))
+        out.append("| %s | %.1f | %.0f%% |" % (k, v, 100 * v / total))
+    out += ["", "Largest kernel types (ms): " + ", ".join("`%s` %.1f" % kv for kv in per_type.most_common(8)) + "."]
+    print("\n".join(out), flush=True)
 
     # Python side: fit (slicing, feeding, fetches, window metrics) against the bare train op.
     def bare(steps):
@@ -101,9 +112,11 @@ def main(argv=None):
             c = cpu()
             fn(a.steps)
             best[name] = min(best[name], (cpu() - c) / a.steps * 1e3)
-    print("\nCPU ms per step (best of 3 alternating runs of %d steps): bare sess.run %.1f, Trainer.fit %.1f "
-          "(fit / bare %.3f); load average %.1f" % (a.steps, best["bare"], best["fit"], best["fit"] / best["bare"],
-                                                    os.getloadavg()[0]))
+    out += ["", "Python side: CPU ms per step, best of 3 alternating runs of %d steps: a bare `sess.run(train_op)` "
+            "fed one prepared batch %.1f, `Trainer.fit` (slicing the batch, feeding, fetching loss, predictions and "
+            "labels for the window metrics) %.1f: fit / bare = %.3f." % (a.steps, best["bare"], best["fit"],
+                                                                       best["fit"] / best["bare"])]
+    print(out[-1], flush=True)
     trainer.close()
 
     import tf1_recsys.models.din as din_module
@@ -132,13 +145,18 @@ def main(argv=None):
             for _ in range(a.steps // 2):
                 t.sess.run(t.train_op, f)
             times.append((cpu() - c) / (a.steps // 2) * 1e3)
-    print("\n| step variant (one process, alternating) | CPU ms per step (min / median of %d runs of %d steps) | "
-          "vs tiled queries, Adam (min) |\n|---|---:|---:|" % (a.rounds, a.steps // 2))
+    out += ["", "Step variants built in one process, runs of %d bare steps alternating (%d rounds; CPU time):"
+            % (a.steps // 2, a.rounds), "",
+            "| variant | CPU ms per step, min / median | min vs tiled queries, Adam |", "|---|---:|---:|"]
     ref = min(variants["tiled queries, Adam"][2])
     for name, (t, _, times) in variants.items():
-        print("| %s | %.1f / %.1f | %.2f |" % (name, min(times), float(np.median(times)), min(times) / ref))
+        out.append("| %s | %.1f / %.1f | %.2f |" % (name, min(times), float(np.median(times)), min(times) / ref))
         t.close()
-    print("load average %.1f" % os.getloadavg()[0])
+    out += ["", "Load average at the end: %.1f (the machine is shared)." % os.getloadavg()[0]]
+    text = "\n".join(out) + "\n"
+    print(text)
+    if a.write_docs:
+        benchdoc.write_section(SECTION, text)
     return 0
 
 
