@@ -13,7 +13,6 @@ the timed fit, examples trained, the wall and CPU seconds of each epoch (from it
 import argparse
 import collections
 import json
-import os
 import resource
 import sys
 import time

@@ -23,7 +23,6 @@ import collections
 import os
 import resource
 import sys
-import time
 
 import numpy as np
 

@@ -19,11 +19,9 @@ order, and an epoch's start re-initialises nothing.
 """
 import threading
 
-import numpy as np
-
-from tf1_recsys.training import batches as B
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
+from tf1_recsys.training import batches as B
 
 
 def _batch_shape(tensor):

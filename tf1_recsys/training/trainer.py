@@ -342,7 +342,6 @@ class Trainer:
         examples = 0
         t0 = time.perf_counter()
         order_epoch = order = None
-        pipeline_ready = False
         self._stop_requested = None
 
         def checkpoint():
@@ -352,19 +351,17 @@ class Trainer:
             if callback is not None and path:
                 callback("checkpoint", {"step": step, "path": path})
 
+        if self._pipeline is not None and step < total:  # one iterator over this fit's steps
+            self.sess.run(self._pipeline.initializer, self._pipeline.feed(arrays, step, total, cfg.seed, cfg.shuffle))
         try:
             while step < total and self._stop_requested is None:
-                epoch, within = divmod(step, spe)
-                if self._pipeline is None and order_epoch != epoch:
-                    order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                 if self._pipeline is not None:
-                    if not pipeline_ready:
-                        self.sess.run(self._pipeline.initializer,
-                                      self._pipeline.feed(arrays, step, total, cfg.seed, cfg.shuffle))
-                        pipeline_ready = True
                     out = self._run(fetches, {self.spec.training: True}, "Trainer.fit", step)
                     size = len(next(iter(out["label"].values()))) if out["label"] else 0
                 else:
+                    epoch, within = divmod(step, spe)
+                    if order_epoch != epoch:
+                        order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                     index = order[within * cfg.batch_size:(within + 1) * cfg.batch_size]
                     out = self._run(fetches, self._feed(B.take(arrays, keys, index), True), "Trainer.fit", step)
                     size = len(index)
