@@ -89,12 +89,13 @@ def test_din_simple_training_flag_reaches_dice(graph):
     assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 2
 
 
+@pytest.mark.parametrize("tile_queries", [True, False])
 @pytest.mark.parametrize("is_bn", [True, False])
-def test_din_model_matches_formula_when_behaviours_differ_from_embedding(graph, sess, rng, is_bn):
+def test_din_model_matches_formula_when_behaviours_differ_from_embedding(graph, sess, rng, is_bn, tile_queries):
     # T = 5 behaviours, E = 4: the notes' (b, s, 1, t) reshape only "works" when t == e.
     queries = tf.placeholder(tf.float32, [None, 2, 1, 4])
     keys = tf.placeholder(tf.float32, [None, 2, None, 4])
-    out, weights = DINModel((6, 3))(queries, keys, is_bn=is_bn, return_weights=True)
+    out, weights = DINModel((6, 3), tile_queries=tile_queries)(queries, keys, is_bn=is_bn, return_weights=True)
     assert out.shape.as_list() == [None, 2, 4] and weights.shape.as_list() == [None, 2, None]
     p = randomize_variables(sess, rng)
     q, k = rng.normal(size=(3, 2, 1, 4)), rng.normal(size=(3, 2, 5, 4))
@@ -102,6 +103,38 @@ def test_din_model_matches_formula_when_behaviours_differ_from_embedding(graph, 
     want_out, want_w = din_model_np(q, k, p, is_bn)
     np.testing.assert_allclose(got_w, want_w, atol=1e-5)
     np.testing.assert_allclose(got_out, want_out, atol=1e-5)
+
+
+def test_din_model_untiled_layout_has_the_tiled_variables_and_training_step(graph, sess, rng):
+    # Same variables (names, shapes), so checkpoints interchange; with the same values the
+    # training-mode outputs (Dice on batch statistics), the gradients and the moving-average
+    # updates agree to float rounding.
+    queries = tf.placeholder(tf.float32, [None, 2, 1, 4])
+    keys = tf.placeholder(tf.float32, [None, 2, 5, 4])
+    mask = tf.placeholder(tf.bool, [None, 2, 5])
+    sides = {}
+    for name, tile in (("tiled", True), ("untiled", False)):
+        out = DINModel((6, 3), mom_decay_rate=0.5, tile_queries=tile)(
+            queries, keys, name=name, training=True, mask=mask)
+        variables = [v for v in tf.global_variables() if v.op.name.startswith(name + "/")]
+        trainable = [v for v in variables if v in tf.trainable_variables()]
+        loss = tf.reduce_sum(tf.square(out))
+        sides[name] = (out, variables, tf.gradients(loss, trainable + [queries, keys]),
+                       tf.get_collection(tf.GraphKeys.UPDATE_OPS, scope=name + "/"))
+    strip = lambda vs: [(v.op.name.split("/", 1)[1], v.shape.as_list()) for v in vs]  # noqa: E731
+    assert strip(sides["tiled"][1]) == strip(sides["untiled"][1])
+    values = randomize_variables(sess, rng)
+    for a, b in zip(sides["tiled"][1], sides["untiled"][1]):
+        b.load(values[a.op.name], sess)
+    feed = {queries: rng.normal(size=(3, 2, 1, 4)), keys: rng.normal(size=(3, 2, 5, 4)),
+            mask: rng.random((3, 2, 5)) < 0.7}
+    got = {name: sess.run([out, grads, updates], feed) for name, (out, _, grads, updates) in sides.items()}
+    np.testing.assert_allclose(got["untiled"][0], got["tiled"][0], rtol=1e-5, atol=1e-5)
+    for a, b in zip(got["tiled"][1], got["untiled"][1]):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+    moving = {name: sess.run([v for v in sides[name][1] if "moving" in v.op.name]) for name in sides}
+    for a, b in zip(moving["tiled"], moving["untiled"]):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
 
 
 def test_din_model_mask_gives_padded_behaviours_exactly_zero_weight(graph, sess, rng):

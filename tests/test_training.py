@@ -153,6 +153,31 @@ def test_tf_data_pipeline_trains_exactly_like_feed_dict(reference, data, tmp_pat
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
 
+def test_tf_data_initialises_once_per_fit_and_resumes_mid_epoch_exactly(reference, data, tmp_path):
+    # The iterator covers the fit's global steps, so an epoch's start re-initialises nothing;
+    # a run stopped mid-epoch continues from its checkpoint with the very next batch.
+    model_dir = str(tmp_path / "tf_data")
+    with Trainer(ts.model_fn, ts.config(use_tf_data=True), model_dir) as trainer:
+        initialisations = []
+        run = trainer.sess.run
+
+        def counting_run(fetches, *args, **kwargs):
+            if fetches is trainer._pipeline.initializer:
+                initialisations.append(trainer.step)
+            return run(fetches, *args, **kwargs)
+
+        trainer.sess.run = counting_run
+        stop_at = TOTAL_STEPS // 2 + 7
+        out = trainer.fit(data, callback=lambda event, info: trainer.request_stop()
+                          if event == "step" and info["step"] == stop_at else None)
+        assert out["global_step"] == stop_at and initialisations == [0]
+    with Trainer(ts.model_fn, ts.config(use_tf_data=True), model_dir) as trainer:
+        assert trainer.fit(data)["global_step"] == TOTAL_STEPS
+        values = _values(trainer)
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(values[name], value, err_msg=name)
+
+
 def test_fit_writes_checkpoints_and_tensorboard(reference):
     model_dir, _ = reference
     kept = sorted(glob.glob(os.path.join(model_dir, "model.ckpt-*.index")))

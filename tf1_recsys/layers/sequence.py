@@ -19,7 +19,7 @@ from tf1_recsys._tf import (
     tf,
 )
 from tf1_recsys.layers.activation import dice
-from tf1_recsys.layers.core import dense, positive_int, xavier_initializer
+from tf1_recsys.layers.core import dense, get_variable_in_scope, positive_int, xavier_initializer
 from tf1_recsys.layers.normalization import layer_normalization
 
 
@@ -258,10 +258,23 @@ class DINModel(object):
     Xavier-initialised, as the notes), ``dice_alpha``, ``dice_norm/{gamma, beta,
     moving_mean, moving_variance}``, and with ``is_bn=True`` the layer norms
     ``queries_norm/{beta, gamma}`` and ``keys_norm/{beta, gamma}``.
+
+    ``tile_queries=True`` (default) builds the notes' graph: the query tiled over the T
+    behaviours and ``layer1`` applied to ``[q, k, q - k, q * k]`` [B, S, T, 4E].
+    ``tile_queries=False`` computes the same function with ``layer1``'s kernel split
+    in its four E-row blocks ``[Wq; Wk; Wd; Wp]``:
+    ``q (Wq + Wd) + k (Wk - Wd) + (q * k) Wp``, the query term once per slot [B, S, 1, U]
+    and broadcast over T. That halves ``layer1``'s work and drops the tile and the
+    concatenation; the variables are the same (checkpoints interchange), the outputs
+    equal to float rounding, not bit for bit (and a model built from scratch draws other
+    initial values from the graph seed, since it has other ops before its variables).
     """
 
-    def __init__(self, layer_size=(32, 128), mom_decay_rate=0.99, initializer=None):
+    def __init__(self, layer_size=(32, 128), mom_decay_rate=0.99, initializer=None, tile_queries=True):
         fn = "DINModel"
+        if not isinstance(tile_queries, bool):
+            raise TypeError("%s: `tile_queries` must be a bool; got %r." % (fn, tile_queries))
+        self.tile_queries = tile_queries
         self.layer_size = _layer_size(fn, layer_size)
         if not (isinstance(mom_decay_rate, numbers.Real) and 0.0 <= mom_decay_rate <= 1.0):
             raise ValueError("%s: `mom_decay_rate` must be in [0, 1]; got %r." % (fn, mom_decay_rate))
@@ -281,11 +294,14 @@ class DINModel(object):
         """Scores and pools; returns ``(output [B, S, E], weights [B, S, T])``."""
         queries = self.layer_normalize(is_bn, queries, "queries_norm")
         keys = self.layer_normalize(is_bn, keys, "keys_norm")
-        queries = tf.tile(queries, [1, 1, tf.shape(keys)[2], 1])  # [B, S, 1, E] -> [B, S, T, E]
-        din_input = tf.concat([queries, keys, queries - keys, queries * keys], axis=-1)
         init = self.initializer
-        din_layer1 = dense(din_input, self.layer_size[0], activation="relu", name="layer1",
-                           kernel_initializer=init, bias_initializer=init)
+        if self.tile_queries:
+            queries = tf.tile(queries, [1, 1, tf.shape(keys)[2], 1])  # [B, S, 1, E] -> [B, S, T, E]
+            din_input = tf.concat([queries, keys, queries - keys, queries * keys], axis=-1)
+            din_layer1 = dense(din_input, self.layer_size[0], activation="relu", name="layer1",
+                               kernel_initializer=init, bias_initializer=init)
+        else:
+            din_layer1 = self._split_layer1(queries, keys)
         din_layer2 = self.dice(
             dense(din_layer1, self.layer_size[1], activation=None, name="layer2",
                   kernel_initializer=init, bias_initializer=init),
@@ -297,6 +313,22 @@ class DINModel(object):
             weights = tf.where(mask, weights, tf.zeros_like(weights))
         output = tf.reduce_sum(tf.expand_dims(weights, -1) * keys, axis=2)  # [B, S, E]
         return output, weights
+
+    def _split_layer1(self, queries, keys):
+        """``layer1`` (ReLU) of ``[q, k, q - k, q * k]`` without tiling: [B, S, T, U]."""
+        e, units = int(keys.shape[-1]), self.layer_size[0]
+        with tf.variable_scope("layer1"):
+            kernel = get_variable_in_scope("DINModel", "kernel", shape=[4 * e, units], dtype=keys.dtype,
+                                           initializer=self.initializer)
+            bias = get_variable_in_scope("DINModel", "bias", shape=[units], dtype=keys.dtype,
+                                         initializer=self.initializer)
+            w_q, w_k, w_d, w_p = tf.split(kernel, 4, axis=0)
+
+            def project(x, w):
+                return tf.tensordot(x, w, [[3], [0]])
+
+            pre = project(queries, w_q + w_d) + project(keys, w_k - w_d) + project(queries * keys, w_p)
+            return tf.nn.relu(tf.nn.bias_add(pre, bias))
 
     def __call__(self, queries, keys, is_bn=True, name="din", training=False, mask=None,
                  seq_len=None, return_weights=False):

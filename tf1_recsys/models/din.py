@@ -33,7 +33,7 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers, layer
         queries = tf.stack([embedder.lookup(f.query, inputs[f.query]) for f in feats], axis=1)
         keys = tf.stack([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=1)
         mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
-        out = DINModel(layer_size=attention_layers)(
+        out = DINModel(layer_size=attention_layers, tile_queries=False)(
             tf.expand_dims(queries, 2), keys, is_bn=layer_norm, training=training, mask=mask,
             name="din" if g == 0 else "din_%d" % g)  # [B, S, E]
         for s, f in enumerate(feats):

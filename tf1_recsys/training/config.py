@@ -46,8 +46,9 @@ class TrainConfig:
         this much work.
       max_to_keep: checkpoints kept by the ``Saver``.
       progress: tqdm progress bar; None shows it only when stderr is a terminal.
-      use_tf_data: feed training batches through a ``tf.data`` pipeline (initializable
-        iterator) instead of ``feed_dict``. Same batches, same order, same checkpoints.
+      use_tf_data: feed training batches through a ``tf.data`` pipeline (an initializable
+        iterator, initialised once per ``fit``) instead of ``feed_dict``. Same batches, same
+        order, same checkpoints.
       shuffle: shuffle the examples each epoch (a fixed function of ``seed`` and the epoch).
       optimizer_kwargs: extra optimizer arguments, e.g. ``{'l1_regularization_strength': 1.0}``
         for FTRL.

@@ -9,9 +9,19 @@ values (the random ops keep the seeds they were built with) and collections
 (``UPDATE_OPS``, ``REGULARIZATION_LOSSES``) are those of a direct build, so checkpoints
 move freely between ``feed_dict`` and ``tf.data`` runs. Feeding the mapped tensors
 (as ``predict`` does) bypasses the iterator.
+
+The iterator is initialised once per ``fit``: with the training arrays as they are (no
+reordered copy) and the range of global steps to train. Each element is one global
+step's batch, gathered in the graph at the indices ``batches.batch_indices`` gives for
+that step (the epoch's order is computed once per epoch, in the pipeline's thread, ahead
+of the training step), so the batches are those of ``feed_dict`` training, in the same
+order, and an epoch's start re-initialises nothing.
 """
+import threading
+
 from tf1_recsys._tf import tf
 from tf1_recsys.spec import ModelSpec
+from tf1_recsys.training import batches as B
 
 
 def _batch_shape(tensor):
@@ -33,23 +43,53 @@ def _remap(value, graph, replace):
     return value
 
 
+class _StepIndices:
+    """``batches.batch_indices`` of one ``fit``'s data, the current epoch's order cached."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._args = None
+        self._epoch = self._order = None
+
+    def reset(self, n, batch_size, seed, shuffle):
+        with self._lock:
+            self._args = (int(n), int(batch_size), seed, shuffle)
+            self._epoch = self._order = None
+
+    def __call__(self, step):
+        with self._lock:
+            n, batch_size, seed, shuffle = self._args
+            epoch, within = divmod(int(step), B.steps_per_epoch(n, batch_size))
+            if epoch != self._epoch:
+                self._order, self._epoch = B.epoch_order(n, seed, epoch, shuffle), epoch
+            return self._order[within * batch_size:(within + 1) * batch_size]
+
+
 class DataPipeline:
     """The initializable iterator that feeds a model built by ``build_with_pipeline``.
 
     Attributes:
-      placeholders: dict key -> placeholder holding the whole (ordered) epoch slice.
-      initializer: op to run with ``feed_dict=pipeline.feed(arrays)``.
+      placeholders: dict key -> placeholder holding the whole training array [N, ...].
+      initializer: op to run with ``feed_dict=pipeline.feed(arrays, start, stop, seed, shuffle)``.
       serving_names: ``(inputs, predictions)`` tensor names of the model as ``model_fn``
         builds it alone (the names of its frozen or exported serving graph).
     """
 
-    def __init__(self, placeholders, initializer, serving_names):
+    def __init__(self, placeholders, steps, initializer, serving_names, indices, batch_size):
         self.placeholders = placeholders
+        self.steps = steps
         self.initializer = initializer
         self.serving_names = serving_names
+        self._indices = indices  # also keeps the callable of the graph's numpy_function alive
+        self._batch_size = batch_size
 
-    def feed(self, arrays):
-        return {self.placeholders[k]: arrays[k] for k in self.placeholders}
+    def feed(self, arrays, start, stop, seed, shuffle=True):
+        """The initializer's feed: global steps ``start`` .. ``stop - 1`` over ``arrays`` [N, ...]."""
+        n = len(next(iter(arrays.values())))
+        self._indices.reset(n, self._batch_size, seed, shuffle)
+        feed = {self.placeholders[k]: arrays[k] for k in self.placeholders}
+        feed[self.steps[0]], feed[self.steps[1]] = int(start), int(stop)
+        return feed
 
 
 def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
@@ -73,17 +113,19 @@ def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
             raise ValueError("model_fn: the name %r is both an input and a label." % key)
         fed[key] = tensor
     graph = tf.get_default_graph()
+    indices = _StepIndices()
     with tf.name_scope("tf_data"):
         placeholders = {
-            k: tf.placeholder(t.dtype, _batch_shape(t), name="epoch_" + k) for k, t in fed.items()
+            k: tf.placeholder(t.dtype, _batch_shape(t), name="train_" + k) for k, t in fed.items()
         }
-        # Slicing whole batches out of the epoch arrays costs one copy per batch;
-        # from_tensor_slices(...).batch() would handle every example separately.
-        count = tf.shape(next(iter(placeholders.values())), out_type=tf.int64)[0]
-        batches = (count + batch_size - 1) // batch_size
-        dataset = tf.data.Dataset.range(batches).map(
-            lambda i: {k: p[i * batch_size:(i + 1) * batch_size] for k, p in placeholders.items()}
-        ).prefetch(prefetch)
+        steps = (tf.placeholder(tf.int64, [], name="start_step"), tf.placeholder(tf.int64, [], name="stop_step"))
+
+        def batch_of(step):
+            index = tf.numpy_function(indices, [step], tf.int64, stateful=True)
+            index.set_shape([None])
+            return {k: tf.gather(p, index) for k, p in placeholders.items()}
+
+        dataset = tf.data.Dataset.range(steps[0], steps[1]).map(batch_of).prefetch(prefetch)
         iterator = tf.data.make_initializable_iterator(dataset)
         batch = iterator.get_next()
         mapped = {
@@ -97,7 +139,7 @@ def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
         for f in spec0.__dataclass_fields__.values()
     })
     names = ({k: t.name for k, t in spec0.inputs.items()}, {k: t.name for k, t in spec0.predictions.items()})
-    return spec, DataPipeline(placeholders, iterator.initializer, names)
+    return spec, DataPipeline(placeholders, steps, iterator.initializer, names, indices, batch_size)
 
 
 __all__ = ["build_with_pipeline", "DataPipeline"]

@@ -341,7 +341,7 @@ class Trainer:
         results = {}
         examples = 0
         t0 = time.perf_counter()
-        epoch_of_iterator = order_epoch = order = None
+        order_epoch = order = None
         self._stop_requested = None
 
         def checkpoint():
@@ -351,19 +351,17 @@ class Trainer:
             if callback is not None and path:
                 callback("checkpoint", {"step": step, "path": path})
 
+        if self._pipeline is not None and step < total:  # one iterator over this fit's steps
+            self.sess.run(self._pipeline.initializer, self._pipeline.feed(arrays, step, total, cfg.seed, cfg.shuffle))
         try:
             while step < total and self._stop_requested is None:
-                epoch, within = divmod(step, spe)
-                if order_epoch != epoch:
-                    order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                 if self._pipeline is not None:
-                    if epoch_of_iterator != epoch:
-                        rest = order[within * cfg.batch_size:]
-                        self.sess.run(self._pipeline.initializer, self._pipeline.feed(B.take(arrays, keys, rest)))
-                        epoch_of_iterator = epoch
                     out = self._run(fetches, {self.spec.training: True}, "Trainer.fit", step)
                     size = len(next(iter(out["label"].values()))) if out["label"] else 0
                 else:
+                    epoch, within = divmod(step, spe)
+                    if order_epoch != epoch:
+                        order, order_epoch = B.epoch_order(n, cfg.seed, epoch, cfg.shuffle), epoch
                     index = order[within * cfg.batch_size:(within + 1) * cfg.batch_size]
                     out = self._run(fetches, self._feed(B.take(arrays, keys, index), True), "Trainer.fit", step)
                     size = len(index)
