@@ -1,4 +1,4 @@
-"""tools/bench_movielens.py (item-kNN references, the validation tuning) and tools/deepctr_movielens.py against direct re-implementations."""
+"""tools/bench_movielens.py (item-kNN, validation tuning) and tools/deepctr_movielens.py against re-implementations."""
 import importlib.util
 import os
 import types
@@ -51,8 +51,8 @@ def _knn_reference(data, neighbours, shrink, prior):
         rated[u, m] = 1
     out = []
     for u, m, t in zip(te["user"], te["movie"], te["timestamp"]):
-        earlier = [(mj, r) for d in (tr, te) for uj, mj, tj, r in zip(d["user"], d["movie"], d["timestamp"], d["rating"])
-                   if uj == u and tj < t]
+        earlier = [(mj, r) for d in (tr, te)
+                   for uj, mj, tj, r in zip(d["user"], d["movie"], d["timestamp"], d["rating"]) if uj == u and tj < t]
         sims, resid = [], []
         for mj, r in earlier:
             co = (rated[:, m] * rated[:, mj]).sum()

@@ -43,8 +43,8 @@ DEFAULT_PATH = os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-
 sys.path.insert(0, os.path.join(REPO, "tools"))
 
 LEARNING_RATES = (1e-3, 3e-3)
-L2 = {"din": (0.01, 0.05), "base": (0.01, 0.05), "din_noseq": (0.01, 0.05), "din_raw": (0.01, 0.05), "fm": (0.1, 0.3),
-      "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3)}
+L2 = {"din": (0.01, 0.05), "base": (0.01, 0.05), "din_noseq": (0.01, 0.05), "din_raw": (0.01, 0.05),
+      "fm": (0.1, 0.3), "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3)}
 """Per network, the two L2 strengths of its grid, on its own scale: ours penalise the
 looked-up embedding rows (``l2`` of the builders, mean over the batch); DeepCTR's its
 ``l2_reg_embedding`` (DeepFM: also ``l2_reg_linear``), around its defaults."""
@@ -59,7 +59,8 @@ OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "mmoe": ("mmoe", {}, ()),
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
 LABELS = {"fm": "fm", "din": "din", "mmoe": "mmoe", "base": "din base (sum pooling)",
-          "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (DIN's, the old preset)", "deepctr_din": "DeepCTR DIN", "deepctr_deepfm": "DeepCTR DeepFM"}
+          "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
+          "deepctr_din": "DeepCTR DIN", "deepctr_deepfm": "DeepCTR DeepFM"}
 MODEL_CHOICES = sorted(OURS) + sorted(DEEPCTR)
 
 
@@ -382,7 +383,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", choices=MODEL_CHOICES,
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
                         help="networks besides LR and item-kNN; 'base' is din with sum pooling, 'din_noseq' "
-                        "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention sum; deepctr_* run in tools/deepctr_venv.py's environment")
+                        "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
+                        "sum; deepctr_* run in tools/deepctr_venv.py's environment")
     parser.add_argument("--max-epochs", type=int, help="epochs per run, early-stopped on validation "
                         "(default %s)" % MAX_EPOCHS)
     parser.add_argument("--deepctr-venv", help="DeepCTR environment of tools/deepctr_venv.py (default: "
