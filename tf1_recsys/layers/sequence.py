@@ -282,7 +282,7 @@ class DINModel(object):
         ``CustomLayerNormalization``), or ``inputs`` unchanged when ``is_ln`` is False."""
         return layer_normalization(inputs, name=name) if is_ln else inputs
 
-    def din(self, queries, keys, is_bn, training=False, mask=None, weight_normalization=None):
+    def din(self, queries, keys, is_bn, training=False, mask=None, weight_normalization=None, weight_offset=0.0):
         """Scores and pools; returns ``(output [B, S, E], weights [B, S, T])``."""
         queries = self.layer_normalize(is_bn, queries, "queries_norm")
         keys = self.layer_normalize(is_bn, keys, "keys_norm")
@@ -298,6 +298,8 @@ class DINModel(object):
         din_layer3 = dense(din_layer2, 1, activation=None, name="layer3",
                            kernel_initializer=init, bias_initializer=init)  # [B, S, T, 1]
         weights = tf.squeeze(din_layer3, axis=-1)  # [B, S, T]
+        if weight_offset:
+            weights = weights + tf.constant(weight_offset, weights.dtype)
         weights = self.normalize_weights(weights, mask, weight_normalization)
         output = tf.reduce_sum(tf.expand_dims(weights, -1) * keys, axis=2)  # [B, S, E]
         return output, weights
@@ -318,7 +320,7 @@ class DINModel(object):
         return scores
 
     def __call__(self, queries, keys, is_bn=True, name="din", training=False, mask=None,
-                 seq_len=None, return_weights=False, weight_normalization=None):
+                 seq_len=None, return_weights=False, weight_normalization=None, weight_offset=0.0):
         """Pools each slot's behaviours ``keys`` by their relevance to the slot's query.
 
         Args:
@@ -334,11 +336,16 @@ class DINModel(object):
           weight_normalization: None (default, DIN's raw scores: the output's size grows
             with the number of behaviours), 'mean' (scores divided by the number of real
             behaviours of the slot) or 'softmax' (a softmax over the real behaviours).
+          weight_offset: a constant added to every score before the normalization; 1.0
+            starts the attention near sum pooling (the scores start near 0), which it then
+            modulates; 0.0 (default) is DIN's.
 
         Returns:
           [B, S, E]; with ``return_weights=True``, ``(output, weights [B, S, T])``.
         """
         fn = "DINModel"
+        if not isinstance(weight_offset, numbers.Real) or isinstance(weight_offset, bool):
+            raise TypeError("%s: `weight_offset` must be a number; got %r." % (fn, weight_offset))
         if weight_normalization not in WEIGHT_NORMALIZATIONS:
             raise ValueError("%s: `weight_normalization` must be one of %s; got %r."
                              % (fn, ", ".join(map(repr, WEIGHT_NORMALIZATIONS)), weight_normalization))
@@ -360,7 +367,8 @@ class DINModel(object):
         mask = self._mask(fn, keys, mask, seq_len)
         with tf.variable_scope(name):
             output, weights = self.din(queries, keys, is_bn, training=training, mask=mask,
-                                       weight_normalization=weight_normalization)
+                                       weight_normalization=weight_normalization,
+                                       weight_offset=float(weight_offset))
         return (output, weights) if return_weights else output
 
     @staticmethod

@@ -24,7 +24,7 @@ from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, 
 
 
 def attend_sequences(embedder, schema, inputs, training, attention_layers, layer_norm=True,
-                     weight_normalization=None):
+                     weight_normalization=None, weight_offset=0.0):
     """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order."""
     groups = {}
     for f in schema.sequences:
@@ -36,7 +36,8 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers, layer
         mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
         out = DINModel(layer_size=attention_layers)(
             tf.expand_dims(queries, 2), keys, is_bn=layer_norm, training=training, mask=mask,
-            name="din" if g == 0 else "din_%d" % g, weight_normalization=weight_normalization)  # [B, S, E]
+            name="din" if g == 0 else "din_%d" % g, weight_normalization=weight_normalization,
+            weight_offset=weight_offset)  # [B, S, E]
         for s, f in enumerate(feats):
             pooled[f.name] = out[:, s, :]
     names = [f.name for f in schema.sequences]
@@ -70,7 +71,7 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
               attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention",
-              attention_normalization=None):
+              attention_normalization=None, attention_weight_offset=0.0):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:
@@ -96,6 +97,9 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
         history), 'mean' (scores divided by the number of real behaviours) or 'softmax'.
         On MovieLens split by time the raw sum makes the sequence hurt (the test rows
         have the longest histories); 'mean' removes that (docs/BENCHMARKS.md).
+      attention_weight_offset: ``DINModel``'s ``weight_offset``, added to every attention
+        score: 1.0 starts the attention as sum pooling (the base model), which it learns
+        to modulate; 0.0 (default) is DIN's.
 
     Returns:
       ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
@@ -118,7 +122,8 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
             seq_names, seq_fields = sum_sequences(embedder, schema, inputs, sequence_pooling)
         else:
             seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
-                                                     attention_layer_norm, attention_normalization)
+                                                     attention_layer_norm, attention_normalization,
+                                                     attention_weight_offset)
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
