@@ -437,8 +437,8 @@ learning rate {0.001, 0.003} x two L2 strengths on the model's own scale, batch 
 (`rating`) / 2 (`next`) early-stopped on validation AUC; LR: C in {0.1, 0.3, 1, 3}; item-kNN: neighbours
 {20, 50} x shrinkage {10, 100}). The grid runs with seed 0, the chosen setting with the other seeds; the
 test split is read once per reported number. GAUC is per user, weighted by impressions; spread is the
-standard deviation over the seeds. The grid is small so that both protocols run in about 20 minutes
-on 2 cores.
+standard deviation over the seeds. The grid is kept this small for the run time (see the next
+section).
 """
 
 
