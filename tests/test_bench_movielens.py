@@ -142,3 +142,28 @@ def test_deepctr_script_auc_matches_ours():
     labels = rng.randint(0, 2, 500).astype(np.float32)
     scores = np.round(rng.uniform(size=500) + 0.3 * labels, 2)  # ties included
     assert abs(module.auc(labels, scores) - float(metrics.auc(labels, scores))) < 1e-12
+
+
+def test_deepctr_peers_train_in_their_environment_and_return_predictions(tmp_path):
+    import sys
+
+    sys.path.insert(0, TOOLS)
+    import deepctr_venv
+
+    venv = os.environ.get("TF1_RECSYS_DEEPCTR_VENV", deepctr_venv.DEFAULT_PATH)
+    if not os.path.exists(os.path.join(venv, deepctr_venv.MARKER)):
+        pytest.skip("no DeepCTR environment at %s (python tools/deepctr_venv.py makes one)" % venv)
+    (tmp_path / "ml").mkdir()
+    data = load_movielens(str(_tiny_movielens(tmp_path / "ml").path), valid_fraction=0.3)
+    bench = _bench()
+    jobs = [({"learning_rate": 0.01, "l2": 1e-6}, 0), ({"learning_rate": 0.01, "l2": 1e-6}, 1)]
+    for name in ("deepctr_din", "deepctr_deepfm"):
+        out = bench.train_deepctr(name, data, jobs, 2, str(tmp_path), venv)
+        assert len(out) == 2
+        for history in out:
+            assert 1 <= len(history) <= 2
+            for value, preds in history:
+                p = preds["like"]
+                assert p.shape == data.test["like"].shape and np.all((p > 0) & (p < 1)), name
+                assert 0.0 <= value <= 1.0
+        assert not np.array_equal(out[0][0][1]["like"], out[1][0][1]["like"])  # the seed matters
