@@ -124,3 +124,13 @@ def test_din_base_model_sum_pools_the_sequences(graph, sess, small, mode):
         build_model("din", small.schema, sequence_pooling="max")
     with pytest.raises(ValueError, match="`attention_normalization` must be None, 'mean' or 'softmax'; got 'sum'"):
         build_model("din", small.schema, attention_normalization="sum")
+
+
+def test_movielens_din_presets_differ_by_protocol_only_in_the_attention():
+    rating, settings = preset("din", "movielens")
+    nxt, next_settings = preset("din", "movielens", "next")
+    assert rating["attention_normalization"] == "mean" and settings == next_settings
+    assert (nxt["attention_normalization"], nxt["attention_weight_offset"]) == (None, 1.0)
+    assert {k: v for k, v in nxt.items() if not k.startswith("attention_")} == \
+        {k: v for k, v in rating.items() if not k.startswith("attention_")}
+    assert preset("fm", "movielens", "next") == preset("fm", "movielens")

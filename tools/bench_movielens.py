@@ -57,9 +57,6 @@ OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "mmoe": ("mmoe", {}, ()),
         "base": ("din", {"sequence_pooling": "sum"}, ()), "din_noseq": ("din", {}, ("hist_movie",)),
         "din_raw": ("din", {"attention_normalization": None}, ())}
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
-PROTOCOL_HPARAMS = {"next": {"din": {"attention_normalization": None, "attention_weight_offset": 1.0}}}
-"""Per protocol, din's attention over the preset, picked on validation (docs/BENCHMARKS.md): 'rating'
-keeps the preset's mean-normalised scores; 'next' takes DIN's raw sum started as sum pooling."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
 LABELS = {"fm": "fm", "din": "din", "mmoe": "mmoe", "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
@@ -239,9 +236,8 @@ def train_ours(name, data, setting, seed, max_epochs, progress=False):
 
     model, extra, drop = OURS[name]
     schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
-    hparams, _ = preset(model, "movielens")
+    hparams, _ = preset(model, "movielens", data.protocol if name == "din" else None)
     hparams.update(extra)
-    hparams.update(PROTOCOL_HPARAMS.get(data.protocol, {}).get(name, {}))
     hparams.update(setting.get("hparams", {}))
     hparams["l2"] = setting["l2"]
     config = TrainConfig(seed=seed, progress=progress, checkpoint_every=10 ** 9, checkpoint_secs=None,

@@ -40,10 +40,21 @@ _PRESETS = {
 }
 
 
-def preset(model, data_kind):
+# MovieLens 'next' (the next movie against a random unrated one): the history is the signal and
+# DIN's raw sum, started as sum pooling, learns it fastest (validation AUC, docs/BENCHMARKS.md).
+_PROTOCOL_HPARAMS = {
+    ("din", "movielens", "next"): dict(attention_normalization=None, attention_weight_offset=1.0),
+}
+
+
+def preset(model, data_kind, protocol=None):
     """``(model_hparams, train_settings)`` copies for ``model`` on ``data_kind`` ('synthetic' or
-    'movielens'); other data kinds get the synthetic settings."""
-    key = (model, data_kind if data_kind in ("synthetic", "movielens") else "synthetic")
+    'movielens'); other data kinds get the synthetic settings. ``protocol``: MovieLens's
+    'rating' (the default) or 'next', which changes din's attention."""
+    kind = data_kind if data_kind in ("synthetic", "movielens") else "synthetic"
+    key = (model, kind)
     if key not in _PRESETS:
         raise ValueError("no preset for model %r" % model)
-    return copy.deepcopy(_PRESETS[key])
+    hparams, settings = copy.deepcopy(_PRESETS[key])
+    hparams.update(_PROTOCOL_HPARAMS.get((model, kind, protocol), {}))
+    return hparams, settings
