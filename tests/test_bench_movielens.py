@@ -1,6 +1,7 @@
-"""The item-kNN reference of tools/bench_movielens.py against a direct re-implementation."""
+"""tools/bench_movielens.py (item-kNN, validation tuning) and tools/deepctr_movielens.py against re-implementations."""
 import importlib.util
 import os
+import types
 
 import numpy as np
 import pytest
@@ -50,8 +51,8 @@ def _knn_reference(data, neighbours, shrink, prior):
         rated[u, m] = 1
     out = []
     for u, m, t in zip(te["user"], te["movie"], te["timestamp"]):
-        earlier = [(mj, r) for d in (tr, te) for uj, mj, tj, r in zip(d["user"], d["movie"], d["timestamp"], d["rating"])
-                   if uj == u and tj < t]
+        earlier = [(mj, r) for d in (tr, te)
+                   for uj, mj, tj, r in zip(d["user"], d["movie"], d["timestamp"], d["rating"]) if uj == u and tj < t]
         sims, resid = [], []
         for mj, r in earlier:
             co = (rated[:, m] * rated[:, mj]).sum()
@@ -72,3 +73,97 @@ def test_item_knn_matches_the_formula(tmp_path):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
     baseline = _bench().item_knn(data, neighbours=0, shrink=2.0, prior=3.0)
     assert np.abs(got - baseline).max() > 0.05  # the neighbourhood term is exercised
+
+
+def test_item_knn_counts_the_context_rows_as_earlier_ratings_only(tmp_path):
+    data = load_movielens(str(_tiny_movielens(tmp_path).path), valid_fraction=0.3)
+    bench = _bench()
+    got = bench.item_knn(data, neighbours=3, shrink=2.0, prior=3.0, context=data.valid)
+    merged = types.SimpleNamespace(schema=data.schema, train=data.train,
+                                   test={k: np.concatenate([data.valid[k], data.test[k]]) for k in data.test})
+    # the reference sees the validation rows as earlier ratings by putting them among the "test" rows
+    want = _knn_reference(merged, neighbours=3, shrink=2.0, prior=3.0)[len(data.valid["user"]):]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+    assert np.abs(got - bench.item_knn(data, neighbours=3, shrink=2.0, prior=3.0)).max() > 0.01
+
+
+def test_item_knn_next_matches_the_formula(tmp_path):
+    _tiny_movielens(tmp_path, users=30, movies=25)
+    data = load_movielens(str(tmp_path), protocol="next")
+    got = _bench().item_knn_next(data, data.test, neighbours=2, shrink=3.0, block=4)
+    pos = data.train["next"] > 0
+    nu, nm = data.schema.get("user").vocab_size, data.schema.get("movie").vocab_size
+    seen = np.zeros((nu, nm))
+    seen[data.train["user"][pos], data.train["movie"][pos]] = 1
+    want = []
+    for c, hist in zip(data.test["movie"], data.test["hist_movie"]):
+        sims = []
+        for j in hist[hist > 0]:
+            co = seen[:, c] @ seen[:, j]
+            cos = co / ((np.sqrt(seen[:, c].sum()) + 1e-9) * (np.sqrt(seen[:, j].sum()) + 1e-9))
+            sims.append(cos * co / (co + 3.0))
+        want.append(sum(sorted(sims, reverse=True)[:2]))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert np.ptp(got) > 0
+
+
+def test_tuning_picks_setting_and_epoch_on_validation_and_reads_test_there(tmp_path, monkeypatch):
+    data = load_movielens(str(_tiny_movielens(tmp_path).path), valid_fraction=0.3)
+    bench = _bench()
+    n = len(data.test["like"])
+    rng = np.random.RandomState(1)
+    preds = {}
+
+    def fake(name, d, setting, seed, max_epochs):
+        # validation AUC per epoch: best for lr=0.003, l2=0.01 at epoch 2 (seed 0)
+        key = (setting["learning_rate"], setting["l2"], seed)
+        valid = [0.60, 0.70, 0.65] if key[:2] == (3e-3, 0.01) else [0.62, 0.61]
+        out = [(v, {"like": rng.uniform(size=n), "love": rng.uniform(size=n)}) for v in valid[:max_epochs]]
+        preds[key] = out
+        return out
+
+    monkeypatch.setattr(bench, "train_ours", fake)
+    res = bench.tune_network("din", data, [0, 5], 3, lambda s: None)
+    assert [r[1] for r in res] == ["lr=0.003, l2=0.01, epochs=2"] * 2
+    assert [r[2] for r in res] == [0.70, 0.70]
+    assert sorted(preds) == sorted([(lr, l2, 0) for lr in (1e-3, 3e-3) for l2 in (0.01, 0.05)] + [(3e-3, 0.01, 5)])
+    for (metrics, _, _), seed in zip(res, [0, 5]):
+        chosen = preds[(3e-3, 0.01, seed)][1][1]["like"]
+        assert metrics["like"] == bench.evaluate(data.test["like"], chosen, data.test["user"])
+
+
+def test_deepctr_script_auc_matches_ours():
+    from tf1_recsys import metrics
+
+    spec = importlib.util.spec_from_file_location("deepctr_movielens", os.path.join(TOOLS, "deepctr_movielens.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = np.random.RandomState(0)
+    labels = rng.randint(0, 2, 500).astype(np.float32)
+    scores = np.round(rng.uniform(size=500) + 0.3 * labels, 2)  # ties included
+    assert abs(module.auc(labels, scores) - float(metrics.auc(labels, scores))) < 1e-12
+
+
+def test_deepctr_peers_train_in_their_environment_and_return_predictions(tmp_path):
+    import sys
+
+    sys.path.insert(0, TOOLS)
+    import deepctr_venv
+
+    venv = os.environ.get("TF1_RECSYS_DEEPCTR_VENV", deepctr_venv.DEFAULT_PATH)
+    if not os.path.exists(os.path.join(venv, deepctr_venv.MARKER)):
+        pytest.skip("no DeepCTR environment at %s (python tools/deepctr_venv.py makes one)" % venv)
+    (tmp_path / "ml").mkdir()
+    data = load_movielens(str(_tiny_movielens(tmp_path / "ml").path), valid_fraction=0.3)
+    bench = _bench()
+    jobs = [({"learning_rate": 0.01, "l2": 1e-6}, 0), ({"learning_rate": 0.01, "l2": 1e-6}, 1)]
+    for name in ("deepctr_din", "deepctr_deepfm"):
+        out = bench.train_deepctr(name, data, jobs, 2, str(tmp_path), venv)
+        assert len(out) == 2
+        for history in out:
+            assert 1 <= len(history) <= 2
+            for value, preds in history:
+                p = preds["like"]
+                assert p.shape == data.test["like"].shape and np.all((p > 0) & (p < 1)), name
+                assert 0.0 <= value <= 1.0
+        assert not np.array_equal(out[0][0][1]["like"], out[1][0][1]["like"])  # the seed matters

@@ -163,6 +163,43 @@ def test_din_model_mask_gives_padded_behaviours_exactly_zero_weight(graph, sess,
     np.testing.assert_array_equal(sess.run(out, {**feed, keys: k2}), got[0])
 
 
+@pytest.mark.parametrize("offset", [0.0, 1.0])
+@pytest.mark.parametrize("normalization", [None, "mean", "softmax"])
+def test_din_model_weight_normalization_over_the_real_behaviours(graph, sess, rng, normalization, offset):
+    queries = tf.placeholder(tf.float32, [None, 1, 1, 4])
+    keys = tf.placeholder(tf.float32, [None, 1, None, 4])
+    seq_len = tf.placeholder(tf.int32, [None, 1])
+    out, weights = DINModel((6, 3))(queries, keys, is_bn=False, seq_len=seq_len, return_weights=True,
+                                    weight_normalization=normalization, weight_offset=offset)
+    p = randomize_variables(sess, rng)
+    lengths = np.array([[0], [1], [3], [5]])
+    m = np.arange(5)[None, None, :] < lengths[..., None]
+    q, k = rng.normal(size=(4, 1, 1, 4)), rng.normal(size=(4, 1, 5, 4))
+    got_out, got_w = sess.run([out, weights], {queries: q, keys: k, seq_len: lengths})
+    _, raw = din_model_np(q, k, p, False, m)
+    raw = np.where(m, raw + offset, 0.0)
+    if normalization is None:
+        want_w = raw
+    elif normalization == "mean":
+        want_w = raw / np.maximum(m.sum(-1, keepdims=True), 1)
+    else:
+        want_w = np.zeros_like(raw)
+        for b in range(1, len(raw)):  # row 0 has no real behaviour
+            e = np.exp(raw[b, 0, m[b, 0]] - raw[b, 0, m[b, 0]].max())
+            want_w[b, 0, m[b, 0]] = e / e.sum()
+        np.testing.assert_allclose(got_w.sum(-1)[lengths > 0], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(got_w, want_w, atol=1e-6)
+    assert np.all(got_w[~m] == 0.0) and np.all(got_out[0] == 0.0)  # padding and an empty history give 0
+    np.testing.assert_allclose(got_out, np.einsum("bst,bste->bse", want_w, k), atol=1e-5)
+
+
+def test_din_model_rejects_an_unknown_weight_normalization(graph):
+    with pytest.raises(ValueError, match="`weight_normalization` must be one of None, 'mean', 'softmax'; got 'l1'"):
+        DINModel()(tf.zeros([2, 1, 1, 4]), tf.zeros([2, 1, 3, 4]), weight_normalization="l1")
+    with pytest.raises(TypeError, match="`weight_offset` must be a number; got '1'"):
+        DINModel()(tf.zeros([2, 1, 1, 4]), tf.zeros([2, 1, 3, 4]), weight_offset="1")
+
+
 def test_din_model_single_slot(graph, sess, rng):
     queries = tf.placeholder(tf.float32, [None, 1, 1, 4])
     keys = tf.placeholder(tf.float32, [None, 1, None, 4])

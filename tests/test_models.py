@@ -104,18 +104,33 @@ def test_din_ranks_the_unused_feature_below_the_used_ones():
     assert rows[-1].feature == "noise"
 
 
-def test_din_base_model_sum_pools_the_sequences(graph, sess, small):
-    spec = build_model("din", small.schema, embedding_size=4, sequence_pooling="sum")
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_din_base_model_sum_pools_the_sequences(graph, sess, small, mode):
+    spec = build_model("din", small.schema, embedding_size=4, sequence_pooling=mode)
     names = [v.op.name for v in tf.global_variables()]
     assert not any("/din/" in n or n.endswith("/din") for n in names), names  # no attention variables
     sess.run(tf.global_variables_initializer())
     batch = take(small.test, np.arange(32))
     tables = {v.op.name: v for v in tf.global_variables()}
     for f in small.schema.sequences:
-        got = sess.run(graph.get_tensor_by_name("din_model/sum_pool_%s:0" % f.name), spec.feed(batch))
+        got = sess.run(graph.get_tensor_by_name("din_model/%s_pool_%s:0" % (mode, f.name)), spec.feed(batch))
         ids = batch[f.name]
         table = sess.run(tables["din_model/embeddings/%s" % f.table_name])
         want = (table[ids] * (ids != 0)[..., None]).sum(1)  # numpy: sum of the real behaviours' rows
+        if mode == "mean":
+            want = want / np.maximum((ids != 0).sum(1), 1)[:, None]
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=f.name)
-    with pytest.raises(ValueError, match="`sequence_pooling` must be 'attention' or 'sum'; got 'max'"):
+    with pytest.raises(ValueError, match="`sequence_pooling` must be 'attention', 'sum' or 'mean'; got 'max'"):
         build_model("din", small.schema, sequence_pooling="max")
+    with pytest.raises(ValueError, match="`attention_normalization` must be None, 'mean' or 'softmax'; got 'sum'"):
+        build_model("din", small.schema, attention_normalization="sum")
+
+
+def test_movielens_din_presets_differ_by_protocol_only_in_the_attention():
+    rating, settings = preset("din", "movielens")
+    nxt, next_settings = preset("din", "movielens", "next")
+    assert rating["attention_normalization"] == "mean" and settings == next_settings
+    assert (nxt["attention_normalization"], nxt["attention_weight_offset"]) == (None, 1.0)
+    assert {k: v for k, v in nxt.items() if not k.startswith("attention_")} == \
+        {k: v for k, v in rating.items() if not k.startswith("attention_")}
+    assert preset("fm", "movielens", "next") == preset("fm", "movielens")

@@ -77,7 +77,7 @@ def _given_settings(args):
 def _new_run(args, model, kind):
     from tf1_recsys.models.presets import preset
 
-    hparams, settings = preset(model, kind)
+    hparams, settings = preset(model, kind, args.protocol)
     given = _given_settings(args)
     for key in ("epochs", "batch_size", "learning_rate", "optimizer", "checkpoint_every", "checkpoint_secs"):
         if key in given:

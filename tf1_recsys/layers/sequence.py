@@ -242,12 +242,17 @@ def din(queries, keys, layer_size, training=False, att1_activation=None, momentu
     return din_layer2 * keys
 
 
+WEIGHT_NORMALIZATIONS = (None, "mean", "softmax")
+
+
 class DINModel(object):
     """Deep Interest Network attention (Zhou et al., 2018) over S slots of T behaviours.
 
     For each slot, the query is compared with each behaviour key by the MLP
     ``layer1`` (ReLU) -> ``layer2`` + Dice -> ``layer3`` (one score); the output is the
-    score-weighted sum of the keys. Scores are not normalised by a softmax, as in DIN.
+    score-weighted sum of the keys. By default the scores are not normalised, as in DIN;
+    ``weight_normalization`` can divide them by the number of real behaviours ('mean') or
+    turn them into a softmax over the real behaviours ('softmax').
 
     Padding (``mask`` / ``seq_len``) gets weight exactly 0 in the output. With
     ``training=True``, Dice's batch statistics are still taken over every position,
@@ -290,7 +295,7 @@ class DINModel(object):
         ``CustomLayerNormalization``), or ``inputs`` unchanged when ``is_ln`` is False."""
         return layer_normalization(inputs, name=name) if is_ln else inputs
 
-    def din(self, queries, keys, is_bn, training=False, mask=None):
+    def din(self, queries, keys, is_bn, training=False, mask=None, weight_normalization=None, weight_offset=0.0):
         """Scores and pools; returns ``(output [B, S, E], weights [B, S, T])``."""
         queries = self.layer_normalize(is_bn, queries, "queries_norm")
         keys = self.layer_normalize(is_bn, keys, "keys_norm")
@@ -309,8 +314,9 @@ class DINModel(object):
         din_layer3 = dense(din_layer2, 1, activation=None, name="layer3",
                            kernel_initializer=init, bias_initializer=init)  # [B, S, T, 1]
         weights = tf.squeeze(din_layer3, axis=-1)  # [B, S, T]
-        if mask is not None:
-            weights = tf.where(mask, weights, tf.zeros_like(weights))
+        if weight_offset:
+            weights = weights + tf.constant(weight_offset, weights.dtype)
+        weights = self.normalize_weights(weights, mask, weight_normalization)
         output = tf.reduce_sum(tf.expand_dims(weights, -1) * keys, axis=2)  # [B, S, E]
         return output, weights
 
@@ -330,8 +336,23 @@ class DINModel(object):
             pre = project(queries, w_q + w_d) + project(keys, w_k - w_d) + project(queries * keys, w_p)
             return tf.nn.relu(tf.nn.bias_add(pre, bias))
 
+    @staticmethod
+    def normalize_weights(scores, mask, weight_normalization):
+        """Scores [B, S, T] -> weights [B, S, T], exactly 0 where ``mask`` (bool) is False."""
+        if weight_normalization == "softmax":
+            if mask is not None:
+                lowest = tf.fill(tf.shape(scores), tf.constant(scores.dtype.min, scores.dtype))
+                scores = tf.where(mask, scores, lowest)
+            scores = tf.nn.softmax(scores, axis=-1)
+        if mask is not None:
+            scores = tf.where(mask, scores, tf.zeros_like(scores))
+        if weight_normalization == "mean":
+            real = tf.ones_like(scores) if mask is None else tf.cast(mask, scores.dtype)
+            scores = scores / tf.maximum(tf.reduce_sum(real, axis=-1, keepdims=True), 1.0)
+        return scores
+
     def __call__(self, queries, keys, is_bn=True, name="din", training=False, mask=None,
-                 seq_len=None, return_weights=False):
+                 seq_len=None, return_weights=False, weight_normalization=None, weight_offset=0.0):
         """Pools each slot's behaviours ``keys`` by their relevance to the slot's query.
 
         Args:
@@ -344,11 +365,22 @@ class DINModel(object):
             get weight exactly 0. NOTE: the opposite of the attention ``mask`` (1 = blocked).
           seq_len: int [B, S], the number of real behaviours per slot, instead of ``mask``.
           return_weights: also return the weights.
+          weight_normalization: None (default, DIN's raw scores: the output's size grows
+            with the number of behaviours), 'mean' (scores divided by the number of real
+            behaviours of the slot) or 'softmax' (a softmax over the real behaviours).
+          weight_offset: a constant added to every score before the normalization; 1.0
+            starts the attention near sum pooling (the scores start near 0), which it then
+            modulates; 0.0 (default) is DIN's.
 
         Returns:
           [B, S, E]; with ``return_weights=True``, ``(output, weights [B, S, T])``.
         """
         fn = "DINModel"
+        if not isinstance(weight_offset, numbers.Real) or isinstance(weight_offset, bool):
+            raise TypeError("%s: `weight_offset` must be a number; got %r." % (fn, weight_offset))
+        if weight_normalization not in WEIGHT_NORMALIZATIONS:
+            raise ValueError("%s: `weight_normalization` must be one of %s; got %r."
+                             % (fn, ", ".join(map(repr, WEIGHT_NORMALIZATIONS)), weight_normalization))
         require_graph_mode(fn)
         queries = as_float_tensor(fn, "queries", queries)
         keys = as_float_tensor(fn, "keys", keys)
@@ -366,7 +398,9 @@ class DINModel(object):
         training = check_training(fn, training)
         mask = self._mask(fn, keys, mask, seq_len)
         with tf.variable_scope(name):
-            output, weights = self.din(queries, keys, is_bn, training=training, mask=mask)
+            output, weights = self.din(queries, keys, is_bn, training=training, mask=mask,
+                                       weight_normalization=weight_normalization,
+                                       weight_offset=float(weight_offset))
         return (output, weights) if return_weights else output
 
     @staticmethod

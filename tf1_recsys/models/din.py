@@ -23,7 +23,8 @@ from tf1_recsys.layers import DINModel, dense, senet
 from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
 
 
-def attend_sequences(embedder, schema, inputs, training, attention_layers, layer_norm=True):
+def attend_sequences(embedder, schema, inputs, training, attention_layers, layer_norm=True,
+                     weight_normalization=None, weight_offset=0.0):
     """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order."""
     groups = {}
     for f in schema.sequences:
@@ -35,23 +36,24 @@ def attend_sequences(embedder, schema, inputs, training, attention_layers, layer
         mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
         out = DINModel(layer_size=attention_layers, tile_queries=False)(
             tf.expand_dims(queries, 2), keys, is_bn=layer_norm, training=training, mask=mask,
-            name="din" if g == 0 else "din_%d" % g)  # [B, S, E]
+            name="din" if g == 0 else "din_%d" % g, weight_normalization=weight_normalization,
+            weight_offset=weight_offset)  # [B, S, E]
         for s, f in enumerate(feats):
             pooled[f.name] = out[:, s, :]
     names = [f.name for f in schema.sequences]
     return names, [pooled[n] for n in names]
 
 
-def sum_sequences(embedder, schema, inputs):
+def sum_sequences(embedder, schema, inputs, mode="sum"):
     """The DIN paper's base model: each sequence field sum-pooled over its real behaviours.
 
     Returns ``(names, [B, E] tensors)`` in schema order; each pooled tensor is named
-    ``sum_pool_<feature>``.
+    ``<mode>_pool_<feature>``; ``mode='mean'`` divides by the number of real behaviours.
     """
     names, pooled = [], []
     for f in schema.sequences:
         keys = embedder.lookup(f.name, inputs[f.name])  # [B, T, E]
-        pooled.append(tf.identity(pool(keys, id_mask(inputs[f.name]), "sum"), name="sum_pool_" + f.name))
+        pooled.append(tf.identity(pool(keys, id_mask(inputs[f.name]), mode), name="%s_pool_%s" % (mode, f.name)))
         names.append(f.name)
     return names, pooled
 
@@ -68,7 +70,8 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
-              attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention"):
+              attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention",
+              attention_normalization=None, attention_weight_offset=0.0):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:
@@ -88,14 +91,26 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
       init_stddev: standard deviation of the initial embeddings (normal).
       sequence_pooling: 'attention' (DIN) or 'sum': the paper's base model, the same
         network with each behaviour sequence sum-pooled instead of attended (no attention
-        variables).
+        variables); 'mean' divides that sum by the number of real behaviours.
+      attention_normalization: ``DINModel``'s ``weight_normalization``: None (the
+        default, DIN's raw scores, so the attended vector grows with the length of the
+        history), 'mean' (scores divided by the number of real behaviours) or 'softmax'.
+        On MovieLens split by time the raw sum makes the sequence hurt (the test rows
+        have the longest histories); 'mean' removes that (docs/BENCHMARKS.md).
+      attention_weight_offset: ``DINModel``'s ``weight_offset``, added to every attention
+        score: 1.0 starts the attention as sum pooling (the base model), which it learns
+        to modulate; 0.0 (default) is DIN's.
 
     Returns:
       ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
     """
     fn = "build_din"
-    if sequence_pooling not in ("attention", "sum"):
-        raise ValueError("%s: `sequence_pooling` must be 'attention' or 'sum'; got %r." % (fn, sequence_pooling))
+    if sequence_pooling not in ("attention", "sum", "mean"):
+        raise ValueError("%s: `sequence_pooling` must be 'attention', 'sum' or 'mean'; got %r."
+                         % (fn, sequence_pooling))
+    if attention_normalization not in (None, "mean", "softmax"):
+        raise ValueError("%s: `attention_normalization` must be None, 'mean' or 'softmax'; got %r."
+                         % (fn, attention_normalization))
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     with tf.variable_scope("din_model"):
@@ -103,11 +118,12 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
                                    initializer=tf.random_normal_initializer(stddev=init_stddev))
         names = [f.name for f in schema.sparse]
         fields = [embedder.field(n, inputs[n]) for n in names]
-        if sequence_pooling == "sum":
-            seq_names, seq_fields = sum_sequences(embedder, schema, inputs)
+        if sequence_pooling != "attention":
+            seq_names, seq_fields = sum_sequences(embedder, schema, inputs, sequence_pooling)
         else:
             seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
-                                                     attention_layer_norm)
+                                                     attention_layer_norm, attention_normalization,
+                                                     attention_weight_offset)
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
