@@ -177,9 +177,7 @@ def main():
               "| `RunConfig(recovery_wait_secs=1)` (default here) | %.1f |" % waits[1.0],
               "| 30 s (TensorFlow's `MonitoredTrainingSession`) | %.1f |" % waits[30.0], ""]
     text = "\n".join(lines)
-    print(text)
-    if args.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, args.write_docs)
     return 0
 
 

@@ -135,9 +135,7 @@ def main(argv=None):
         "layers (256, 128, 64), Adam, `training` fed True." % (
             time.time() - start, best["compat"]["tf"], args.rounds, load),
         "", *rows, ""])
-    print(text)
-    if args.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, args.write_docs)
     return 0
 
 

@@ -299,9 +299,7 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     text = markdown(args, results, load0, load1, seconds)
-    print(text)
-    if args.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, args.write_docs)
     return 0
 
 

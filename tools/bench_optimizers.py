@@ -218,9 +218,7 @@ def main(argv=None):
         args.argv = args.argv[:i] + args.argv[i + 2:] + ["--write-docs"]
         best, seconds, load_start, load_end, version = parse_log(args.render_log)
         text = markdown(args, best, load_start, load_end, seconds, version)
-        print(text)
-        if args.write_docs:
-            benchdoc.write_section(SECTION, text)
+        benchdoc.publish(SECTION, text, args.write_docs)
         return 0
     load_start = "%.1f" % os.getloadavg()[0]
     t0 = time.time()
@@ -242,9 +240,7 @@ def main(argv=None):
     load_end = "%.1f" % os.getloadavg()[0]
     version = next(iter(best.values()))["tf"]
     text = markdown(args, best, load_start, load_end, time.time() - t0, version)
-    print(text)
-    if args.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, args.write_docs)
     return 0
 
 

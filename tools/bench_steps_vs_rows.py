@@ -103,9 +103,7 @@ def main(argv=None):
               "order is computed once, at the epoch's first step (a permutation of N rows: about %.0f ms at "
               "N = %s), not on every step." % (growth, _permutation_ms(sizes[-1]), "{:,}".format(sizes[-1])), ""]
     text = "\n".join(lines)
-    print(text)
-    if args.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, args.write_docs)
     return 0
 
 

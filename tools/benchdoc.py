@@ -22,3 +22,10 @@ def write_section(title, text, path=DOCS):
     with open(path, "w", encoding="utf-8") as f:
         f.write(content)
     return path
+
+
+def publish(title, text, write_docs, path=DOCS):
+    """Prints a benchmark's section ``text`` and, with ``write_docs``, writes it into ``path`` (``write_section``)."""
+    print(text)
+    if write_docs:
+        write_section(title, text, path)

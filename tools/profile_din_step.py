@@ -153,9 +153,7 @@ def main(argv=None):
         t.close()
     out += ["", "Load average at the end: %.1f (the machine is shared)." % os.getloadavg()[0]]
     text = "\n".join(out) + "\n"
-    print(text)
-    if a.write_docs:
-        benchdoc.write_section(SECTION, text)
+    benchdoc.publish(SECTION, text, a.write_docs)
     return 0
 
 
