@@ -37,6 +37,17 @@ def _tensor_dict(what, value):
     return dict(value)
 
 
+def _call(model_fn, seed, what):
+    """``model_fn()`` in the current (graph-mode) default graph, after ``tf.set_random_seed(seed)`` unless None."""
+    if not callable(model_fn):
+        raise TypeError("model_fn must be a callable taking no arguments; got %r." % (model_fn,))
+    if tf.executing_eagerly():
+        raise RuntimeError("%s: call it inside `with tf.Graph().as_default():`." % what)
+    if seed is not None:
+        tf.set_random_seed(seed)
+    return model_fn()
+
+
 def build_model(model_fn, seed=None):
     """Calls ``model_fn`` in the current default graph and checks what it returned.
 
@@ -48,13 +59,7 @@ def build_model(model_fn, seed=None):
     Raises:
       TypeError when ``model_fn`` returns anything else, naming what it got.
     """
-    if not callable(model_fn):
-        raise TypeError("model_fn must be a callable taking no arguments; got %r." % (model_fn,))
-    if tf.executing_eagerly():
-        raise RuntimeError("build_model: call it inside `with tf.Graph().as_default():`.")
-    if seed is not None:
-        tf.set_random_seed(seed)
-    built = model_fn()
+    built = _call(model_fn, seed, "build_model")
     if isinstance(built, ModelSpec):
         inputs, outputs, training = built.inputs, built.predictions, built.training
     elif isinstance(built, collections.abc.Mapping) and "inputs" in built and "outputs" in built:
@@ -74,13 +79,7 @@ def build_model(model_fn, seed=None):
 
 def build_variables(model_fn, seed=None):
     """Calls ``model_fn`` in the current default graph; returns the global variables (its return value is unused)."""
-    if not callable(model_fn):
-        raise TypeError("model_fn must be a callable taking no arguments; got %r." % (model_fn,))
-    if tf.executing_eagerly():
-        raise RuntimeError("build_variables: call it inside `with tf.Graph().as_default():`.")
-    if seed is not None:
-        tf.set_random_seed(seed)
-    model_fn()
+    _call(model_fn, seed, "build_variables")
     return list(tf.global_variables())
 
 
