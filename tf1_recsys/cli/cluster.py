@@ -188,8 +188,8 @@ def train_task(args, info):
 
 def _score_chief(run, out, data, folder):
     """The test AUC / GAUC of the cluster's last checkpoint, restored into the single-process model."""
-    from tf1_recsys.cli.commands import _bayes
-    from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score
+    from tf1_recsys.cli.commands import report_test_results
+    from tf1_recsys.cli.report import make_trainer, score
 
     trainer = make_trainer(run, out, progress=False)
     try:
@@ -199,13 +199,8 @@ def _score_chief(run, out, data, folder):
         _, reports = score(trainer, data.test, data.schema)
     finally:
         trainer.close()
-    for task, rep in reports.items():
-        print_auc_report(task, rep, _bayes(data, "test", task))
-    print_notes_agreement(reports.values())
-    run["results"] = {"test": reports, "global_step": step}
-    write_json(os.path.join(out, RUN_FILE), run)
+    report_test_results(run, out, data, reports, step)
     folder.record_new(_PATTERNS)
-    say("model folder: %s (checkpoints and TensorBoard logs: tensorboard --logdir %s)" % (out, out))
     return 0
 
 

@@ -179,7 +179,7 @@ def cmd_train(args):
         folder.prepare(args.overwrite)  # which takes the snapshot
     say("data: " + data.describe())
     import_tf()
-    from tf1_recsys.cli.report import make_trainer, print_auc_report, print_notes_agreement, score
+    from tf1_recsys.cli.report import make_trainer, score
     from tf1_recsys.training import NanLossDuringTrainingError
 
     trainer = make_trainer(run, out, progress_enabled(args))
@@ -214,13 +214,20 @@ def cmd_train(args):
         _, reports = score(trainer, data.test, data.schema)
     finally:
         trainer.close()
+    report_test_results(run, out, data, reports, fit["global_step"])
+    return 0
+
+
+def report_test_results(run, out, data, reports, global_step):
+    """Prints a trained run's test reports and writes them, with its global step, into ``out``'s run.json."""
+    from tf1_recsys.cli.report import print_auc_report, print_notes_agreement
+
     for task, rep in reports.items():
         print_auc_report(task, rep, _bayes(data, "test", task))
     print_notes_agreement(reports.values())
-    run["results"] = {"test": reports, "global_step": fit["global_step"]}
+    run["results"] = {"test": reports, "global_step": global_step}
     write_json(os.path.join(out, RUN_FILE), run)
     say("model folder: %s (checkpoints and TensorBoard logs: tensorboard --logdir %s)" % (out, out))
-    return 0
 
 
 def _recorder(folder, every_secs=1.0):
