@@ -132,9 +132,10 @@ class FaultHook(tf.train.SessionRunHook):
       tells ps:0 to end (file ``kill_ps``) and both training tasks wait until ps:0 is
       gone and train on into the dead ps.
     * 'chief': 3 steps past the first checkpoint of this run the chief SIGKILLs itself
-      (first life only); the worker waits until the restarted chief has created its
-      session (file ``chief_back``), so the restored global step is read before any
-      other update.
+      (first life only); the worker waits before each step until the restarted chief
+      has created its session (file ``chief_back``), so the restored global step is read
+      before any other update. In both, the worker's first step waits for the chief's
+      start (file ``chief_started``), which the chief reads before any worker update.
 
     Every step sleeps 20 ms so the tasks share the run; the tasks print what they saw.
     """
@@ -156,13 +157,18 @@ class FaultHook(tf.train.SessionRunHook):
         if self.fault == "ps" and self.task == "chief:0":
             values = session.run(self._trainable)
             np.savez(self.path("chief_start.npz"), global_step=self.start_step, **values)
+        if self.fault in ("ps", "chief") and self.task == "chief:0":
             open(self.path("chief_started"), "w").close()
-        if self.fault == "ps" and self.task == "worker:0":
+        if self.fault in ("ps", "chief") and self.task == "worker:0":
             _wait_for(lambda: os.path.exists(self.path("chief_started")), 180)
         if self.fault == "chief" and self.task == "chief:0" and os.path.exists(self.path("chief_killed")):
             open(self.path("chief_back"), "w").close()
 
     def before_run(self, run_context):
+        # Before the step, not after it: a worker whose session recovered from the chief's
+        # restore would otherwise run one step before the restarted chief reads its start.
+        if self.fault == "chief" and self.task == "worker:0" and os.path.exists(self.path("chief_killed")):
+            _wait_for(lambda: os.path.exists(self.path("chief_back")), 180)
         return tf.train.SessionRunArgs(self._global_step)
 
     def after_run(self, run_context, run_values):
@@ -196,8 +202,6 @@ class FaultHook(tf.train.SessionRunHook):
                       flush=True)
                 open(self.path("chief_killed"), "w").close()
                 os.kill(os.getpid(), signal.SIGKILL)
-            if self.task == "worker:0" and os.path.exists(self.path("chief_killed")):
-                _wait_for(lambda: os.path.exists(self.path("chief_back")), 180)
         time.sleep(0.02)
 
     def end(self, session):
