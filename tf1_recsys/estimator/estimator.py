@@ -61,6 +61,13 @@ def _scaffold_with_saver(scaffold, config):
     return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
 
 
+def _save_on_interrupt(mon_sess, hooks):
+    """On KeyboardInterrupt the chief's ``CheckpointSaverHook``s save the current step, as at a normal end."""
+    savers = [h for h in hooks if isinstance(h, tf.train.CheckpointSaverHook)]
+    if savers:
+        mon_sess.run_step_fn(lambda step_context: [h.end(step_context.session) for h in savers])
+
+
 class Estimator:
     """Runs a ``model_fn(features, labels, mode, params, config)`` like ``tf.estimator.Estimator``.
 
@@ -144,7 +151,8 @@ class Estimator:
         whose training raises (a NaN loss, say) does not report done: restart it, or the
         ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``). A task
         whose ps task is gone for ``RunConfig(ps_failure_timeout_secs=...)`` exits with
-        status 75 and a line naming it and the last checkpoint.
+        status 75 and a line naming it and the last checkpoint. On KeyboardInterrupt (Ctrl-C)
+        the chief saves a checkpoint of the current step before the interrupt goes on.
 
         Returns:
           ``self``.
@@ -230,8 +238,13 @@ class Estimator:
                                                              output_dir=self._model_dir, scaffold=scaffold))
             session = self._training_session(master, scaffold, worker_hooks, chief_hooks)
             with session as mon_sess:
-                while not mon_sess.should_stop():
-                    mon_sess.run([spec.train_op, spec.loss])
+                try:
+                    while not mon_sess.should_stop():
+                        mon_sess.run([spec.train_op, spec.loss])
+                except KeyboardInterrupt:
+                    if config.is_chief:
+                        _save_on_interrupt(mon_sess, worker_hooks + chief_hooks)
+                    raise
 
     def _training_session(self, master, scaffold, worker_hooks, chief_hooks):
         config = self._config

@@ -110,6 +110,13 @@ class RunConfig:
         self._checkpoint_save_graph_def = bool(checkpoint_save_graph_def)
         self._task = parse_tf_config()
 
+    @classmethod
+    def _single_process(cls, **kwargs):
+        """A RunConfig of this one process, whatever ``$TF_CONFIG`` says (``Trainer.fit`` trains here)."""
+        config = cls(**kwargs)
+        config._task = parse_tf_config({})
+        return config
+
     # --- run settings ---
     model_dir = property(lambda self: self._model_dir)
     tf_random_seed = property(lambda self: self._tf_random_seed)
