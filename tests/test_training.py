@@ -153,27 +153,29 @@ def test_tf_data_pipeline_trains_exactly_like_feed_dict(reference, data, tmp_pat
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
 
-def test_tf_data_initialises_once_per_fit_and_resumes_mid_epoch_exactly(reference, data, tmp_path):
+def test_tf_data_initialises_once_per_fit_and_resumes_mid_epoch_exactly(reference, data, tmp_path, monkeypatch):
     # The iterator covers the fit's global steps, so an epoch's start re-initialises nothing;
     # a run stopped mid-epoch continues from its checkpoint with the very next batch.
+    from tf1_recsys.training.pipeline import DatasetBatches
+
+    initialisations = []
+    original = DatasetBatches.initialize
+
+    def counting(self, session, start):
+        initialisations.append(start)
+        return original(self, session, start)
+
+    monkeypatch.setattr(DatasetBatches, "initialize", counting)
     model_dir = str(tmp_path / "tf_data")
+    stop_at = TOTAL_STEPS // 2 + 7
     with Trainer(ts.model_fn, ts.config(use_tf_data=True), model_dir) as trainer:
-        initialisations = []
-        run = trainer.sess.run
-
-        def counting_run(fetches, *args, **kwargs):
-            if fetches is trainer._pipeline.initializer:
-                initialisations.append(trainer.step)
-            return run(fetches, *args, **kwargs)
-
-        trainer.sess.run = counting_run
-        stop_at = TOTAL_STEPS // 2 + 7
         out = trainer.fit(data, callback=lambda event, info: trainer.request_stop()
                           if event == "step" and info["step"] == stop_at else None)
         assert out["global_step"] == stop_at and initialisations == [0]
     with Trainer(ts.model_fn, ts.config(use_tf_data=True), model_dir) as trainer:
         assert trainer.fit(data)["global_step"] == TOTAL_STEPS
         values = _values(trainer)
+    assert initialisations == [0, stop_at]
     for name, value in reference[1].items():
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
@@ -424,12 +426,44 @@ def test_request_stop_saves_and_returns(data, tmp_path):
     assert tf.train.latest_checkpoint(model_dir).endswith("model.ckpt-7")
 
 
+def test_keyboard_interrupt_saves_the_current_step_and_a_new_trainer_resumes(data, tmp_path):
+    model_dir = str(tmp_path / "interrupted")
+
+    def interrupt(event, info):
+        if event == "step" and info["step"] == 5:
+            raise KeyboardInterrupt
+
+    with Trainer(ts.model_fn, ts.config(checkpoint_every=1000, checkpoint_secs=None), model_dir) as trainer:
+        with pytest.raises(KeyboardInterrupt):
+            trainer.fit(data, callback=interrupt)
+        assert trainer.step == 5 and trainer.restored_from.endswith("model.ckpt-5")
+    with Trainer(ts.model_fn, ts.config(), model_dir) as trainer:
+        assert trainer.step == 5
+        assert trainer.fit(data)["global_step"] == TOTAL_STEPS
+
+
+def test_fit_trains_in_this_process_whatever_tf_config_says(reference, data, monkeypatch):
+    # A Trainer is one process: a TF_CONFIG left in the environment (say, by a cluster
+    # launcher) must not turn its fit into a cluster task waiting for parameter servers.
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"chief": ["127.0.0.1:1"], "ps": ["127.0.0.1:2"]}, '
+                                    '"task": {"type": "chief", "index": 0}}')
+    with Trainer(ts.model_fn, ts.config()) as trainer:
+        seen = []
+        assert trainer.fit(data, callback=lambda event, info: seen.append(trainer.sess) if event == "step"
+                           else None)["global_step"] == TOTAL_STEPS
+        assert seen and all(s is None for s in seen)  # the trainer's session is closed while fit holds the state
+        values = _values(trainer)
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(values[name], value, err_msg=name)
+
+
 def test_checkpoints_are_also_saved_by_time(data, tmp_path):
     saves = []
     cfg = ts.config(epochs=1, checkpoint_every=10 ** 6, checkpoint_secs=1e-6)
     with Trainer(ts.model_fn, cfg, str(tmp_path / "timed")) as trainer:
         trainer.fit(data, callback=lambda event, info: saves.append(info["step"]) if event == "checkpoint" else None)
-    assert saves == list(range(1, steps_per_epoch(ts.N_EXAMPLES, 32) + 1))
+    # TensorFlow's CheckpointSaverHook also saves the state the fit starts from (step 0).
+    assert saves == list(range(0, steps_per_epoch(ts.N_EXAMPLES, 32) + 1))
     with pytest.raises(ValueError, match="checkpoint_secs"):
         TrainConfig(checkpoint_secs=0)
 

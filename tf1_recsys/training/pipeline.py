@@ -1,26 +1,22 @@
-"""Building a placeholder-fed model behind a ``tf.data`` pipeline, in graph mode.
+"""The training batches of ``Trainer.fit`` as an Estimator ``input_fn``: ``feed_dict`` or ``tf.data``.
 
-A ``ModelSpec`` is built from placeholders. To train it from an initializable
-``tf.data`` iterator without changing the model code, the model is built once in a
-scratch graph, exported as a MetaGraphDef, and imported into the trainer's graph with
-``input_map`` replacing each input / label placeholder by
-``tf.placeholder_with_default(iterator.get_next()[key])``. Variable names, initial
-values (the random ops keep the seeds they were built with) and collections
-(``UPDATE_OPS``, ``REGULARIZATION_LOSSES``) are those of a direct build, so checkpoints
-move freely between ``feed_dict`` and ``tf.data`` runs. Feeding the mapped tensors
-(as ``predict`` does) bypasses the iterator.
+Both give global step ``s`` the batch ``batches.batch_indices(N, batch_size, seed, s)``,
+so the two modes train the same batches in the same order and a resumed run continues
+with the very next batch. The epoch's order is computed once per epoch, not per step.
 
-The iterator is initialised once per ``fit``: with the training arrays as they are (no
-reordered copy) and the range of global steps to train. Each element is one global
-step's batch, gathered in the graph at the indices ``batches.batch_indices`` gives for
-that step (the epoch's order is computed once per epoch, in the pipeline's thread, ahead
-of the training step), so the batches are those of ``feed_dict`` training, in the same
-order, and an epoch's start re-initialises nothing.
+- ``FeedBatches``: the ``input_fn`` returns placeholders named as the model's; the
+  fit's hook feeds each step's rows, sliced in Python, through ``feed(step)``.
+- ``DatasetBatches``: the ``input_fn`` returns the next element of an initializable
+  ``tf.data`` iterator (name scope ``tf_data``) over the fit's global steps; each element
+  is gathered in the graph from placeholders holding the whole arrays (no reordered
+  copy), at the indices of its step, computed in the pipeline's thread ahead of the
+  training step. ``initialize(session, start)`` starts it once per fit. The elements are
+  ``placeholder_with_default`` tensors named as the model's placeholders: feeding them
+  bypasses the iterator.
 """
 import threading
 
 from tf1_recsys._tf import tf
-from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import batches as B
 
 
@@ -31,30 +27,13 @@ def _batch_shape(tensor):
     return tf.TensorShape([None]).concatenate(shape[1:])
 
 
-def _remap(value, graph, replace):
-    if isinstance(value, (tf.Tensor, tf.Operation)):
-        if value.name in replace:
-            return replace[value.name]
-        return graph.as_graph_element(value.name)
-    if isinstance(value, dict):
-        return type(value)((k, _remap(v, graph, replace)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_remap(v, graph, replace) for v in value)
-    return value
-
-
 class _StepIndices:
-    """``batches.batch_indices`` of one ``fit``'s data, the current epoch's order cached."""
+    """``batches.batch_indices`` of one fit's data, the current epoch's order cached."""
 
-    def __init__(self):
+    def __init__(self, n, batch_size, seed, shuffle):
         self._lock = threading.Lock()
-        self._args = None
+        self._args = (int(n), int(batch_size), seed, shuffle)
         self._epoch = self._order = None
-
-    def reset(self, n, batch_size, seed, shuffle):
-        with self._lock:
-            self._args = (int(n), int(batch_size), seed, shuffle)
-            self._epoch = self._order = None
 
     def __call__(self, step):
         with self._lock:
@@ -65,81 +44,87 @@ class _StepIndices:
             return self._order[within * batch_size:(within + 1) * batch_size]
 
 
-class DataPipeline:
-    """The initializable iterator that feeds a model built by ``build_with_pipeline``.
+class _Batches:
+    """What both sources share: the arrays, the step's indices and the (features, labels) split."""
 
-    Attributes:
-      placeholders: dict key -> placeholder holding the whole training array [N, ...].
-      initializer: op to run with ``feed_dict=pipeline.feed(arrays, start, stop, seed, shuffle)``.
-      serving_names: ``(inputs, predictions)`` tensor names of the model as ``model_fn``
-        builds it alone (the names of its frozen or exported serving graph).
-    """
+    def __init__(self, spec, arrays, batch_size, seed, shuffle):
+        for key in spec.labels:
+            if key in spec.inputs and spec.inputs[key] is not spec.labels[key]:
+                raise ValueError("model_fn: the name %r is both an input and a label." % key)
+        # The input tensors take the names of the model's placeholders, so that the training
+        # graph saved with the checkpoints (model.ckpt-N.meta) is fed like the model.
+        self._names = {k: t.op.name for k, t in list(spec.labels.items()) + list(spec.inputs.items())}
+        self._features = {k: (t.dtype.base_dtype, _batch_shape(t)) for k, t in spec.inputs.items()}
+        self._labels = {k: (t.dtype.base_dtype, _batch_shape(t)) for k, t in spec.labels.items()
+                        if k not in spec.inputs}
+        self.arrays = arrays
+        self.n = len(next(iter(arrays.values())))
+        self.indices = _StepIndices(self.n, batch_size, seed, shuffle)
 
-    def __init__(self, placeholders, steps, initializer, serving_names, indices, batch_size):
-        self.placeholders = placeholders
-        self.steps = steps
-        self.initializer = initializer
-        self.serving_names = serving_names
-        self._indices = indices  # also keeps the callable of the graph's numpy_function alive
-        self._batch_size = batch_size
+    def _split(self, tensors):
+        return ({k: tensors[k] for k in self._features}, {k: tensors[k] for k in self._labels})
 
-    def feed(self, arrays, start, stop, seed, shuffle=True):
-        """The initializer's feed: global steps ``start`` .. ``stop - 1`` over ``arrays`` [N, ...]."""
-        n = len(next(iter(arrays.values())))
-        self._indices.reset(n, self._batch_size, seed, shuffle)
-        feed = {self.placeholders[k]: arrays[k] for k in self.placeholders}
-        feed[self.steps[0]], feed[self.steps[1]] = int(start), int(stop)
-        return feed
+    def _signature(self):
+        return dict(self._features, **self._labels)
 
+    def feed(self, step):
+        """The ``feed_dict`` of global step ``step`` (None: the graph reads its own input)."""
+        return None
 
-def build_with_pipeline(model_fn, seed, batch_size, prefetch=2):
-    """Builds ``model_fn()`` in the current default graph, fed by a ``tf.data`` iterator.
-
-    Returns:
-      ``(spec, pipeline)``: the ModelSpec in the current graph, whose ``inputs`` and
-      ``labels`` are feedable ``placeholder_with_default`` tensors reading the iterator
-      when not fed, and the ``DataPipeline``.
-    """
-    scratch = tf.Graph()
-    with scratch.as_default():
-        tf.set_random_seed(seed)
-        spec0 = model_fn()
-        if not isinstance(spec0, ModelSpec):
-            raise TypeError("model_fn must return a ModelSpec; got %s." % type(spec0).__name__)
-        meta = tf.train.export_meta_graph(graph=scratch, clear_devices=True)
-    fed = dict(spec0.inputs)
-    for key, tensor in spec0.labels.items():
-        if key in fed and fed[key] is not tensor:
-            raise ValueError("model_fn: the name %r is both an input and a label." % key)
-        fed[key] = tensor
-    graph = tf.get_default_graph()
-    indices = _StepIndices()
-    with tf.name_scope("tf_data"):
-        placeholders = {
-            k: tf.placeholder(t.dtype, _batch_shape(t), name="train_" + k) for k, t in fed.items()
-        }
-        steps = (tf.placeholder(tf.int64, [], name="start_step"), tf.placeholder(tf.int64, [], name="stop_step"))
-
-        def batch_of(step):
-            index = tf.numpy_function(indices, [step], tf.int64, stateful=True)
-            index.set_shape([None])
-            return {k: tf.gather(p, index) for k, p in placeholders.items()}
-
-        dataset = tf.data.Dataset.range(steps[0], steps[1]).map(batch_of).prefetch(prefetch)
-        iterator = tf.data.make_initializable_iterator(dataset)
-        batch = iterator.get_next()
-        mapped = {
-            k: tf.placeholder_with_default(batch[k], t.shape, name=k) for k, t in fed.items()
-        }
-    input_map = {fed[k].name: mapped[k] for k in fed}
-    tf.train.import_meta_graph(meta, input_map=input_map, clear_devices=True)
-    replace = {fed[k].name: mapped[k] for k in fed}
-    spec = ModelSpec(**{
-        f.name: _remap(getattr(spec0, f.name), graph, replace)
-        for f in spec0.__dataclass_fields__.values()
-    })
-    names = ({k: t.name for k, t in spec0.inputs.items()}, {k: t.name for k, t in spec0.predictions.items()})
-    return spec, DataPipeline(placeholders, steps, iterator.initializer, names, indices, batch_size)
+    def initialize(self, session, start):
+        """Starts the input at global step ``start`` in ``session``."""
 
 
-__all__ = ["build_with_pipeline", "DataPipeline"]
+class FeedBatches(_Batches):
+    """Placeholders fed with each step's rows (``feed_dict`` training)."""
+
+    def input_fn(self):
+        self._placeholders = {k: tf.placeholder(dtype, shape, name=self._names[k])
+                              for k, (dtype, shape) in self._signature().items()}
+        return self._split(self._placeholders)
+
+    def feed(self, step):
+        index = self.indices(step)
+        return {p: self.arrays[k][index] for k, p in self._placeholders.items()}
+
+
+class DatasetBatches(_Batches):
+    """An initializable ``tf.data`` iterator over the global steps ``start`` .. ``stop - 1``."""
+
+    def __init__(self, spec, arrays, batch_size, seed, shuffle, stop, prefetch=2):
+        super().__init__(spec, arrays, batch_size, seed, shuffle)
+        self._stop = int(stop)
+        self._prefetch = prefetch
+
+    def input_fn(self):
+        with tf.name_scope("tf_data"):
+            self._whole = {k: tf.placeholder(dtype, shape, name="train_" + k)
+                           for k, (dtype, shape) in self._signature().items()}
+            self._start = tf.placeholder(tf.int64, [], name="start_step")
+
+            def batch_of(step):
+                index = tf.numpy_function(self.indices, [step], tf.int64, stateful=True)
+                index.set_shape([None])
+                return {k: tf.gather(p, index) for k, p in self._whole.items()}
+
+            dataset = tf.data.Dataset.range(self._start, self._stop).map(batch_of).prefetch(self._prefetch)
+            self._iterator = tf.data.make_initializable_iterator(dataset)
+            batch = self._iterator.get_next()
+        # Feedable, so that evaluation in the training session can bypass the iterator.
+        mapped = {k: tf.placeholder_with_default(batch[k], self._whole[k].shape, name=self._names[k]) for k in batch}
+        return self._split(mapped)
+
+    def initialize(self, session, start):
+        feed = {p: self.arrays[k] for k, p in self._whole.items()}
+        feed[self._start] = int(start)
+        session.run(self._iterator.initializer, feed)
+
+
+def batch_source(spec, arrays, config, stop):
+    """The ``FeedBatches`` or ``DatasetBatches`` (``config.use_tf_data``) of a ``TrainConfig``."""
+    if config.use_tf_data:
+        return DatasetBatches(spec, arrays, config.batch_size, config.seed, config.shuffle, stop, config.prefetch)
+    return FeedBatches(spec, arrays, config.batch_size, config.seed, config.shuffle)
+
+
+__all__ = ["FeedBatches", "DatasetBatches", "batch_source"]

@@ -1,0 +1,213 @@
+"""The session hooks through which ``Trainer.fit`` drives the Estimator's training loop.
+
+- ``FitHook``: feeds each step's batch (``feed_dict`` mode), stops at the first
+  non-finite loss, keeps the window of training losses and predictions for TensorBoard,
+  moves the progress bar, evaluates at each epoch's end, calls the user's callback, and
+  stops after the step in which ``Trainer.request_stop`` was called.
+- ``checkpoint_hook``: TensorFlow's ``CheckpointSaverHook``, saving every N steps *or*
+  after S seconds (TensorFlow's hook takes one of the two), with the listeners
+  ``FiniteStateGuard`` (a checkpoint is only written when every variable is finite) and
+  ``CallbackListener`` (the callback's ``'checkpoint'`` events).
+"""
+import time
+
+import numpy as np
+
+from tf1_recsys._tf import tf
+from tf1_recsys.training import arrays as A
+from tf1_recsys.training.errors import NAN_ADVICE, NanLossDuringTrainingError, listed
+
+
+def task_losses(spec):
+    """Per-task mean log loss ``{task: scalar}`` of a model with several heads; {} for one head."""
+    tasks = [t for t in spec.logits if t in spec.labels]
+    if len(tasks) < 2:
+        return {}
+    with tf.name_scope("task_loss"):
+        return {t: tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.cast(tf.reshape(spec.labels[t], tf.shape(spec.logits[t])), spec.logits[t].dtype),
+            logits=spec.logits[t]), name=t) for t in tasks}
+
+
+class Window:
+    """The training losses, predictions and labels since the last TensorBoard point."""
+
+    def __init__(self, tasks):
+        self.loss, self.task_loss = [], {}
+        self.pred, self.label = {t: [] for t in tasks}, {t: [] for t in tasks}
+
+    def add(self, out):
+        self.loss.append(float(out["loss"]))
+        for t, v in out["task_loss"].items():
+            self.task_loss.setdefault(t, []).append(float(v))
+        for t in out["label"]:
+            self.pred[t].append(out["pred"][t])
+            self.label[t].append(out["label"][t])
+
+    def summary(self):
+        values = {"train/loss": float(np.mean(self.loss))}
+        for t, v in self.task_loss.items():
+            values["train/loss/" + t] = float(np.mean(v))
+        for t, labels in self.label.items():
+            if labels:
+                values["train/auc/" + t] = A.auc(np.concatenate(labels), np.concatenate(self.pred[t]))
+        return values
+
+
+class FitHook(tf.train.SessionRunHook):
+    """One ``Trainer.fit`` in the Estimator's loop; see the module docstring.
+
+    Args:
+      trainer: the ``Trainer`` (its ``request_stop``, ``write_scalars`` and session).
+      model_fn: the ``SpecModelFn`` whose ``spec`` is the training graph's model.
+      source: the ``FeedBatches`` / ``DatasetBatches`` of the training arrays.
+      total: the global step at which the fit ends.
+      steps_per_epoch: global steps per epoch.
+      bar: the tqdm progress bar.
+      callback: the user's ``callback(event, info)`` or None.
+      eval_data: arrays evaluated at each epoch's end (not at the last step) or None.
+      eval_batch_size: batch size of that evaluation.
+    """
+
+    def __init__(self, trainer, model_fn, source, total, steps_per_epoch, bar, callback=None, eval_data=None,
+                 eval_batch_size=None):
+        self._trainer = trainer
+        self._model_fn = model_fn
+        self._source = source
+        self._total = total
+        self._spe = steps_per_epoch
+        self._bar = bar
+        self._callback = callback
+        self._eval_data = eval_data
+        self._eval_batch_size = eval_batch_size
+        self.step = None
+        self.examples = 0
+        self.loss = None
+
+    def begin(self):
+        spec = self._spec = self._model_fn.spec
+        tasks = list(spec.predictions)
+        self._fetches = {"loss": self._model_fn.loss, "task_loss": task_losses(spec), "pred": dict(spec.predictions),
+                         "label": {t: spec.labels[t] for t in tasks if t in spec.labels}}
+        self._global_step = tf.train.get_global_step()
+        self._tasks = tasks
+        self._window = Window(tasks)
+        self._released = False
+
+    def after_create_session(self, session, coord):
+        del coord
+        self.step = int(session.run(self._global_step))
+        self._source.initialize(session, self.step)
+
+    def before_run(self, run_context):
+        if not self._released:  # every hook has seen the new session: the trainer's copy can go
+            self._trainer._release_session()
+            self._released = True
+        return tf.train.SessionRunArgs(self._fetches, feed_dict=self._source.feed(self.step))
+
+    def after_run(self, run_context, run_values):
+        out = run_values.results
+        loss = float(out["loss"])
+        trainer = self._trainer
+        if not np.isfinite(loss):
+            raise NanLossDuringTrainingError(
+                "the training loss is %s at global step %d; stopped without saving, so the latest "
+                "checkpoint%s is the last finite state (%s)."
+                % (loss, self.step + 1, "" if not trainer.model_dir else " in %s" % trainer.model_dir, NAN_ADVICE),
+                step=self.step + 1, checkpoint=trainer._latest())
+        self.step += 1
+        step = self.step
+        self.examples += len(next(iter(out["label"].values()))) if out["label"] else 0
+        self._window.add(out)
+        if self._callback is not None:
+            self._callback("step", {"step": step, "loss": loss})
+        if step % trainer.config.log_every == 0 or step == self._total:
+            values = self._window.summary()
+            trainer.write_scalars(step, values)
+            self._bar.set_postfix(loss="%.4f" % values["train/loss"])
+            self.loss = values["train/loss"]
+            self._window = Window(self._tasks)
+        self._bar.update(1)
+        if self._eval_data is not None and step % self._spe == 0 and step < self._total:
+            evaluated = {"eval/" + k: v for k, v in A.evaluate(
+                run_context.session.run, self._spec, self._eval_data, self._eval_batch_size,
+                group_key=trainer.eval_group_key, what="Trainer.fit(eval_data)").items()}
+            trainer.write_scalars(step, evaluated)
+            if self._callback is not None:
+                self._callback("epoch", {"step": step, "epoch": step // self._spe, "results": evaluated})
+        if trainer._stop_requested is not None:
+            run_context.request_stop()
+
+
+class FiniteStateGuard(tf.train.CheckpointSaverListener):
+    """Refuses to save a state with a NaN or infinite variable (``NanLossDuringTrainingError``).
+
+    So the latest checkpoint is always the last finite state.
+    """
+
+    def __init__(self, describe_latest):
+        self._describe_latest = describe_latest
+
+    def begin(self):
+        floats = [v for v in tf.global_variables() if v.dtype.base_dtype.is_floating]
+        self._nonfinite = {v.op.name: tf.logical_not(tf.reduce_all(tf.is_finite(v))) for v in floats}
+
+    def before_save(self, session, global_step_value):
+        flags = session.run(self._nonfinite)
+        bad = sorted(name for name, flag in flags.items() if flag)
+        if bad:
+            where, latest = self._describe_latest()
+            raise NanLossDuringTrainingError(
+                "not saving step %d: variables %s are not finite; the latest checkpoint%s is the last finite "
+                "state (%s)." % (global_step_value, listed(bad), where, NAN_ADVICE),
+                step=int(global_step_value), checkpoint=latest)
+
+
+class CallbackListener(tf.train.CheckpointSaverListener):
+    """Calls ``callback('checkpoint', {'step', 'path'})`` after each save."""
+
+    def __init__(self, callback, model_dir):
+        self._callback = callback
+        self._model_dir = model_dir
+
+    def after_save(self, session, global_step_value):
+        import os
+
+        from tf1_recsys.training.checkpoint import PREFIX
+
+        self._callback("checkpoint", {"step": int(global_step_value),
+                                      "path": os.path.join(self._model_dir, "%s-%d" % (PREFIX, global_step_value))})
+
+
+class _StepsOrSeconds(tf.train.SecondOrStepTimer):
+    """Triggers after ``every_steps`` steps or, when ``every_secs`` is set, that many seconds since the last trigger."""
+
+    def __init__(self, every_steps, every_secs=None):
+        super().__init__(every_steps=every_steps)
+        self._every_secs_too = every_secs
+        self._triggered_at = None
+
+    def should_trigger_for_step(self, step):
+        if super().should_trigger_for_step(step):
+            return True
+        return (self._every_secs_too is not None and step != self.last_triggered_step()
+                and time.monotonic() >= self._triggered_at + self._every_secs_too)
+
+    def update_last_triggered_step(self, step):
+        self._triggered_at = time.monotonic()
+        return super().update_last_triggered_step(step)
+
+
+def checkpoint_hook(model_dir, every_steps, every_secs=None, listeners=(), save_graph_def=True):
+    """``tf.compat.v1.train.CheckpointSaverHook`` saving every ``every_steps`` steps or ``every_secs`` seconds.
+
+    Like TensorFlow's hook it also saves when the session starts and at the end (after a
+    stop request too).
+    """
+    hook = tf.train.CheckpointSaverHook(model_dir, save_steps=every_steps, listeners=list(listeners),
+                                        save_graph_def=save_graph_def)
+    hook._timer = _StepsOrSeconds(every_steps, every_secs)  # the hook's constructor accepts only one of the two
+    return hook
+
+
+__all__ = ["FitHook", "FiniteStateGuard", "CallbackListener", "Window", "checkpoint_hook", "task_losses"]
