@@ -32,9 +32,7 @@ from tf1_recsys.cli.common import (
     say,
     write_json,
 )
-from tf1_recsys.cli.outdir import TRAINER_PATTERNS, OutputFolder, check_out
-
-_PATTERNS = TRAINER_PATTERNS + ("graph.pbtxt",)  # MonitoredTrainingSession's chief also writes the graph
+from tf1_recsys.cli.outdir import OutputFolder, check_out
 
 SHARDS_PER_PS = 2
 """Each embedding table is cut into this many partitions per ps task (round-robin over the ps)."""
@@ -88,7 +86,7 @@ def _recording_listener(folder):
 
     class RecordCheckpoints(tf.train.CheckpointSaverListener):
         def after_save(self, session, global_step_value):
-            folder.record_new(_PATTERNS)
+            folder.record_new()
 
     return RecordCheckpoints()
 
@@ -175,7 +173,7 @@ def train_task(args, info):
             tf_estimator.EvalSpec(eval_fn, steps=None, start_delay_secs=0, throttle_secs=10))
     finally:
         if folder is not None:
-            folder.record_new(_PATTERNS)
+            folder.record_new()
     if info.task_type == "evaluator":
         say("%s: final evaluation: %s" % (task, ", ".join(
             "%s %.4f" % (k, float(v)) for k, v in sorted(result[0].items()) if k != "global_step")))
@@ -200,7 +198,7 @@ def _score_chief(run, out, data, folder):
     finally:
         trainer.close()
     report_test_results(run, out, data, reports, step)
-    folder.record_new(_PATTERNS)
+    folder.record_new()
     return 0
 
 

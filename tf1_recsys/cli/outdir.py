@@ -23,8 +23,8 @@ from tf1_recsys.version import __version__
 MARKER = ".tf1_recsys_output"
 LOCK = ".tf1_recsys.lock"
 
-TRAINER_PATTERNS = ("checkpoint", "model.ckpt-*", "events.out.tfevents.*")
-"""Names of the files that a ``Trainer`` writes into its model directory."""
+TRAINER_PATTERNS = ("checkpoint", "model.ckpt-*", "events.out.tfevents.*", "graph.pbtxt")
+"""Names of the files that training (``Trainer.fit``, an Estimator chief) writes into its model directory."""
 
 _OWN_NAMES = TRAINER_PATTERNS + (
     "run.json", "frozen.pb", "frozen.serving.json", "importance.png", "importance.csv", "summary.json",
