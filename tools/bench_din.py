@@ -19,7 +19,8 @@ they share the machine's load: tf1_recsys ``din`` through ``Trainer.fit`` with
 interpreter), each with the default separate attention (the two sequences as two slots
 of 16) and with ``build_din(sequence_attention='joint')`` (one slot of the concatenated
 32-wide embeddings, DeepCTR's structure), optionally the first two at git revision
-``--against`` (its ``tf1_recsys`` unpacked to a temporary folder), and DeepCTR's ``DIN`` through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
+``--against`` (its ``tf1_recsys`` unpacked to a temporary folder), and DeepCTR's ``DIN``
+through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
 (``tools/deepctr_din_speed.py``). Each child runs a warm-up fit of a few batches, then
 times ``--epochs`` epochs over all rows, and reports wall seconds, CPU seconds of its own
 process (user + system of every thread: the steadier figure when other jobs share the
