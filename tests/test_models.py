@@ -134,3 +134,66 @@ def test_movielens_din_presets_differ_by_protocol_only_in_the_attention():
     assert {k: v for k, v in nxt.items() if not k.startswith("attention_")} == \
         {k: v for k, v in rating.items() if not k.startswith("attention_")}
     assert preset("fm", "movielens", "next") == preset("fm", "movielens")
+
+
+# The attention variables of build_din(schema, embedding_size=4, attention_layers=(6, 5)) with the
+# synthetic schema's two sequences (hist_item, hist_cat) of one length, as before
+# `sequence_attention` existed; E and S*E = 8 are the only widths that differ in 'joint'.
+def _attention_variables(width):
+    return [("din_model/din/queries_norm/beta", [width]), ("din_model/din/queries_norm/gamma", [width]),
+            ("din_model/din/keys_norm/beta", [width]), ("din_model/din/keys_norm/gamma", [width]),
+            ("din_model/din/layer1/kernel", [4 * width, 6]), ("din_model/din/layer1/bias", [6]),
+            ("din_model/din/layer2/kernel", [6, 5]), ("din_model/din/layer2/bias", [5]),
+            ("din_model/din/dice_alpha", [5])] + [
+        ("din_model/din/dice_norm/%s" % n, [5]) for n in ("gamma", "beta", "moving_mean", "moving_variance")] + [
+        ("din_model/din/layer3/kernel", [5, 1]), ("din_model/din/layer3/bias", [1])]
+
+
+def _din_graph(schema, **hparams):
+    """``(nodes, variables)`` of a din built in a fresh graph: (name, op, inputs), (name, shape)."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1)
+        build_model("din", schema, embedding_size=4, attention_layers=(6, 5), **hparams)
+        variables = [(v.op.name, v.shape.as_list()) for v in tf.global_variables()]
+    return [(n.name, n.op, list(n.input)) for n in g.as_graph_def().node], variables
+
+
+def test_din_separate_sequence_attention_is_the_default_graph(small):
+    nodes, variables = _din_graph(small.schema)
+    assert _din_graph(small.schema, sequence_attention="separate") == (nodes, variables)
+    assert [v for v in variables if v[0].startswith("din_model/din/")] == _attention_variables(4)
+    _, joint = _din_graph(small.schema, sequence_attention="joint")
+    assert [v for v in joint if v[0].startswith("din_model/din/")] == _attention_variables(8)
+    # outside the attention the two modes build the same variables: the fields keep their shapes
+    assert [v for v in joint if "/din/" not in v[0]] == [v for v in variables if "/din/" not in v[0]]
+    with pytest.raises(ValueError, match=r"^build_din: `sequence_attention` must be 'separate' or 'joint'; "
+                                         r"got 'both'\.$"):
+        _din_graph(small.schema, sequence_attention="both")
+
+
+@pytest.mark.parametrize("layer_norm", [True, False])
+def test_din_joint_attention_equals_numpy_din_over_the_concatenated_embeddings(graph, sess, rng, small, layer_norm):
+    from tests.test_blocks_din import din_model_np, randomize_variables  # DINModel's formula in numpy
+
+    schema = small.schema
+    spec = build_model("din", schema, embedding_size=4, attention_layers=(6, 5), sequence_attention="joint",
+                       attention_layer_norm=layer_norm)
+    values = randomize_variables(sess, rng)  # the id-0 rows too: padding shows unless masked
+    batch = take(small.test, np.arange(16))
+    seqs = schema.sequences
+    assert len(seqs) == 2 and len({f.max_len for f in seqs}) == 1
+    # positions where the second sequence pads and the first does not: hidden from both (AND)
+    first, second = batch[seqs[0].name], batch[seqs[1].name].copy()
+    second[::2, 1] = 0
+    batch[seqs[1].name] = second
+    assert np.any((first != 0) & (second == 0))
+    table = lambda name: values["din_model/embeddings/" + schema.get(name).table_name]  # noqa: E731
+    query = np.concatenate([table(f.query)[batch[f.query]] for f in seqs], -1)  # [B, S*E]
+    keys = np.concatenate([table(f.name)[batch[f.name]] for f in seqs], -1)  # [B, T, S*E]
+    mask = np.all([batch[f.name] != 0 for f in seqs], axis=0)  # [B, T]
+    p = {n[len("din_model/"):]: v for n, v in values.items()}
+    want, _ = din_model_np(query[:, None, None], keys[:, None], p, layer_norm, mask[:, None])  # [B, 1, S*E]
+    flat = spec.sensitivity[0][-1]  # [B, L*E]: the slots' fields, then the sequences' in schema order
+    got = sess.run(flat, spec.feed(batch))[:, len(schema.sparse) * 4:]
+    np.testing.assert_allclose(got, want[:, 0], rtol=1e-4, atol=1e-4)

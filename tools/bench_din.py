@@ -15,9 +15,12 @@ in 1..50, written once to an ``.npz`` that every contender reads.
 
 Contenders, each a fresh child process per round, their order rotating between rounds so
 they share the machine's load: tf1_recsys ``din`` through ``Trainer.fit`` with
-``feed_dict`` and with ``tf.data`` (``--child``, in this interpreter), optionally the same
-two at git revision ``--against`` (its ``tf1_recsys`` unpacked to a temporary folder), and
-DeepCTR's ``DIN`` through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
+``feed_dict``, with ``tf.data`` and with ``feed_dict`` and LazyAdam (``--child``, in this
+interpreter), each with the default separate attention (the two sequences as two slots
+of 16) and with ``build_din(sequence_attention='joint')`` (one slot of the concatenated
+32-wide embeddings, DeepCTR's structure), optionally the first two at git revision
+``--against`` (its ``tf1_recsys`` unpacked to a temporary folder), and DeepCTR's ``DIN``
+through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
 (``tools/deepctr_din_speed.py``). Each child runs a warm-up fit of a few batches, then
 times ``--epochs`` epochs over all rows, and reports wall seconds, CPU seconds of its own
 process (user + system of every thread: the steadier figure when other jobs share the
@@ -70,8 +73,12 @@ def make_data(n, users, items, cates, seed=0):
 
 
 # --------------------------------------------------------------------------- tf1_recsys child
-def din_model_fn(data):
-    """The ``model_fn`` of tf1_recsys ``din`` at the bench's shapes for the vocabularies of ``data``."""
+def din_model_fn(data, sequence_attention="separate"):
+    """The ``model_fn`` of tf1_recsys ``din`` at the bench's shapes for the vocabularies of ``data``.
+
+    ``sequence_attention`` is passed to ``build_din`` only when not the default, so the
+    separate contenders also run on revisions older than that argument (``--against``).
+    """
     from tf1_recsys.data.schema import Feature, Schema
     from tf1_recsys.models.din import build_din
 
@@ -84,9 +91,11 @@ def din_model_fn(data):
         Feature("hist_cate_id", "sequence", v["cate_id"], max_len=SEQ, query="cate_id"),
     ], labels=("click",))
 
+    extra = {} if sequence_attention == "separate" else {"sequence_attention": sequence_attention}
+
     def model_fn():
         return build_din(schema, embedding_size=EMB, attention_layers=(80, 40), mlp_layers=(256, 128, 64),
-                         attention_layer_norm=False)
+                         attention_layer_norm=False, **extra)
 
     return model_fn
 
@@ -102,7 +111,7 @@ def child(args):
         return r.ru_utime + r.ru_stime
 
     data = dict(np.load(args.data))
-    model_fn = din_model_fn(data)
+    model_fn = din_model_fn(data, args.sequence_attention)
     train = {k: x for k, x in data.items() if not k.startswith("vocab_")}
     n = len(train["click"])
     cfg = TrainConfig(batch_size=BATCH, epochs=args.epochs, learning_rate=1e-3, optimizer=args.optimizer,
@@ -160,19 +169,22 @@ def run_child(cmd, env):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+FEED, TF_DATA, LAZY, JOINT = "`feed_dict`", "`tf.data`", "`feed_dict`, `LazyAdamOptimizer`", ", joint attention"
+CHILDREN = ((FEED, ["feed"]), (TF_DATA, ["tf_data"]), (LAZY, ["feed", "--optimizer", "lazy_adam"]))
+
+
 def contenders(args, data_path, old_tree):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     common = ["--data", data_path, "--epochs", str(args.epochs), "--warmup-steps", str(args.warmup_steps)]
+    me, ours = [sys.executable, __file__, "--child"], dict(env, PYTHONPATH=REPO)
     out = []
-    for mode, label in (("feed", "`feed_dict`"), ("tf_data", "`tf.data`")):
-        out.append(("tf1_recsys %s" % label, [sys.executable, __file__, "--child", mode] + common,
-                    dict(env, PYTHONPATH=REPO)))
-        if old_tree:
-            out.append(("tf1_recsys %s at `%s`" % (label, args.against),
-                        [sys.executable, __file__, "--child", mode] + common, dict(env, PYTHONPATH=old_tree)))
-    out.append(("tf1_recsys `feed_dict`, `LazyAdamOptimizer`",
-                [sys.executable, __file__, "--child", "feed", "--optimizer", "lazy_adam"] + common,
-                dict(env, PYTHONPATH=REPO)))
+    for joint in (False, True):
+        for label, child_args in CHILDREN:
+            attention = ["--sequence-attention", "joint"] if joint else []
+            out.append(("tf1_recsys " + label + (JOINT if joint else ""), me + child_args + attention + common, ours))
+            if old_tree and not joint and label != LAZY:
+                out.append(("tf1_recsys %s at `%s`" % (label, args.against), me + child_args + common,
+                            dict(env, PYTHONPATH=old_tree)))
     python = deepctr_venv.ensure(args.deepctr_venv)
     out.append(("DeepCTR 0.9.4 `DIN` `fit`", [python, os.path.join(HERE, "deepctr_din_speed.py")] + common,
                 deepctr_venv.environment()))
@@ -206,7 +218,7 @@ def run(args):
 def markdown(args, results, load0, load1, seconds):
     names = list(results)
     peer = [n for n in names if n.startswith("DeepCTR")][0]
-    ours = "tf1_recsys `feed_dict`"
+    ours, joint = "tf1_recsys " + FEED, "tf1_recsys " + FEED + JOINT
 
     def best(name, key):
         rs = results[name]
@@ -255,18 +267,21 @@ def markdown(args, results, load0, load1, seconds):
             best(n, "cpu") / best(peer, "cpu"), best(n, "wall") / best(peer, "wall"),
             best_epoch(n, "epoch_wall"), best_epoch(n, "epoch_cpu"), step_text, start_text,
             ", ".join("%.1f" % r["load"] for r in rs)))
-    p_ours, p_peer = results[ours][0]["params"], results[peer][0]["params"]
+    params = {n: results[n][0]["params"] for n in (ours, joint, peer)}
     layers = results[peer][0]["layers"]
     lines += [
         "",
-        "Model differences. Parameters: tf1_recsys `din` %d trainable, DeepCTR `DIN` %d. Both embed the "
-        "four slots and share the item / cate tables with the sequences. tf1_recsys attends the two "
-        "sequences as two slots of 16 (queries [B, 2, 1, 16]) with one attention MLP (80 relu, 40 Dice, "
-        "1); DeepCTR concatenates item and cate into one query / key of 32 (80 Dice, 40 Dice, 1). "
-        "tf1_recsys adds a SENet over the 6 fields (hidden 16) before the DNN and a bias on the logit; "
-        "its Dice uses batch-norm with scale and centre (epsilon 1e-3), DeepCTR's Dice a batch-norm "
-        "without them (epsilon 1e-9). DeepCTR's layers: %s."
-        % (p_ours, p_peer, ", ".join("%s x%d" % (k, c) for k, c in layers.items())),
+        "Model differences. Parameters: tf1_recsys `din` %d trainable (%d with joint attention), DeepCTR "
+        "`DIN` %d. Both embed the four slots and share the item / cate tables with the sequences. By "
+        "default tf1_recsys attends the two sequences as two slots of 16 (queries [B, 2, 1, 16], keys "
+        "[B, 2, 50, 16], one score per behaviour and sequence); DeepCTR concatenates item and cate into "
+        "one query / key of 32 ([B, 1, 32] / [B, 50, 32], one score per behaviour). **With joint attention "
+        "(`build_din(sequence_attention='joint')`) the attention's structure is DeepCTR's**: query [B, 1, 1, "
+        "32], keys [B, 1, 50, 32], one score per behaviour, a [128, 80] first kernel. The attention MLPs: "
+        "tf1_recsys 80 relu, 40 Dice, 1; DeepCTR 80 Dice, 40 Dice, 1. tf1_recsys adds a SENet over the 6 "
+        "fields (hidden 16) before the DNN and a bias on the logit; its Dice uses batch-norm with scale and "
+        "centre (epsilon 1e-3), DeepCTR's Dice a batch-norm without them (epsilon 1e-9). DeepCTR's layers: %s."
+        % (params[ours], params[joint], params[peer], ", ".join("%s x%d" % (k, c) for k, c in layers.items())),
     ]
     lines += ["", "Target of issue 14: tf1_recsys >= 2x DeepCTR. Measured (examples per CPU-second, best "
               "rounds): %s." % ", ".join("%s %.2fx" % (n, best(n, "cpu") / best(peer, "cpu"))
@@ -278,6 +293,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--child", choices=["feed", "tf_data"], help=argparse.SUPPRESS)
     p.add_argument("--optimizer", default="adam", help=argparse.SUPPRESS)
+    p.add_argument("--sequence-attention", choices=["separate", "joint"], default="separate", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--examples", type=int, default=BATCH * 40)
     p.add_argument("--users", type=int, default=10 ** 5)

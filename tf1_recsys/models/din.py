@@ -3,9 +3,13 @@
 Graph, for a batch of B rows (E = embedding_size):
 
 1. each slot / multi-valued slot -> one field [B, E] (``FeatureEmbedder.field``);
-2. the sequences of equal length T are attended together: queries [B, S, 1, E] (the
+2. the S sequences of equal length T are attended together by one ``DINModel``, with
+   ``sequence_attention='separate'`` (default) as S slots: queries [B, S, 1, E] (the
    embeddings of each sequence's ``query`` slot), keys [B, S, T, E], mask [B, S, T]
-   (1 = real behaviour) -> ``DINModel`` -> one field [B, E] per sequence;
+   (1 = real behaviour) -> [B, S, E], one score per behaviour and sequence; with
+   ``'joint'`` (DeepCTR / the DIN paper) as one slot of the concatenated embeddings:
+   query [B, 1, 1, S*E], keys [B, 1, T, S*E], mask [B, 1, T] (the AND of the S masks)
+   -> [B, 1, S*E], one score per behaviour. Either way one field [B, E] per sequence;
 3. the L fields are concatenated to ``flat`` [B, L*E], viewed as [B, L, E] and
    re-weighted by ``senet``;
 4. ``[senet output [B, L*E], real-valued features [B, R]]`` -> MLP (dense + Dice) ->
@@ -23,23 +27,57 @@ from tf1_recsys.layers import DINModel, dense, senet
 from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
 
 
+SEQUENCE_ATTENTIONS = ("separate", "joint")
+
+
+def _check_sequence_attention(fn, sequence_attention):
+    if sequence_attention not in SEQUENCE_ATTENTIONS:
+        raise ValueError("%s: `sequence_attention` must be 'separate' or 'joint'; got %r."
+                         % (fn, sequence_attention))
+
+
 def attend_sequences(embedder, schema, inputs, training, attention_layers, layer_norm=True,
-                     weight_normalization=None, weight_offset=0.0):
-    """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order."""
+                     weight_normalization=None, weight_offset=0.0, sequence_attention="separate"):
+    """DIN-pooled sequence fields: ``(names, [B, E] tensors)`` in schema order.
+
+    The S sequences of each length T form one group and one ``DINModel`` call (scope
+    ``din``, then ``din_1``, ... by increasing T). ``sequence_attention``:
+
+    * 'separate': S slots, queries [B, S, 1, E], keys [B, S, T, E], mask [B, S, T] (each
+      sequence's own padding), output [B, S, E]: each sequence scores its behaviours.
+    * 'joint': one slot over the concatenated embeddings, as DeepCTR's ``DIN`` and the DIN
+      paper (a behaviour is its item and its category): query [B, 1, 1, S*E] (the S
+      query embeddings side by side), keys [B, 1, T, S*E], one score per behaviour, output
+      [B, 1, S*E] split back into S fields [B, E]. The mask [B, 1, T] is the AND of the
+      S sequences' masks: a position is a behaviour when all its ids are real (ids 0 in
+      one sequence of the group hide that position from all of them). ``layer_norm``
+      normalises the S*E-wide query and keys as one vector; ``layer1``'s kernel is
+      [4*S*E, U] instead of [4*E, U], so checkpoints of the two modes do not interchange.
+    """
+    _check_sequence_attention("attend_sequences", sequence_attention)
     groups = {}
     for f in schema.sequences:
         groups.setdefault(f.max_len, []).append(f)
     pooled = {}
     for g, (_, feats) in enumerate(sorted(groups.items())):
-        queries = tf.stack([embedder.lookup(f.query, inputs[f.query]) for f in feats], axis=1)
-        keys = tf.stack([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=1)
-        mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
-        out = DINModel(layer_size=attention_layers, tile_queries=False)(
-            tf.expand_dims(queries, 2), keys, is_bn=layer_norm, training=training, mask=mask,
-            name="din" if g == 0 else "din_%d" % g, weight_normalization=weight_normalization,
-            weight_offset=weight_offset)  # [B, S, E]
-        for s, f in enumerate(feats):
-            pooled[f.name] = out[:, s, :]
+        attend = DINModel(layer_size=attention_layers, tile_queries=False)
+        kwargs = dict(is_bn=layer_norm, training=training, name="din" if g == 0 else "din_%d" % g,
+                      weight_normalization=weight_normalization, weight_offset=weight_offset)
+        if sequence_attention == "joint":
+            query = tf.concat([embedder.lookup(f.query, inputs[f.query]) for f in feats], axis=-1)  # [B, S*E]
+            keys = tf.concat([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=-1)  # [B, T, S*E]
+            real = [tf.not_equal(inputs[f.name], tf.zeros([], inputs[f.name].dtype)) for f in feats]
+            mask = real[0] if len(real) == 1 else tf.reduce_all(tf.stack(real, axis=0), axis=0)  # [B, T]
+            out = attend(query[:, None, None, :], keys[:, None], mask=mask[:, None], **kwargs)  # [B, 1, S*E]
+            fields = tf.split(out[:, 0, :], len(feats), axis=-1)  # S x [B, E]
+        else:
+            queries = tf.stack([embedder.lookup(f.query, inputs[f.query]) for f in feats], axis=1)
+            keys = tf.stack([embedder.lookup(f.name, inputs[f.name]) for f in feats], axis=1)
+            mask = tf.stack([id_mask(inputs[f.name]) for f in feats], axis=1)
+            out = attend(tf.expand_dims(queries, 2), keys, mask=mask, **kwargs)  # [B, S, E]
+            fields = [out[:, s, :] for s in range(len(feats))]
+        for f, field in zip(feats, fields):
+            pooled[f.name] = field
     names = [f.name for f in schema.sequences]
     return names, [pooled[n] for n in names]
 
@@ -71,7 +109,7 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
               attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention",
-              attention_normalization=None, attention_weight_offset=0.0):
+              attention_normalization=None, attention_weight_offset=0.0, sequence_attention="separate"):
     """Builds the DIN graph for one task (default: the schema's first label).
 
     Args:
@@ -100,6 +138,19 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
       attention_weight_offset: ``DINModel``'s ``weight_offset``, added to every attention
         score: 1.0 starts the attention as sum pooling (the base model), which it learns
         to modulate; 0.0 (default) is DIN's.
+      sequence_attention: how the sequences of one length are attended (step 2,
+        ``attend_sequences``): 'separate' (default; each sequence scores its behaviours
+        against its own query, [B, S, T, E]) or 'joint' (DeepCTR's and the paper's: one
+        score per behaviour from the concatenated S*E-wide query and keys, [B, 1, T, S*E],
+        padding the AND of the sequences' masks; for S = 2, the same ``layer1`` work but
+        half the rows through ``layer2``, its Dice and ``layer3``; another model, whose
+        checkpoints do not restore in 'separate' nor the other way).
+        Ignored with ``sequence_pooling`` 'sum' / 'mean'.
+
+    Every argument after ``schema`` is an hparam: ``tf1_recsys.models.build_model("din",
+    schema, **hparams)`` and a run's ``hparams`` (``run.json``, the presets of
+    ``tf1_recsys.models.presets``) pass them through unchanged; the command line sets
+    only ``--embedding-size`` of them, the rest come from the presets.
 
     Returns:
       ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
@@ -111,6 +162,7 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
     if attention_normalization not in (None, "mean", "softmax"):
         raise ValueError("%s: `attention_normalization` must be None, 'mean' or 'softmax'; got %r."
                          % (fn, attention_normalization))
+    _check_sequence_attention(fn, sequence_attention)
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     with tf.variable_scope("din_model"):
@@ -123,7 +175,7 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
         else:
             seq_names, seq_fields = attend_sequences(embedder, schema, inputs, training, attention_layers,
                                                      attention_layer_norm, attention_normalization,
-                                                     attention_weight_offset)
+                                                     attention_weight_offset, sequence_attention)
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
