@@ -58,7 +58,7 @@ def measure(n, warmup, steps, batch_size):
         trainer.fit(data, callback=callback)
         (w0, c0), (w1, c1) = marks[warmup], marks[warmup + steps]
         index = np.arange(batch_size)
-        feed = trainer._feed({k: np.asarray(v)[index] for k, v in data.items()}, True)
+        feed = trainer.spec.feed({k: np.asarray(v)[index] for k, v in data.items()}, training=True)
         for _ in range(warmup):
             trainer.sess.run(trainer.train_op, feed)
         r0, rc0 = time.perf_counter(), _cpu()

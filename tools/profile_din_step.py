@@ -69,7 +69,7 @@ def main(argv=None):
                       progress=False)
     trainer = Trainer(model_fn, cfg)
     batch = {k: v[:bench_din.BATCH] for k, v in train.items()}
-    feed = trainer._feed(batch, True)
+    feed = trainer.spec.feed(batch, training=True)
     for _ in range(3):
         trainer.sess.run(trainer.train_op, feed)
 
@@ -98,19 +98,28 @@ def main(argv=None):
 
     # Python side: fit (slicing, feeding, fetches, window metrics) against the bare train op.
     def bare(steps):
+        c = cpu()
         for _ in range(steps):
             trainer.sess.run(trainer.train_op, feed)
+        return cpu() - c
 
-    def fit(steps):  # the configured epochs never end; the callback stops after `steps`
-        stop_at = trainer.step + steps
-        trainer.fit(train, callback=lambda e, i: trainer.request_stop() if e == "step" and i["step"] >= stop_at else None)
+    def fit(steps):  # CPU of `steps` steps inside one fit, after its first step (not its set-up)
+        first = trainer.step + 1
+        marks = {}
+
+        def callback(event, info):
+            if event == "step" and info["step"] in (first, first + steps):
+                marks[info["step"]] = cpu()
+                if info["step"] == first + steps:  # the configured epochs never end
+                    trainer.request_stop()
+
+        trainer.fit(train, callback=callback)
+        return marks[first + steps] - marks[first]
 
     best = {"bare": float("inf"), "fit": float("inf")}
     for _ in range(3):
         for name, fn in (("bare", bare), ("fit", fit)):
-            c = cpu()
-            fn(a.steps)
-            best[name] = min(best[name], (cpu() - c) / a.steps * 1e3)
+            best[name] = min(best[name], fn(a.steps) / a.steps * 1e3)
     out += ["", "Python side: CPU ms per step, best of 3 alternating runs of %d steps: a bare `sess.run(train_op)` "
             "fed one prepared batch %.1f, `Trainer.fit` (slicing the batch, feeding, fetching loss, predictions and "
             "labels for the window metrics) %.1f: fit / bare = %.3f." % (a.steps, best["bare"], best["fit"],
@@ -134,7 +143,7 @@ def main(argv=None):
             t = Trainer(model_fn, TrainConfig(batch_size=bench_din.BATCH, optimizer=optimizer, progress=False))
         finally:
             din_module.DINModel = original
-        f = t._feed(batch, True)
+        f = t.spec.feed(batch, training=True)
         for _ in range(3):
             t.sess.run(t.train_op, f)
         variants[name] = (t, f, [])

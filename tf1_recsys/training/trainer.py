@@ -191,6 +191,8 @@ class Trainer:
         """The current global step (int); during ``fit``, the training session's."""
         if self._fit is not None and self._fit.step is not None:
             return self._fit.step
+        if self.sess is None:  # between the release of the session and the fit's first step
+            raise RuntimeError("Trainer.step: the trainer's session is closed while fit holds the variables.")
         return int(self.sess.run(self.global_step))
 
     def save(self):
@@ -302,7 +304,7 @@ class Trainer:
             except NanLossDuringTrainingError:
                 raise
             except tf.train.NanLossDuringTrainingError:  # TensorFlow's NanTensorHook: a NaN loss
-                step = self._fit.step + 1
+                step = self.step + 1
                 raise NanLossDuringTrainingError(
                     "the training loss is nan at global step %d; stopped without saving, so the latest "
                     "checkpoint%s is the last finite state (%s)." % (step, self._where_latest()[0], NAN_ADVICE),
@@ -310,7 +312,7 @@ class Trainer:
             except tf.errors.InvalidArgumentError as e:
                 raise tf.errors.InvalidArgumentError(
                     e.node_def, e.op, "Trainer.fit at global step %d: TensorFlow rejected the batch: %s"
-                    % (self._fit.step + 1, _message(e))) from None
+                    % (self.step + 1, _message(e))) from None
             finally:
                 bar.close()
                 fit, self._fit = self._fit, None
