@@ -457,6 +457,28 @@ def test_fit_trains_in_this_process_whatever_tf_config_says(reference, data, mon
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
 
+def test_a_callback_predicts_and_evaluates_in_the_training_session(data, tmp_path):
+    # While fit runs the trainer's own session is closed; predict and evaluate from a callback
+    # see the training session's variables: those the checkpoint of that step holds.
+    seen = {}
+    with Trainer(ts.model_fn, ts.config(epochs=3), str(tmp_path / "mid")) as trainer:
+        def callback(event, info):
+            if event == "epoch" and info["epoch"] == 1:
+                seen["step"] = trainer.step
+                seen["predict"] = trainer.predict(data)["click"]
+                seen["evaluate"] = trainer.evaluate(data)
+                trainer.request_stop("seen")
+                with pytest.raises(RuntimeError, match="Trainer.freeze.*closed while fit"):
+                    trainer.freeze()
+
+        assert trainer.fit(data, eval_data=data, callback=callback)["global_step"] == seen["step"]
+        np.testing.assert_array_equal(trainer.predict(data)["click"], seen["predict"])
+        after = trainer.evaluate(data)
+    assert seen["step"] == steps_per_epoch(ts.N_EXAMPLES, 32)
+    assert after == seen["evaluate"]
+    assert after["auc/click"] == pytest.approx(roc_auc_score(data["click"], seen["predict"]), abs=1e-12)
+
+
 def test_checkpoints_are_also_saved_by_time(data, tmp_path):
     saves = []
     cfg = ts.config(epochs=1, checkpoint_every=10 ** 6, checkpoint_secs=1e-6)

@@ -57,6 +57,11 @@ class Window:
 class FitHook(tf.train.SessionRunHook):
     """One ``Trainer.fit`` in the Estimator's loop; see the module docstring.
 
+    Attributes:
+      step, session, spec: the global step, the raw training session and the model's
+        ``ModelSpec`` in the training graph (``Trainer.predict`` / ``evaluate`` use them
+        while ``fit`` runs).
+
     Args:
       trainer: the ``Trainer`` (its ``request_stop``, ``write_scalars`` and session).
       model_fn: the ``SpecModelFn`` whose ``spec`` is the training graph's model.
@@ -81,11 +86,12 @@ class FitHook(tf.train.SessionRunHook):
         self._eval_data = eval_data
         self._eval_batch_size = eval_batch_size
         self.step = None
+        self.session = self.spec = None
         self.examples = 0
         self.loss = None
 
     def begin(self):
-        spec = self._spec = self._model_fn.spec
+        spec = self.spec = self._model_fn.spec
         tasks = list(spec.predictions)
         self._fetches = {"loss": self._model_fn.loss, "task_loss": task_losses(spec), "pred": dict(spec.predictions),
                          "label": {t: spec.labels[t] for t in tasks if t in spec.labels}}
@@ -96,8 +102,13 @@ class FitHook(tf.train.SessionRunHook):
 
     def after_create_session(self, session, coord):
         del coord
+        self.session = session
         self.step = int(session.run(self._global_step))
         self._source.initialize(session, self.step)
+
+    def end(self, session):
+        del session
+        self.session = None
 
     def before_run(self, run_context):
         if not self._released:  # every hook has seen the new session: the trainer's copy can go
@@ -130,7 +141,7 @@ class FitHook(tf.train.SessionRunHook):
         self._bar.update(1)
         if self._eval_data is not None and step % self._spe == 0 and step < self._total:
             evaluated = {"eval/" + k: v for k, v in A.evaluate(
-                run_context.session.run, self._spec, self._eval_data, self._eval_batch_size,
+                run_context.session.run, self.spec, self._eval_data, self._eval_batch_size,
                 group_key=trainer.eval_group_key, what="Trainer.fit(eval_data)").items()}
             trainer.write_scalars(step, evaluated)
             if self._callback is not None:

@@ -85,8 +85,8 @@ class SpecModelFn:
                 missing = sorted(v.op.name for v in variables if v.op.name not in values)
                 if missing:
                     raise ValueError("SpecModelFn: the initial values lack the variables %s." % missing)
-                for v in variables:
-                    v.load(values[v.op.name], session)
+                session.run([v.initializer for v in variables],
+                            {v.initial_value: values[v.op.name] for v in variables})
         return tf.train.Scaffold(saver=saver, init_fn=init_fn)
 
     def __call__(self, features, labels, mode, config=None):

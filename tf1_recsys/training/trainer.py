@@ -15,7 +15,8 @@ the model becomes a ``model_fn`` (``SpecModelFn``), the training arrays an ``inp
 checkpoint of ``model_dir`` (or, when there is none, from the trainer's variables) at the
 same batch of the same epoch, see ``tf1_recsys.training.batches``; afterwards the
 trainer's session holds the latest checkpoint. While ``fit`` runs, the trainer's own
-session is closed, so a large embedding table is held once.
+session is closed, so a large embedding table is held once; ``step``, ``predict`` and
+``evaluate`` (from a callback, say) then run in the training session.
 
 Exact resume holds for models without random ops in training (dropout draws from
 stateful random kernels whose state is not checkpointed) and, for bit equality, a
@@ -158,13 +159,30 @@ class Trainer:
             self.sess.close()
             self.sess = None
 
+    def _session(self, what):
+        """The trainer's session; RuntimeError naming ``what`` while ``fit`` holds the variables."""
+        if self.sess is None:
+            raise RuntimeError("Trainer.%s: the trainer's session is closed while fit holds the variables; "
+                               "call it after fit returns." % what)
+        return self.sess
+
+    def _live(self):
+        """``(session.run, spec)`` of the variables' current values: the trainer's session, or the
+        training session while ``fit`` runs (a callback may predict or evaluate)."""
+        if self.sess is not None:
+            return self.sess.run, self.spec
+        if self._fit is not None and self._fit.session is not None:
+            return self._fit.session.run, self._fit.spec
+        raise RuntimeError("Trainer: the trainer's session is closed while fit holds the variables; "
+                           "wait for fit to return.")
+
     def _values(self):
         """``{variable name: value}`` of every variable in the trainer's session."""
-        return dict(zip([v.op.name for v in self._variables], self.sess.run(self._variables)))
+        return dict(zip([v.op.name for v in self._variables], self._session("fit").run(self._variables)))
 
     def nonfinite_variables(self):
         """Names of the float variables holding a NaN or an infinity (empty when all are finite)."""
-        flags = self.sess.run(self._nonfinite)
+        flags = self._session("nonfinite_variables").run(self._nonfinite)
         return sorted(name for name, bad in flags.items() if bad)
 
     def _latest(self):
@@ -191,9 +209,8 @@ class Trainer:
         """The current global step (int); during ``fit``, the training session's."""
         if self._fit is not None and self._fit.step is not None:
             return self._fit.step
-        if self.sess is None:  # between the release of the session and the fit's first step
-            raise RuntimeError("Trainer.step: the trainer's session is closed while fit holds the variables.")
-        return int(self.sess.run(self.global_step))
+        run, _ = self._live()
+        return int(run(self.global_step))
 
     def save(self):
         """Writes ``model_dir/model.ckpt-<step>`` and returns its prefix (None without model_dir).
@@ -213,7 +230,8 @@ class Trainer:
                 step=step, checkpoint=self._latest())
         os.makedirs(self.model_dir, exist_ok=True)
         with self.graph.as_default():
-            return self.saver.save(self.sess, os.path.join(self.model_dir, PREFIX), global_step=self.step)
+            return self.saver.save(self._session("save"), os.path.join(self.model_dir, PREFIX),
+                                   global_step=self.step)
 
     def write_scalars(self, step, values):
         """Writes ``{tag: number}`` at ``step`` to the TensorBoard events of ``model_dir`` (non-finite values skipped).
@@ -355,7 +373,8 @@ class Trainer:
         Returns:
           dict task -> float np.ndarray [N].
         """
-        return A.predict(self.sess.run, self.spec, data, self._eval_batch_size(batch_size), what="Trainer.predict")
+        run, spec = self._live()
+        return A.predict(run, spec, data, self._eval_batch_size(batch_size), what="Trainer.predict")
 
     def evaluate(self, data, group_key=None, batch_size=None):
         """Loss, AUC and (with group ids) GAUC of every task, in inference mode.
@@ -368,8 +387,8 @@ class Trainer:
           groups 'gauc/<task>' and 'gauc_groups/<task>' (groups used).
         """
         group_key = group_key if group_key is not None else self.eval_group_key
-        return A.evaluate(self.sess.run, self.spec, data, self._eval_batch_size(batch_size), group_key,
-                          what="Trainer.evaluate")
+        run, spec = self._live()
+        return A.evaluate(run, spec, data, self._eval_batch_size(batch_size), group_key, what="Trainer.evaluate")
 
     # ------------------------------------------------------------------ serving
     def inference_graph(self):
@@ -387,7 +406,7 @@ class Trainer:
         missing = [v.op.name for v in variables if v.op.name not in own]
         if missing:
             raise ValueError("Trainer.inference_graph: variables %s are not in the trainer's graph." % missing)
-        values = self.sess.run({v.op.name: own[v.op.name] for v in variables})
+        values = self._session("inference_graph").run({v.op.name: own[v.op.name] for v in variables})
         sess = tf.Session(graph=graph)
         with graph.as_default():  # initial_value refuses eager mode
             sess.run([v.initializer for v in variables], {v.initial_value: values[v.op.name] for v in variables})
@@ -411,6 +430,7 @@ class Trainer:
         """
         from tf1_recsys import export
 
+        self._session("freeze")
         bad = self.nonfinite_variables()
         if bad:
             raise NanLossDuringTrainingError(
