@@ -151,7 +151,7 @@ def logistic_regression(data, tasks, grid, log):
     for task in tasks:
         best = None
         for c in grid:
-            m = LogisticRegression(C=c, max_iter=5000).fit(x["train"], data.train[task])
+            m = LogisticRegression(C=c, solver="liblinear", max_iter=5000).fit(x["train"], data.train[task])
             value = evaluate(data.valid[task], m.predict_proba(x["valid"])[:, 1], data.valid["user"])["auc"]
             log("  LR %s C=%g: validation AUC %.4f" % (task, c, value))
             if best is None or value > best[0]:
