@@ -44,7 +44,6 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 
 LEARNING_RATES = (1e-3, 3e-3)
 L2 = {"din": (0.01, 0.05), "base": (0.01, 0.05), "din_noseq": (0.01, 0.05), "din_raw": (0.01, 0.05),
-      "din_joint": (0.01, 0.05),
       "fm": (0.1, 0.3), "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3)}
 """Per network, the two L2 strengths of its grid, on its own scale: ours penalise the
 looked-up embedding rows (``l2`` of the builders, mean over the batch); DeepCTR's its
@@ -56,13 +55,11 @@ BATCH_SIZE = 512
 MAX_EPOCHS = {"rating": 4, "next": 2}
 OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "mmoe": ("mmoe", {}, ()),
         "base": ("din", {"sequence_pooling": "sum"}, ()), "din_noseq": ("din", {}, ("hist_movie",)),
-        "din_raw": ("din", {"attention_normalization": None}, ()),
-        "din_joint": ("din", {"sequence_attention": "joint"}, ())}
+        "din_raw": ("din", {"attention_normalization": None}, ())}
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
 LABELS = {"fm": "fm", "din": "din", "mmoe": "mmoe", "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
-          "din_joint": "din, joint attention (one slot of the concatenated embeddings)",
           "deepctr_din": "DeepCTR DIN", "deepctr_deepfm": "DeepCTR DeepFM"}
 MODEL_CHOICES = sorted(OURS) + sorted(DEEPCTR)
 
@@ -239,7 +236,7 @@ def train_ours(name, data, setting, seed, max_epochs, progress=False):
 
     model, extra, drop = OURS[name]
     schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
-    hparams, _ = preset(model, "movielens", data.protocol if name in ("din", "din_joint") else None)
+    hparams, _ = preset(model, "movielens", data.protocol if name == "din" else None)
     hparams.update(extra)
     hparams.update(setting.get("hparams", {}))
     hparams["l2"] = setting["l2"]
@@ -387,8 +384,7 @@ def main(argv=None):
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
                         help="networks besides LR and item-kNN; 'base' is din with sum pooling, 'din_noseq' "
                         "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
-                        "sum, 'din_joint' din with sequence_attention='joint'; deepctr_* run in "
-                        "tools/deepctr_venv.py's environment")
+                        "sum; deepctr_* run in tools/deepctr_venv.py's environment")
     parser.add_argument("--max-epochs", type=int, help="epochs per run, early-stopped on validation "
                         "(default %s)" % MAX_EPOCHS)
     parser.add_argument("--deepctr-venv", help="DeepCTR environment of tools/deepctr_venv.py (default: "
