@@ -103,9 +103,11 @@ def bench_float32(sizes, repeats, out, results):
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(2)
-    out.append("This machine's 2 cores were shared with 4 other agents' jobs during this run "
-               "(load average in the header): absolute times are inflated and noisy, the "
-               "ratios measured side by side less so.\n")
+    load = os.getloadavg()[0]
+    if load > os.cpu_count():
+        out.append("This machine's %d cores were shared with other jobs during this run (load average "
+                   "%.1f): absolute times are inflated and noisy, the ratios measured side by side less "
+                   "so.\n" % (os.cpu_count(), load))
     out.append("### `auc` on float32 probabilities (CTR-like: 5% positives, bool labels) and on "
                "float64 scores (30% positives, int64 labels)\n")
     out.append("| rows | scores | `auc` ms | `np.sort` ms | `roc_auc_score` ms | auc / sort "
