@@ -120,9 +120,9 @@ def markdown(args, best, load_start, load_end, seconds, version):
         "%d, ids uniform over the vocabulary (drawn in the graph), learning rate 1e-3; TensorFlow %s, "
         "%s, %d CPU cores. Each cell is a fresh process (peak RSS is its own); the contenders of a "
         "vocabulary alternate, %d rounds, the best round's median step is kept. Command: `%s` "
-        "(%.0f s). **The machine was shared with 4 other agents' jobs**: load average %s at the "
-        "start and %s at the end, so wall-clock figures are inflated and noisy; examples per "
-        "CPU-second (user + system time of the process) are the steadier measure."
+        "(%.0f s). Load average %s at the start and %s at the end; where it exceeds the cores, "
+        "wall-clock figures are inflated and noisy and examples per CPU-second (user + system time "
+        "of the process) are the steadier measure."
         % (args.ids, DIM, HIDDEN, args.batch_size, version, platform.machine(), os.cpu_count() or 0,
            args.rounds, command.strip(), seconds, load_start, load_end),
         "",
