@@ -123,8 +123,9 @@ class PsWatchdog:
     """Ends a training task whose ps task stopped answering for ``timeout_secs``.
 
     A thread connects to every ps task's address each ``poll_secs``. A ps task counts
-    as lost once it was reachable and then refused (or timed out) connections for
-    ``timeout_secs`` in a row; a ps restarted on its address within that time is not
+    as lost once it was reachable (a probe answered, or ``saw_all`` was called: the
+    training session exists only when every ps answered) and then refused (or timed
+    out) connections for ``timeout_secs`` in a row; a ps restarted on its address within that time is not
     (TensorFlow's session recovers from it by itself). On a loss ``on_lost(message)``
     is called; the default logs the message and exits with ``PS_LOST_EXIT_CODE``,
     since the training thread is blocked inside TensorFlow and cannot be woken.
@@ -143,6 +144,7 @@ class PsWatchdog:
         self._poll_secs = float(poll_secs)
         self._on_lost = on_lost or self._exit
         self._stop = threading.Event()
+        self._seen = set()
         self._thread = threading.Thread(target=self._watch, name="tf1_recsys_ps_watchdog", daemon=True)
 
     def start(self):
@@ -152,6 +154,20 @@ class PsWatchdog:
     def stop(self):
         self._stop.set()
         self._thread.join(self._poll_secs + 5.0)
+
+    def saw_all(self):
+        """Counts every ps task as reachable (a fast task may lose one before the first probe)."""
+        self._seen.update(self._addresses)
+
+    def hook(self):
+        """A ``SessionRunHook`` that calls ``saw_all`` once the training session is created."""
+        watchdog = self
+
+        class SawPsTasks(tf.train.SessionRunHook):
+            def after_create_session(self, session, coord):
+                watchdog.saw_all()
+
+        return SawPsTasks()
 
     def __enter__(self):
         return self.start()
@@ -173,7 +189,7 @@ class PsWatchdog:
         os._exit(PS_LOST_EXIT_CODE)
 
     def _watch(self):
-        seen, down_since = set(), {}
+        seen, down_since = self._seen, {}
         while not self._stop.wait(self._poll_secs):
             for name, address in self._addresses.items():
                 if _reachable(address, min(self._poll_secs, 5.0)):

@@ -197,6 +197,8 @@ class Estimator:
                     cluster.log("%s:%d waits %d s before training (experimental_max_worker_delay_secs)"
                                 % (config.task_type, config.task_id, delay))
                     time.sleep(delay)
+                if watchdog is not None:
+                    hooks = hooks + [watchdog.hook()]
                 self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
             if config.is_distributed:
                 cluster.signal_done(config)
