@@ -63,15 +63,20 @@ def checked_arrays(spec, data, with_labels, what):
     return n, {k: np.asarray(data[k]) for k in keys}
 
 
+def rejected_batch(error, what):
+    """TensorFlow's ``InvalidArgumentError`` (an id outside its table, a bad shape) as one line
+    starting with ``what``."""
+    return tf.errors.InvalidArgumentError(
+        error.node_def, error.op, "%s: TensorFlow rejected the batch: %s" % (what, _message(error)))
+
+
 def one_line_errors(run, what):
-    """``run`` (e.g. ``session.run``) whose invalid-argument errors (an id outside its table, a bad
-    shape) are one line starting with ``what``."""
+    """``run`` (e.g. ``session.run``) whose invalid-argument errors are ``rejected_batch``'s one line."""
     def checked(fetches, feed_dict=None):
         try:
             return run(fetches, feed_dict)
         except tf.errors.InvalidArgumentError as e:
-            raise tf.errors.InvalidArgumentError(
-                e.node_def, e.op, "%s: TensorFlow rejected the batch: %s" % (what, _message(e))) from None
+            raise rejected_batch(e, what) from None
     return checked
 
 
@@ -131,4 +136,5 @@ def evaluate(run, spec, data, batch_size, group_key=None, what="evaluate"):
     return result
 
 
-__all__ = ["auc", "gauc", "checked_arrays", "check_dtypes", "evaluate", "keys_of", "one_line_errors", "predict"]
+__all__ = ["auc", "gauc", "checked_arrays", "check_dtypes", "evaluate", "keys_of", "one_line_errors", "predict",
+           "rejected_batch"]

@@ -30,4 +30,33 @@ def listed(names, limit=3):
     return ", ".join(names[:limit]) + (" ..." if len(names) > limit else "")
 
 
-__all__ = ["NanLossDuringTrainingError", "NAN_ADVICE", "listed"]
+def loss_not_finite(loss, step, where, checkpoint):
+    """The error for a NaN or infinite training loss at global step ``step``.
+
+    ``where``: ``' in <model_dir>'`` or ``''``; ``checkpoint``: the latest checkpoint or None.
+    """
+    return NanLossDuringTrainingError(
+        "the training loss is %s at global step %d; stopped without saving, so the latest checkpoint%s is "
+        "the last finite state (%s)." % (loss, step, where, NAN_ADVICE), step=step, checkpoint=checkpoint)
+
+
+def state_not_finite(step, bad, where, checkpoint):
+    """The error for a save refused at global step ``step`` because the variables ``bad`` are not finite."""
+    return NanLossDuringTrainingError(
+        "not saving step %d: variables %s are not finite; the latest checkpoint%s is the last finite state "
+        "(%s)." % (step, listed(bad), where, NAN_ADVICE), step=int(step), checkpoint=checkpoint)
+
+
+def nonfinite_flags(variables):
+    """``{name: scalar bool tensor}``, True where a float variable of ``variables`` holds a NaN or an inf."""
+    return {v.op.name: tf.logical_not(tf.reduce_all(tf.is_finite(v)))
+            for v in variables if v.dtype.base_dtype.is_floating}
+
+
+def nonfinite_names(session, flags):
+    """The sorted names of the variables whose ``nonfinite_flags`` are True in ``session``."""
+    return sorted(name for name, bad in session.run(flags).items() if bad)
+
+
+__all__ = ["NanLossDuringTrainingError", "NAN_ADVICE", "listed", "loss_not_finite", "state_not_finite",
+           "nonfinite_flags", "nonfinite_names"]

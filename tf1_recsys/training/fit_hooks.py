@@ -15,7 +15,7 @@ import numpy as np
 
 from tf1_recsys._tf import tf
 from tf1_recsys.training import arrays as A
-from tf1_recsys.training.errors import NAN_ADVICE, NanLossDuringTrainingError, listed
+from tf1_recsys.training.errors import loss_not_finite, nonfinite_flags, nonfinite_names, state_not_finite
 
 
 def task_losses(spec):
@@ -121,11 +121,7 @@ class FitHook(tf.train.SessionRunHook):
         loss = float(out["loss"])
         trainer = self._trainer
         if not np.isfinite(loss):
-            raise NanLossDuringTrainingError(
-                "the training loss is %s at global step %d; stopped without saving, so the latest "
-                "checkpoint%s is the last finite state (%s)."
-                % (loss, self.step + 1, "" if not trainer.model_dir else " in %s" % trainer.model_dir, NAN_ADVICE),
-                step=self.step + 1, checkpoint=trainer._latest())
+            raise loss_not_finite(loss, self.step + 1, *trainer._where_latest())
         self.step += 1
         step = self.step
         self.examples += len(next(iter(out["label"].values()))) if out["label"] else 0
@@ -153,6 +149,10 @@ class FitHook(tf.train.SessionRunHook):
 class FiniteStateGuard(tf.train.CheckpointSaverListener):
     """Refuses to save a state with a NaN or infinite variable (``NanLossDuringTrainingError``).
 
+    Args:
+      describe_latest: callable returning ``(' in <model_dir>' or '', latest checkpoint)``
+        for the message.
+
     So the latest checkpoint is always the last finite state.
     """
 
@@ -160,18 +160,12 @@ class FiniteStateGuard(tf.train.CheckpointSaverListener):
         self._describe_latest = describe_latest
 
     def begin(self):
-        floats = [v for v in tf.global_variables() if v.dtype.base_dtype.is_floating]
-        self._nonfinite = {v.op.name: tf.logical_not(tf.reduce_all(tf.is_finite(v))) for v in floats}
+        self._nonfinite = nonfinite_flags(tf.global_variables())
 
     def before_save(self, session, global_step_value):
-        flags = session.run(self._nonfinite)
-        bad = sorted(name for name, flag in flags.items() if flag)
+        bad = nonfinite_names(session, self._nonfinite)
         if bad:
-            where, latest = self._describe_latest()
-            raise NanLossDuringTrainingError(
-                "not saving step %d: variables %s are not finite; the latest checkpoint%s is the last finite "
-                "state (%s)." % (global_step_value, listed(bad), where, NAN_ADVICE),
-                step=int(global_step_value), checkpoint=latest)
+            raise state_not_finite(global_step_value, bad, *self._describe_latest())
 
 
 class CallbackListener(tf.train.CheckpointSaverListener):

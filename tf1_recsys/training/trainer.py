@@ -44,9 +44,10 @@ from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training import arrays as A
 from tf1_recsys.training import batches as B
 from tf1_recsys.training import fit_hooks
-from tf1_recsys.training.checkpoint import PREFIX, CheckpointError, _message, latest_checkpoint, restore
+from tf1_recsys.training.checkpoint import PREFIX, CheckpointError, latest_checkpoint, restore
 from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
-from tf1_recsys.training.errors import NAN_ADVICE, NanLossDuringTrainingError, listed
+from tf1_recsys.training.errors import (NAN_ADVICE, NanLossDuringTrainingError, listed, loss_not_finite,
+                                       nonfinite_flags, nonfinite_names, state_not_finite)
 from tf1_recsys.training.pipeline import batch_source
 from tf1_recsys.training.spec_model_fn import SpecModelFn
 
@@ -112,12 +113,10 @@ class Trainer:
                     self.loss, cfg.optimizer, cfg.learning_rate, clip_norm=cfg.clip_norm,
                     **cfg.optimizer_kwargs
                 )
-            self.task_losses = fit_hooks.task_losses(spec)
             self.saver = tf.train.Saver(max_to_keep=cfg.max_to_keep, save_relative_paths=True)
             self._init_op = tf.global_variables_initializer()
             self._variables = tf.global_variables()
-            floats = [v for v in self._variables if v.dtype.base_dtype.is_floating]
-            self._nonfinite = {v.op.name: tf.logical_not(tf.reduce_all(tf.is_finite(v))) for v in floats}
+            self._nonfinite = nonfinite_flags(self._variables)
         self.sess = None
         self._stop_requested = None
         self._remove_stale_temporaries(self.model_dir)
@@ -182,8 +181,7 @@ class Trainer:
 
     def nonfinite_variables(self):
         """Names of the float variables holding a NaN or an infinity (empty when all are finite)."""
-        flags = self._session("nonfinite_variables").run(self._nonfinite)
-        return sorted(name for name, bad in flags.items() if bad)
+        return nonfinite_names(self._session("nonfinite_variables"), self._nonfinite)
 
     def _latest(self):
         """The latest checkpoint for an error message: None also when the state file is damaged."""
@@ -193,7 +191,7 @@ class Trainer:
             return None
 
     def _where_latest(self):
-        """``(' in <model_dir>' or '', latest checkpoint or None)`` for ``FiniteStateGuard``'s message."""
+        """``(' in <model_dir>' or '', latest checkpoint or None)`` for the non-finite errors' messages."""
         return ("" if not self.model_dir else " in %s" % self.model_dir), self._latest()
 
     def request_stop(self, reason="stop requested"):
@@ -223,11 +221,7 @@ class Trainer:
             return None
         bad = self.nonfinite_variables()
         if bad:
-            step = self.step
-            raise NanLossDuringTrainingError(
-                "not saving step %d: variables %s are not finite; the latest checkpoint in %s is the last "
-                "finite state (%s)." % (step, listed(bad), self.model_dir, NAN_ADVICE),
-                step=step, checkpoint=self._latest())
+            raise state_not_finite(self.step, bad, *self._where_latest())
         os.makedirs(self.model_dir, exist_ok=True)
         with self.graph.as_default():
             return self.saver.save(self._session("save"), os.path.join(self.model_dir, PREFIX),
@@ -322,15 +316,9 @@ class Trainer:
             except NanLossDuringTrainingError:
                 raise
             except tf.train.NanLossDuringTrainingError:  # TensorFlow's NanTensorHook: a NaN loss
-                step = self.step + 1
-                raise NanLossDuringTrainingError(
-                    "the training loss is nan at global step %d; stopped without saving, so the latest "
-                    "checkpoint%s is the last finite state (%s)." % (step, self._where_latest()[0], NAN_ADVICE),
-                    step=step, checkpoint=self._latest()) from None
+                raise loss_not_finite(float("nan"), self.step + 1, *self._where_latest()) from None
             except tf.errors.InvalidArgumentError as e:
-                raise tf.errors.InvalidArgumentError(
-                    e.node_def, e.op, "Trainer.fit at global step %d: TensorFlow rejected the batch: %s"
-                    % (self.step + 1, _message(e))) from None
+                raise A.rejected_batch(e, "Trainer.fit at global step %d" % (self.step + 1)) from None
             finally:
                 bar.close()
                 fit, self._fit = self._fit, None
