@@ -122,6 +122,12 @@ def _checkpoint_step(model_dir):
     return int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None
 
 
+def _stored_step(model_dir):
+    """The global step a checkpoint holds: in asynchronous training another task may have
+    advanced it between the saver reading it for the file name and saving the variables."""
+    return int(tf.train.load_variable(tf.train.latest_checkpoint(model_dir), "global_step"))
+
+
 class FaultHook(tf.train.SessionRunHook):
     """Test scaffolding, not user code: one fault per cluster run, by ``fault``.
 
@@ -191,15 +197,15 @@ class FaultHook(tf.train.SessionRunHook):
         due = checkpoint is not None and checkpoint > self.start_step and step >= checkpoint + 3
         if self.fault == "ps":
             if due and not os.path.exists(self.path("kill_ps")):
-                print("fault: chief:0 ends ps:0 at global step %d; last checkpoint at step %d" % (step, checkpoint),
-                      flush=True)
+                print("fault: chief:0 ends ps:0 at global step %d; last checkpoint at step %d holds step %d"
+                      % (step, checkpoint, _stored_step(self.model_dir)), flush=True)
                 open(self.path("kill_ps"), "w").close()
             if os.path.exists(self.path("kill_ps")):
                 _wait_for(lambda: not _ps_reachable(), 60)
         if self.fault == "chief":
             if due and not os.path.exists(self.path("chief_killed")):
-                print("fault: chief:0 killed at global step %d; last checkpoint at step %d" % (step, checkpoint),
-                      flush=True)
+                print("fault: chief:0 killed at global step %d; last checkpoint at step %d holds step %d"
+                      % (step, checkpoint, _stored_step(self.model_dir)), flush=True)
                 open(self.path("chief_killed"), "w").close()
                 os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(0.02)

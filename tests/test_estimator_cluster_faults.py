@@ -68,7 +68,7 @@ def runs(tmp_path_factory):
     latest = tf.train.latest_checkpoint(model_dir)
     second = _launch(model_dir, str(tmp / "f2"), "chief", restarts=1)
     return {"single": single_dir, "model_dir": model_dir, "f1": str(tmp / "f1"), "first": first, "second": second,
-            "latest_after_first": int(latest.rsplit("-", 1)[1]) if latest else None}
+            "latest_after_first": latest}
 
 
 def test_a_single_process_checkpoint_warm_starts_the_cluster(runs):
@@ -90,8 +90,8 @@ def test_a_lost_ps_ends_the_training_tasks_with_one_clear_line(runs):
     assert result.returncode == cluster.PS_LOST_EXIT_CODE, log[-4000:]
     assert result.returncodes["ps:0"] == 0  # it ended itself (test scaffolding); the others noticed
     assert cluster.PS_LOST_EXIT_CODE in (result.returncodes["chief:0"], result.returncodes["worker:0"])
-    (ended_at, checkpoint), = _ints(r"\[chief:0\] fault: chief:0 ends ps:0 at global step (\d+); "
-                                    r"last checkpoint at step (\d+)", log)
+    (ended_at, checkpoint, _), = _ints(r"\[chief:0\] fault: chief:0 ends ps:0 at global step (\d+); "
+                                       r"last checkpoint at step (\d+) holds step (\d+)", log)
     lines = re.findall(r"\[(?:chief|worker):0\] tf1_recsys\.estimator: (?:chief|worker):0: ps:0 at "
                        r"127\.0\.0\.1:\d+ has not answered for \d+ s, so training cannot go on; last checkpoint: "
                        r"(\S+) \(global step (\d+)\); restart the cluster \(or the ps task\) to resume from it", log)
@@ -104,16 +104,18 @@ def test_a_lost_ps_ends_the_training_tasks_with_one_clear_line(runs):
 
 def test_the_restarted_cluster_resumes_from_the_last_checkpoint(runs):
     _, first_log = runs["first"]
-    (ended_at, reported), = _ints(r"fault: chief:0 ends ps:0 at global step (\d+); last checkpoint at step (\d+)",
-                                  first_log)
+    (ended_at, reported, stored), = _ints(r"fault: chief:0 ends ps:0 at global step (\d+); "
+                                          r"last checkpoint at step (\d+) holds step (\d+)", first_log)
+    latest = runs["latest_after_first"]
+    assert latest == os.path.join(runs["model_dir"], "model.ckpt-%d" % reported)  # no save after the ps was gone
     result, log = runs["second"]
     starts = _ints(r"\[chief:0\] fault: chief:0 starts at global step (\d+)", log)
-    # The restart resumes from the latest checkpoint the first run left: the one the chief reported
-    # when it ended the ps, or (seen once in 9 runs on TensorFlow 2.12) a later one that appeared
-    # after that report, cause not found. Either way nothing is lost beyond the checkpoint interval.
-    latest = runs["latest_after_first"]
-    assert starts and starts[0] == latest, log[-4000:]
-    assert reported <= latest < ended_at and ended_at - latest <= INTERVAL
+    # The restart resumes from that checkpoint. In asynchronous training the step it holds can be
+    # one past its name: the worker may step between the saver reading the global step for the
+    # file name and saving the variables (tf.estimator's hook does the same).
+    assert stored == tf.train.load_variable(latest, "global_step")
+    assert starts and starts[0] == stored, log[-4000:]
+    assert reported <= stored < ended_at and ended_at - stored <= INTERVAL
 
 
 def test_a_killed_chief_restores_its_last_checkpoint_and_reaches_the_target(runs):
@@ -121,11 +123,11 @@ def test_a_killed_chief_restores_its_last_checkpoint_and_reaches_the_target(runs
     assert result.returncode == 0, log[-4000:]
     assert result.returncodes == {"ps:0": 0, "chief:0": 0, "worker:0": 0}
     assert "[launch] restarting chief:0 (exit status -9); 0 restart(s) left" in log
-    (killed_at, checkpoint), = _ints(r"\[chief:0\] fault: chief:0 killed at global step (\d+); "
-                                     r"last checkpoint at step (\d+)", log)
+    (killed_at, checkpoint, stored), = _ints(r"\[chief:0\] fault: chief:0 killed at global step (\d+); "
+                                             r"last checkpoint at step (\d+) holds step (\d+)", log)
     starts = _ints(r"\[chief:0\] fault: chief:0 starts at global step (\d+)", log)
-    assert len(starts) == 2 and starts[1] == checkpoint  # the ps state rolled back to the checkpoint
-    assert 0 < killed_at - checkpoint <= INTERVAL  # lost: the steps since that checkpoint, no more
+    assert len(starts) == 2 and starts[1] == stored, log[-4000:]  # the ps state rolled back to the checkpoint
+    assert checkpoint <= stored < killed_at and killed_at - stored <= INTERVAL  # lost: the steps since it
     final = tf.train.load_variable(tf.train.latest_checkpoint(runs["model_dir"]), "global_step")
     assert TARGET <= final <= TARGET + 2
 
