@@ -18,9 +18,7 @@ they share the machine's load: tf1_recsys ``din`` through ``Trainer.fit`` with
 ``feed_dict``, with ``tf.data`` and with ``feed_dict`` and LazyAdam (``--child``, in this
 interpreter), each with the default separate attention (the two sequences as two slots
 of 16) and with ``build_din(sequence_attention='joint')`` (one slot of the concatenated
-32-wide embeddings, DeepCTR's structure), three of them again with ``TrainConfig(xla=True)``
-(XLA auto-clustering of the training session: ``feed_dict`` separate and joint, LazyAdam
-joint), optionally the first two at git revision
+32-wide embeddings, DeepCTR's structure), optionally the first two at git revision
 ``--against`` (its ``tf1_recsys`` unpacked to a temporary folder), and DeepCTR's ``DIN``
 through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
 (``tools/deepctr_din_speed.py``). Each child runs a warm-up fit of a few batches, then
@@ -117,8 +115,7 @@ def child(args):
     train = {k: x for k, x in data.items() if not k.startswith("vocab_")}
     n = len(train["click"])
     cfg = TrainConfig(batch_size=BATCH, epochs=args.epochs, learning_rate=1e-3, optimizer=args.optimizer,
-                      use_tf_data=args.child == "tf_data", checkpoint_every=10 ** 9, progress=False, seed=0,
-                      **({"xla": True} if args.xla else {}))
+                      use_tf_data=args.child == "tf_data", checkpoint_every=10 ** 9, progress=False, seed=0)
     trainer = Trainer(model_fn, cfg, model_dir=None)
     # Warm-up (graph optimisation, allocator, one iterator initialisation) on the first rows;
     # the timed fit then continues from the warm-up's global step.
@@ -173,9 +170,7 @@ def run_child(cmd, env):
 
 
 FEED, TF_DATA, LAZY, JOINT = "`feed_dict`", "`tf.data`", "`feed_dict`, `LazyAdamOptimizer`", ", joint attention"
-XLA = ", XLA"
 CHILDREN = ((FEED, ["feed"]), (TF_DATA, ["tf_data"]), (LAZY, ["feed", "--optimizer", "lazy_adam"]))
-XLA_CHILDREN = ((FEED, False), (FEED, True), (LAZY, True))  # (feeding and optimizer, joint attention)
 
 
 def contenders(args, data_path, old_tree):
@@ -190,11 +185,6 @@ def contenders(args, data_path, old_tree):
             if old_tree and not joint and label != LAZY:
                 out.append(("tf1_recsys %s at `%s`" % (label, args.against), me + child_args + common,
                             dict(env, PYTHONPATH=old_tree)))
-    children = dict(CHILDREN)
-    for label, joint in XLA_CHILDREN:  # TrainConfig(xla=True): each child is a fresh process, in time for it
-        attention = ["--sequence-attention", "joint"] if joint else []
-        out.append(("tf1_recsys " + label + (JOINT if joint else "") + XLA,
-                    me + children[label] + attention + ["--xla"] + common, ours))
     python = deepctr_venv.ensure(args.deepctr_venv)
     out.append(("DeepCTR 0.9.4 `DIN` `fit`", [python, os.path.join(HERE, "deepctr_din_speed.py")] + common,
                 deepctr_venv.environment()))
@@ -304,7 +294,6 @@ def main(argv=None):
     p.add_argument("--child", choices=["feed", "tf_data"], help=argparse.SUPPRESS)
     p.add_argument("--optimizer", default="adam", help=argparse.SUPPRESS)
     p.add_argument("--sequence-attention", choices=["separate", "joint"], default="separate", help=argparse.SUPPRESS)
-    p.add_argument("--xla", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--examples", type=int, default=BATCH * 40)
     p.add_argument("--users", type=int, default=10 ** 5)

@@ -66,9 +66,6 @@ def build_parser():
     p.add_argument("--optimizer", choices=["adam", "lazy_adam", "adagrad", "ftrl", "sgd", "momentum", "rmsprop"],
                    help="default: per model and data (adam). lazy_adam updates only the embedding rows a "
                    "batch touches: its step time does not grow with the vocabulary (docs/BENCHMARKS.md)")
-    p.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
-                   help="compile the training step with XLA (about 1.4x less CPU per DIN step; a few "
-                   "seconds of compiling per batch shape; numbers equal to float rounding; default off)")
     p.add_argument("--embedding-size", type=int)
     p.add_argument("--seed", type=int, help="seed of training (and of the synthetic data); default 0")
     p.add_argument("--rows", type=int, help="synthetic data: number of impressions")

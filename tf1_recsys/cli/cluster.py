@@ -123,8 +123,6 @@ def train_task(args, info):
     task = "%s:%d" % (info.task_type, info.task_id)
     run = _new_run(args, model, kind)
     run["cluster"] = {"ps": info.num_ps_replicas, "workers": info.num_worker_replicas}
-    if run["train"].get("xla"):
-        raise CLIError("--xla: not available for a cluster task yet; it compiles single-process training only")
     if info.task_type == "ps":
         import_tf()
         from tf1_recsys.estimator import RunConfig, cluster

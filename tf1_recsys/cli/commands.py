@@ -48,13 +48,13 @@ def _load_run_data(run, args):
 
 
 # ------------------------------------------------------------------ train
-RESUMABLE = ("epochs", "checkpoint_every", "checkpoint_secs", "xla")
+RESUMABLE = ("epochs", "checkpoint_every", "checkpoint_secs")
 """Train settings that ``--resume`` may change; every other setting comes from run.json."""
 
 _FLAG_OF = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
             "optimizer": "--optimizer", "embedding_size": "--embedding-size", "rows": "--rows",
             "seed": "--seed", "data": "--data", "model": "--model", "checkpoint_every": "--checkpoint-steps",
-            "checkpoint_secs": "--checkpoint-secs", "protocol": "--protocol", "xla": "--xla"}
+            "checkpoint_secs": "--checkpoint-secs", "protocol": "--protocol"}
 
 
 def _check_positive(args):
@@ -70,7 +70,7 @@ def _given_settings(args):
     given = {"model": args.model, "data": args.data, "seed": args.seed, "rows": args.rows,
              "embedding_size": args.embedding_size, "epochs": args.epochs, "batch_size": args.batch_size,
              "learning_rate": args.lr, "optimizer": args.optimizer, "checkpoint_every": args.checkpoint_steps,
-             "checkpoint_secs": args.checkpoint_secs, "protocol": args.protocol, "xla": args.xla}
+             "checkpoint_secs": args.checkpoint_secs, "protocol": args.protocol}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -79,7 +79,7 @@ def _new_run(args, model, kind):
 
     hparams, settings = preset(model, kind, args.protocol)
     given = _given_settings(args)
-    for key in ("epochs", "batch_size", "learning_rate", "optimizer", "checkpoint_every", "checkpoint_secs", "xla"):
+    for key in ("epochs", "batch_size", "learning_rate", "optimizer", "checkpoint_every", "checkpoint_secs"):
         if key in given:
             settings[key] = given[key]
     settings.setdefault("checkpoint_secs", DEFAULT_CHECKPOINT_SECS)
@@ -182,7 +182,7 @@ def cmd_train(args):
     from tf1_recsys.cli.report import make_trainer, score
     from tf1_recsys.training import NanLossDuringTrainingError
 
-    trainer = make_trainer(run, out, progress_enabled(args), training=True)
+    trainer = make_trainer(run, out, progress_enabled(args))
     if args.resume and trainer.restored_from is None:
         trainer.close()
         raise CLIError("--resume: %s has no checkpoint to resume from (run.json is there, but no "

@@ -11,16 +11,14 @@ from tf1_recsys.cli.common import CLIError, say
 
 
 # ------------------------------------------------------------------ models
-def make_trainer(run, model_dir, progress, training=False):
+def make_trainer(run, model_dir, progress):
     """A ``Trainer`` for a run description (model, hparams, train settings, schema).
 
-    Restores the latest checkpoint of ``model_dir`` when there is one. The run's ``xla``
-    setting applies only with ``training=True`` (evaluating or freezing compiles nothing).
+    Restores the latest checkpoint of ``model_dir`` when there is one.
     """
     from tf1_recsys.data.schema import Schema
     from tf1_recsys.models import get_model
     from tf1_recsys.training import CheckpointError, TrainConfig, Trainer
-    from tf1_recsys.training.xla import XlaUnavailableError
 
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
@@ -30,11 +28,8 @@ def make_trainer(run, model_dir, progress, training=False):
     except TypeError as e:
         raise CLIError("%s: the hparams of model %s are wrong (%s)"
                        % (os.path.join(model_dir, "run.json"), run["model"], e)) from None
-    settings = dict(run["train"])
-    if not training:
-        settings.pop("xla", None)
     try:
-        config = TrainConfig(seed=run["seed"], progress=progress, **settings)
+        config = TrainConfig(seed=run["seed"], progress=progress, **run["train"])
     except (TypeError, ValueError) as e:
         raise CLIError("%s: %s" % (os.path.join(model_dir, "run.json"), e)) from None
     try:
@@ -42,8 +37,6 @@ def make_trainer(run, model_dir, progress, training=False):
                        eval_group_key=schema.group)
     except CheckpointError as e:
         raise CLIError(str(e).splitlines()[0]) from None
-    except XlaUnavailableError as e:
-        raise CLIError("--xla: " + str(e).split(": ", 1)[1]) from None
 
 
 # ------------------------------------------------------------------ AUC

@@ -12,7 +12,6 @@ from typing import Dict, Optional
 
 from tf1_recsys._tf import tf
 from tf1_recsys.training.lazy_adam import LazyAdamOptimizer
-from tf1_recsys.training.xla import jit_config
 
 _OPTIMIZERS = {
     "adam": tf.train.AdamOptimizer,
@@ -64,13 +63,6 @@ class TrainConfig:
       threads: intra- and inter-op threads of the session; 1 makes runs bit-repeatable
         on CPU. None lets TensorFlow choose.
       prefetch: batches prefetched by the ``tf.data`` pipeline.
-      xla: compile ``fit``'s training session with XLA auto-clustering (``global_jit_level =
-        ON_1``; see ``tf1_recsys.training.xla``): same variables and checkpoints, numbers
-        equal to float rounding, 1.4-1.5x less CPU per DIN step (docs/BENCHMARKS.md), a
-        compile of a few seconds per new batch shape. On CPU it needs
-        ``TF_XLA_FLAGS=--tf_xla_cpu_global_jit`` before the process's first session:
-        ``Trainer`` adds it when it is in time and raises ``XlaUnavailableError`` (a
-        ``RuntimeError``) when not.
     """
 
     optimizer: str = "adam"
@@ -92,7 +84,6 @@ class TrainConfig:
     eval_batch_size: Optional[int] = None
     threads: Optional[int] = None
     prefetch: int = 2
-    xla: bool = False
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "checkpoint_every", "max_to_keep", "log_every", "prefetch"):
@@ -104,8 +95,6 @@ class TrainConfig:
                 "TrainConfig: unknown `optimizer` %r; expected one of %s."
                 % (self.optimizer, ", ".join(sorted(_OPTIMIZERS)))
             )
-        if not isinstance(self.xla, bool):
-            raise TypeError("TrainConfig: `xla` must be a bool; got %r." % (self.xla,))
         if self.checkpoint_secs is not None and not (
                 isinstance(self.checkpoint_secs, (int, float)) and self.checkpoint_secs > 0):
             raise ValueError("TrainConfig: `checkpoint_secs` must be > 0 or None; got %r." % (self.checkpoint_secs,))
@@ -115,20 +104,12 @@ class TrainConfig:
             raise ValueError("TrainConfig: `l2` must be >= 0; got %r." % self.l2)
 
     def session_config(self):
-        """The ``tf.ConfigProto`` of the trainer's own session (initialising, restoring,
-        ``predict`` / ``evaluate``, saving): never compiled, so initial values are the
-        same with and without ``xla``."""
+        """The ``tf.ConfigProto`` of the trainer's session."""
         if self.threads is None:
             return tf.ConfigProto()
         return tf.ConfigProto(
             intra_op_parallelism_threads=self.threads, inter_op_parallelism_threads=self.threads
         )
-
-    def training_session_config(self):
-        """The ``tf.ConfigProto`` of ``fit``'s training session: ``session_config()``, with
-        XLA auto-clustering when ``xla``."""
-        config = self.session_config()
-        return jit_config(config) if self.xla else config
 
 
 def make_optimizer(optimizer="adam", learning_rate=1e-3, **kwargs):

@@ -50,7 +50,6 @@ from tf1_recsys.training.errors import (NAN_ADVICE, NanLossDuringTrainingError, 
                                        nonfinite_flags, nonfinite_names, state_not_finite)
 from tf1_recsys.training.pipeline import batch_source
 from tf1_recsys.training.spec_model_fn import SpecModelFn
-from tf1_recsys.training.xla import require_autoclustering
 
 
 def _close_events_writer(logdir):
@@ -97,8 +96,6 @@ class Trainer:
         self.eval_group_key = eval_group_key
         self._scratch_dir = None
         self._fit = None
-        if self.config.xla:
-            require_autoclustering("Trainer")
         self.graph = tf.Graph()
         cfg = self.config
         with self.graph.as_default():
@@ -255,7 +252,7 @@ class Trainer:
         cfg, summaries = self.config, self.model_dir is not None
         return RunConfig._single_process(
             model_dir=run_dir, tf_random_seed=cfg.seed, save_summary_steps=cfg.log_every if summaries else 0,
-            save_checkpoints_steps=None, save_checkpoints_secs=None, session_config=cfg.training_session_config(),
+            save_checkpoints_steps=None, save_checkpoints_secs=None, session_config=cfg.session_config(),
             keep_checkpoint_max=cfg.max_to_keep, log_step_count_steps=cfg.log_every if summaries else 0,
             checkpoint_save_graph_def=summaries)
 
