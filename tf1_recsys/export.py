@@ -243,12 +243,18 @@ def write_graph_def(graph_def, path):
 
     Serialisation is deterministic: the same GraphDef always gives the same bytes.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
     if path.endswith(".pbtxt"):
         data = text_format.MessageToString(graph_def).encode("utf-8")
     else:
         data = graph_def.SerializeToString(deterministic=True)
+    return write_bytes_atomically(data, path)
+
+
+def write_bytes_atomically(data, path):
+    """Writes ``data`` to ``path`` through a temporary file in its folder: a reader sees the old
+    file or the new one, never half. Creates the folder; returns ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp_graph_")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the mode every other file gets
@@ -527,8 +533,20 @@ def load_saved_model(sess, export_dir, signature_name="serving_default"):
             {k: g.get_tensor_by_name(v.name) for k, v in sig.outputs.items()})
 
 
-__all__ = [
-    "GraphDefError", "FrozenModel", "freeze_session", "repair_function_outputs", "freeze_checkpoint", "fix_training",
+# to_onnx and its errors live in tf1_recsys.export_onnx (onnx packages loaded on first use).
+_ONNX_EXPORTS = ("to_onnx", "OnnxExport", "OnnxUnavailableError", "OnnxConversionError", "OnnxMismatchError")
+
+
+def __getattr__(name):
+    if name in _ONNX_EXPORTS:
+        from tf1_recsys import export_onnx
+
+        return getattr(export_onnx, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+__all__ = list(_ONNX_EXPORTS) + [
+    "GraphDefError", "write_bytes_atomically", "FrozenModel", "freeze_session", "repair_function_outputs", "freeze_checkpoint", "fix_training",
     "write_graph_def", "read_graph_def", "load_frozen", "run_frozen", "export_saved_model",
     "load_saved_model", "node_name", "tensor_name", "serving_names", "summarize_graph_def",
     "describe_graph_def",

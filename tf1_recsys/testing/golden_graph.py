@@ -21,8 +21,14 @@ Public API:
   make_golden(model_fn, inputs, seed=0, name="model", description=None) -> Artifacts
   write_golden(directory, model_fn, inputs, seed=0, description=None, force=False)
   load_golden(directory) -> Stored(manifest, arrays, graph_bytes)
-  golden_problems(directory, model_fn, rtol=1e-6, atol=1e-6) -> list of str
-  assert_golden(directory, model_fn, rtol=1e-6, atol=1e-6) raises GoldenMismatch
+  golden_problems(directory, model_fn, rtol=1e-6, atol=1e-6, runtimes=("tensorflow",)) -> list of str
+  assert_golden(directory, model_fn, rtol=1e-6, atol=1e-6, runtimes=("tensorflow",)) raises GoldenMismatch
+
+With ``runtimes=("tensorflow", "onnxruntime")`` the stored outputs are also checked
+through onnxruntime (the ``onnx`` extra): the ONNX model is ``graph.onnx`` in the
+directory when there is one (the artifact you ship, e.g. written by
+``tf1_recsys.export.to_onnx(directory + "/graph.pb", directory + "/graph.onnx")``), else
+graph.pb converted by tf2onnx on the spot.
   regeneration_problems(directory, model_fn) -> list of str (what a regeneration would change)
   npz_bytes(arrays), manifest_bytes(manifest)
 """
@@ -41,7 +47,8 @@ from tf1_recsys.testing.model import build_model
 from tf1_recsys.testing.values import assign_values
 from tf1_recsys.version import __version__
 
-GRAPH_FILE, MANIFEST_FILE, GOLDEN_FILE = "graph.pb", "manifest.json", "golden.npz"
+GRAPH_FILE, MANIFEST_FILE, GOLDEN_FILE, ONNX_FILE = "graph.pb", "manifest.json", "golden.npz", "graph.onnx"
+RUNTIMES = ("tensorflow", "onnxruntime")
 Artifacts = collections.namedtuple("Artifacts", "graph_bytes manifest arrays")
 Stored = collections.namedtuple("Stored", "manifest arrays graph_bytes")
 
@@ -247,6 +254,31 @@ def _stored_graph_problems(directory, stored, rtol, atol):
     return problems
 
 
+def _onnx_problems(directory, stored, rtol, atol):
+    """The stored outputs through onnxruntime: ``graph.onnx`` when present, else graph.pb converted."""
+    from tf1_recsys import export_onnx
+
+    manifest, arrays = stored.manifest, stored.arrays
+    inputs = {e["key"]: e["name"] for e in manifest["inputs"]}
+    outputs = {e["key"]: e["name"] for e in manifest["outputs"]}
+    path = os.path.join(directory, ONNX_FILE)
+    try:
+        if os.path.isfile(path):
+            what = ONNX_FILE
+            session = export_onnx.onnx_session(path)
+        else:
+            what = "graph.pb converted by tf2onnx"
+            model = export_onnx.convert_graph_def(tf.GraphDef.FromString(stored.graph_bytes), inputs, outputs)
+            session = export_onnx.onnx_session(model)
+        got = export_onnx.run_onnx(session, {name: arrays["input/" + k] for k, name in inputs.items()}, outputs)
+    except (export_onnx.OnnxConversionError, ValueError, RuntimeError) as e:  # onnxruntime's run errors too
+        return ["the ONNX model does not run: %s" % " ".join(str(e).split())]
+    problems = []
+    for key in outputs:
+        problems += _compare("%s output %r" % (what, key), got[key], arrays["output/" + key], rtol, atol)
+    return problems
+
+
 def _rebuild_problems(stored, model_fn, rtol, atol):
     manifest, arrays = stored.manifest, stored.arrays
     problems = []
@@ -284,24 +316,32 @@ def _rebuild_problems(stored, model_fn, rtol, atol):
     return problems
 
 
-def golden_problems(directory, model_fn, rtol=1e-6, atol=1e-6):
+def golden_problems(directory, model_fn, rtol=1e-6, atol=1e-6, runtimes=("tensorflow",)):
     """Everything wrong with golden graph ``directory`` for ``model_fn``; an empty list when nothing is.
 
     Checks that graph.pb matches the manifest's sha256, loads on the installed
     TensorFlow, is frozen, and reproduces the stored outputs; and that ``model_fn``
     rebuilt under the stored seed has the stored variables, tensor names, dtypes, shapes
     and training switch and, filled with the stored seed's values, computes the stored
-    outputs (``|got - golden| <= atol + rtol * |golden|``).
+    outputs (``|got - golden| <= atol + rtol * |golden|``). With "onnxruntime" in ``runtimes``,
+    the ONNX model (``graph.onnx``, else graph.pb converted) must reproduce the stored
+    outputs too; a missing onnx package raises ``OnnxUnavailableError``.
     """
+    unknown = [r for r in runtimes if r not in RUNTIMES] if not isinstance(runtimes, str) else [runtimes]
+    if unknown or "tensorflow" not in runtimes:
+        raise ValueError("golden_problems: `runtimes` must be a tuple of %s including 'tensorflow'; got %r."
+                         % (", ".join(repr(r) for r in RUNTIMES), runtimes))
     stored = load_golden(directory)
     problems = ["stored graph: " + p for p in _stored_graph_problems(directory, stored, rtol, atol)]
+    if "onnxruntime" in runtimes:
+        problems += ["onnxruntime: " + p for p in _onnx_problems(directory, stored, rtol, atol)]
     problems += ["rebuilt model: " + p for p in _rebuild_problems(stored, model_fn, rtol, atol)]
     return problems
 
 
-def assert_golden(directory, model_fn, rtol=1e-6, atol=1e-6):
+def assert_golden(directory, model_fn, rtol=1e-6, atol=1e-6, runtimes=("tensorflow",)):
     """Raises ``GoldenMismatch`` listing ``golden_problems(...)`` unless there are none."""
-    problems = golden_problems(directory, model_fn, rtol=rtol, atol=atol)
+    problems = golden_problems(directory, model_fn, rtol=rtol, atol=atol, runtimes=runtimes)
     if problems:
         raise GoldenMismatch(
             "golden graph %s no longer holds for this model; whoever serves it would see this:\n%s\n"
@@ -342,4 +382,4 @@ def regeneration_problems(directory, model_fn, rtol=1e-6, atol=1e-6):
 
 __all__ = ["make_golden", "write_golden", "load_golden", "golden_problems", "assert_golden",
            "regeneration_problems", "npz_bytes", "manifest_bytes", "GoldenMismatch", "Artifacts", "Stored",
-           "GRAPH_FILE", "MANIFEST_FILE", "GOLDEN_FILE"]
+           "GRAPH_FILE", "MANIFEST_FILE", "GOLDEN_FILE", "ONNX_FILE", "RUNTIMES"]
