@@ -102,6 +102,10 @@ def build_parser():
     p.add_argument("--output", help="the .pb to write (default: <model-dir>/frozen.pb)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     p.add_argument("--no-check", action="store_true", help="skip reloading and comparing the outputs")
+    p.add_argument("--onnx", action="store_true",
+                   help="also write <output stem>.onnx (tf2onnx, opset 17; needs the onnx extra), written only "
+                   "when onnxruntime matches the TensorFlow session to 1e-5 on test rows (on random inputs "
+                   "with --no-check)")
     _data_flags(p)
     _progress_flags(p)
 

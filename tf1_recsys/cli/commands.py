@@ -305,11 +305,12 @@ def cmd_freeze(args):
     from tf1_recsys.training import NanLossDuringTrainingError
 
     serving = os.path.splitext(output)[0] + ".serving.json"
+    onnx_path = _check_onnx_path(args, output) if args.onnx else None
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
             raise CLIError("%s has no checkpoint to freeze" % args.model_dir)
-        _record_in_model_dir(args.model_dir, output, serving)
+        _record_in_model_dir(args.model_dir, output, serving, *([onnx_path] if onnx_path else []))
         try:
             if data is None:
                 export.write_graph_def(trainer.freeze(), output)
@@ -320,9 +321,13 @@ def cmd_freeze(args):
             raise CLIError(str(e)) from None
     finally:
         trainer.close()
+    names["graph"] = os.path.basename(output)
     write_json(serving, names)
     say("froze %s into %s (%d bytes); input/output tensor names in %s"
         % (trainer.restored_from, output, os.path.getsize(output), serving))
+    if onnx_path:
+        names["onnx"] = _write_onnx(output, onnx_path, names, None if data is None else data.test)
+        write_json(serving, names)
     if data is not None:
         ok = diff <= 1e-5
         say("reloaded the frozen graph: max |frozen - session| = %.2g on %d test rows -> %s"
@@ -330,6 +335,45 @@ def cmd_freeze(args):
         if not ok:
             return 1
     return 0
+
+
+def _check_onnx_path(args, output):
+    """``<output stem>.onnx`` once the onnx packages are there and the file may be written."""
+    from tf1_recsys.export_onnx import OnnxUnavailableError, onnx_modules
+
+    try:
+        onnx_modules()
+    except OnnxUnavailableError as e:
+        raise CLIError("--onnx: %s" % e) from None
+    path = os.path.splitext(output)[0] + ".onnx"
+    ours = os.path.relpath(os.path.realpath(path), os.path.realpath(args.model_dir)) in \
+        OutputFolder(args.model_dir).recorded()
+    check_new_file(path, args.overwrite or (ours and not args.output), "ONNX file")
+    return path
+
+
+def _write_onnx(pb, path, names, rows, check_rows=256):
+    """Converts the frozen ``pb`` to ``path`` after checking it against the session; the manifest entry."""
+    import numpy as np
+
+    from tf1_recsys.data.schema import take
+    from tf1_recsys.export_onnx import OnnxConversionError, OnnxMismatchError, onnx_versions, to_onnx
+
+    check = None
+    if rows is not None:
+        batch = take(rows, np.arange(min(check_rows, len(next(iter(rows.values()))))))
+        check = {k: batch[k] for k in names["inputs"]}
+    try:
+        result = to_onnx(pb, path, inputs=names["inputs"], outputs=names["outputs"], check_inputs=check,
+                         overwrite=True)
+    except (OnnxConversionError, OnnxMismatchError) as e:
+        raise CLIError(str(e)) from None
+    worst = max(result.differences.values())
+    say("wrote %s (%d bytes): onnxruntime matches the session to %.2g on %s -> match"
+        % (path, os.path.getsize(path), worst, "%d test rows" % len(next(iter(check.values())))
+           if check else "random inputs"))
+    opset = next(o.version for o in result.model.opset_import if o.domain in ("", "ai.onnx"))
+    return dict(file=os.path.basename(path), opset=opset, max_difference=worst, **onnx_versions())
 
 
 # ------------------------------------------------------------------ importance
