@@ -109,18 +109,18 @@ def test_a_perturbed_initializer_is_refused_naming_the_output_and_the_difference
         return model
 
     monkeypatch.setattr(export_onnx, "convert_graph_def", convert_then_perturb)
-    _, inputs = _golden("ctr")
-    path = str(tmp_path / "ctr.onnx")
+    _, inputs = _golden("fm")
+    path = str(tmp_path / "fm.onnx")
     with pytest.raises(OnnxMismatchError) as info:
-        export.to_onnx(os.path.join(GRAPHS, "ctr", "graph.pb"), path, check_inputs=inputs)
+        export.to_onnx(os.path.join(GRAPHS, "fm", "graph.pb"), path, check_inputs=inputs)
     message = str(info.value)
     assert perturbed and "\n" not in message
-    assert "output 'probability' (probability:0)" in message and "> tolerance 1e-05" in message
+    assert "output 'probabilities' (probabilities:0)" in message and "> tolerance 1e-05" in message
     assert "nothing written" in message and not os.path.exists(path)
     # the same perturbation passes a tolerance above the difference it makes, which is printed
     difference = float(message.split("differ by ")[1].split(" ")[0])
     assert difference > 1e-5
-    result = export.to_onnx(os.path.join(GRAPHS, "ctr", "graph.pb"), check_inputs=inputs,
+    result = export.to_onnx(os.path.join(GRAPHS, "fm", "graph.pb"), check_inputs=inputs,
                             tolerance=10 * difference)
     assert result.path is None and max(result.differences.values()) > 1e-5
 
@@ -161,19 +161,18 @@ def small():
     return generate(num_impressions=3000, seed=7)
 
 
-def _trained(name, small, model_dir):
+def _checkpointed(name, small, model_dir):
+    """A Trainer of the reference model at its initial values (random embeddings), checkpointed."""
     hparams, settings = preset(name, "synthetic")
-    settings.update(epochs=1, batch_size=256)
     model_fn = lambda: build_model(name, small.schema, **hparams)  # noqa: E731
     trainer = Trainer(model_fn, TrainConfig(progress=False, **settings), model_dir=model_dir)
-    trainer.fit(small.train)
     trainer.save()
     return trainer, model_fn
 
 
 @pytest.mark.parametrize("name,source", [("din", "trainer"), ("fm", "checkpoint"), ("mmoe", "saved_model")])
 def test_reference_model_converts_and_matches_the_session(name, source, small, tmp_path):
-    trainer, model_fn = _trained(name, small, str(tmp_path / "model"))
+    trainer, model_fn = _checkpointed(name, small, str(tmp_path / "model"))
     with trainer:
         rows = take(small.test, np.arange(200))
         expected = trainer.predict(rows)
