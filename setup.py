@@ -39,6 +39,14 @@ setup(
             "hypothesis",
             "matplotlib",
         ],
+        # tf1_recsys.export.to_onnx and `tf1-recsys freeze --onnx`. None of these depends on
+        # TensorFlow; onnx and onnxruntime do depend on protobuf. Resolved together with TensorFlow
+        # (`pip install ".[cpu,onnx]"`, or naming the installed one: `pip install "tf1_recsys[onnx]"
+        # "tensorflow-cpu==2.12.1"`), pip picks the releases that accept TensorFlow's protobuf
+        # (onnx 1.17 with protobuf 4 on TensorFlow 2.12, onnx 1.23 with protobuf 7 on 2.21) and
+        # never changes TensorFlow or protobuf; alone into an existing environment it may upgrade
+        # protobuf past what TensorFlow accepts.
+        "onnx": ["tf2onnx>=1.16", "onnx", "onnxruntime"],
         # What the demo shows beyond the library: the bar chart, scikit-learn's AUC (the
         # first of the notes' three methods) and TensorBoard for the curves it logs.
         "demo": ["matplotlib", "scikit-learn", "tensorboard"],
