@@ -191,6 +191,26 @@ def test_reference_model_converts_and_matches_the_session(name, source, small, t
         np.testing.assert_allclose(np.reshape(got[task], [-1]), expected[task], rtol=1e-5, atol=1e-6)
 
 
+def test_estimator_checkpoint_converts_and_matches_a_numpy_forward(tmp_path):
+    import estimator_user_model as user
+    from tf1_recsys import estimator as tf_estimator
+
+    est = tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "model"), params={"learning_rate": 0.1},
+                                 config=tf_estimator.RunConfig(log_step_count_steps=None, tf_random_seed=3))
+    est.train(user.train_input_fn, max_steps=3)
+    receiver_fn = tf_estimator.export.build_raw_serving_input_receiver_fn(
+        {"x": tf.TensorSpec([None, user.N_DENSE], tf.float32), "item": tf.TensorSpec([None], tf.int64)})
+    features, _ = user.make_data(n=32)
+    result = export.to_onnx(est, serving_input_receiver_fn=receiver_fn, check_inputs=features)
+    assert sorted(result.inputs) == ["item", "x"] and sorted(result.outputs) == ["logits", "probabilities"]
+    got = run_onnx(onnx_session(result.model), {result.inputs[k]: v for k, v in features.items()}, result.outputs)
+    logits, probabilities = user.numpy_forward(est.get_variable_value, features)  # partitioned table, 'mod'
+    np.testing.assert_allclose(got["logits"], logits, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got["probabilities"], probabilities, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="serving_input_receiver_fn"):
+        export.to_onnx(est)
+
+
 # ---------------------------------------------------------------- the command
 def test_freeze_onnx_writes_beside_the_pb_and_the_manifest_records_both(tmp_path, capsys):
     model_dir = str(tmp_path / "fm")
