@@ -81,6 +81,11 @@ def test_golden_kit_checks_the_onnx_artifact_and_refuses_a_perturbed_one(tmp_pat
     with pytest.raises(testing.GoldenMismatch, match=r"onnxruntime: graph\.onnx output 'probabilities' differs"):
         testing.assert_golden(directory, model_fn, runtimes=("tensorflow", "onnxruntime"))
     testing.assert_golden(directory, model_fn)  # TensorFlow alone does not read graph.onnx
+    with open(onnx_path, "wb") as f:
+        f.write(b"not a model")
+    with pytest.raises(testing.GoldenMismatch, match="onnxruntime: the ONNX model does not run: to_onnx: "
+                                                     "onnxruntime .* cannot load the ONNX model"):
+        testing.assert_golden(directory, model_fn, runtimes=("tensorflow", "onnxruntime"))
     with pytest.raises(ValueError, match="runtimes"):
         testing.golden_problems(directory, model_fn, runtimes=("onnxruntime",))
 

@@ -19,6 +19,9 @@ Partitioned embedding tables: ``tf.compat.v1.nn.embedding_lookup`` defaults to
 ``partition_strategy='mod'``, TF2's ``tf.nn.embedding_lookup`` always uses ``'div'``.
 A serving graph rebuilt with the other strategy reads other rows silently; keep the
 strategy of the training graph.
+
+ONNX: ``to_onnx`` (from ``tf1_recsys.export_onnx``, loaded on first use) converts a frozen
+graph with tf2onnx and writes it only when onnxruntime matches the TensorFlow session.
 """
 import difflib
 import os

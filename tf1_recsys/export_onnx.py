@@ -284,8 +284,18 @@ def onnx_session(model, threads=None):
 
 def run_onnx(session, feeds, outputs):
     """Runs an onnxruntime session: feeds dict tensor name -> array; returns dict key -> array for
-    ``outputs`` (dict key -> tensor name)."""
-    values = session.run(list(outputs.values()), feeds)
+    ``outputs`` (dict key -> tensor name).
+
+    Raises:
+      OnnxConversionError when onnxruntime cannot run it (its own exception types are not
+      ValueError or RuntimeError).
+    """
+    try:
+        values = session.run(list(outputs.values()), feeds)
+    except Exception as e:  # onnxruntime's InvalidArgument, Fail, ... derive from Exception only
+        shapes = ", ".join("%s %s" % (k, np.shape(v)) for k, v in feeds.items())
+        raise OnnxConversionError("onnxruntime cannot run the ONNX model on %s: %s"
+                                  % (shapes, " ".join(str(e).split())))
     return dict(zip(outputs, values))
 
 
