@@ -3,8 +3,11 @@
 Variables are named as ``tf.contrib`` named them (``fully_connected/weights``,
 ``LayerNorm/gamma``, ``BatchNorm/moving_mean``, ``EmbedSequence/embeddings``) and are
 also added to ``GraphKeys.MODEL_VARIABLES``, so TF1 checkpoints restore unchanged.
+``fully_connected``, ``layer_norm`` and ``batch_norm`` honour ``tf.contrib.framework.arg_scope``
+as contrib's did (``embed_sequence`` did not).
 """
 from tf1_recsys._tf import as_float_tensor, check_training, require_graph_mode, shape_str, tf
+from tf1_recsys.compat.contrib.framework.arg_scope import add_arg_scope
 from tf1_recsys.compat.contrib.layers.initializers import xavier_initializer
 from tf1_recsys.compat.layers.core import Dense
 from tf1_recsys.compat.layers.normalization import BatchNormalization
@@ -46,6 +49,7 @@ def _collect_outputs(outputs_collections, alias, outputs):
     return outputs
 
 
+@add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn=None, normalizer_params=None,
                     weights_initializer=xavier_initializer(), weights_regularizer=None,
                     biases_initializer=tf.zeros_initializer(), biases_regularizer=None, reuse=None,
@@ -87,6 +91,7 @@ def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn
         return _collect_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
 def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None, variables_collections=None,
                outputs_collections=None, trainable=True, begin_norm_axis=1, begin_params_axis=-1, scope=None):
     """Layer normalization (Ba et al., 2016), as ``tf.contrib.layers.layer_norm``.
@@ -133,6 +138,7 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None, 
         return _collect_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
 def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, activation_fn=None,
                param_initializers=None, param_regularizers=None, updates_collections=tf.GraphKeys.UPDATE_OPS,
                is_training=True, reuse=None, variables_collections=None, outputs_collections=None,
