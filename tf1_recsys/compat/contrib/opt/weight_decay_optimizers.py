@@ -7,6 +7,11 @@ it are shrunk. ``weight_decay`` is not multiplied by the learning rate: schedule
 ``apply_gradients`` take ``decay_var_list``: only those variables decay (default: all updated).
 Slot and non-slot variables are the base optimizer's, so checkpoints move between e.g.
 ``AdamWOptimizer`` and ``AdamOptimizer``.
+
+Two differences from TF 1.15, both fixes: ``minimize(decay_var_list=...)`` is honoured (TF 1.15's
+``minimize`` lost it when it called ``apply_gradients``, so every variable decayed), and the decay
+waits for all gradients (in TF 1.15 nothing ordered it after the forward pass's reads, so a
+gradient could be computed from already-decayed weights).
 """
 from tf1_recsys._tf import tf
 
@@ -20,21 +25,26 @@ class DecoupledWeightDecayExtension(object):
         self._decay_var_list = None
         self._weight_decay = weight_decay
         self._weight_decay_tensor = None
+        self._gradients = []
         super(DecoupledWeightDecayExtension, self).__init__(*args, **kwargs)
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=tf.train.Optimizer.GATE_OP,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None, grad_loss=None,
                  decay_var_list=None):
         """``Optimizer.minimize``; only ``decay_var_list`` (default: every updated variable) decays."""
-        self._decay_var_list = set(decay_var_list) if decay_var_list else False
-        return super(DecoupledWeightDecayExtension, self).minimize(
-            loss, global_step=global_step, var_list=var_list, gate_gradients=gate_gradients,
-            aggregation_method=aggregation_method, colocate_gradients_with_ops=colocate_gradients_with_ops,
-            name=name, grad_loss=grad_loss)
+        grads_and_vars = self.compute_gradients(
+            loss, var_list=var_list, gate_gradients=gate_gradients, aggregation_method=aggregation_method,
+            colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
+        return self.apply_gradients(grads_and_vars, global_step=global_step, name=name,
+                                    decay_var_list=decay_var_list)
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None, decay_var_list=None):
         """``Optimizer.apply_gradients``; only ``decay_var_list`` (default: every updated variable) decays."""
+        grads_and_vars = list(grads_and_vars)
         self._decay_var_list = set(decay_var_list) if decay_var_list else False
+        # Every decay waits for every gradient, so no gradient is computed from a decayed value.
+        self._gradients = [g.values if isinstance(g, tf.IndexedSlices) else g for g, _ in grads_and_vars
+                           if g is not None]
         return super(DecoupledWeightDecayExtension, self).apply_gradients(
             grads_and_vars, global_step=global_step, name=name)
 
@@ -50,13 +60,15 @@ class DecoupledWeightDecayExtension(object):
         if not self._decays(var):
             return tf.no_op()
         decay = tf.cast(self._weight_decay_tensor, var.dtype.base_dtype)
-        return var.assign_sub(decay * var, self._use_locking)
+        with tf.control_dependencies(self._gradients):
+            return var.assign_sub(decay * var, self._use_locking)
 
     def _decay_weights_sparse_op(self, var, indices, scatter_add):
         if not self._decays(var):
             return tf.no_op()
         decay = tf.cast(self._weight_decay_tensor, var.dtype.base_dtype)
-        return scatter_add(var, indices, -decay * tf.gather(var, indices), self._use_locking)
+        with tf.control_dependencies(self._gradients):
+            return scatter_add(var, indices, -decay * tf.gather(var, indices), self._use_locking)
 
     def _apply_dense(self, grad, var):
         with tf.control_dependencies([self._decay_weights_op(var)]):
