@@ -189,3 +189,22 @@ def test_embed_sequence(graph, sess, rng, unique):
     assert default.shape.as_list() == [None, 4, 2]
     with pytest.raises(ValueError, match="`vocab_size` and `embed_dim` are required unless reusing"):
         C.embed_sequence(ids, vocab_size=10)
+
+
+def test_dropout_and_flatten(graph, sess, rng):
+    x = tf.placeholder(tf.float32, [None, 2, 3])
+    training = tf.placeholder_with_default(True, [])
+    dropped = C.dropout(x, keep_prob=0.25, is_training=training, seed=3, outputs_collections="outs")
+    flat = C.flatten(x)
+    assert dropped.op.name.startswith("Dropout/") and flat.op.name.startswith("Flatten/")
+    assert tf.get_collection("outs") == [dropped] and dropped.alias == "Dropout"
+    assert flat.shape.as_list() == [None, 6] and tf.global_variables() == []
+    xv = rng.uniform(1, 2, size=(200, 2, 3)).astype(np.float32)
+    got = sess.run(dropped, {x: xv})
+    kept = got != 0
+    np.testing.assert_allclose(got[kept], xv[kept] / 0.25, rtol=1e-6)
+    assert 0.15 < kept.mean() < 0.35
+    np.testing.assert_array_equal(sess.run(dropped, {x: xv, training: False}), xv)
+    np.testing.assert_array_equal(sess.run(flat, {x: xv}), xv.reshape(200, 6))
+    with pytest.raises(ValueError, match=r"dropout: `keep_prob` must be a number in \[0, 1\]; got 1.5"):
+        C.dropout(x, keep_prob=1.5)

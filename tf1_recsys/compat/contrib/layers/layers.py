@@ -1,17 +1,18 @@
-"""``tf.contrib.layers`` layers: ``fully_connected``, ``layer_norm``, ``batch_norm``, ``embed_sequence``.
+"""``tf.contrib.layers`` layers: ``fully_connected``, ``layer_norm``, ``batch_norm``, ``dropout``, ``flatten``,
+``embed_sequence``.
 
 Variables are named as ``tf.contrib`` named them (``fully_connected/weights``,
 ``LayerNorm/gamma``, ``BatchNorm/moving_mean``, ``EmbedSequence/embeddings``) and are
 also added to ``GraphKeys.MODEL_VARIABLES``, so TF1 checkpoints restore unchanged.
-``fully_connected``, ``layer_norm`` and ``batch_norm`` honour ``tf.contrib.framework.arg_scope``
+All but ``embed_sequence`` honour ``tf.contrib.framework.arg_scope``
 as contrib's did (``embed_sequence`` did not).
 """
 from tf1_recsys._tf import as_float_tensor, check_training, require_graph_mode, shape_str, tf
 from tf1_recsys.compat.contrib.framework.arg_scope import add_arg_scope
 from tf1_recsys.compat.contrib.layers.initializers import xavier_initializer
-from tf1_recsys.compat.layers.core import Dense
+from tf1_recsys.compat.layers.core import Dense, Dropout, Flatten
 from tf1_recsys.compat.layers.normalization import BatchNormalization
-from tf1_recsys.compat.layers.variables import get_variable_in_scope, positive_int
+from tf1_recsys.compat.layers.variables import get_variable_in_scope, positive_int, rate_in_unit_interval
 
 _NCHW, _NHWC = "NCHW", "NHWC"
 
@@ -215,6 +216,46 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
         return _collect_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
+def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_collections=None, scope=None,
+            seed=None):
+    """Keeps each input with probability ``keep_prob`` scaled by 1 / keep_prob, in training only, as
+    ``tf.contrib.layers.dropout`` (note: ``keep_prob``, not ``rate``, and ``is_training=True`` by default).
+
+    Args:
+      inputs: a tensor.
+      keep_prob: number in [0, 1] or a scalar tensor.
+      noise_shape: as ``tf.nn.dropout``'s.
+      is_training: Python bool or scalar boolean tensor; False returns ``inputs`` unchanged.
+      scope: name scope, default 'Dropout'.
+
+    Returns:
+      A tensor of the shape of ``inputs``.
+    """
+    fn = "dropout"
+    require_graph_mode(fn)
+    keep_prob = rate_in_unit_interval(fn, "keep_prob", keep_prob)
+    with tf.variable_scope(scope, "Dropout", [inputs]) as sc:
+        inputs = tf.convert_to_tensor(inputs)
+        layer = Dropout(rate=1 - keep_prob, noise_shape=noise_shape, seed=seed, name=sc.name, _scope=sc)
+        layer._functional_name = fn
+        outputs = layer(inputs, training=is_training)
+        return _collect_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def flatten(inputs, outputs_collections=None, scope=None):
+    """Flattens ``inputs`` [batch, d1, d2, ...] to [batch, d1 * d2 * ...], as ``tf.contrib.layers.flatten``
+    (name scope default 'Flatten')."""
+    fn = "flatten"
+    require_graph_mode(fn)
+    with tf.name_scope(scope, "Flatten", [inputs]) as sc:
+        layer = Flatten()
+        layer._functional_name = fn
+        outputs = layer(tf.convert_to_tensor(inputs))
+        return _collect_outputs(outputs_collections, sc, outputs)
+
+
 def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None, regularizer=None,
                    trainable=True, scope=None, reuse=None):
     """Embeds integer ids [batch, length] into [batch, length, embed_dim], as ``tf.contrib.layers.embed_sequence``.
@@ -246,4 +287,4 @@ def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializ
         return tf.nn.embedding_lookup(embeddings, ids)
 
 
-__all__ = ["fully_connected", "layer_norm", "batch_norm", "embed_sequence"]
+__all__ = ["fully_connected", "layer_norm", "batch_norm", "dropout", "flatten", "embed_sequence"]
