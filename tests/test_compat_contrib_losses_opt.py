@@ -200,3 +200,36 @@ def test_contrib_only_data_transformations(graph, sess):
     assert run(padded) == [[[1, 0], [2, 2]], [[3, 3, 3, 0], [4, 4, 4, 4]]]
     assert sorted(run(interleaved)) == [0, 0, 1, 1, 2, 2]
     assert D.parallel_interleave is tf.data.experimental.parallel_interleave
+
+
+@pytest.mark.parametrize("use_resource", [False, True])
+def test_nadam_dense_and_sparse(graph, sess, rng, use_resource):
+    w0 = rng.normal(size=(3, 2)).astype(np.float32)
+    e0 = rng.normal(size=(4, 2)).astype(np.float32)
+    w = tf.get_variable("w", initializer=w0, use_resource=use_resource)
+    emb = tf.get_variable("emb", initializer=e0, use_resource=use_resource)
+    ids = np.array([2, 0, 2])
+    x = rng.normal(size=(3, 3)).astype(np.float32)
+    loss = tf.reduce_sum(tf.square(tf.matmul(x, w) + tf.nn.embedding_lookup(emb, ids)))
+    optimizer = opt.NadamOptimizer(0.05, beta1=0.8, beta2=0.99, epsilon=1e-7)
+    train = optimizer.minimize(loss)
+    assert optimizer.get_name() == "Adam" and optimizer.get_slot(emb, "v").op.name == "emb/Adam_1"
+    sess.run(tf.global_variables_initializer())
+    state = {"w": [w0.astype(np.float64), 0.0, 0.0], "emb": [e0.astype(np.float64), 0.0, 0.0]}
+    for t in range(1, 4):
+        residual = x @ state["w"][0] + state["emb"][0][ids]
+        g_e = np.zeros_like(e0, dtype=np.float64)
+        np.add.at(g_e, ids, 2 * residual)
+        sess.run(train)
+        for name, g, rows in (("w", 2 * x.T @ residual, slice(None)), ("emb", g_e, [0, 2])):
+            var, m, v = state[name]
+            m = 0.8 * m + 0.2 * g  # the sparse path too decays m and v on every row
+            v = 0.99 * v + 0.01 * g * g
+            lr_t = 0.05 * np.sqrt(1 - 0.99 ** t) / (1 - 0.8 ** t)
+            var = var.copy()
+            var[rows] -= (lr_t * (0.8 * m + 0.2 * g) / (np.sqrt(v) + 1e-7))[rows]
+            state[name] = [var, m, v]
+    got_w, got_e = sess.run([w, emb])
+    np.testing.assert_allclose(got_w, state["w"][0], rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(got_e, state["emb"][0], rtol=2e-5, atol=2e-6)
+    np.testing.assert_array_equal(got_e[[1, 3]], e0[[1, 3]])
