@@ -54,6 +54,8 @@ DOCUMENTED = [
     ("import tensorflow.contrib.data as data", "data.parallel_interleave is tf.data.experimental.parallel_interleave"),
     ("from tensorflow.contrib.data.python.ops.interleave_ops import parallel_interleave",
      "parallel_interleave is tf.data.experimental.parallel_interleave"),
+    ("from tensorflow.contrib.data import Dataset, TFRecordDataset",
+     "Dataset is tf.data.Dataset and TFRecordDataset is tf.data.TFRecordDataset"),
     ("from tensorflow.contrib.data.python.ops.batching import map_and_batch",
      "map_and_batch is tf.data.experimental.map_and_batch"),
     ("from tensorflow.contrib.seq2seq import sequence_loss", "sequence_loss is C.seq2seq.sequence_loss"),

@@ -1,5 +1,5 @@
-"""``tf.contrib.data``: the functions that moved to ``tf.data.experimental`` (TensorFlow's own, same
-objects) and the few contrib-only transformations, rebuilt on ``tf.data``.
+"""``tf.contrib.data``: the functions that moved to ``tf.data.experimental`` and the classes that moved to
+``tf.data`` (TensorFlow's own, same objects), and the few contrib-only transformations, rebuilt on ``tf.data``.
 
 Each transformation returns a function ``Dataset -> Dataset`` for ``dataset.apply(...)``, as in TF 1.x.
 Not provided: ``LMDBDataset``, ``assert_element_shape``, ``CheckpointInputPipelineHook``,
@@ -8,6 +8,13 @@ Not provided: ``LMDBDataset``, ``assert_element_shape``, ``CheckpointInputPipeli
 from tf1_recsys._tf import tf
 
 _experimental = tf.data.experimental
+
+# TF 1.3-1.4 had tf.data's classes here first (their old extra arguments, e.g. ``map(num_threads=)``, are gone).
+Dataset = tf.data.Dataset
+FixedLengthRecordDataset = tf.data.FixedLengthRecordDataset
+Iterator = tf.data.Iterator
+TextLineDataset = tf.data.TextLineDataset
+TFRecordDataset = tf.data.TFRecordDataset
 
 AUTOTUNE = _experimental.AUTOTUNE
 Counter = _experimental.Counter
@@ -58,6 +65,7 @@ def sloppy_interleave(map_func, cycle_length, block_length=1):
 
 
 __all__ = [
+    "Dataset", "FixedLengthRecordDataset", "Iterator", "TextLineDataset", "TFRecordDataset",
     "AUTOTUNE", "Counter", "CsvDataset", "Optional", "RandomDataset", "Reducer", "SqlDataset", "TFRecordWriter",
     "batch_and_drop_remainder", "bucket_by_sequence_length", "choose_from_datasets", "copy_to_device",
     "dense_to_sparse_batch", "enumerate_dataset", "get_next_as_optional", "get_single_element",
