@@ -29,6 +29,9 @@ DOCUMENTED = [
      "initializers.xavier_initializer is C.layers.xavier_initializer"),
     ("from tensorflow.contrib.layers.python.layers import regularizers",
      "regularizers.l2_regularizer is C.layers.l2_regularizer"),
+    ("from tensorflow.contrib.layers.python.layers import utils",
+     "utils.collect_named_outputs is C.layers.utils.collect_named_outputs"),
+    ("from tensorflow.contrib.layers import utils", "utils.smart_cond is C.layers.utils.smart_cond"),
     ("from tensorflow.contrib.layers.python.layers import encoders",
      "encoders.embed_sequence is C.layers.embed_sequence"),
     ("import tensorflow.contrib.layers.python.layers.layers", "tensorflow.contrib.layers.python.layers.layers"

@@ -10,6 +10,7 @@ as contrib's did (``embed_sequence`` did not).
 from tf1_recsys._tf import as_float_tensor, check_training, require_graph_mode, shape_str, tf
 from tf1_recsys.compat.contrib.framework.arg_scope import add_arg_scope
 from tf1_recsys.compat.contrib.layers.initializers import xavier_initializer
+from tf1_recsys.compat.contrib.layers.utils import collect_named_outputs, get_variable_collections
 from tf1_recsys.compat.layers.core import Dense, Dropout, Flatten
 from tf1_recsys.compat.layers.normalization import BatchNormalization
 from tf1_recsys.compat.layers.variables import get_variable_in_scope, positive_int, rate_in_unit_interval
@@ -35,19 +36,12 @@ def _model_variable_getter(rename=None):
 
 
 def _add_to_collections(variable, variables_collections, key):
-    if variable is None or not variables_collections:
+    names = get_variable_collections(variables_collections, key)
+    if variable is None or not names:
         return
-    names = variables_collections.get(key) if isinstance(variables_collections, dict) else variables_collections
-    for name in (names or []) if not isinstance(names, str) else [names]:
+    for name in [names] if isinstance(names, str) else names:
         if variable not in tf.get_collection(name):
             tf.add_to_collection(name, variable)
-
-
-def _collect_outputs(outputs_collections, alias, outputs):
-    if outputs_collections:
-        outputs.alias = alias
-        tf.add_to_collections(outputs_collections, outputs)
-    return outputs
 
 
 @add_arg_scope
@@ -89,7 +83,7 @@ def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn
             outputs = normalizer_fn(outputs, **(normalizer_params or {}))
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 @add_arg_scope
@@ -136,7 +130,7 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None, 
         outputs.set_shape(inputs.shape)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 @add_arg_scope
@@ -213,7 +207,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
             _add_to_collections(getattr(layer, name, None), variables_collections, name)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 @add_arg_scope
@@ -240,7 +234,7 @@ def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_c
         layer = Dropout(rate=1 - keep_prob, noise_shape=noise_shape, seed=seed, name=sc.name, _scope=sc)
         layer._functional_name = fn
         outputs = layer(inputs, training=is_training)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
 @add_arg_scope
@@ -253,7 +247,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
         layer = Flatten()
         layer._functional_name = fn
         outputs = layer(tf.convert_to_tensor(inputs))
-        return _collect_outputs(outputs_collections, sc, outputs)
+        return collect_named_outputs(outputs_collections, sc, outputs)
 
 
 def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None, regularizer=None,
