@@ -233,3 +233,37 @@ def test_nadam_dense_and_sparse(graph, sess, rng, use_resource):
     np.testing.assert_allclose(got_w, state["w"][0], rtol=2e-5, atol=2e-6)
     np.testing.assert_allclose(got_e, state["emb"][0], rtol=2e-5, atol=2e-6)
     np.testing.assert_array_equal(got_e[[1, 3]], e0[[1, 3]])
+
+
+def test_hparams_types_parsing_and_errors():
+    from tf1_recsys.compat.contrib.training import HParams
+
+    hp = HParams(learning_rate=0.1, layers=[64, 32], use_bn=False, name="din", steps=10)
+    assert hp.learning_rate == 0.1 and hp.layers == [64, 32] and "use_bn" in hp and "other" not in hp
+    assert hp.parse("learning_rate=1,layers=[8, 4 ,2],use_bn=true,name='x'") is hp
+    assert hp.values() == {"learning_rate": 1.0, "layers": [8, 4, 2], "use_bn": True, "name": "x", "steps": 10}
+    assert isinstance(hp.learning_rate, float)
+    hp.override_from_dict({"steps": 3}).parse_json('{"name": "y", "layers": [1]}')
+    assert (hp.steps, hp.name, hp.layers) == (3, "y", [1])
+    assert json_roundtrip(hp) == hp.values() and hp.get("missing", 7) == 7
+    assert repr(HParams(b=1, a="s")) == "HParams([('a', 's'), ('b', 1)])"
+    hp.add_hparam("extra", 0.5)
+    hp.del_hparam("extra")
+    assert "extra" not in hp and not hasattr(hp, "extra")
+    for bad, message in ((lambda: hp.set_hparam("steps", 1.5), "Could not cast hparam 'steps' of type 'int'"),
+                         (lambda: hp.set_hparam("name", 3), "Could not cast hparam 'name' of type 'str'"),
+                         (lambda: hp.set_hparam("use_bn", 1), "Could not cast hparam 'use_bn' of type 'bool'"),
+                         (lambda: hp.set_hparam("steps", [1]), "Must not pass a list for single-valued parameter"),
+                         (lambda: hp.set_hparam("layers", 1), "Must pass a list for multi-valued parameter"),
+                         (lambda: hp.parse("nope=1"), "Unknown hyperparameter type for nope"),
+                         (lambda: hp.parse("steps=1.5"), "Could not parse hparam 'steps' of type 'int'"),
+                         (lambda: hp.add_hparam("values", 1), "Hyperparameter name is reserved: values"),
+                         (lambda: HParams(empty=[]), "Multi-valued hyperparameters cannot be empty: empty")):
+        with pytest.raises(ValueError, match=message):
+            bad()
+
+
+def json_roundtrip(hp):
+    import json
+
+    return json.loads(hp.to_json(sort_keys=True))

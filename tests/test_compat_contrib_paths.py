@@ -68,6 +68,8 @@ DOCUMENTED = [
      "legacy_seq2seq.sequence_loss_by_example is C.legacy_seq2seq.sequence_loss_by_example"),
     ("from tensorflow.contrib.legacy_seq2seq.python.ops.seq2seq import sequence_loss",
      "sequence_loss is C.legacy_seq2seq.sequence_loss"),
+    ("from tensorflow.contrib.training import HParams", "HParams is C.training.HParams"),
+    ("from tensorflow.contrib.training.python.training.hparam import HParams", "HParams is C.training.HParams"),
     ("from tensorflow.compat.v1.contrib import layers", "layers.batch_norm is C.layers.batch_norm"),
 ]
 

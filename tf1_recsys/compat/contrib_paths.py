@@ -24,6 +24,7 @@ CONTRIB_PATHS = {
     "tensorflow.contrib.opt.python.training.lazy_adam_optimizer": "tf1_recsys.training.lazy_adam",
     "tensorflow.contrib.seq2seq.python.ops.loss": _C + ".seq2seq",
     "tensorflow.contrib.legacy_seq2seq.python.ops.seq2seq": _C + ".legacy_seq2seq",
+    "tensorflow.contrib.training.python.training.hparam": _C + ".training",
     "tensorflow.contrib.rnn.python.ops": _C + ".rnn",  # on the branch that adds tf1_recsys.compat.contrib.rnn
 }
 CONTRIB_PATHS.update({"tensorflow.contrib.data.python.ops." + name: _C + ".data" for name in _DATA_FILES})
