@@ -189,3 +189,52 @@ def test_embed_sequence(graph, sess, rng, unique):
     assert default.shape.as_list() == [None, 4, 2]
     with pytest.raises(ValueError, match="`vocab_size` and `embed_dim` are required unless reusing"):
         C.embed_sequence(ids, vocab_size=10)
+
+
+def test_dropout_and_flatten(graph, sess, rng):
+    x = tf.placeholder(tf.float32, [None, 2, 3])
+    training = tf.placeholder_with_default(True, [])
+    dropped = C.dropout(x, keep_prob=0.25, is_training=training, seed=3, outputs_collections="outs")
+    flat = C.flatten(x)
+    assert dropped.op.name.startswith("Dropout/") and flat.op.name.startswith("Flatten/")
+    assert tf.get_collection("outs") == [dropped] and dropped.aliases == ["Dropout"]
+    assert flat.shape.as_list() == [None, 6] and tf.global_variables() == []
+    xv = rng.uniform(1, 2, size=(200, 2, 3)).astype(np.float32)
+    got = sess.run(dropped, {x: xv})
+    kept = got != 0
+    np.testing.assert_allclose(got[kept], xv[kept] / 0.25, rtol=1e-6)
+    assert 0.15 < kept.mean() < 0.35
+    np.testing.assert_array_equal(sess.run(dropped, {x: xv, training: False}), xv)
+    np.testing.assert_array_equal(sess.run(flat, {x: xv}), xv.reshape(200, 6))
+    with pytest.raises(ValueError, match=r"dropout: `keep_prob` must be a number in \[0, 1\]; got 1.5"):
+        C.dropout(x, keep_prob=1.5)
+
+
+def test_utils_named_outputs_and_static_conditions(graph, sess):
+    from tf1_recsys.compat.contrib.layers import utils
+
+    x = tf.placeholder(tf.float32, [None, 3])
+    a = C.fully_connected(x, 2, scope="a", outputs_collections=["ends"])
+    b = C.flatten(a, outputs_collections="ends", scope="flat")
+    utils.collect_named_outputs("ends", "extra/", b)
+    assert a.aliases == ["a"] and b.aliases == ["flat", "extra"]
+    assert list(utils.convert_collection_to_dict("ends")) == ["a", "flat", "extra"]
+    assert utils.convert_collection_to_dict("ends", clear_collection=True)["extra"] is b
+    assert tf.get_collection("ends") == [] and utils.get_tensor_aliases(x) == [x.op.name]
+    assert utils.gather_tensors_aliases([a, b]) == ["a", "flat", "extra"]
+    assert utils.smart_cond(tf.constant(True), lambda: 1, lambda: 2) == 1  # static: no graph op
+    flag = tf.placeholder(tf.bool, [])
+    chosen = utils.smart_cond(flag, lambda: tf.constant(1), lambda: tf.constant(2))
+    assert sess.run(chosen, {flag: False}) == 2
+    assert utils.constant_value(tf.constant(3)) == 3 and utils.constant_value(x) is None
+    assert utils.two_element_tuple(3) == (3, 3) and utils.two_element_tuple([2, 5]) == (2, 5)
+    assert utils.last_dimension([None, 4]) == 4
+    assert utils.get_variable_collections({"weights": ["w"]}, "weights") == ["w"]
+    with pytest.raises(ValueError, match="sequence of 2 integers"):
+        utils.two_element_tuple([1, 2, 3])
+    with pytest.raises(ValueError, match="last dimension"):
+        utils.last_dimension([4, None])
+    variables = {"weights": ["my_w"], "biases": "my_b"}
+    C.fully_connected(x, 2, scope="c", variables_collections=variables)
+    assert [v.op.name for v in tf.get_collection("my_w")] == ["c/weights"]
+    assert [v.op.name for v in tf.get_collection("my_b")] == ["c/biases"]

@@ -9,6 +9,8 @@ import sys
 
 import tensorflow as _tensorflow
 
+from tf1_recsys.compat.contrib_paths import CONTRIB_ALIASES
+
 _MISSING = object()
 _saved = {}  # (id of module, attribute) -> (module, previous value or _MISSING)
 
@@ -52,7 +54,8 @@ def install(contrib=False, estimator=False):
     """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
 
     With ``contrib=True`` also ``tf.compat.v1.contrib`` -> ``tf1_recsys.compat.contrib``
-    (TensorFlow 2 has no ``contrib``). With ``estimator=True`` also ``tf.estimator``,
+    (TensorFlow 2 has no ``contrib``) and the import paths ``tensorflow.contrib...`` of
+    ``tf1_recsys.compat.contrib_paths``. With ``estimator=True`` also ``tf.estimator``,
     ``tf.compat.v1.estimator`` and ``tf.compat.v2.estimator`` -> ``tf1_recsys.estimator``
     (gone from TensorFlow 2.16+; on older releases this replaces TensorFlow's own while
     installed). Idempotent; ``uninstall()`` undoes it.
@@ -64,6 +67,8 @@ def install(contrib=False, estimator=False):
         _set(module, "layers", layers_module)
         if contrib:
             _set(module, "contrib", contrib_module)
+    if contrib:
+        CONTRIB_ALIASES.install()
     if estimator:
         from tf1_recsys import estimator as estimator_module
 
@@ -77,6 +82,7 @@ def install(contrib=False, estimator=False):
 
 def uninstall():
     """Restores what ``install()`` replaced. Idempotent."""
+    CONTRIB_ALIASES.uninstall()
     for (key, attr), (module, previous) in list(_saved.items()):
         if key == "sys.modules":
             sys.modules["tensorflow.compat.v1.layers"] = previous

@@ -1,14 +1,19 @@
-"""``tf.contrib.layers`` layers: ``fully_connected``, ``layer_norm``, ``batch_norm``, ``embed_sequence``.
+"""``tf.contrib.layers`` layers: ``fully_connected``, ``layer_norm``, ``batch_norm``, ``dropout``, ``flatten``,
+``embed_sequence``.
 
 Variables are named as ``tf.contrib`` named them (``fully_connected/weights``,
 ``LayerNorm/gamma``, ``BatchNorm/moving_mean``, ``EmbedSequence/embeddings``) and are
 also added to ``GraphKeys.MODEL_VARIABLES``, so TF1 checkpoints restore unchanged.
+All but ``embed_sequence`` honour ``tf.contrib.framework.arg_scope``
+as contrib's did (``embed_sequence`` did not).
 """
 from tf1_recsys._tf import as_float_tensor, check_training, require_graph_mode, shape_str, tf
+from tf1_recsys.compat.contrib.framework.arg_scope import add_arg_scope
 from tf1_recsys.compat.contrib.layers.initializers import xavier_initializer
-from tf1_recsys.compat.layers.core import Dense
+from tf1_recsys.compat.contrib.layers.utils import collect_named_outputs, get_variable_collections
+from tf1_recsys.compat.layers.core import Dense, Dropout, Flatten
 from tf1_recsys.compat.layers.normalization import BatchNormalization
-from tf1_recsys.compat.layers.variables import get_variable_in_scope, positive_int
+from tf1_recsys.compat.layers.variables import get_variable_in_scope, positive_int, rate_in_unit_interval
 
 _NCHW, _NHWC = "NCHW", "NHWC"
 
@@ -31,21 +36,15 @@ def _model_variable_getter(rename=None):
 
 
 def _add_to_collections(variable, variables_collections, key):
-    if variable is None or not variables_collections:
+    names = get_variable_collections(variables_collections, key)
+    if variable is None or not names:
         return
-    names = variables_collections.get(key) if isinstance(variables_collections, dict) else variables_collections
-    for name in (names or []) if not isinstance(names, str) else [names]:
+    for name in [names] if isinstance(names, str) else names:
         if variable not in tf.get_collection(name):
             tf.add_to_collection(name, variable)
 
 
-def _collect_outputs(outputs_collections, alias, outputs):
-    if outputs_collections:
-        outputs.alias = alias
-        tf.add_to_collections(outputs_collections, outputs)
-    return outputs
-
-
+@add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn=None, normalizer_params=None,
                     weights_initializer=xavier_initializer(), weights_regularizer=None,
                     biases_initializer=tf.zeros_initializer(), biases_regularizer=None, reuse=None,
@@ -84,9 +83,10 @@ def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn
             outputs = normalizer_fn(outputs, **(normalizer_params or {}))
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
 def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None, variables_collections=None,
                outputs_collections=None, trainable=True, begin_norm_axis=1, begin_params_axis=-1, scope=None):
     """Layer normalization (Ba et al., 2016), as ``tf.contrib.layers.layer_norm``.
@@ -130,9 +130,10 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None, 
         outputs.set_shape(inputs.shape)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
 def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, activation_fn=None,
                param_initializers=None, param_regularizers=None, updates_collections=tf.GraphKeys.UPDATE_OPS,
                is_training=True, reuse=None, variables_collections=None, outputs_collections=None,
@@ -206,7 +207,47 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
             _add_to_collections(getattr(layer, name, None), variables_collections, name)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, outputs_collections=None, scope=None,
+            seed=None):
+    """Keeps each input with probability ``keep_prob`` scaled by 1 / keep_prob, in training only, as
+    ``tf.contrib.layers.dropout`` (note: ``keep_prob``, not ``rate``, and ``is_training=True`` by default).
+
+    Args:
+      inputs: a tensor.
+      keep_prob: number in [0, 1] or a scalar tensor.
+      noise_shape: as ``tf.nn.dropout``'s.
+      is_training: Python bool or scalar boolean tensor; False returns ``inputs`` unchanged.
+      scope: name scope, default 'Dropout'.
+
+    Returns:
+      A tensor of the shape of ``inputs``.
+    """
+    fn = "dropout"
+    require_graph_mode(fn)
+    keep_prob = rate_in_unit_interval(fn, "keep_prob", keep_prob)
+    with tf.variable_scope(scope, "Dropout", [inputs]) as sc:
+        inputs = tf.convert_to_tensor(inputs)
+        layer = Dropout(rate=1 - keep_prob, noise_shape=noise_shape, seed=seed, name=sc.name, _scope=sc)
+        layer._functional_name = fn
+        outputs = layer(inputs, training=is_training)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def flatten(inputs, outputs_collections=None, scope=None):
+    """Flattens ``inputs`` [batch, d1, d2, ...] to [batch, d1 * d2 * ...], as ``tf.contrib.layers.flatten``
+    (name scope default 'Flatten')."""
+    fn = "flatten"
+    require_graph_mode(fn)
+    with tf.name_scope(scope, "Flatten", [inputs]) as sc:
+        layer = Flatten()
+        layer._functional_name = fn
+        outputs = layer(tf.convert_to_tensor(inputs))
+        return collect_named_outputs(outputs_collections, sc, outputs)
 
 
 def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializer=None, regularizer=None,
@@ -240,4 +281,4 @@ def embed_sequence(ids, vocab_size=None, embed_dim=None, unique=False, initializ
         return tf.nn.embedding_lookup(embeddings, ids)
 
 
-__all__ = ["fully_connected", "layer_norm", "batch_norm", "embed_sequence"]
+__all__ = ["fully_connected", "layer_norm", "batch_norm", "dropout", "flatten", "embed_sequence"]
