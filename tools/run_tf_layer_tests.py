@@ -25,6 +25,10 @@ skipped with the reason: the eager combination of each ``test_combinations`` tes
 decorated to run eagerly, and tests that use ``keras_base_layer.Layer`` / ``keras_style_scope``.
 tf_keras itself is never imported (``import tf_keras.<anything else>`` fails).
 
+``--against tf_keras`` runs the same files, with the same graph-mode rules and skips, against
+tf_keras's own layers instead (TensorFlow 2.16+ with tf_keras installed; ``TF_USE_LEGACY_KERAS=1``
+is set here): the baseline the counts of ours are compared with.
+
 Prints, per file, the tests that passed, failed (assertion or error) and were skipped, then
 the total; ``-v`` also lists each failure with its last error line.
 """
@@ -37,7 +41,6 @@ import types
 import unittest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.pop("TF_USE_LEGACY_KERAS", None)
 
 FILES = ("base_test", "core_test", "convolutional_test", "normalization_test", "pooling_test")
 EAGER_REASON = "needs eager execution; tf1_recsys.compat.layers is graph-mode only"
@@ -125,7 +128,7 @@ def _unpack_expanded(cls):
                 setattr(cls, name, method)
 
 
-def install_aliases(behavior="v1"):
+def install_aliases(behavior="v1", against="ours"):
     """Resolves the names the test files import from tf_keras (see the module docstring)."""
     import tensorflow as tf
     from tensorflow.python.framework import test_util
@@ -144,6 +147,15 @@ def install_aliases(behavior="v1"):
     test_util.assert_no_new_pyobjects_executing_eagerly = runs_eagerly
     if behavior == "v2":  # v1-only tests need graph mode, which the whole run is in
         test_util.run_v1_only = lambda *_args, **_kwargs: (lambda target: target)
+    if against == "tf_keras":  # the installed package keeps these modules under tf_keras.src
+        for name in ("legacy_tf_layers.base", "legacy_tf_layers.core", "legacy_tf_layers.convolutional",
+                     "legacy_tf_layers.normalization", "legacy_tf_layers.pooling", "engine.base_layer",
+                     "engine.input_spec", "backend"):
+            importlib.import_module("tf_keras.src." + name)
+        for name in ("legacy_tf_layers", "engine", "backend", "testing_infra"):
+            sys.modules["tf_keras." + name] = importlib.import_module("tf_keras.src." + name)
+        sys.modules["tf_keras.testing_infra"].test_combinations = _combinations()
+        return
 
     root = _module("tf_keras")
     legacy = _module("tf_keras.legacy_tf_layers")
@@ -193,14 +205,20 @@ def main(argv=None):
     parser.add_argument("-v", "--verbose", action="store_true", help="list each failure and skip reason")
     parser.add_argument("--behavior", choices=("v1", "v2"), default="v1",
                         help="v1: after disable_v2_behavior() (default); v2: only eager execution disabled")
+    parser.add_argument("--against", choices=("ours", "tf_keras"), default="ours",
+                        help="ours: tf1_recsys.compat.layers (default); tf_keras: tf_keras's layers, the baseline")
     args = parser.parse_args(argv)
 
+    if args.against == "tf_keras":
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"  # before TensorFlow's first import
+    else:
+        os.environ.pop("TF_USE_LEGACY_KERAS", None)
     import tensorflow as tf
     if args.behavior == "v1":
         tf.compat.v1.disable_v2_behavior()
     else:
         tf.compat.v1.disable_eager_execution()
-    install_aliases(args.behavior)
+    install_aliases(args.behavior, args.against)
 
     totals = [0, 0, 0]
     rows = []

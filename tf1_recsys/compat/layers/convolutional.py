@@ -16,7 +16,7 @@ from tf1_recsys.compat.layers import conv_utils
 from tf1_recsys.compat.layers.activations import get_activation
 from tf1_recsys.compat.layers.base import Layer, to_snake_case
 from tf1_recsys.compat.layers.input_spec import InputSpec
-from tf1_recsys.compat.layers.variables import positive_int_like
+from tf1_recsys.compat.layers.variables import positive_int, positive_int_like
 
 
 class _Conv(Layer):
@@ -33,7 +33,7 @@ class _Conv(Layer):
         super().__init__(trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs)
         fn = to_snake_case(type(self).__name__)
         n = self._rank
-        self.filters = positive_int_like(fn, "filters", filters)
+        self.filters = positive_int_like(fn, "filters", filters, strings=False)
         self.kernel_size = conv_utils.normalize_tuple(fn, "kernel_size", kernel_size, n)
         self.strides = conv_utils.normalize_tuple(fn, "strides", strides, n)
         self.padding = conv_utils.normalize_padding(fn, padding, allow_causal=(n == 1 and not self._transpose))
@@ -148,8 +148,7 @@ class _SeparableConv(_Conv):
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, bias_constraint=bias_constraint,
                          trainable=trainable, name=name, **kwargs)
-        self.depth_multiplier = positive_int_like(to_snake_case(type(self).__name__), "depth_multiplier",
-                                                 depth_multiplier)
+        self.depth_multiplier = positive_int(to_snake_case(type(self).__name__), "depth_multiplier", depth_multiplier)
         self.depthwise_initializer = depthwise_initializer
         self.pointwise_initializer = pointwise_initializer
         self.depthwise_regularizer = depthwise_regularizer

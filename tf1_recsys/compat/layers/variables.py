@@ -39,11 +39,12 @@ def positive_int(fn_name, arg_name, value):
     return number
 
 
-def positive_int_like(fn_name, arg_name, value):
-    """``value`` as an int >= 1 where TensorFlow's layers take ``int(value)``: also a string of
-    digits (``'16'``) or an integral float (``16.0``, e.g. from Python 3's ``/``); a fraction or
-    anything else is a ValueError naming the argument."""
-    if isinstance(value, str):
+def positive_int_like(fn_name, arg_name, value, strings=True):
+    """``value`` as an int >= 1 where TensorFlow's layers convert it: an integral float (``16.0``,
+    e.g. from Python 3's ``/``) and, with ``strings``, a string of digits (``'16'``, which
+    ``Dense`` takes, ``int()`` being its conversion). A fraction or anything else is a ValueError
+    naming the argument (TensorFlow truncates ``16.5`` to 16)."""
+    if strings and isinstance(value, str):
         try:
             value = int(value.strip())
         except ValueError:
