@@ -244,7 +244,9 @@ class BatchNormalization(Layer):
         def choose(when_training, otherwise):
             if training is True:
                 return when_training
-            # Broadcasting: with ghost batches the batch statistics are [1, k, ...], the moving ones [1, 1, ...].
+            if self.virtual_batch_size is None:
+                return tf.where(training, when_training, otherwise)
+            # Ghost batches: the batch statistics are [1, k, ...], the moving ones [1, 1, ...].
             chosen = tf.where_v2(training, when_training, otherwise)
             chosen.set_shape(tf.broadcast_static_shape(when_training.shape, otherwise.shape))
             return chosen
