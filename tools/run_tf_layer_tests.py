@@ -105,22 +105,21 @@ def _combinations():
                     for name, method in expand(fn, modes).items():
                         setattr(target, name, method)
                 return target
-            methods = expand(target, modes)
-            holder = _Expanded(methods)
-            return holder
+            return _Expanded(expand(target, modes))  # a method: unpacked onto its class by load_tests
         return decorate
 
     return _module("tf_keras.testing_infra.test_combinations", {"combine": combine, "generate": generate})
 
 
 class _Expanded(object):
-    """A decorated test method standing for several; ``_ExpandingLoader`` unpacks it onto its class."""
+    """A decorated test method standing for one method per mode; ``_unpack_expanded`` puts them on its class."""
 
     def __init__(self, methods):
         self.methods = methods
 
 
 def _unpack_expanded(cls):
+    """Replaces each ``_Expanded`` attribute of ``cls`` by the test methods it stands for."""
     for attr, value in list(vars(cls).items()):
         if isinstance(value, _Expanded):
             delattr(cls, attr)
