@@ -271,7 +271,7 @@ def test_convolution_and_pooling_reject_invalid_arguments(graph):
         L.conv2d(img, 2, 3, padding="causal")
     with pytest.raises(ValueError, match=r"conv2d: `inputs` must have rank 4; got shape \(None, 4, 3\)"):
         L.conv2d(tf.placeholder(tf.float32, [None, 4, 3]), 2, 3)
-    with pytest.raises(ValueError, match="channel dimension of `inputs`"):
+    with pytest.raises(ValueError, match=r"conv1d: The channel dimension of the inputs should be defined.*\(None, 4, None\)"):
         L.conv1d(tf.placeholder(tf.float32, [None, 4, None]), 2, 3)
     with pytest.raises(ValueError, match="max_pooling2d: `strides` must not be None"):
         L.max_pooling2d(img, 2, None)

@@ -10,6 +10,7 @@ averages) to ``UPDATE_OPS`` and ``layer.updates``.
 
 Graph mode only: calling a layer eagerly raises the library's RuntimeError.
 """
+import contextlib
 import copy
 import inspect
 import re
@@ -19,7 +20,7 @@ import weakref
 import numpy as np
 
 from tf1_recsys._tf import require_graph_mode, tf
-from tf1_recsys.compat.layers.input_spec import InputSpec, assert_input_compatibility
+from tf1_recsys.compat.layers.input_spec import InputSpec, assert_input_compatibility, is_input_spec, SPEC_FIELDS
 from tf1_recsys.compat.layers.variables import get_variable_in_scope
 
 _KNOWN_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -77,6 +78,21 @@ def _reaches(tensor_or_op, sources):
     return False
 
 
+def _variable_creation_scope():
+    """Where ``add_weight`` creates variables: ``tf.init_scope()`` inside a function being traced.
+
+    A layer first called while a function graph is built (``graph.building_function``) creates
+    its variables in the graph that encloses the function, as TensorFlow's layers do; when that
+    context is eager (a ``tf.function`` outside any graph) they stay in the function graph.
+    """
+    if tf.get_default_graph().building_function:
+        with tf.init_scope():
+            outer_is_graph = not tf.executing_eagerly()
+        if outer_is_graph:
+            return tf.init_scope()
+    return contextlib.nullcontext()
+
+
 class Layer(object):
     """Base layer of ``tf.compat.v1.layers``.
 
@@ -88,6 +104,9 @@ class Layer(object):
       activity_regularizer: optional callable on the outputs; its value divided by the
         batch size is added to ``REGULARIZATION_LOSSES``.
 
+    Variables created while a function graph is traced are lifted into the graph that
+    encloses the function (``tf.init_scope``).
+
     Layers stored as attributes of a layer are not tracked by it (as in ``tf.compat.v1.layers``):
     ``variables``, ``losses`` and ``updates`` are the layer's own.
 
@@ -96,6 +115,8 @@ class Layer(object):
     argument receives the layer's variable scope; one with ``training`` receives the
     ``training`` of an enclosing layer call when it is not passed.
     """
+
+    _instrumented_keras_api = False  # TensorFlow's test of "not a Keras layer" reads it
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         for key in kwargs:
@@ -170,8 +191,9 @@ class Layer(object):
     @input_spec.setter
     def input_spec(self, value):
         for spec in tf.nest.flatten(value):
-            if spec is not None and not isinstance(spec, InputSpec):
-                raise TypeError("Layer input_spec must be an instance of InputSpec. Got: %r" % (spec,))
+            if spec is not None and not is_input_spec(spec):
+                raise TypeError("Layer input_spec must be an instance of InputSpec (or an object with its "
+                                "attributes %s). Got: %r" % (", ".join(SPEC_FIELDS), spec))
         self._input_spec = value
 
     @property
@@ -258,6 +280,12 @@ class Layer(object):
             trainable = False
         elif trainable is None:
             trainable = True
+        with _variable_creation_scope():
+            return self._create_weight(name, shape, dtype, initializer, regularizer, trainable, constraint,
+                                       use_resource, synchronization, aggregation, partitioner)
+
+    def _create_weight(self, name, shape, dtype, initializer, regularizer, trainable, constraint, use_resource,
+                       synchronization, aggregation, partitioner):
         existing = {id(v) for v in tf.global_variables()}
         dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
         self._set_scope(None)

@@ -1,18 +1,32 @@
 """Argument normalisation and output-size arithmetic shared by the convolution and pooling layers."""
+import operator
+
 from tf1_recsys._tf import tf
 
 
+def _as_int(value):
+    """An int, a numpy int or a known ``tf.compat.v1.Dimension`` -> int; anything else -> None."""
+    value = tf.compat.dimension_value(value)
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def normalize_tuple(fn_name, arg_name, value, n):
-    """An int or n ints -> a tuple of n positive ints, else a ValueError naming the argument."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        values = (value,) * n
+    """An int or n ints (a list, tuple or ``TensorShape``) -> a tuple of n positive ints, else a
+    ValueError naming the argument."""
+    single = _as_int(value)
+    if single is not None:
+        values = (single,) * n
     else:
         try:
-            values = tuple(value)
+            values = tuple(_as_int(v) for v in value)
         except TypeError:
             values = None
-        if values is None or len(values) != n or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values):
+        if values is None or len(values) != n or None in values:
             raise ValueError("%s: `%s` must be an int or a tuple of %d ints; got %r." % (fn_name, arg_name, n, value))
     if any(v <= 0 for v in values):
         raise ValueError("%s: `%s` must be > 0; got %r." % (fn_name, arg_name, value))

@@ -16,7 +16,7 @@ from tf1_recsys.compat.layers import conv_utils
 from tf1_recsys.compat.layers.activations import get_activation
 from tf1_recsys.compat.layers.base import Layer, to_snake_case
 from tf1_recsys.compat.layers.input_spec import InputSpec
-from tf1_recsys.compat.layers.variables import positive_int
+from tf1_recsys.compat.layers.variables import positive_int, positive_int_like
 
 
 class _Conv(Layer):
@@ -33,7 +33,7 @@ class _Conv(Layer):
         super().__init__(trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs)
         fn = to_snake_case(type(self).__name__)
         n = self._rank
-        self.filters = positive_int(fn, "filters", filters)
+        self.filters = positive_int_like(fn, "filters", filters, strings=False)
         self.kernel_size = conv_utils.normalize_tuple(fn, "kernel_size", kernel_size, n)
         self.strides = conv_utils.normalize_tuple(fn, "strides", strides, n)
         self.padding = conv_utils.normalize_padding(fn, padding, allow_causal=(n == 1 and not self._transpose))
@@ -61,9 +61,11 @@ class _Conv(Layer):
         fn = self._api_name()
         inputs = as_float_tensor(fn, "inputs", inputs)
         check_rank(fn, "inputs", inputs, rank=self._rank + 2)
-        if inputs.shape[self._channel_axis] is None:
-            raise ValueError("%s: the channel dimension of `inputs` (%s) must be known; got shape %s."
-                             % (fn, self.data_format, shape_str(inputs)))
+        if tf.compat.dimension_value(inputs.shape[self._channel_axis]) is None:
+            raise ValueError("%s: The channel dimension of the inputs should be defined. The input_shape "
+                             "received is %s, where axis %d (0-based) is the channel dimension (%s), which "
+                             "found to be `None`." % (fn, shape_str(inputs), self._channel_axis % inputs.shape.rank,
+                                                      self.data_format))
 
     def _kernel_shape(self, in_channels):
         return self.kernel_size + (in_channels, self.filters)

@@ -9,12 +9,12 @@ import numbers
 
 import numpy as np
 
-from tf1_recsys._tf import as_float_tensor, check_rank, check_training, require_graph_mode, static_last_dim, tf
+from tf1_recsys._tf import as_float_tensor, check_rank, check_training, require_graph_mode, shape_str, tf
 from tf1_recsys.compat.layers import conv_utils
 from tf1_recsys.compat.layers.activations import get_activation
 from tf1_recsys.compat.layers.base import Layer
 from tf1_recsys.compat.layers.input_spec import InputSpec
-from tf1_recsys.compat.layers.variables import positive_int, rate_in_unit_interval
+from tf1_recsys.compat.layers.variables import positive_int_like, rate_in_unit_interval
 
 
 class Dense(Layer):
@@ -30,7 +30,7 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, trainable=True,
                  name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, activity_regularizer=activity_regularizer, **kwargs)
-        self.units = positive_int("dense", "units", units)
+        self.units = positive_int_like("dense", "units", units)
         self.activation = get_activation(activation, "dense")
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -46,7 +46,9 @@ class Dense(Layer):
         fn = self._api_name()
         inputs = as_float_tensor(fn, "inputs", inputs)
         check_rank(fn, "inputs", inputs, min_rank=2)
-        static_last_dim(fn, "inputs", inputs)
+        if tf.compat.dimension_value(inputs.shape[-1]) is None:
+            raise ValueError("%s: the last dimension of `inputs` must be known at graph-construction time; "
+                             "got shape %s." % (fn, shape_str(inputs)))
 
     def build(self, input_shape):
         input_shape = tf.TensorShape(input_shape)
@@ -83,7 +85,12 @@ class Dense(Layer):
         return outputs
 
     def compute_output_shape(self, input_shape):
-        return tf.TensorShape(input_shape)[:-1].concatenate([self.units])
+        """[..., in] -> [..., units]; a ValueError for rank < 2 or an unknown ``in``, as TensorFlow's."""
+        input_shape = tf.TensorShape(input_shape).with_rank_at_least(2)
+        if tf.compat.dimension_value(input_shape[-1]) is None:
+            raise ValueError("The last dimension of the input shape of a Dense layer should be defined. "
+                             "Found None; got shape %s." % (input_shape,))
+        return input_shape[:-1].concatenate([self.units])
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -96,7 +103,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
 
     Args:
       inputs: float tensor [..., in], rank >= 2, last dimension known.
-      units: positive int, the output width.
+      units: positive int, the output width (as in TensorFlow, also a string of digits such
+        as '16' or an integral float such as 16.0).
       activation: None, a callable, or a name such as 'relu' or 'sigmoid'.
       kernel_initializer: default Glorot uniform (``get_variable``'s default).
       name: the variable scope; None gives 'dense', 'dense_1', ... in the current scope.
@@ -220,5 +228,8 @@ def flatten(inputs, name=None, data_format="channels_last"):
     layer._functional_name = "flatten"
     return layer(inputs)
 
+
+# The aliases tf_keras' legacy module defines (TensorFlow does not export them).
+FullyConnected, fully_connected = Dense, dense
 
 __all__ = ["Dense", "dense", "Dropout", "dropout", "Flatten", "flatten"]

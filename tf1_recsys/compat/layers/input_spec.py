@@ -62,6 +62,15 @@ class InputSpec(object):
         return cls(**config)
 
 
+SPEC_FIELDS = ("dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes")
+"""The attributes that make an object an input spec: ours, TensorFlow's or Keras's ``InputSpec``."""
+
+
+def is_input_spec(value):
+    """Whether ``value`` has every field of ``SPEC_FIELDS`` (no class check: no Keras import)."""
+    return all(hasattr(value, field) for field in SPEC_FIELDS)
+
+
 def assert_input_compatibility(input_spec, inputs, layer_name):
     """Raises a ValueError naming the layer, the input and the violated field of its spec."""
     if not input_spec:
@@ -78,28 +87,32 @@ def assert_input_compatibility(input_spec, inputs, layer_name):
         where = 'Input %d of layer "%s" is incompatible with the layer: ' % (index, layer_name)
         shape = tf.TensorShape(x.shape)
         rank = shape.rank
-        if spec.ndim is not None and not spec.allow_last_axis_squeeze:
+        if rank is None:  # nothing is checked on an input of unknown rank, as in TensorFlow
+            continue
+        squeeze = getattr(spec, "allow_last_axis_squeeze", False)
+        if spec.ndim is not None and not squeeze:
             if rank != spec.ndim:
                 raise ValueError(where + "expected ndim=%d, found ndim=%s. Full shape received: %s"
                                  % (spec.ndim, rank, shape_str(shape)))
-        if spec.max_ndim is not None and rank is not None and rank > spec.max_ndim:
+        if spec.max_ndim is not None and rank > spec.max_ndim:
             raise ValueError(where + "expected max_ndim=%d, found ndim=%d. Full shape received: %s"
                              % (spec.max_ndim, rank, shape_str(shape)))
-        if spec.min_ndim is not None and rank is not None and rank < spec.min_ndim:
+        if spec.min_ndim is not None and rank < spec.min_ndim:
             raise ValueError(where + "expected min_ndim=%d, found ndim=%d. Full shape received: %s"
                              % (spec.min_ndim, rank, shape_str(shape)))
-        if spec.dtype is not None and x.dtype.name != spec.dtype:
-            raise ValueError(where + "expected dtype=%s, found dtype=%s" % (spec.dtype, x.dtype.name))
-        if spec.axes and rank is not None:
+        if spec.dtype is not None and x.dtype.base_dtype != tf.as_dtype(spec.dtype):
+            raise ValueError(where + "expected dtype=%s, found dtype=%s"
+                             % (tf.as_dtype(spec.dtype).name, x.dtype.base_dtype.name))
+        if spec.axes:
             dims = shape.as_list()
             for axis, value in spec.axes.items():
-                if value is not None and dims[axis] not in (value, None):
+                if value is not None and dims[int(axis)] not in (value, None):
                     raise ValueError(where + "expected axis %d of input shape to have value %s, "
                                      "but received input with shape %s" % (axis, value, shape_str(shape)))
-        if spec.shape is not None and rank is not None:
+        if spec.shape is not None:
             dims = shape.as_list()
             want = list(spec.shape)
-            if spec.allow_last_axis_squeeze:
+            if squeeze:
                 if dims and dims[-1] == 1:
                     dims = dims[:-1]
                 if want and want[-1] == 1:

@@ -93,6 +93,9 @@ class BatchNormalization(Layer):
             raise ValueError("%s: `adjustment` cannot be combined with `virtual_batch_size`." % fn)
         self.adjustment = adjustment
         self.fused = fused
+        # False makes the fused-path moving variance the plain batch variance, as without fusing
+        # (TensorFlow's own tests set it to move checkpoints between fused and non-fused layers).
+        self._bessels_correction_test_only = True
         self.supports_masking = True
         if self.renorm:
             renorm_clipping = dict(renorm_clipping or {})
@@ -241,7 +244,12 @@ class BatchNormalization(Layer):
         def choose(when_training, otherwise):
             if training is True:
                 return when_training
-            return tf.where(training, when_training, otherwise)
+            if self.virtual_batch_size is None:
+                return tf.where(training, when_training, otherwise)
+            # Ghost batches: the batch statistics are [1, k, ...], the moving ones [1, 1, ...].
+            chosen = tf.where_v2(training, when_training, otherwise)
+            chosen.set_shape(tf.broadcast_static_shape(when_training.shape, otherwise.shape))
+            return chosen
 
         if training is False:
             mean, variance = self.moving_mean, self.moving_variance
@@ -261,7 +269,7 @@ class BatchNormalization(Layer):
                 new_variance = tf.reduce_mean(variance, axis=1, keepdims=True)
             else:
                 new_mean, new_variance = mean, variance
-            if self._fused:
+            if self._fused and self._bessels_correction_test_only:
                 n = tf.cast(tf.size(inputs) // tf.size(batch_mean), new_variance.dtype)
                 new_variance = new_variance * n / tf.maximum(n - 1.0, 1.0)
             if self.renorm:
@@ -361,5 +369,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     layer._functional_name = fn
     return layer(inputs, training=training)
 
+
+# The aliases tf_keras' legacy module defines (TensorFlow does not export them).
+BatchNorm, batch_norm = BatchNormalization, batch_normalization
 
 __all__ = ["BatchNormalization", "batch_normalization"]

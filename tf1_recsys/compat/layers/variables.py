@@ -1,6 +1,8 @@
 """``get_variable`` with errors that name the calling layer, and argument checks shared by the layers."""
 import operator
 
+import numpy as np
+
 from tf1_recsys._tf import tf
 
 
@@ -37,6 +39,21 @@ def positive_int(fn_name, arg_name, value):
     return number
 
 
+def positive_int_like(fn_name, arg_name, value, strings=True):
+    """``value`` as an int >= 1 where TensorFlow's layers convert it: an integral float (``16.0``,
+    e.g. from Python 3's ``/``) and, with ``strings``, a string of digits (``'16'``, which
+    ``Dense`` takes, ``int()`` being its conversion). A fraction or anything else is a ValueError
+    naming the argument (TensorFlow truncates ``16.5`` to 16)."""
+    if strings and isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ValueError("%s: `%s` must be a positive integer; got %r." % (fn_name, arg_name, value)) from None
+    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return positive_int(fn_name, arg_name, value)
+
+
 def positive_float(fn_name, arg_name, value):
     """``value`` as a float > 0, or a ValueError naming the argument."""
     try:
@@ -61,4 +78,4 @@ def rate_in_unit_interval(fn_name, arg_name, value):
     return value
 
 
-__all__ = ["get_variable_in_scope", "positive_int", "positive_float", "rate_in_unit_interval"]
+__all__ = ["get_variable_in_scope", "positive_int", "positive_int_like", "positive_float", "rate_in_unit_interval"]
