@@ -1,4 +1,4 @@
-"""The ``tf.contrib`` pieces recommendation code used, Keras-free: ``layers`` and ``opt``."""
-from tf1_recsys.compat.contrib import layers, opt
+"""The ``tf.contrib`` pieces recommendation code used, Keras-free: ``layers``, ``opt`` and ``rnn``."""
+from tf1_recsys.compat.contrib import layers, opt, rnn
 
-__all__ = ["layers", "opt"]
+__all__ = ["layers", "opt", "rnn"]
