@@ -309,7 +309,7 @@ def test_user_subclass_attention_gru_runs_in_dynamic_rnn_like_numpy(graph, sess,
 def test_wrappers_report_the_wrapped_cells_weights_and_shards_are_trainable(graph):
     """Where TensorFlow's legacy cells report nothing (docs/MIGRATION.md, deliberate differences)."""
     R = compat_rnn_cell
-    inner = R.LSTMCell(3, num_unit_shards=2)
+    inner = R.LSTMCell(2, num_unit_shards=2)
     cell = R.MultiRNNCell([R.DropoutWrapper(inner, 0.5), R.ResidualWrapper(R.GRUCell(2)), R.DeviceWrapper(R.GRUCell(2), "/cpu:0")])
     tf.nn.dynamic_rnn(cell, tf.zeros([2, 4, 2]), dtype=tf.float32)
     assert [v.op.name for v in inner.trainable_weights] == [
