@@ -25,7 +25,11 @@ CONTRIB_PATHS = {
     "tensorflow.contrib.seq2seq.python.ops.loss": _C + ".seq2seq",
     "tensorflow.contrib.legacy_seq2seq.python.ops.seq2seq": _C + ".legacy_seq2seq",
     "tensorflow.contrib.training.python.training.hparam": _C + ".training",
-    "tensorflow.contrib.rnn.python.ops": _C + ".rnn",  # on the branch that adds tf1_recsys.compat.contrib.rnn
+    "tensorflow.contrib.rnn.python.ops": _C + ".rnn",
+    "tensorflow.contrib.rnn.python.ops.rnn_cell": _C + ".rnn",
+    "tensorflow.contrib.rnn.python.ops.lstm_ops": _C + ".rnn.block_cells",
+    "tensorflow.contrib.rnn.python.ops.gru_ops": _C + ".rnn.block_cells",
+    "tensorflow.contrib.rnn.python.ops.core_rnn_cell": "tf1_recsys.compat.rnn_cell.linear",  # _Linear
 }
 CONTRIB_PATHS.update({"tensorflow.contrib.data.python.ops." + name: _C + ".data" for name in _DATA_FILES})
 

@@ -10,6 +10,7 @@ import sys
 import tensorflow as _tensorflow
 
 from tf1_recsys.compat.contrib_paths import CONTRIB_ALIASES
+from tf1_recsys.compat import install_rnn
 
 _MISSING = object()
 _saved = {}  # (id of module, attribute) -> (module, previous value or _MISSING)
@@ -50,8 +51,13 @@ def _estimator_modules():
     return modules
 
 
-def install(contrib=False, estimator=False):
+def install(contrib=False, estimator=False, private_names=False):
     """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
+
+    Also ``tf.compat.v1.nn.rnn_cell`` -> ``tf1_recsys.compat.rnn_cell``. With
+    ``private_names=True`` also TF 1.x's private names that code copied from TensorFlow 1.x
+    imports (``rnn_cell_impl._Linear``, ``_like_rnncell``, ``control_flow_ops.while_loop``, ...;
+    see ``tf1_recsys.compat.install_rnn``).
 
     With ``contrib=True`` also ``tf.compat.v1.contrib`` -> ``tf1_recsys.compat.contrib``
     (TensorFlow 2 has no ``contrib``) and the import paths ``tensorflow.contrib...`` of
@@ -78,11 +84,15 @@ def install(contrib=False, estimator=False):
     if sys.modules.get("tensorflow.compat.v1.layers") is not layers_module:
         _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))
         sys.modules["tensorflow.compat.v1.layers"] = layers_module
+    install_rnn.install_rnn_cell()
+    if private_names:
+        install_rnn.install_private_names()
 
 
 def uninstall():
     """Restores what ``install()`` replaced. Idempotent."""
     CONTRIB_ALIASES.uninstall()
+    install_rnn.uninstall()
     for (key, attr), (module, previous) in list(_saved.items()):
         if key == "sys.modules":
             sys.modules["tensorflow.compat.v1.layers"] = previous
