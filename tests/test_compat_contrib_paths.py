@@ -71,6 +71,15 @@ DOCUMENTED = [
     ("from tensorflow.contrib.training import HParams", "HParams is C.training.HParams"),
     ("from tensorflow.contrib.training.python.training.hparam import HParams", "HParams is C.training.HParams"),
     ("from tensorflow.compat.v1.contrib import layers", "layers.batch_norm is C.layers.batch_norm"),
+    ("from tensorflow.contrib import rnn", "rnn.GRUBlockCellV2 is C.rnn.GRUBlockCellV2 and rnn.GRUCell is C.rnn.GRUCell"),
+    ("from tensorflow.contrib.rnn import LSTMBlockFusedCell, LayerNormBasicLSTMCell",
+     "LSTMBlockFusedCell is C.rnn.LSTMBlockFusedCell and LayerNormBasicLSTMCell is C.rnn.LayerNormBasicLSTMCell"),
+    ("from tensorflow.contrib.rnn.python.ops.rnn_cell import AttentionCellWrapper",
+     "AttentionCellWrapper is C.rnn.AttentionCellWrapper"),
+    ("from tensorflow.contrib.rnn.python.ops.lstm_ops import LSTMBlockCell", "LSTMBlockCell is C.rnn.LSTMBlockCell"),
+    ("from tensorflow.contrib.rnn.python.ops.gru_ops import GRUBlockCell", "GRUBlockCell is C.rnn.GRUBlockCell"),
+    ("from tensorflow.contrib.rnn.python.ops.core_rnn_cell import _Linear",
+     "_Linear is __import__('tf1_recsys.compat.rnn_cell.linear', fromlist=['Linear']).Linear"),
 ]
 
 SCRIPT = r'''
@@ -132,10 +141,9 @@ def test_documented_paths_resolve_to_ours_only_while_installed(documented_paths)
 def test_every_row_of_the_table_points_at_a_module_that_exists():
     import importlib.util
 
-    optional = {"tf1_recsys.compat.contrib.rnn"}  # comes with the contrib.rnn branch; skipped while absent
     for alias, target in CONTRIB_PATHS.items():
         assert alias.startswith(("tensorflow.contrib", "tensorflow.compat.v1.contrib")), alias
-        assert target in optional or importlib.util.find_spec(target) is not None, (alias, target)
+        assert importlib.util.find_spec(target) is not None, (alias, target)
 
 
 # --- the mechanism, on throw-away packages -------------------------------------------------------
