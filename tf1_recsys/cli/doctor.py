@@ -48,9 +48,8 @@ def cmd_doctor(args):
     from tf1_recsys.cli.common import import_tf
     from tf1_recsys.doctor import DoctorError, diagnose, report
 
-    import_tf()
-    try:
-        diagnosis = diagnose(args.paths)
+    try:  # TensorFlow is imported once diagnose() has started reading a large tree in parallel
+        diagnosis = diagnose(args.paths, import_tensorflow=import_tf)
     except DoctorError as e:
         raise CLIError(str(e)) from None
     if args.format == "json":

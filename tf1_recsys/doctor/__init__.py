@@ -19,7 +19,9 @@ Exit codes: 0 everything runs (natively or after the ``install()`` the code call
 2 something is provided nowhere (a missing name or a private one that is gone).
 """
 import ast
+import multiprocessing
 import os
+import sys
 import time
 from collections import namedtuple
 
@@ -159,26 +161,54 @@ def _row(use, catalog):
                v.status, v.flags, v.to, v.alternative, v.note, v.works)
 
 
-def diagnose(paths, catalog=None):
+def _scan_file(path):
+    """(path, lines, uses, installs, warnings) of one file: the part that needs no TensorFlow."""
+    warnings = []
+    tree, lines = _parse(path, warnings)
+    if tree is None:
+        return path, 0, None, [], warnings
+    scan = scan_tree(tree)
+    return path, lines, scan.uses, scan.installs, warnings
+
+
+def _scans(files, jobs):
+    """Scans of ``files`` in order: in ``jobs`` forked processes for a large tree, which read the files
+    while this process imports TensorFlow; in this process otherwise (or once TensorFlow is loaded:
+    no fork after its threads start)."""
+    big = sum(os.path.getsize(f) for f in files[:2000]) > 2000000
+    if jobs > 1 and big and "tensorflow" not in sys.modules and "fork" in multiprocessing.get_all_start_methods():
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+        return pool, pool.imap(_scan_file, files, chunksize=4)
+    return None, (_scan_file(f) for f in files)
+
+
+def diagnose(paths, catalog=None, jobs=None, import_tensorflow=None):
     """``Diagnosis`` of the Python files under ``paths`` (files or folders) on the installed TensorFlow.
 
     Raises DoctorError for a path that does not exist. Files that cannot be parsed are
-    skipped with a warning naming them.
+    skipped with a warning naming them. ``jobs``: processes reading a large tree (default: the CPUs, at most 4).
+    ``import_tensorflow``: called to import TensorFlow once the reading has started (the CLI's quiet import).
     """
     if isinstance(paths, str):
         paths = [paths]
     start = time.perf_counter()
     files = python_files(paths)
-    catalog = catalog or Catalog()
-    results, warnings, installs = [], [], None
-    for path in files:
-        tree, lines = _parse(path, warnings)
-        if tree is None:
-            continue
-        scan = scan_tree(tree)
-        for _, flags in scan.installs:
-            installs = (installs or set()) | flags
-        results.append(FileResult(path, lines, [_row(use, catalog) for use in scan.uses]))
+    pool, scans = _scans(files, jobs or min(os.cpu_count() or 1, 4))
+    try:
+        if catalog is None and import_tensorflow is not None:
+            import_tensorflow()
+        catalog = catalog or Catalog()
+        results, warnings, installs = [], [], None
+        for path, lines, uses, calls, file_warnings in scans:
+            warnings.extend(file_warnings)
+            if uses is None:
+                continue
+            for _, flags in calls:
+                installs = (installs or set()) | flags
+            results.append(FileResult(path, lines, [_row(use, catalog) for use in uses]))
+    finally:
+        if pool is not None:
+            pool.terminate()
     return Diagnosis(results, warnings, installs, catalog, time.perf_counter() - start)
 
 

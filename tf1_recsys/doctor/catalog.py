@@ -120,6 +120,7 @@ class Catalog:
         self.tables = "tf_upgrade_v2 (installed TensorFlow)" if self._renames else "none shipped"
         self._verdicts = {}
         self._walks = {}
+        self._leaves = None  # last name -> [(target path, flag)] of what install() provides
 
     # -- walking ---------------------------------------------------------------------------------------------
     def _child(self, parent, fullname, part, importing):
@@ -239,11 +240,36 @@ class Catalog:
 
     def _alternative(self, parts, import_depth):
         key = _table_key(parts)
+        provided = self._provided_elsewhere(parts)
+        if provided:
+            return provided
         if key in self._addons:
             return self._addons[key] + " (TensorFlow Addons)"
         if key in self._renames and self._renames[key] != key:
             return self._renames[key] + " (tf_upgrade_v2's name; not usable here either)"
         return self._nearest(parts, import_depth)
+
+    def _provided_elsewhere(self, parts):
+        """Where install() provides a name with the same last component, e.g. ``batch_norm`` of
+        ``tf.contrib.layers.python.layers`` -> ``tf.compat.v1.contrib.layers.batch_norm``; the path
+        sharing most components wins."""
+        if self._leaves is None:
+            self._leaves = {}
+            for provision in self._provisions.values():
+                self._index(importlib.import_module(provision.module), provision.target, provision.flag, 3)
+        candidates = self._leaves.get(parts[-1], [])
+        if not candidates:
+            return None
+        target, flag = max(candidates, key=lambda c: (len(set(c[0].split(".")) & set(parts)), -len(c[0])))
+        return "%s (after %s)" % (display(tuple(target.split("."))), install_line([flag]))
+
+    def _index(self, module, target, flag, depth):
+        names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+        for name in names:
+            self._leaves.setdefault(name, []).append((target + "." + name, flag))
+            value = vars(module).get(name)
+            if depth > 1 and isinstance(value, types.ModuleType) and value.__name__.startswith(module.__name__ + "."):
+                self._index(value, target + "." + name, flag, depth - 1)
 
     def _nearest(self, parts, import_depth):
         """A close name beside the first missing component, natively or after install, e.g. ``tf.nn.gru``."""
