@@ -4,7 +4,7 @@
 ``tensorflow`` (``("tensorflow", "nn", "rnn_cell", "GRUCell")``). It never builds a graph:
 the installed TensorFlow is asked by walking its module attributes, and tf1_recsys by
 walking the modules ``tf1_recsys.compat.provides.PROVISIONS`` maps (what ``install()``
-puts where). Keras-backed lazy modules (``tf.compat.v1.layers`` and
+puts where). Importing this module does not import TensorFlow; ``Catalog()`` does. Keras-backed lazy modules (``tf.compat.v1.layers`` and
 ``tf.compat.v1.nn.rnn_cell`` on TensorFlow 2.16+) are recognised by their loader object
 and never loaded: with Keras 3 they are stubs that raise on use. TF1 -> TF2 moves come
 from the tables of TensorFlow's own ``tf_upgrade_v2`` when the wheel ships them.
@@ -15,8 +15,6 @@ import importlib.metadata
 import os
 import types
 from collections import namedtuple
-
-from tf1_recsys.compat.provides import PROVISIONS
 
 NATIVE, INSTALL, MOVED, MISSING, PRIVATE, UNRESOLVED = "native", "install", "moved", "missing", "private", "unresolved"
 STATUSES = (NATIVE, INSTALL, MOVED, MISSING, PRIVATE, UNRESOLVED)
@@ -109,9 +107,12 @@ def _table_key(parts):
 class Catalog:
     """The installed TensorFlow plus what ``tf1_recsys.compat.install()`` provides; verdicts are cached."""
 
-    def __init__(self, provisions=PROVISIONS):
+    def __init__(self, provisions=None):
         import tensorflow
 
+        from tf1_recsys.compat.provides import PROVISIONS  # the compat package imports TensorFlow
+
+        provisions = PROVISIONS if provisions is None else provisions
         self.tensorflow = tensorflow
         self.version = tensorflow.__version__
         self.keras = _keras_flavour()
