@@ -98,10 +98,10 @@ def main(argv=None):
             times["floor"].append((t, cpu))
             t, cpu, proc = timed(doctor)
             assert proc.returncode in (0, 1, 2) and proc.stdout, proc.stderr[-2000:]
-            times["doctor"].append((t, cpu))
+            times["doctor"].append((t, cpu, json.loads(proc.stdout)["seconds"]))
             report = json.loads(proc.stdout)
             load.append(os.getloadavg()[0])
-    (floor_s, floor_cpu), (doctor_s, doctor_cpu) = min(times["floor"]), min(times["doctor"])
+    (floor_s, floor_cpu), (doctor_s, doctor_cpu, own_s) = min(times["floor"]), min(times["doctor"])
     import tensorflow
 
     text = "\n".join([
@@ -115,10 +115,12 @@ def main(argv=None):
         "| reference: fresh process, `import tensorflow` + `ast.parse` of every file | %.2f | %.2f |"
         % (floor_s, floor_cpu),
         "| `tf1-recsys doctor CORPUS --format json`, fresh process, end to end | %.2f | %.2f |" % (doctor_s, doctor_cpu),
-        "| of which the doctor's reading and verdicts (its `seconds` field) | %.2f | |" % report["seconds"],
+        "| of which the doctor's reading and verdicts (its `seconds` field, same run) | %.2f | |" % own_s,
         "| **ratio doctor / reference** | **%.2fx** | **%.2fx** |" % (doctor_s / floor_s, doctor_cpu / floor_cpu), "",
-        "Target of issue 27: 100,000 lines in under 10 s on 2 cores: %s (%.2f s)." % (
-            "met" if doctor_s < 10 and lines >= 100000 else "NOT met", doctor_s),
+        "Target of issue 27: 100,000 lines in under 10 s on 2 cores: %s (%.2f s wall, %.2f s CPU%s)." % (
+            "met" if doctor_s < 10 and lines >= 100000 else "NOT met in wall time", doctor_s, doctor_cpu,
+            "; the machine was shared, %.1f runnable processes per core" % (max(load) / os.cpu_count())
+            if max(load) > os.cpu_count() else ""),
     ])
     publish(TITLE, text, args.write_docs)
 
