@@ -340,3 +340,14 @@ def test_cli_help_and_errors(capsys):
     assert rc == 2 and err.strip() == "tf1-recsys: error: no such file or folder: /no/such/folder"
     rc, _, err = run(capsys, "doctor", ".", "--only", "gone")
     assert rc == 2 and "--only" in err and UNRESOLVED in err
+
+
+def test_names_past_an_object_are_not_judged(catalog):
+    """``FLAGS.batch_size`` after ``FLAGS = tf.app.flags.FLAGS`` is the user's flag, not a TensorFlow name;
+    a class's attribute still is."""
+    flags = catalog.verdict(("tensorflow", "compat", "v1", "app", "flags", "FLAGS", "batch_size"))
+    assert flags.status == NATIVE
+    assert not isinstance(tensorflow.compat.v1.app.flags.FLAGS, (types.ModuleType, type))
+    assert catalog.verdict(("tensorflow", "compat", "v1", "GraphKeys", "UPDATE_OPS")).status == NATIVE
+    assert not hasattr(tensorflow.compat.v1.GraphKeys, "NO_SUCH_KEY")
+    assert catalog.verdict(("tensorflow", "compat", "v1", "GraphKeys", "NO_SUCH_KEY")).status == MISSING

@@ -159,6 +159,8 @@ class Catalog:
             return self._walks[key]
         obj, used, outcome, stop = self.tensorflow, set(), _OK, len(parts)
         for i in range(1, len(parts)):
+            if not isinstance(obj, (types.ModuleType, type)):
+                break  # an object's attributes are its own business (tf.app.flags.FLAGS.batch_size)
             fullname = ".".join(parts[:i + 1])
             importing = i < import_depth
             provision = self._provisions.get(fullname) if installed else None
