@@ -17,12 +17,12 @@ import pytest
 import tensorflow
 
 import tf1_recsys.compat as compat
-from tf1_recsys.cli import main
+from conftest import REPO
+from test_cli import assert_one_line_error, run
 from tf1_recsys.compat.provides import PROVISIONS, install_flags, provisions
 from tf1_recsys.doctor import INSTALL, MISSING, MOVED, NATIVE, PRIVATE, UNRESOLVED, Catalog, diagnose
 from tf1_recsys.doctor.scan import scan_source
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
@@ -305,12 +305,6 @@ def test_moves_come_from_tf_upgrade_v2_tables(catalog):
 
 
 # -- the command -----------------------------------------------------------------------------------------------
-def run(capsys, *argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 def test_cli_exit_codes_json_and_only(tmp_path, capsys):
     runs = tmp_path / "runs.py"
     runs.write_text("import tensorflow.compat.v1 as tf\ntf.nn.relu\n")
@@ -337,7 +331,7 @@ def test_cli_help_and_errors(capsys):
     rc, out, _ = run(capsys, "doctor", "--help")
     assert rc == 0 and "exit codes:" in out and "tf1-recsys doctor my_project/" in out
     rc, _, err = run(capsys, "doctor", "/no/such/folder")
-    assert rc == 2 and err.strip() == "tf1-recsys: error: no such file or folder: /no/such/folder"
+    assert_one_line_error(rc, err, "no such file or folder: /no/such/folder")
     rc, _, err = run(capsys, "doctor", ".", "--only", "gone")
     assert rc == 2 and "--only" in err and UNRESOLVED in err
 
