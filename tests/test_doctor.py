@@ -124,7 +124,7 @@ def test_install_calls_are_found_with_their_flags():
 
 
 def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, catalog):
-    (tmp_path / "py2.py").write_text("import tensorflow as tf\nprint 'hello'\n")
+    (tmp_path / "py2.py").write_text("import tensorflow as tf\nprint 'hello', tf.nn\ntf.Session\n")
     (tmp_path / "broken.py").write_text("def f(:\n")
     (tmp_path / "nul.py").write_bytes(b"x = 1\x00\n")
     (tmp_path / "latin.py").write_bytes(b"import tensorflow as tf\ns = '\xe9t\xe9'\ntf.Session\n")
@@ -132,13 +132,15 @@ def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, ca
                                            b"s = '\xe9'\ntf.nn.relu\n")
     (tmp_path / "ok.py").write_text("import tensorflow as tf\ntf.nn.relu\n")
     d = diagnose([str(tmp_path)], catalog)
-    assert sorted(os.path.basename(f.path) for f in d.files) == ["declared.py", "latin.py", "ok.py"]
+    assert sorted(os.path.basename(f.path) for f in d.files) == ["declared.py", "latin.py", "ok.py", "py2.py"]
     by_file = {os.path.basename(w.split(":")[0]): w for w in d.warnings}
     assert sorted(by_file) == ["broken.py", "latin.py", "nul.py", "py2.py"]
     assert "Python 2" in by_file["py2.py"] and "Latin-1" in by_file["latin.py"]
     assert all("\n" not in w for w in d.warnings)
     latin = [f for f in d.files if f.path.endswith("latin.py")][0]
     assert [(r.line, r.api) for r in latin.rows] == [(3, "tf.Session")]
+    py2 = [f for f in d.files if f.path.endswith("py2.py")][0]
+    assert [(r.line, r.api) for r in py2.rows] == [(2, "tf.nn"), (3, "tf.Session")]
 
 
 # -- the catalog: read from TensorFlow and from install() ------------------------------------------------------

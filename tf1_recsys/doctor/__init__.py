@@ -140,11 +140,37 @@ def _parse(path, warnings):
                 return tree, lines
             except (SyntaxError, ValueError):
                 pass
+        if _looks_python2(e):
+            tree = _parse_python2(data, path)
+            if tree is not None:
+                warnings.append("%s:%s: Python 2 (%s); read after lib2to3's print/exec/except fixes, lines kept"
+                                % (path, e.lineno or "?", e.msg))
+                return tree, lines
         hint = " (Python 2?)" if _looks_python2(e) else ""
         warnings.append("%s:%s: skipped, cannot parse%s: %s" % (path, e.lineno or "?", hint, e.msg))
     except (ValueError, UnicodeDecodeError, LookupError) as e:  # NUL bytes, an unknown coding line
         warnings.append("%s: skipped, cannot parse: %s" % (path, e))
     return None, 0
+
+
+_PY2_FIXES = ["lib2to3.fixes.fix_" + name for name in (
+    "print", "exec", "except", "raise", "ne", "repr", "numliterals", "tuple_params")]
+
+
+def _parse_python2(data, path):
+    """The ast of a Python 2 file after the syntax-only fixers of lib2to3 (they keep line numbers), or None
+    (not convertible, or no lib2to3: Python 3.13 removed it)."""
+    try:
+        import warnings as warnings_module
+
+        with warnings_module.catch_warnings():
+            warnings_module.simplefilter("ignore")
+            from lib2to3 import refactor
+        text = data.decode("utf-8", errors="replace")
+        converted = str(refactor.RefactoringTool(_PY2_FIXES).refactor_string(text + "\n", path))
+        return ast.parse(converted, filename=path)
+    except Exception:  # lib2to3's ParseError, a SyntaxError left after the fixes, no lib2to3
+        return None
 
 
 def _looks_python2(error):
