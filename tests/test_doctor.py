@@ -131,16 +131,19 @@ def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, ca
     (tmp_path / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nimport tensorflow as tf\n"
                                            b"s = '\xe9'\ntf.nn.relu\n")
     (tmp_path / "ok.py").write_text("import tensorflow as tf\ntf.nn.relu\n")
+    (tmp_path / "tabs.py").write_text("import tensorflow as tf\nif 1:\n        x = 1\n\ty = tf.nn.relu\n")
     d = diagnose([str(tmp_path)], catalog)
-    assert sorted(os.path.basename(f.path) for f in d.files) == ["declared.py", "latin.py", "ok.py", "py2.py"]
+    assert sorted(os.path.basename(f.path) for f in d.files) == ["declared.py", "latin.py", "ok.py", "py2.py", "tabs.py"]
     by_file = {os.path.basename(w.split(":")[0]): w for w in d.warnings}
-    assert sorted(by_file) == ["broken.py", "latin.py", "nul.py", "py2.py"]
+    assert sorted(by_file) == ["broken.py", "latin.py", "nul.py", "py2.py", "tabs.py"]
     assert "Python 2" in by_file["py2.py"] and "Latin-1" in by_file["latin.py"]
     assert all("\n" not in w for w in d.warnings)
     latin = [f for f in d.files if f.path.endswith("latin.py")][0]
     assert [(r.line, r.api) for r in latin.rows] == [(3, "tf.Session")]
     py2 = [f for f in d.files if f.path.endswith("py2.py")][0]
     assert [(r.line, r.api) for r in py2.rows] == [(2, "tf.nn"), (3, "tf.Session")]
+    tabs = [f for f in d.files if f.path.endswith("tabs.py")][0]
+    assert [(r.line, r.api) for r in tabs.rows] == [(4, "tf.nn.relu")]
 
 
 # -- the catalog: read from TensorFlow and from install() ------------------------------------------------------

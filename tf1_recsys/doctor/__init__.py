@@ -143,7 +143,8 @@ def _parse(path, warnings):
         if _looks_python2(e):
             tree = _parse_python2(data, path)
             if tree is not None:
-                warnings.append("%s:%s: Python 2 (%s); read after lib2to3's print/exec/except fixes, lines kept"
+                warnings.append("%s:%s: Python 2 (%s); read with tab stops of 8 after lib2to3's print/exec/except "
+                                "fixes, lines kept"
                                 % (path, e.lineno or "?", e.msg))
                 return tree, lines
         hint = " (Python 2?)" if _looks_python2(e) else ""
@@ -158,7 +159,8 @@ _PY2_FIXES = ["lib2to3.fixes.fix_" + name for name in (
 
 
 def _parse_python2(data, path):
-    """The ast of a Python 2 file after the syntax-only fixers of lib2to3 (they keep line numbers), or None
+    """The ast of a Python 2 file, its tabs expanded and the syntax-only fixers of lib2to3 applied (both keep
+    line numbers), or None
     (not convertible, or no lib2to3: Python 3.13 removed it)."""
     try:
         import warnings as warnings_module
@@ -166,7 +168,7 @@ def _parse_python2(data, path):
         with warnings_module.catch_warnings():
             warnings_module.simplefilter("ignore")
             from lib2to3 import refactor
-        text = data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace").expandtabs(8)  # Python 2's tab stops: mixed indents parse
         converted = str(refactor.RefactoringTool(_PY2_FIXES).refactor_string(text + "\n", path))
         return ast.parse(converted, filename=path)
     except Exception:  # lib2to3's ParseError, a SyntaxError left after the fixes, no lib2to3
@@ -174,6 +176,8 @@ def _parse_python2(data, path):
 
 
 def _looks_python2(error):
+    if isinstance(error, TabError):
+        return True
     text = (error.text or "") + " " + str(error.msg)
     return "print" in text or "Missing parentheses" in text or "exec" in text or "except" in text and "," in text
 
