@@ -127,6 +127,7 @@ def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, ca
     (tmp_path / "py2.py").write_text("import tensorflow as tf\nprint 'hello', tf.nn\ntf.Session\n")
     (tmp_path / "broken.py").write_text("def f(:\n")
     (tmp_path / "nul.py").write_bytes(b"x = 1\x00\n")
+    (tmp_path / "deep.py").write_text("x = " + "+".join(["1"] * 20000) + "\n")
     (tmp_path / "latin.py").write_bytes(b"import tensorflow as tf\ns = '\xe9t\xe9'\ntf.Session\n")
     (tmp_path / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nimport tensorflow as tf\n"
                                            b"s = '\xe9'\ntf.nn.relu\n")
@@ -135,7 +136,7 @@ def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, ca
     d = diagnose([str(tmp_path)], catalog)
     assert sorted(os.path.basename(f.path) for f in d.files) == ["declared.py", "latin.py", "ok.py", "py2.py", "tabs.py"]
     by_file = {os.path.basename(w.split(":")[0]): w for w in d.warnings}
-    assert sorted(by_file) == ["broken.py", "latin.py", "nul.py", "py2.py", "tabs.py"]
+    assert sorted(by_file) == ["broken.py", "deep.py", "latin.py", "nul.py", "py2.py", "tabs.py"]
     assert "Python 2" in by_file["py2.py"] and "Latin-1" in by_file["latin.py"]
     assert all("\n" not in w for w in d.warnings)
     latin = [f for f in d.files if f.path.endswith("latin.py")][0]

@@ -149,7 +149,8 @@ def _parse(path, warnings):
                 return tree, lines
         hint = " (Python 2?)" if _looks_python2(e) else ""
         warnings.append("%s:%s: skipped, cannot parse%s: %s" % (path, e.lineno or "?", hint, e.msg))
-    except (ValueError, UnicodeDecodeError, LookupError) as e:  # NUL bytes, an unknown coding line
+    except (ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError) as e:
+        # NUL bytes, an unknown coding line, nesting too deep for the parser
         warnings.append("%s: skipped, cannot parse: %s" % (path, e))
     return None, 0
 
@@ -197,7 +198,11 @@ def _scan_file(path):
     tree, lines = _parse(path, warnings)
     if tree is None:
         return path, 0, None, [], warnings
-    scan = scan_tree(tree)
+    try:
+        scan = scan_tree(tree)
+    except RecursionError:  # expressions nested deeper than Python's recursion limit
+        warnings.append("%s: skipped, nested too deeply to follow" % path)
+        return path, 0, None, [], warnings
     return path, lines, scan.uses, scan.installs, warnings
 
 
