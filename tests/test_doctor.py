@@ -325,6 +325,13 @@ def test_cli_exit_codes_json_and_only(tmp_path, capsys):
     rc, out, _ = run(capsys, "doctor", str(needs))
     assert rc == 1 and "tf1_recsys.compat.install(contrib=True)" in out and "not called" in out
     assert run(capsys, "doctor", str(called))[0] == 0
+    partly = tmp_path / "partly.py"
+    partly.write_text(called.read_text() + "tf.estimator.RunConfig\n")
+    rc, out, _ = run(capsys, "doctor", str(partly))
+    if vars(tensorflow).get("estimator") is None:  # TensorFlow 2.16+: no tf.estimator of its own
+        assert rc == 1 and "the code's install() calls lack estimator=True" in out
+    else:
+        assert rc == 0 and "called by the code" in out
     rc, out, _ = run(capsys, "doctor", str(missing), "--format", "json", "--only", "missing")
     data = json.loads(out)
     assert rc == 2 == data["exit_code"]

@@ -248,7 +248,7 @@ class Catalog:
             return provided
         if key in self._addons:
             return self._addons[key] + " (TensorFlow Addons)"
-        if key in self._renames and self._renames[key] != key:
+        if key in self._renames and self._renames[key] not in (key, display(parts)):
             return self._renames[key] + " (tf_upgrade_v2's name; not usable here either)"
         return self._nearest(parts, import_depth)
 

@@ -47,7 +47,14 @@ def summary_lines(diagnosis):
         out.append("  %-11s %6d" % (status, counts[status]))
     line = diagnosis.install_line
     if line:
-        state = "not called by the code" if diagnosis.install_missing else "called by the code"
+        called = diagnosis.installs_called
+        if called is None:
+            state = "not called by the code"
+        elif diagnosis.install_missing:
+            lacking = sorted(f for f in diagnosis.flags_needed if f is not None and f not in called)
+            state = "the code's install() calls lack %s" % ", ".join("%s=True" % f for f in lacking)
+        else:
+            state = "called by the code"
         out.append("install: import tf1_recsys.compat; %s  (%s)" % (line, state))
     moved_v1 = sum(1 for _, r in diagnosis.rows() if r.status == MOVED and r.to.startswith("tf.compat.v1."))
     if moved_v1:
