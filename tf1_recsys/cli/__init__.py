@@ -1,6 +1,6 @@
 """The ``tf1-recsys`` command (also ``python -m tf1_recsys``).
 
-Subcommands: ``demo``, ``train``, ``evaluate``, ``freeze``, ``importance``, ``auc``, ``launch``.
+Subcommands: ``demo``, ``train``, ``evaluate``, ``freeze``, ``importance``, ``auc``, ``launch``, ``doctor``.
 User errors (a missing file, a malformed CSV row, an unknown model, an output folder
 that would be overwritten) print one line ``tf1-recsys: error: ...`` and exit with 2.
 TensorFlow is imported only by the subcommands that build graphs (not by ``auc``).
@@ -8,6 +8,7 @@ TensorFlow is imported only by the subcommands that build graphs (not by ``auc``
 import argparse
 import sys
 
+from tf1_recsys.cli import doctor
 from tf1_recsys.cli.common import CLIError
 from tf1_recsys.version import __version__
 
@@ -148,6 +149,7 @@ def build_parser():
                    "with only the loopback interface (default auto: when `unshare --net` works)")
     p.add_argument("task_command", nargs=argparse.REMAINDER, metavar="COMMAND",
                    help="-- then the command of every task")
+    doctor.add_parser(sub)
     return parser
 
 
@@ -156,7 +158,7 @@ def _commands():
 
     return {"demo": demo.cmd_demo, "train": commands.cmd_train, "evaluate": commands.cmd_evaluate,
             "freeze": commands.cmd_freeze, "importance": commands.cmd_importance, "auc": commands.cmd_auc,
-            "launch": cluster.cmd_launch}
+            "launch": cluster.cmd_launch, "doctor": doctor.cmd_doctor}
 
 
 def main(argv=None):
