@@ -168,7 +168,7 @@ def test_provisions_table_is_what_install_does():
             for attr, value in attrs.items():
                 if ours(value) and before.get(name, {}).get(attr) is not value:
                     set_attrs.add(name.replace("._api.v2", "") + "." + attr)
-        new_modules = {k for k, v in sys.modules.items() if modules_before.get(k) is not v
+        new_modules = {k.replace("._api.v2", "") for k, v in sys.modules.items() if modules_before.get(k) is not v
                        and ours(v) and k.startswith("tensorflow")}
         table = {p.target for p in PROVISIONS}
         assert set_attrs <= table, "install() sets names compat/provides.py does not list"
