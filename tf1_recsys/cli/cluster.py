@@ -160,9 +160,10 @@ def train_task(args, info):
         folder.record(RUN_FILE)
         write_json(os.path.join(out, RUN_FILE), run)
         listeners.append(_recording_listener(folder))
-        say("%s: %s %s, %d ps task(s) holding the embedding tables in %d partitions; to global step %d"
+        say("%s: %s %s, %d ps task(s) holding the embedding tables in %d partitions; to global step %d (the "
+            "last checkpoint can be up to %d past it: asynchronous steps of the other workers still land)"
             % (task, "continuing" if continued else "training", model, info.num_ps_replicas,
-               SHARDS_PER_PS * info.num_ps_replicas, max_steps))
+               SHARDS_PER_PS * info.num_ps_replicas, max_steps, 2 * (info.num_worker_replicas - 1)))
     try:
         result = tf_estimator.train_and_evaluate(
             est, tf_estimator.TrainSpec(train_fn, max_steps=max_steps, saving_listeners=listeners),
