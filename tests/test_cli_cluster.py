@@ -66,6 +66,9 @@ def test_launch_trains_din_on_a_cluster_and_the_chief_writes_the_folder(cluster_
     checkpoint = tf.train.latest_checkpoint(out)
     step = int(tf.train.load_variable(checkpoint, "global_step"))
     assert STEPS <= step <= STEPS + 2  # async: the other worker's step in flight may land after the stop
+    target, more = map(int, re.search(r"to global step (\d+) \(the last checkpoint can be up to (\d+) past", log)
+                       .groups())
+    assert (target, more) == (STEPS, 2) and target <= step <= target + more  # what the chief said is true
     run = json.load(open(os.path.join(out, "run.json")))
     assert run["cluster"] == {"ps": 1, "workers": 2} and run["results"]["global_step"] == step
     printed = float(re.search(r"\[chief:0\]   click +test AUC (\d\.\d+)", log).group(1))

@@ -259,10 +259,18 @@ def test_nan_loss_stops_with_tensorflows_error_before_the_checkpoint_of_that_ste
     assert np.isfinite(est.get_variable_value("hidden/kernel")).all()
 
 
-def test_sync_replicas_single_process_trains(tmp_path):
+def test_sync_replicas_single_process_trains_and_leaves_no_thread(tmp_path, monkeypatch):
+    # SyncReplicasOptimizer's chief queue runner waits for gradients that never come after the
+    # last step; TensorFlow's runner raised the CancelledError of the session's close in its thread.
+    import threading
+
+    raised = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
     est = _estimator(tmp_path, sync_replicas=True)
     est.train(user.train_input_fn, max_steps=5)
     assert est.get_variable_value("global_step") == 5
+    assert [t.name for t in threading.enumerate() if t.name.startswith("QueueRunnerThread")] == []
+    assert raised == []
 
 
 def test_train_and_evaluate_locally(tmp_path):

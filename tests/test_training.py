@@ -153,6 +153,31 @@ def test_tf_data_pipeline_trains_exactly_like_feed_dict(reference, data, tmp_pat
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
 
+def test_tf_data_pipeline_runs_without_autotuning(data):
+    # tf.data's autotuning model thread wakes at intervals doubling up to a minute, and the
+    # iterator's destruction at the end of fit waited for its next wake-up (3-35 s measured,
+    # docs/BENCHMARKS.md). The pipeline has nothing to tune; its options must turn it off.
+    from tensorflow.core.framework import dataset_options_pb2
+
+    found = []
+
+    def look(event, info):
+        if event == "step" and not found:
+            graph = tf.get_default_graph()
+            for op in graph.get_operations():
+                if op.type == "OptionsDataset":
+                    options = dataset_options_pb2.Options()
+                    options.ParseFromString(op.get_attr("serialized_options"))
+                    found.append(options)
+            found.append(None)
+
+    with Trainer(ts.model_fn, ts.config(use_tf_data=True, epochs=1), None) as trainer:
+        trainer.fit(data, callback=look)
+    options = [o for o in found if o is not None]
+    assert len(options) == 1, found
+    assert options[0].autotune_options.HasField("enabled") and not options[0].autotune_options.enabled
+
+
 def test_tf_data_initialises_once_per_fit_and_resumes_mid_epoch_exactly(reference, data, tmp_path, monkeypatch):
     # The iterator covers the fit's global steps, so an epoch's start re-initialises nothing;
     # a run stopped mid-epoch continues from its checkpoint with the very next batch.

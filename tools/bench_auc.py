@@ -19,10 +19,14 @@ docs/BENCHMARKS.md with them. ``--quick`` runs small sizes only (a smoke test);
 ``--only`` runs some sections only (for iterating; no targets table, no ``--write-docs``).
 
 Timings are the minimum over ``--repeats`` interleaved runs (the machine may be shared).
+The output names the sort kernel numpy dispatches to here and times float32 ``np.sort`` with
+and without its AVX-512 kernel: ``auc`` follows the sort (issue 22), and on some CPUs (an AMD
+EPYC with numpy 2.4: 405 ms against 65 ms at 10^7) the AVX-512 kernel is the slower one.
 """
 import argparse
 import gc
 import os
+import platform
 import sys
 import time
 import tracemalloc
@@ -438,6 +442,57 @@ NOTES = """Why the remaining ratios are what they are (same mechanisms on every 
 """
 
 
+# --------------------------------------------------------------------------- sort kernel
+AVX512_OFF = "AVX512_ICL AVX512_SKX X86_V4"
+"""``NPY_DISABLE_CPU_FEATURES`` that turns numpy's AVX-512 sort off (numpy >= 2: its AVX2 one runs)."""
+_SORT_TIMER = ("import sys, time, numpy as np; x = np.random.default_rng(0).random(int(sys.argv[1]), np.float32); "
+               "t = min((lambda y: (lambda t0: (y.sort(), time.perf_counter() - t0)[1])(time.perf_counter()))(x.copy()) "
+               "for _ in range(3)); print(t)")
+
+
+def sort_kernel():
+    """The SIMD sort numpy dispatches ``np.sort`` of float32 / uint32 to on this CPU, in words.
+
+    numpy does not report the kernel it picked; this reads its dispatch rules: x86-simd-sort's
+    AVX-512 kernels where the CPU has AVX512_SKX (and ``NPY_DISABLE_CPU_FEATURES`` does not turn
+    it off), its AVX2 kernels from numpy 2.0 on, else numpy's own scalar introsort.
+    """
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    major = int(np.__version__.split(".")[0])
+    if features.get("AVX512_SKX"):
+        kernel = "x86-simd-sort AVX-512 (AVX512_SKX)"
+    elif features.get("AVX2") and major >= 2:
+        kernel = "x86-simd-sort AVX2"
+    else:
+        kernel = "numpy's scalar introsort"
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES", "")
+    return "%s on %s%s" % (kernel, cpu, " (NPY_DISABLE_CPU_FEATURES=%r)" % disabled if disabled else "")
+
+
+def sort_kernel_comparison(n):
+    """One line: float32 ``np.sort`` of ``n`` values here and, in a child, with AVX-512 turned off."""
+    import subprocess
+
+    def timed(env):
+        done = subprocess.run([sys.executable, "-c", _SORT_TIMER, str(n)], env=env, capture_output=True,
+                              text=True, check=True)
+        return float(done.stdout.strip())
+
+    here = timed(dict(os.environ))
+    off = timed(dict(os.environ, NPY_DISABLE_CPU_FEATURES=AVX512_OFF))
+    return ("float32 `np.sort` of %.0e values: %s ms here, %s ms with `NPY_DISABLE_CPU_FEATURES=\"%s\"` (%.2fx); "
+            "`auc`'s times follow the sort's." % (n, ms(here), ms(off), AVX512_OFF, here / off))
+
+
 # --------------------------------------------------------------------------- main
 def write_docs(path, command, body, section=SECTION):
     """Replaces the text of ``section`` (up to the next '## ') in place; appends it if absent."""
@@ -501,12 +556,17 @@ def main(argv=None):
     if not args.only:
         out = targets_table(results, sizes[-1], gauc_n, groups) + out
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    kernel = "Sort kernel (inferred from numpy's dispatch rules): %s. %s" % (sort_kernel(),
+                                                                           sort_kernel_comparison(sizes[-1]))
+    print(kernel, flush=True)
     header = [
         "Command: `%s` (%.0f s). numpy %s, %d CPUs, load average at the end %.1f "
         "(the machine is shared; timings are the minimum of 7 interleaved runs, %d for "
         "scikit-learn below 10^7 rows and 1 at 10^7)."
         % (command.strip(), time.perf_counter() - t0, np.__version__, os.cpu_count(), load[0],
            args.repeats),
+        "",
+        kernel,
         "",
     ]
     body = "\n".join(header + out)

@@ -24,7 +24,9 @@ through ``model.fit`` in the environment of ``tools/deepctr_venv.py``
 (``tools/deepctr_din_speed.py``). Each child runs a warm-up fit of a few batches, then
 times ``--epochs`` epochs over all rows, and reports wall seconds, CPU seconds of its own
 process (user + system of every thread: the steadier figure when other jobs share the
-cores) and per-epoch times. The load average is printed at the start and the end.
+cores), per-epoch times and the wall time from its last step to ``fit``'s return (issue 22: the
+``tf.data`` iterator's destruction waited there for tf.data's autotuning thread, up to tens of
+seconds). The load average is printed at the start and the end.
 """
 import argparse
 import json
@@ -126,7 +128,8 @@ def child(args):
     c0, t0 = cpu(), time.perf_counter()
     out = trainer.fit(train, callback=lambda event, info: stamps.append((info["step"], time.perf_counter(), cpu()))
                       if event == "step" else None)
-    wall, used = time.perf_counter() - t0, cpu() - c0
+    t_end = time.perf_counter()
+    wall, used = t_end - t0, cpu() - c0
     spe = -(-n // BATCH)
     steps = stamps
     times = np.diff([t0] + [t for _, t, _ in steps])
@@ -150,6 +153,7 @@ def child(args):
         "epoch_first_step_ms": [float(times[i] * 1e3) for i in first],
         "epoch_first_step_cpu_ms": [float(cpus[i] * 1e3) for i in first],
         "max_step_ms": float(times.max() * 1e3),
+        "end_wall": t_end - steps[-1][1],
     }))
     return 0
 
@@ -251,8 +255,9 @@ def markdown(args, results, load0, load1, seconds):
         "",
         "| contender | whole fit: examples/s wall (best / median) | examples / CPU-s (best / median) | "
         "vs DeepCTR, CPU-s (best) | vs DeepCTR, wall (best) | whole epochs only: ex/s wall / ex/CPU-s (best) | "
-        "median step ms | slowest epoch-start step, wall / CPU ms | load per round |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "median step ms | slowest epoch-start step, wall / CPU ms | fit's end after its last step, s (max) | "
+        "load per round |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for n in names:
         rs = results[n]
@@ -262,11 +267,12 @@ def markdown(args, results, load0, load1, seconds):
             start_text, step_text = "%.0f / %.0f" % (w, c), "%.0f" % min(r["median_step_ms"] for r in rs)
         else:
             start_text, step_text = "n/a", "%.0f" % (min(r["wall"] / r["examples"] for r in rs) * BATCH * 1e3)
-        lines.append("| %s | %.0f / %.0f | %.0f / %.0f | %.2fx | %.2fx | %.0f / %.0f | %s | %s | %s |" % (
+        ends = [r["end_wall"] for r in rs if "end_wall" in r]
+        lines.append("| %s | %.0f / %.0f | %.0f / %.0f | %.2fx | %.2fx | %.0f / %.0f | %s | %s | %s | %s |" % (
             n, best(n, "wall"), median(n, "wall"), best(n, "cpu"), median(n, "cpu"),
             best(n, "cpu") / best(peer, "cpu"), best(n, "wall") / best(peer, "wall"),
             best_epoch(n, "epoch_wall"), best_epoch(n, "epoch_cpu"), step_text, start_text,
-            ", ".join("%.1f" % r["load"] for r in rs)))
+            "%.1f" % max(ends) if ends else "n/a", ", ".join("%.1f" % r["load"] for r in rs)))
     params = {n: results[n][0]["params"] for n in (ours, joint, peer)}
     layers = results[peer][0]["layers"]
     lines += [

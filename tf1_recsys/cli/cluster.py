@@ -18,7 +18,6 @@ whole cluster started again.
 import json
 import math
 import os
-import signal
 import sys
 
 from tf1_recsys.cli.common import (
@@ -42,7 +41,7 @@ _SAME_RUN = ("model", "data", "seed", "rows", "hparams", "train", "protocol")
 
 # ------------------------------------------------------------------ launch
 def cmd_launch(args):
-    from tf1_recsys.estimator.launch import INSIDE, launch
+    from tf1_recsys.estimator.launch import launch
 
     command = list(args.task_command)
     if command[:1] == ["--"]:
@@ -52,13 +51,10 @@ def cmd_launch(args):
                        "din --data synthetic --out runs/din-cluster")
     if command[0] in _SUBCOMMANDS:  # a tf1-recsys subcommand: run it with this Python
         command = [sys.executable, "-m", "tf1_recsys"] + command
-    for flag, value, least in (("--ps", args.ps, 1), ("--workers", args.workers, 1), ("--timeout", args.timeout, 1),
-                               ("--restarts", args.restarts, 0), ("--ps-grace", args.ps_grace, 0)):
+    for flag, value, least in (("--ps", args.ps, 1), ("--workers", args.workers, 1)):
         if value < least:
             raise CLIError("launch: %s must be >= %d; got %s" % (flag, least, value))
-    if args.netns == INSIDE:
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
+    try:  # launch() checks the other numbers and the program
         result = launch(command, args.ps, args.workers, args.evaluator, args.timeout, args.netns, args.ps_grace,
                         restarts=args.restarts)
     except (ValueError, RuntimeError) as e:
@@ -164,9 +160,10 @@ def train_task(args, info):
         folder.record(RUN_FILE)
         write_json(os.path.join(out, RUN_FILE), run)
         listeners.append(_recording_listener(folder))
-        say("%s: %s %s, %d ps task(s) holding the embedding tables in %d partitions; to global step %d"
+        say("%s: %s %s, %d ps task(s) holding the embedding tables in %d partitions; to global step %d (the "
+            "last checkpoint can be up to %d past it: asynchronous steps of the other workers still land)"
             % (task, "continuing" if continued else "training", model, info.num_ps_replicas,
-               SHARDS_PER_PS * info.num_ps_replicas, max_steps))
+               SHARDS_PER_PS * info.num_ps_replicas, max_steps, 2 * (info.num_worker_replicas - 1)))
     try:
         result = tf_estimator.train_and_evaluate(
             est, tf_estimator.TrainSpec(train_fn, max_steps=max_steps, saving_listeners=listeners),

@@ -22,6 +22,7 @@ from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
 from tf1_recsys.estimator.serving import ServingInputReceiver
 from tf1_recsys.estimator.tf_config import TaskType
+from tf1_recsys.estimator.train_op import SyncReplicasHook
 from tf1_recsys.estimator.warm_start import apply_warm_start, warm_start_settings
 
 LOSS_METRIC_KEY = "loss"
@@ -239,14 +240,19 @@ class Estimator:
                 chief_hooks.append(tf.train.SummarySaverHook(save_steps=config.save_summary_steps,
                                                              output_dir=self._model_dir, scaffold=scaffold))
             session = self._training_session(master, scaffold, worker_hooks, chief_hooks)
-            with session as mon_sess:
-                try:
-                    while not mon_sess.should_stop():
-                        mon_sess.run([spec.train_op, spec.loss])
-                except KeyboardInterrupt:
-                    if config.is_chief:
-                        _save_on_interrupt(mon_sess, worker_hooks + chief_hooks)
-                    raise
+            try:
+                with session as mon_sess:
+                    try:
+                        while not mon_sess.should_stop():
+                            mon_sess.run([spec.train_op, spec.loss])
+                    except KeyboardInterrupt:
+                        if config.is_chief:
+                            _save_on_interrupt(mon_sess, worker_hooks + chief_hooks)
+                        raise
+            finally:
+                for hook in worker_hooks + chief_hooks:
+                    if isinstance(hook, SyncReplicasHook):
+                        hook.join()
 
     def _training_session(self, master, scaffold, worker_hooks, chief_hooks):
         config = self._config

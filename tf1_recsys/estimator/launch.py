@@ -15,7 +15,9 @@ reachable from outside; without it the tasks use 127.0.0.1 addresses but their p
 are open on every interface of the machine.
 """
 import collections
+import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -70,14 +72,100 @@ def cluster_tf_configs(num_ps, num_workers, evaluator=False, ports=None):
     return {"%s:%d" % t: {"cluster": cluster, "task": {"type": t.task_type, "index": t.index}} for t in tasks}
 
 
-def _die_with_parent():
-    """In the child: get SIGKILL when the launcher dies (Linux), so no task outlives it."""
-    try:
-        import ctypes
+_FILES_PER_TASK = 2
+"""Open files the launcher holds per task at once: its port while the ports are chosen, its output pipe
+and, while it starts, ``subprocess``'s own pipes."""
+_SPARE_FILES = 64
+"""Open files left for Python, its modules and the terminal."""
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+
+def _die_with_parent(signum):
+    """A ``preexec_fn``: the child gets ``signum`` when the launcher dies (Linux), so none outlives it.
+
+    The launcher may die between the fork and the ``prctl``; the child then has another parent
+    already and signals itself.
+    """
+    parent = os.getpid()
+
+    def arm():
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signum)
+
+    return arm
+
+
+@contextlib.contextmanager
+def _exit_on_signals():
+    """SIGTERM / SIGHUP to the launcher raise ``SystemExit(128 + signal)``, so it stops its tasks first.
+
+    Later signals are ignored while it stops them (a few seconds); SIGKILL still ends it, and then
+    the tasks' parent-death signal ends them. Only the main thread can install handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def handler(signum, frame):
+        for other in previous:
+            signal.signal(other, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        previous[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _check_numbers(num_ps, num_workers, evaluator, timeout, ps_grace_secs, restarts):
+    for flag, value, least in (("--timeout", timeout, 1), ("--ps-grace", ps_grace_secs, 0)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= least):
+            raise ValueError("launch: %s must be a finite number of seconds >= %d; got %s" % (flag, least, value))
+    if restarts < 0:
+        raise ValueError("launch: --restarts must be >= 0; got %s" % restarts)
+    tasks = num_ps + num_workers + bool(evaluator)
+    limit = _open_files_limit()
+    needed = _FILES_PER_TASK * tasks + _SPARE_FILES
+    if limit is not None and needed > limit:
+        raise ValueError("launch: --workers %d with --ps %d%s makes %d tasks, for which the launcher needs about "
+                         "%d open files, more than this process may open (%d, `ulimit -n`); start fewer tasks "
+                         "(at most %d here) or raise the limit" % (
+                             num_workers, num_ps, " and --evaluator" if evaluator else "", tasks, needed, limit,
+                             (limit - _SPARE_FILES) // _FILES_PER_TASK))
+
+
+def _open_files_limit():
+    """The soft limit on this process's open files, or None when unlimited or unknown."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _check_program(command, env, cwd):
+    """ValueError naming ``command[0]`` when it is not an executable file (as ``subprocess`` would find it)."""
+    program = command[0]
+    if os.sep in program:
+        path = program if os.path.isabs(program) else os.path.join(cwd or os.getcwd(), program)
+        found = os.path.isfile(path) and os.access(path, os.X_OK)
+        where = "no executable file there"
+    else:
+        search = (os.environ if env is None else env).get("PATH", os.defpath)
+        found = shutil.which(program, path=search) is not None
+        where = "not found on $PATH"
+    if not found:
+        raise ValueError("launch: cannot run %r: %s" % (program, where))
 
 
 def _pump(name, stream, out, lock):
@@ -113,9 +201,12 @@ def _run_tasks(command, configs, timeout, ps_grace_secs, env, cwd, out, restarts
         task_env["TF_CONFIG"] = json.dumps(configs[name])
         task_env[DEADLINE_ENV] = str(max(1.0, timeout - (time.time() - started)))
         task_env.setdefault("PYTHONUNBUFFERED", "1")
-        proc = subprocess.Popen(command, env=task_env, cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                preexec_fn=_die_with_parent)
+        try:
+            proc = subprocess.Popen(command, env=task_env, cwd=cwd, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    preexec_fn=_die_with_parent(signal.SIGKILL))
+        except OSError as e:
+            raise ValueError("launch: cannot run %r: %s" % (command[0], e.strerror or e)) from None
         procs[name] = proc
         pump = threading.Thread(target=_pump, args=(name, proc.stdout, out, lock), daemon=True)
         pump.start()
@@ -199,16 +290,32 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
     out = sys.stdout if out is None else out
     if netns not in ("auto", "yes", "no", INSIDE):
         raise ValueError("launch: `netns` must be 'auto', 'yes' or 'no'; got %r." % (netns,))
+    if not command:
+        raise ValueError("launch: `command` is empty.")
+    _check_numbers(num_ps, num_workers, evaluator, timeout, ps_grace_secs, restarts)
+    _check_program(command, env, cwd)
     use_netns = netns == "yes" or (netns == "auto" and netns_available())
     if netns == "yes" and not netns_available():
         raise RuntimeError("launch: netns='yes' but `unshare --net` does not work here (it needs root or user "
                            "namespaces, and the `ip` tool).")
-    if not use_netns:
+    with _exit_on_signals():
+        if use_netns:
+            return _run_in_namespace(command, num_ps, num_workers, evaluator, timeout, ps_grace_secs, env, cwd,
+                                     out, restarts)
         if netns != INSIDE:
             out.write("[launch] no private network namespace: TensorFlow's servers listen on every interface "
                       "of this machine at their 127.0.0.1 ports\n")
         return _run_tasks(command, cluster_tf_configs(num_ps, num_workers, evaluator), timeout, ps_grace_secs,
                           env, cwd, out, restarts)
+
+
+def _run_in_namespace(command, num_ps, num_workers, evaluator, timeout, ps_grace_secs, env, cwd, out, restarts):
+    """``launch`` re-started inside a new network namespace (``--netns inside``); its log relayed to ``out``.
+
+    The inner launcher leads its own process group, which holds every task: stopping this
+    launcher (an exception, SIGTERM) stops that group; its death (SIGKILL) sends the inner
+    launcher SIGTERM, which stops its tasks, whose own parent-death signal is SIGKILL.
+    """
     inner = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, "-m",
              "tf1_recsys", "launch", "--ps", str(num_ps), "--workers", str(num_workers),
              "--timeout", str(timeout), "--ps-grace", str(ps_grace_secs), "--restarts", str(restarts),
@@ -217,7 +324,8 @@ def launch(command, num_ps=1, num_workers=2, evaluator=False, timeout=600.0, net
         inner.append("--evaluator")
     inner += ["--"] + list(command)
     proc = subprocess.Popen(inner, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_die_with_parent(signal.SIGTERM))
     lines = []
 
     def relay():

@@ -88,6 +88,19 @@ class FeedBatches(_Batches):
         return {p: self.arrays[k][index] for k, p in self._placeholders.items()}
 
 
+def _without_autotuning():
+    """``tf.data.Options`` that turn tf.data's autotuning off.
+
+    The pipeline has nothing to tune (a sequential map, a fixed prefetch), but autotuning
+    starts a model thread that wakes at intervals doubling up to a minute, and the
+    iterator's destruction, when the training session closes, waits for its next wake-up:
+    measured, 3 to 35 s of idle wall time at the end of ``fit`` (docs/BENCHMARKS.md).
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
 class DatasetBatches(_Batches):
     """An initializable ``tf.data`` iterator over the global steps ``start`` .. ``stop - 1``."""
 
@@ -108,6 +121,7 @@ class DatasetBatches(_Batches):
                 return {k: tf.gather(p, index) for k, p in self._whole.items()}
 
             dataset = tf.data.Dataset.range(self._start, self._stop).map(batch_of).prefetch(self._prefetch)
+            dataset = dataset.with_options(_without_autotuning())
             self._iterator = tf.data.make_initializable_iterator(dataset)
             batch = self._iterator.get_next()
         # Feedable, so that evaluation in the training session can bypass the iterator.
