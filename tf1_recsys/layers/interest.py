@@ -123,22 +123,24 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor")
     return interests, lengths
 
 
-def sample_negative_positions(mask, seed=None, name="negative_positions"):
+def sample_negative_positions(mask, key=None, seed=0, name="negative_positions"):
     """For every position (b, t), the flat index b' * T + t' of a real behaviour of the batch.
 
     The sampler: uniform over the real (unpadded) behaviours of the whole batch, drawn
-    independently per position by ``tf.random.uniform`` with op seed ``seed`` (with the
-    graph seed, ``tf.set_random_seed``, the draws repeat run for run). Gathering every
-    sequence of a group (item, category, ...) at the same index keeps a negative behaviour
-    consistent, and draws items by their frequency in the data, as the paper's negatives
-    ("sampled from the item set except the clicked one") drawn from logged behaviours. A
-    draw may hit the positive itself, with probability about 1 / (real behaviours in the
-    batch). Where the batch has no real behaviour the index is 0 (a padding position,
-    masked by the loss anyway).
+    independently per position by ``tf.random.stateless_uniform`` seeded with
+    ``[seed, k]``, where k is a checksum of ``key`` (the batch's behaviour ids): the
+    negatives are a function of the seed and the batch alone, so a run resumed from a
+    checkpoint draws what the uninterrupted run drew, and a shuffled epoch draws anew.
+    Gathering every sequence of a group (item, category, ...) at the same index keeps a
+    negative behaviour consistent, and draws items by their frequency in the data, as
+    the paper's negatives taken from logged behaviours. A draw may hit the positive
+    itself, with probability about 1 / (real behaviours in the batch). Where the batch has
+    no real behaviour the index is 0 (a padding position, masked by the loss anyway).
 
     Args:
       mask: [B, T], 1 (or True) = real behaviour.
-      seed: the op seed.
+      key: integer [B, T] (default ``mask``), the ids whose checksum seeds the draw.
+      seed: a Python int.
 
     Returns:
       int64 [B, T] indices into the [B * T] flattened sequences.
@@ -147,12 +149,20 @@ def sample_negative_positions(mask, seed=None, name="negative_positions"):
     require_graph_mode(fn)
     mask = tf.convert_to_tensor(mask)
     check_rank(fn, "mask", mask, rank=2)
+    key = mask if key is None else tf.convert_to_tensor(key)
+    if not key.shape.is_compatible_with(mask.shape):
+        raise ValueError("%s: `key` must have the shape of `mask`; got key %s and mask %s."
+                         % (fn, shape_str(key), shape_str(mask)))
     if mask.dtype != tf.bool:
         mask = tf.not_equal(mask, tf.zeros([], mask.dtype))
     with tf.name_scope(name):
         real = tf.concat([tf.reshape(tf.where(tf.reshape(mask, [-1])), [-1]), tf.zeros([1], tf.int64)], 0)
         count = tf.maximum(tf.shape(real, out_type=tf.int64)[0] - 1, 1)
-        draw = tf.random.uniform(tf.shape(mask, out_type=tf.int64), 0, count, dtype=tf.int64, seed=seed)
+        flat = tf.reshape(tf.cast(key, tf.int64), [-1])
+        weights = tf.range(1, tf.size(flat, out_type=tf.int64) + 1)
+        checksum = tf.math.floormod(tf.reduce_sum(tf.math.floormod(flat * weights, 2 ** 31 - 1)), 2 ** 31 - 1)
+        draw = tf.random.stateless_uniform(tf.shape(mask, out_type=tf.int64), tf.stack([tf.constant(int(seed), tf.int64), checksum]),
+                                           minval=tf.zeros([], tf.int64), maxval=count, dtype=tf.int64)
         return tf.gather(real, draw)
 
 

@@ -11,7 +11,7 @@ Graph, for a batch of B rows (E = embedding_size):
    * ``interest_extractor``: a GRU (``gru_units`` H, default S*E) -> interests h_t [B, T, H];
    * ``auxiliary_loss`` (``auxiliary_net``): h_t against the next behaviour and a negative
      one, drawn by ``sample_negative_positions`` (uniform over the batch's real
-     behaviours, op seed ``negative_seed``) and gathered from every sequence of the
+     behaviours, seeded by ``negative_seed`` and the batch's ids) and gathered from every sequence of the
      group, so negative item and category belong together;
    * ``interest_evolution``: DIN's activation unit scores the projected query against
      each h_t (softmax over the real behaviours), and the ``gru_type`` cell (AUGRU by
@@ -56,7 +56,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
             query = tf.concat([embedder.lookup(f.query, inputs[f.query]) for f in feats], -1)  # [B, S*E]
             width = len(feats) * e
             interests, _ = interest_extractor(behaviours, mask, gru_units or width)
-            negative = sample_negative_positions(mask, seed=negative_seed)  # [B, T] into [B*T]
+            negative = sample_negative_positions(mask, key=ids[0], seed=negative_seed)  # [B, T] into [B*T]
             negatives = tf.concat([embedder.lookup(f.name, tf.gather(tf.reshape(i, [-1]), negative))
                                    for f, i in zip(feats, ids)], -1)  # [B, T, S*E]
             aux.append(auxiliary_loss(interests, behaviours, negatives, mask, layers=aux_layers))
@@ -88,7 +88,7 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
       aux_layers: the auxiliary network's sigmoid hidden widths.
       mlp_layers, senet_hidden, l2, partition_strategy, wide, wide_l2, init_stddev: as din.
       attention_layer_norm: ``DINModel``'s ``is_bn`` in the activation unit (off by default).
-      negative_seed: op seed of the negative sampler.
+      negative_seed: the seed of the negative sampler (with the batch's ids: resumable).
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 
