@@ -161,8 +161,9 @@ def sample_negative_positions(mask, key=None, seed=0, name="negative_positions")
         flat = tf.reshape(tf.cast(key, tf.int64), [-1])
         weights = tf.range(1, tf.size(flat, out_type=tf.int64) + 1)
         checksum = tf.math.floormod(tf.reduce_sum(tf.math.floormod(flat * weights, 2 ** 31 - 1)), 2 ** 31 - 1)
-        draw = tf.random.stateless_uniform(tf.shape(mask, out_type=tf.int64), tf.stack([tf.constant(int(seed), tf.int64), checksum]),
-                                           minval=tf.zeros([], tf.int64), maxval=count, dtype=tf.int64)
+        seeds = tf.stack([tf.constant(int(seed), tf.int64), checksum])
+        draw = tf.random.stateless_uniform(tf.shape(mask, out_type=tf.int64), seeds, minval=tf.zeros([], tf.int64),
+                                           maxval=count, dtype=tf.int64)
         return tf.gather(real, draw)
 
 
