@@ -34,10 +34,13 @@ def build(R, tf):
     lengths = tf.placeholder(tf.int32, [None], name="lengths")
     outs = {}
 
+    cells = {}
+
     def dyn(name, cell):
         with tf.variable_scope(name):
             o, s = tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
         outs[name + "/outputs"], outs[name + "/state"] = o, s
+        cells[name] = cell
 
     dyn("gru", R.GRUCell(4, kernel_initializer=tf.glorot_normal_initializer(seed=1)))
     dyn("basic_rnn", R.BasicRNNCell(4, activation="relu"))
@@ -61,8 +64,8 @@ def build(R, tf):
     outs.update({"bidir/fw": fw, "bidir/bw": bw, "bidir/state_fw": sfw, "bidir/state_bw": sbw})
     steps = tf.unstack(x, axis=1)
     with tf.variable_scope("static"):
-        o, s = tf.nn.static_rnn(R.MultiRNNCell([R.BasicLSTMCell(3, forget_bias=0.5), R.GRUCell(2)]), steps,
-                                dtype=tf.float32,
+        cells["static"] = R.MultiRNNCell([R.BasicLSTMCell(3, forget_bias=0.5), R.GRUCell(2)])
+        o, s = tf.nn.static_rnn(cells["static"], steps, dtype=tf.float32,
                                 sequence_length=lengths)
     outs.update({"static/outputs": o, "static/state": s})
     with tf.variable_scope("static_bidir"):
@@ -88,17 +91,19 @@ def build(R, tf):
                      for i, t in enumerate(t for k in sorted(outs) for t in outs[k])])
     variables = tf.global_variables()
     grads = tf.gradients(loss, [x] + variables)
-    return x, lengths, outs, variables, grads
+    weights = {name: [[v.op.name for v in cell.trainable_weights], [v.op.name for v in cell.non_trainable_weights]]
+               for name, cell in cells.items() if name in ("static", "multi_concat", "lstm_all")}
+    return x, lengths, outs, variables, grads, weights
 
 
 def open_cells(R, tf, np, data):
     """Builds the graph once; returns ``run(ckpt_in=None, ckpt_out=None)``: restore or initialise, save, evaluate."""
     g = tf.Graph()
     with g.as_default():
-        x, lengths, outs, variables, grads = build(R, tf)
+        x, lengths, outs, variables, grads, weights = build(R, tf)
         saver = tf.train.Saver()
         names = {"variables": sorted([v.op.name, v.shape.as_list()] for v in variables),
-                 "trainable": sorted(v.op.name for v in tf.trainable_variables())}
+                 "trainable": sorted(v.op.name for v in tf.trainable_variables()), "cell_weights": weights}
         init = tf.global_variables_initializer()
     config = tf.ConfigProto()  # grappler off: seconds per graph on a shared machine, the same on both sides
     config.graph_options.rewrite_options.disable_meta_optimizer = True
@@ -178,6 +183,7 @@ def reference(tmp_path_factory):
 def _assert_same(ours, theirs, what):
     assert ours["variables"] == theirs["variables"], what
     assert ours["trainable"] == theirs["trainable"], what
+    assert ours["cell_weights"] == theirs["cell_weights"], what
     assert sorted(ours["outputs"]) == sorted(theirs["outputs"])
     for key in ours["outputs"]:
         for i, (a, b) in enumerate(zip(ours["outputs"][key], theirs["outputs"][key])):
@@ -298,6 +304,19 @@ def test_user_subclass_attention_gru_runs_in_dynamic_rnn_like_numpy(graph, sess,
     want_outputs, want_state = _numpy_attention_gru(x, scores, lengths, w, b, wc, bc)
     np.testing.assert_allclose(got_outputs, want_outputs, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got_state, want_state, rtol=1e-5, atol=1e-6)
+
+
+def test_wrappers_report_the_wrapped_cells_weights_and_shards_are_trainable(graph):
+    """Where TensorFlow's legacy cells report nothing (docs/MIGRATION.md, deliberate differences)."""
+    R = compat_rnn_cell
+    inner = R.LSTMCell(2, num_unit_shards=2)
+    cell = R.MultiRNNCell([R.DropoutWrapper(inner, 0.5), R.ResidualWrapper(R.GRUCell(2)), R.DeviceWrapper(R.GRUCell(2), "/cpu:0")])
+    tf.nn.dynamic_rnn(cell, tf.zeros([2, 4, 2]), dtype=tf.float32)
+    assert [v.op.name for v in inner.trainable_weights] == [
+        "rnn/multi_rnn_cell/cell_0/lstm_cell/kernel/part_0", "rnn/multi_rnn_cell/cell_0/lstm_cell/kernel/part_1",
+        "rnn/multi_rnn_cell/cell_0/lstm_cell/bias"]
+    assert sorted(v.op.name for v in cell.trainable_weights) == sorted(v.op.name for v in tf.trainable_variables())
+    assert cell.non_trainable_weights == []
 
 
 def test_install_puts_the_cells_in_tf_compat_v1_nn_rnn_cell_and_uninstall_restores(graph):

@@ -63,7 +63,34 @@ def _filtered_structure(visitor, structure):
         for flag, child in zip(_children(decision), _children(structure))])
 
 
-class _Wrapper(RNNCell):
+class _CellsWeights(object):
+    """Mixin: a composite cell's weights are those of its inner cells (``_inner_cells()``), in order."""
+
+    def _inner_layers(self):
+        return [cell for cell in self._inner_cells() if isinstance(cell, Layer)]
+
+    @property
+    def trainable_weights(self):
+        return [w for cell in self._inner_layers() for w in cell.trainable_weights] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        weights = [w for cell in self._inner_layers() for w in cell.non_trainable_weights]
+        if not self.trainable:
+            return [w for cell in self._inner_layers() for w in cell.trainable_weights] + weights
+        return weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    variables = weights
+
+
+class _Wrapper(_CellsWeights, RNNCell):
     """Base of the single-cell wrappers: no scope of its own, sizes and zero state of the wrapped ``cell``."""
 
     def __init__(self, cell, *args, **kwargs):
@@ -93,26 +120,8 @@ class _Wrapper(RNNCell):
     def _call_wrapped_cell(self, inputs, state, cell_call_fn, **kwargs):
         raise NotImplementedError
 
-    @property
-    def trainable_weights(self):
-        return list(self.cell.trainable_weights) if isinstance(self.cell, Layer) and self.trainable else []
-
-    @property
-    def non_trainable_weights(self):
-        if not isinstance(self.cell, Layer):
-            return []
-        if not self.trainable:
-            return list(self.cell.trainable_weights) + list(self.cell.non_trainable_weights)
-        return list(self.cell.non_trainable_weights)
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    @property
-    def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
-
-    variables = weights
+    def _inner_cells(self):
+        return [self.cell]
 
 
 class DropoutWrapper(_Wrapper):
@@ -254,7 +263,7 @@ class DeviceWrapper(_Wrapper):
             return cell_call_fn(inputs, state, **kwargs)
 
 
-class MultiRNNCell(RNNCell):
+class MultiRNNCell(_CellsWeights, RNNCell):
     """Cells applied in sequence, the i-th in ``variable_scope("cell_<i>")``.
 
     Args:
@@ -294,28 +303,8 @@ class MultiRNNCell(RNNCell):
                 return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
             return super(MultiRNNCell, self).zero_state(batch_size, dtype)
 
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [w for cell in self._cells if isinstance(cell, Layer) for w in cell.trainable_weights]
-
-    @property
-    def non_trainable_weights(self):
-        weights = [w for cell in self._cells if isinstance(cell, Layer) for w in cell.non_trainable_weights]
-        if not self.trainable:
-            trainable = [w for cell in self._cells if isinstance(cell, Layer) for w in cell.trainable_weights]
-            return trainable + weights
-        return weights
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    @property
-    def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
-
-    variables = weights
+    def _inner_cells(self):
+        return self._cells
 
     def call(self, inputs, state):
         position = 0

@@ -9,7 +9,8 @@ Signatures, default scopes and variable names are TensorFlow 1.15's: ``lstm_cell
 move between them), ``lstm_fused_cell/...``, ``gru_cell/w_ru`` / ``b_ru`` / ``w_c`` / ``b_c``
 (GRUBlockCell) and ``gru_cell/gates/kernel``... (GRUBlockCellV2, GRUCell's names). The gate
 layouts match LSTMCell (i, j, f, o) and GRUCell (r, u). TensorFlow 2 registers the gradient of
-``BlockLSTM`` but not those of ``LSTMBlockCell`` and ``GRUBlockCell``; they are registered here.
+``BlockLSTM`` but not those of ``LSTMBlockCell`` and ``GRUBlockCell``; they are registered here when
+the first such cell is built.
 """
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.layers.base import Layer
@@ -49,15 +50,18 @@ def _gru_block_cell_grad(op, *grads):
     return d_x, d_h_prev, d_w_ru, d_w_c, tf.reduce_sum(d_r_bar_u_bar, 0), tf.reduce_sum(d_c_bar, 0)
 
 
-def _register_gradients():
-    for op_type, fn in (("LSTMBlockCell", _lstm_block_cell_grad), ("GRUBlockCell", _gru_block_cell_grad)):
-        try:
-            tf.RegisterGradient(op_type)(fn)
-        except KeyError:  # registered already (by another library)
-            pass
+_registered = []
 
 
-_register_gradients()
+def _register_gradient(op_type, fn):
+    """Registers ``fn`` as ``op_type``'s gradient once, when a cell first needs it (importing changes nothing)."""
+    if op_type in _registered:
+        return
+    try:
+        tf.RegisterGradient(op_type)(fn)
+    except KeyError:  # registered already (by another library)
+        pass
+    _registered.append(op_type)
 
 
 def _depth(shape, axis, what):
@@ -66,6 +70,17 @@ def _depth(shape, axis, what):
         raise ValueError("%s: expecting the input depth (axis %d) to be known; got shape %s"
                          % (what, axis, tf.TensorShape(shape)))
     return depth
+
+
+def _add_lstm_weights(cell, depth):
+    """LSTMCell's variables on ``cell``: ``kernel`` ``[depth + units, 4 * units]``, ``bias``, peephole diagonals."""
+    units = cell._num_units
+    cell._kernel = cell.add_weight("kernel", [depth + units, 4 * units])
+    cell._bias = cell.add_weight("bias", [4 * units], initializer=tf.constant_initializer(0.0))
+    if cell._use_peephole:
+        cell._w_i_diag = cell.add_weight("w_i_diag", [units])
+        cell._w_f_diag = cell.add_weight("w_f_diag", [units])
+        cell._w_o_diag = cell.add_weight("w_o_diag", [units])
 
 
 class LSTMBlockCell(LayerRNNCell):
@@ -94,13 +109,8 @@ class LSTMBlockCell(LayerRNNCell):
 
     def build(self, inputs_shape):
         depth = _depth(inputs_shape, 1, "LSTMBlockCell")
-        units = self._num_units
-        self._kernel = self.add_weight("kernel", [depth + units, 4 * units])
-        self._bias = self.add_weight("bias", [4 * units], initializer=tf.constant_initializer(0.0))
-        if self._use_peephole:
-            self._w_i_diag = self.add_weight("w_i_diag", [units])
-            self._w_f_diag = self.add_weight("w_f_diag", [units])
-            self._w_o_diag = self.add_weight("w_o_diag", [units])
+        _register_gradient("LSTMBlockCell", _lstm_block_cell_grad)
+        _add_lstm_weights(self, depth)
         self.built = True
 
     def call(self, inputs, state):
@@ -195,13 +205,7 @@ class LSTMBlockFusedCell(LSTMBlockWrapper):
 
     def build(self, input_shape):
         depth = _depth(input_shape, 2, "LSTMBlockFusedCell")
-        units = self._num_units
-        self._kernel = self.add_weight("kernel", [depth + units, 4 * units])
-        self._bias = self.add_weight("bias", [4 * units], initializer=tf.constant_initializer(0.0))
-        if self._use_peephole:
-            self._w_i_diag = self.add_weight("w_i_diag", [units])
-            self._w_f_diag = self.add_weight("w_f_diag", [units])
-            self._w_o_diag = self.add_weight("w_o_diag", [units])
+        _add_lstm_weights(self, depth)
         self.built = True
 
     def _call_cell(self, inputs, initial_cell_state=None, initial_output=None, dtype=None, sequence_length=None):
@@ -249,6 +253,7 @@ class GRUBlockCell(LayerRNNCell):
 
     def build(self, input_shape):
         depth = _depth(input_shape, 1, type(self).__name__)
+        _register_gradient("GRUBlockCell", _gru_block_cell_grad)
         units = self._cell_size
         w_ru, b_ru, w_c, b_c = self._names
         self._gate_kernel = self.add_weight(w_ru, [depth + units, 2 * units])
