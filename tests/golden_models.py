@@ -235,6 +235,44 @@ def ctr_inputs(rng):
     return data
 
 
+# ------------------------------------------------------------------- DIEN interest blocks
+DIEN_T, DIEN_E, DIEN_H = 6, 8, 8
+
+
+def build_dien_interest():
+    """interest_extractor (GRU 8) + interest_evolution (AUGRU, attention (8, 4)): interests [B, T, 8],
+    final interest [B, 8], scores [B, T]; the loops built as TF1 built them (control flow v1)."""
+    from tf1_recsys.layers import interest_evolution, interest_extractor
+
+    behaviours = tf.placeholder(tf.float32, [None, DIEN_T, DIEN_E], name="behaviours")
+    mask = tf.placeholder(tf.int32, [None, DIEN_T], name="mask")
+    query = tf.placeholder(tf.float32, [None, DIEN_E], name="query")
+    training = _training()
+    # A v2 loop's functions are named with a process-wide counter, so its bytes would
+    # depend on what the process built before; v1 loops are named by the graph alone.
+    was_v2 = tf.control_flow_v2_enabled()
+    tf.disable_control_flow_v2()
+    try:
+        interests, _ = interest_extractor(behaviours, mask, DIEN_H)
+        final, scores = interest_evolution(interests, query, mask, attention_layers=(8, 4), training=training)
+    finally:
+        if was_v2:
+            tf.enable_control_flow_v2()
+    outputs = {"interests": tf.identity(interests, name="interests"), "final": tf.identity(final, name="final"),
+               "scores": tf.identity(scores, name="scores")}
+    return {"inputs": {"behaviours": behaviours, "mask": mask, "query": query}, "outputs": outputs,
+            "training": training}
+
+
+def dien_interest_inputs(rng):
+    lengths = np.array([0, 2, DIEN_T, 4])[:BATCH]
+    return {
+        "behaviours": rng.normal(size=(BATCH, DIEN_T, DIEN_E)).astype(np.float32),
+        "mask": (np.arange(DIEN_T)[None, :] < lengths[:, None]).astype(np.int32),
+        "query": rng.normal(size=(BATCH, DIEN_E)).astype(np.float32),
+    }
+
+
 # ------------------------------------------------------------------- registry
 GRAPHS = collections.OrderedDict([
     ("fm", GoldenSpec(build_fm, fm_inputs, 101, build_fm.__doc__)),
@@ -244,6 +282,7 @@ GRAPHS = collections.OrderedDict([
                                         build_multi_head_attention.__doc__)),
     ("senet", GoldenSpec(build_senet, senet_inputs, 105, build_senet.__doc__)),
     ("ctr", GoldenSpec(build_ctr, ctr_inputs, 106, _ctr_graph.__doc__)),
+    ("dien_interest", GoldenSpec(build_dien_interest, dien_interest_inputs, 107, build_dien_interest.__doc__)),
 ])
 
 

@@ -270,3 +270,21 @@ def test_movielens_rating_protocol_validation_split_is_the_latest_training_ratin
     assert load_movielens(str(tmp_path / "ml")).valid is None
     with pytest.raises(ValueError, match="unknown `protocol` 'amazon'"):
         load_movielens(str(tmp_path / "ml"), protocol="amazon")
+
+
+def test_interest_drift_makes_recent_behaviours_the_signal():
+    d = generate(num_impressions=6000, seed=4, interest_drift=True)
+    x = d.train
+    T = x["hist_cat"].shape[1]
+    length = (x["hist_cat"] > 0).sum(1)
+    pos = np.arange(T)[None, :]
+    weight = np.where(pos < length[:, None], 2.0 * (pos + 1) / length[:, None], 0.0)
+    m = ((x["hist_cat"] == x["cat"][:, None]) * weight).sum(1)
+    # the click logit rises with the recency-weighted matches: the probabilities are ordered by m
+    # for a fixed price / user / item term, so check the correlation over all rows
+    p = d.probabilities["train"]["click"]
+    assert np.corrcoef(1 - np.exp(-m / 3), p)[0, 1] > 0.5
+    half = pos < (length[:, None] + 1) // 2
+    early = ((x["hist_cat"] == x["cat"][:, None]) & half & (pos < length[:, None])).sum(1)
+    late = ((x["hist_cat"] == x["cat"][:, None]) & ~half & (pos < length[:, None])).sum(1)
+    assert roc_auc_score(x["click"], late) > roc_auc_score(x["click"], early) + 0.02

@@ -42,9 +42,9 @@ def test_model_graph_shapes_and_loss(graph, sess, small, name):
 
 
 def test_registry_names_the_known_models():
-    assert sorted(MODELS) == ["din", "fm", "mmoe"]
+    assert sorted(MODELS) == ["dien", "din", "fm", "mmoe"]
     assert get_model("din") is MODELS["din"]
-    with pytest.raises(ValueError, match="unknown model 'xgb'; choose one of: din, fm, mmoe"):
+    with pytest.raises(ValueError, match="unknown model 'xgb'; choose one of: dien, din, fm, mmoe"):
         get_model("xgb")
 
 

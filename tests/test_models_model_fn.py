@@ -25,7 +25,7 @@ def _keys(checkpoint):
     return dict(tf.train.list_variables(checkpoint))
 
 
-@pytest.mark.parametrize("name", ["din", "fm", "mmoe"])
+@pytest.mark.parametrize("name", ["din", "dien", "fm", "mmoe"])
 def test_trainer_checkpoint_continues_in_the_estimator_with_partitioned_tables_and_back(name, data, tmp_path):
     hparams, settings = preset(name, "synthetic")
     settings.update(epochs=1, batch_size=256, checkpoint_every=10 ** 6)

@@ -43,6 +43,12 @@ def builders():
         "din": lambda: layers.din(ph(1, 4), ph(5, 4), (8, 4)),
         "DINModel": lambda: layers.DINModel((8, 6))(ph(2, 1, 4), ph(2, 5, 4)),
         "DINModel_no_bn": lambda: layers.DINModel((8, 6))(ph(2, 1, 4), ph(2, 5, 4), is_bn=False),
+        "interest_extractor": lambda: layers.interest_extractor(ph(5, 4), tf.placeholder(tf.int32, [None, 5]), 3),
+        "auxiliary_loss": lambda: layers.auxiliary_loss(ph(5, 3), ph(5, 4), ph(5, 4),
+                                                        tf.placeholder(tf.int32, [None, 5]), layers=(6, 2)),
+        "interest_evolution": lambda: [layers.interest_evolution(ph(5, 3), ph(4), tf.placeholder(tf.int32, [None, 5]),
+                                                                 gru_type=g, attention_layers=(6, 2), name=g)
+                                       for g in ("AUGRU", "AGRU", "AIGRU")],
         "mmoe": lambda: layers.mmoe(ph(6), num_experts=3, num_tasks=2, expert_hidden=5, gate_hidden=4),
         "mmoe_linear_gates": lambda: layers.mmoe(ph(6), num_experts=3, num_tasks=2, expert_hidden=5,
                                                  gate_hidden=None),

@@ -53,7 +53,7 @@ def build_parser():
     p = sub.add_parser("train", help="train a model on synthetic data or MovieLens",
                        description="Trains a model and writes checkpoints, TensorBoard logs and run.json "
                        "into --out; prints the test AUC and GAUC.")
-    p.add_argument("--model", required=True, metavar="{fm,din,mmoe}", help="the model to train")
+    p.add_argument("--model", required=True, metavar="{fm,din,dien,mmoe}", help="the model to train")
     _data_flags(p, required=True)
     p.add_argument("--out", help="output folder (default: runs/<model>)")
     p.add_argument("--overwrite", action="store_true", help="remove what tf1-recsys wrote in --out "

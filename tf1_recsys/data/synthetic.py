@@ -19,6 +19,13 @@ The story the generator tells (all draws from one ``numpy.random.Generator(seed)
 
    and each label is a Bernoulli draw of ``sigmoid(logit)`` (the two draws are independent).
 
+With ``interest_drift=True`` each user also has a second interest ``theta'_u`` (a later
+Dirichlet draw): the behaviour at position t of L is drawn from ``theta'_u`` with
+probability t / (L - 1) and from ``theta_u`` otherwise (the interest moves from old to
+new along the history), the shown item's own-interest category comes from ``theta'_u``
+(the current interest), and ``m`` counts the history's matches weighted by recency,
+``2 (t + 1) / L`` (mean weight about 1): the order of the behaviours now matters.
+
 The probabilities depend only on what a model is shown (the ids, the sequence and
 ``price``), so the Bayes-optimal AUC, the AUC of the true probabilities against the
 drawn labels, is what a perfect model would score on the same rows. One feature is
@@ -49,6 +56,10 @@ class SyntheticConfig:
     max_hist: int = 20
     test_fraction: float = 0.2
     seed: int = 0
+    interest_drift: bool = False
+    """Off (default): the story above, whose histories are i.i.d. (their order carries nothing).
+    On: each user's interest drifts along the history, for DIEN's interest evolution to find
+    (see ``generate``); the default data, and so every existing number, are unchanged."""
 
 
 @dataclasses.dataclass
@@ -156,7 +167,17 @@ def generate(config=None, **overrides):
     price = rng.normal(0.0, 1.0, n)
     noise = rng.normal(0.0, 1.0, n)
 
-    matches = (hist_cat == cat[:, None]).sum(axis=1)
+    weight = np.ones((n, T))
+    if c.interest_drift:  # extra draws after the default ones: the default data stay as they were
+        cum_new = np.cumsum(rng.dirichlet(0.3 * np.ones(C), c.num_users + 1)[user], axis=1)
+        late = rng.random((n, T)) < np.arange(T)[None, :] / np.maximum(hist_len - 1, 1)[:, None]
+        hist_cat = np.where(late, _draw_categories(rng, cum_new, (T,)), hist_cat)
+        hist_cat[pad] = 0
+        hist_item = items_in(hist_cat)
+        cat = np.where(own, _draw_categories(rng, cum_new, ()), cat)
+        item = items_in(cat)
+        weight = np.where(pad, 0.0, 2.0 * (np.arange(T)[None, :] + 1) / hist_len[:, None])
+    matches = ((hist_cat == cat[:, None]) * weight).sum(axis=1)
     affinity = 1.0 - np.exp(-matches / 3.0)
     p_click = _sigmoid(-1.2 + 2.5 * affinity + user_bias[user] + item_bias[item] - 0.5 * price)
     p_like = _sigmoid(-1.5 + 1.2 * affinity + 0.5 * user_bias[user] + item_quality[item] + 0.4 * price)

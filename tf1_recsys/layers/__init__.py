@@ -9,6 +9,15 @@ from tf1_recsys.layers.sequence import (
     din,
     scaled_dot_product_attention,
 )
+from tf1_recsys.layers.interest import (
+    AGRUCell,
+    AIGRUCell,
+    AUGRUCell,
+    auxiliary_loss,
+    interest_evolution,
+    interest_extractor,
+    sample_negative_positions,
+)
 
 __all__ = [
     "dense",
@@ -23,4 +32,11 @@ __all__ = [
     "MultiHeadAttention",
     "din",
     "DINModel",
+    "AUGRUCell",
+    "AGRUCell",
+    "AIGRUCell",
+    "interest_extractor",
+    "sample_negative_positions",
+    "auxiliary_loss",
+    "interest_evolution",
 ]

@@ -5,10 +5,11 @@ The builders (and TensorFlow) are imported on first use, so ``MODEL_NAMES`` and
 """
 import importlib
 
-MODEL_NAMES = ("din", "fm", "mmoe")
+MODEL_NAMES = ("din", "dien", "fm", "mmoe")
 """The registered model names."""
 
-_BUILDERS = {"din": "tf1_recsys.models.din", "fm": "tf1_recsys.models.fm", "mmoe": "tf1_recsys.models.mmoe"}
+_BUILDERS = {"din": "tf1_recsys.models.din", "dien": "tf1_recsys.models.dien",
+             "fm": "tf1_recsys.models.fm", "mmoe": "tf1_recsys.models.mmoe"}
 
 
 def get_model(name):
@@ -24,7 +25,7 @@ def build_model(name, schema, **hparams):
 
 
 def __getattr__(attr):
-    # MODELS (dict name -> builder) and build_din / build_fm / build_mmoe, loaded lazily.
+    # MODELS (dict name -> builder) and build_din / build_dien / build_fm / build_mmoe, loaded lazily.
     if attr == "MODELS":
         return {n: get_model(n) for n in MODEL_NAMES}
     if attr.startswith("build_") and attr[len("build_"):] in _BUILDERS:
@@ -32,4 +33,4 @@ def __getattr__(attr):
     raise AttributeError("module %r has no attribute %r" % (__name__, attr))
 
 
-__all__ = ["MODELS", "MODEL_NAMES", "get_model", "build_model", "build_fm", "build_din", "build_mmoe"]
+__all__ = ["MODELS", "MODEL_NAMES", "get_model", "build_model", "build_fm", "build_din", "build_dien", "build_mmoe"]

@@ -97,12 +97,14 @@ def flat_fields(fields):
 
 
 def make_spec(name, schema, inputs, labels, training, logits, task_weights=None,
-              sensitivity=None):
+              sensitivity=None, extra_losses=None):
     """Names the outputs (``logits/<task>``, ``predictions/<task>``) and builds the loss.
 
     Args:
       logits: ``{task: [B, 1] or [B]}``.
       task_weights: ``{task: weight}``; default 1 for every task.
+      extra_losses: ``{name: (weight, scalar loss)}``, each added as ``weight * loss`` and
+        logged alone as the summary ``loss/<name>`` (e.g. DIEN's auxiliary loss).
 
     Returns:
       A ``ModelSpec``. The loss is ``sum_t w_t * mean sigmoid cross-entropy_t`` plus the
@@ -121,6 +123,9 @@ def make_spec(name, schema, inputs, labels, training, logits, task_weights=None,
             ce = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels[t], logits=l))
             tf.summary.scalar("loss_" + t, ce)
             losses.append(float(task_weights.get(t, 1.0)) * ce)
+        for n, (w, extra) in sorted((extra_losses or {}).items()):
+            tf.summary.scalar(n, extra)
+            losses.append(float(w) * extra)
         loss = tf.add_n(losses)
         reg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
         if reg:

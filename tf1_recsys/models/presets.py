@@ -11,6 +11,12 @@ _PRESETS = {
         dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=1e-4),
         dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
     ),
+    # DIEN: din's tail; GRUs as wide as the behaviour (item + category, 2E); the paper's alpha = 1.
+    ("dien", "synthetic"): (
+        dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
+             senet_hidden=16, l2=1e-4, alpha=1.0),
+        dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
+    ),
     ("fm", "synthetic"): (
         dict(embedding_size=8, l2=1e-3),
         dict(epochs=2, batch_size=512, learning_rate=0.005, optimizer="adam"),
@@ -27,6 +33,11 @@ _PRESETS = {
     ("din", "movielens"): (
         dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=0.05,
              wide=True, attention_layer_norm=False, init_stddev=0.001, attention_normalization="mean"),
+        dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
+    ),
+    ("dien", "movielens"): (
+        dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
+             senet_hidden=16, l2=0.05, wide=True, init_stddev=0.001, alpha=1.0),
         dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
     ),
     ("fm", "movielens"): (

@@ -11,6 +11,8 @@ between the ``Trainer``'s graph and the Estimator's. The loss and train op are b
 the ``Trainer`` builds them (``training_loss``, ``minimize`` in the name scope ``train``),
 so the optimizer's slots have the same names too.
 """
+import itertools
+
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import EstimatorSpec, ModeKeys, export, minimize
 from tf1_recsys.spec import ModelSpec
@@ -27,6 +29,43 @@ def _remap(value, graph, replace):
     if isinstance(value, (list, tuple)):
         return type(value)(_remap(v, graph, replace) for v in value)
     return value
+
+
+_IMPORTS = itertools.count(1)
+
+
+def _rename_functions(meta_graph, suffix):
+    """A copy of ``meta_graph`` whose function library names (and every reference) end in ``suffix``.
+
+    A control-flow-v2 loop (``dynamic_rnn``) is a ``While`` op calling library functions;
+    its gradient registers ``<body>_rewritten`` process-wide by name. Imported twice under
+    the same names (the Trainer's graph, then each Estimator graph), two gradients would
+    register one name with two definitions ("Attempting to add a duplicate function").
+    """
+    library = meta_graph.graph_def.library
+    names = {f.signature.name for f in library.function}
+    if not names:
+        return meta_graph
+    meta = type(meta_graph)()
+    meta.CopyFrom(meta_graph)
+
+    def rename_attrs(nodes):
+        for node in nodes:
+            for attr in node.attr.values():
+                funcs = [attr.func] if attr.HasField("func") else list(attr.list.func)
+                for fn in funcs:
+                    if fn.name in names:
+                        fn.name += suffix
+
+    rename_attrs(meta.graph_def.node)
+    for f in meta.graph_def.library.function:
+        f.signature.name += suffix
+        rename_attrs(f.node_def)
+    for g in meta.graph_def.library.gradient:
+        for field in ("function_name", "gradient_func"):
+            if getattr(g, field) in names:
+                setattr(g, field, getattr(g, field) + suffix)
+    return meta
 
 
 class SpecModelFn:
@@ -68,7 +107,8 @@ class SpecModelFn:
             elif key in self._spec.inputs:
                 raise ValueError("SpecModelFn: `features` lacks the model's input %r; it has %s."
                                  % (key, sorted(features)))
-        tf.train.import_meta_graph(self._meta, input_map=replace, clear_devices=True)
+        meta = _rename_functions(self._meta, "_i%d" % next(_IMPORTS))
+        tf.train.import_meta_graph(meta, input_map=replace, clear_devices=True)
         graph = tf.get_default_graph()
         return ModelSpec(**{f: _remap(getattr(self._spec, f), graph, replace)
                             for f in self._spec.__dataclass_fields__})

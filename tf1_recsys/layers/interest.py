@@ -1,0 +1,267 @@
+"""DIEN's blocks (Zhou et al., "Deep Interest Evolution Network", AAAI 2019).
+
+* ``interest_extractor``: a GRU over the behaviour embeddings, run by TensorFlow's own
+  ``dynamic_rnn`` with the real lengths: interests h_t [B, T, H];
+* ``sample_negative_positions`` and ``auxiliary_loss``: each interest h_t scores the next
+  real behaviour e_{t+1} against a sampled negative behaviour;
+* ``interest_evolution``: the target item attends over the interests with DIN's
+  activation unit (``DINModel``), and the attention scores drive an attention-gated GRU:
+  ``AUGRUCell`` (the paper's choice, the default), ``AGRUCell`` or ``AIGRUCell``.
+
+The three gated cells subclass the public ``tf1_recsys.compat.rnn_cell.GRUCell`` (an
+``RNNCell``): their input at step t is ``concat([x_t, a_t])``, the behaviour's interest
+x_t [B, H_in] and its attention score a_t [B, 1] as the last column, so that
+``dynamic_rnn`` carries the score with the step. Their variables are ``GRUCell``'s
+(``gates/kernel`` [H_in + H, 2H], ``gates/bias``, ``candidate/kernel`` [H_in + H, H],
+``candidate/bias``): the score column has no weights.
+
+The GRU convention is TensorFlow's: the update gate u keeps the old state,
+``h_t = u * h_{t-1} + (1 - u) * c``. The paper writes the same GRU with its gate
+u' = 1 - u moving towards the candidate; the attention acts on u' as the paper says:
+
+* AUGRU: ``h_t = h_{t-1} + a_t (1 - u) (c - h_{t-1})`` (u' scaled by a_t);
+* AGRU:  ``h_t = (1 - a_t) h_{t-1} + a_t c`` (a_t replaces u');
+* AIGRU: the GRU on ``a_t x_t``.
+
+Each reduces to "keep the state" where a_t = 0. (The authors' released ``VecAttGRUCell``
+scales the other gate, u, by 1 - a_t; this module follows the paper's equations.)
+"""
+from tf1_recsys._tf import as_float_tensor, check_rank, require_graph_mode, shape_str, static_last_dim, tf
+from tf1_recsys.compat.rnn_cell import GRUCell
+from tf1_recsys.compat.rnn_cell.base import check_input_dtypes
+from tf1_recsys.layers.core import dense, positive_int
+from tf1_recsys.layers.sequence import DINModel
+
+GRU_TYPES = ("AUGRU", "AGRU", "AIGRU")
+
+
+class _AttentionGRUCell(GRUCell):
+    """A ``GRUCell`` whose input carries the attention score a_t [B, 1] as its last column."""
+
+    def build(self, inputs_shape):
+        shape = tf.TensorShape(inputs_shape)
+        depth = tf.compat.dimension_value(shape[-1])
+        if depth is not None and depth < 2:
+            raise ValueError("%s: the input must be concat([x_t, a_t]) with at least one interest column and the "
+                             "score last; got input shape %s." % (type(self).__name__, shape))
+        super(_AttentionGRUCell, self).build(shape[:-1].concatenate([None if depth is None else depth - 1]))
+
+    def call(self, inputs, state):
+        check_input_dtypes([inputs, state])
+        x, score = inputs[:, :-1], inputs[:, -1:]
+        return self.attend_step(x, score, state)
+
+    def attend_step(self, x, score, state):
+        raise NotImplementedError
+
+
+class AUGRUCell(_AttentionGRUCell):
+    """GRU with attentional update gate: ``h_t = h + a_t (1 - u) (c - h)`` (TF's u keeps the state)."""
+
+    def attend_step(self, x, score, state):
+        r, u = self.gates(x, state)
+        c = self.candidate(x, r * state)
+        new_h = state + score * (1 - u) * (c - state)
+        return new_h, new_h
+
+
+class AGRUCell(_AttentionGRUCell):
+    """Attention-based GRU: the score replaces the update gate, ``h_t = (1 - a_t) h + a_t c``."""
+
+    def attend_step(self, x, score, state):
+        r, _ = self.gates(x, state)
+        c = self.candidate(x, r * state)
+        new_h = (1 - score) * state + score * c
+        return new_h, new_h
+
+
+class AIGRUCell(_AttentionGRUCell):
+    """GRU with attentional input: the plain GRU step on ``a_t * x_t``."""
+
+    def attend_step(self, x, score, state):
+        return GRUCell.call(self, score * x, state)
+
+
+_CELLS = {"AUGRU": AUGRUCell, "AGRU": AGRUCell, "AIGRU": AIGRUCell}
+
+
+def _lengths(fn, mask, keys):
+    mask = tf.convert_to_tensor(mask)
+    check_rank(fn, "mask", mask, rank=2)
+    if not mask.shape.is_compatible_with(keys.shape[:2]):
+        raise ValueError("%s: `mask` must have shape [batch, behaviours] of `keys`; got mask %s and keys %s."
+                         % (fn, shape_str(mask), shape_str(keys)))
+    if mask.dtype != tf.bool:
+        mask = tf.not_equal(mask, tf.zeros([], mask.dtype))
+    return mask, tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+
+
+def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor"):
+    """The interest extractor layer: a ``GRUCell`` over the behaviours, up to each row's real length.
+
+    Behaviours are left-aligned (padding on the right); the length of a row is its number
+    of real behaviours. Variables: ``<name>/rnn/gru_cell/{gates,candidate}/{kernel,bias}``.
+
+    Args:
+      behaviours: float [B, T, E], the behaviour embeddings e_t.
+      mask: [B, T], 1 (or True) = real behaviour, 0 = padding.
+      hidden_size: H.
+
+    Returns:
+      ``(interests [B, T, H], lengths int32 [B])``; interests are 0 at padded positions.
+    """
+    fn = "interest_extractor"
+    require_graph_mode(fn)
+    behaviours = as_float_tensor(fn, "behaviours", behaviours)
+    check_rank(fn, "behaviours", behaviours, rank=3)
+    static_last_dim(fn, "behaviours", behaviours)
+    hidden_size = positive_int(fn, "hidden_size", hidden_size)
+    _, lengths = _lengths(fn, mask, behaviours)
+    with tf.variable_scope(name):
+        interests, _ = tf.nn.dynamic_rnn(GRUCell(hidden_size), behaviours, sequence_length=lengths,
+                                         dtype=behaviours.dtype)
+    return interests, lengths
+
+
+def sample_negative_positions(mask, key=None, seed=0, name="negative_positions"):
+    """For every position (b, t), the flat index b' * T + t' of a real behaviour of the batch.
+
+    The sampler: uniform over the real (unpadded) behaviours of the whole batch, drawn
+    independently per position by ``tf.random.stateless_uniform`` seeded with
+    ``[seed, k]``, where k is a checksum of ``key`` (the batch's behaviour ids): the
+    negatives are a function of the seed and the batch alone, so a run resumed from a
+    checkpoint draws what the uninterrupted run drew, and a shuffled epoch draws anew.
+    Gathering every sequence of a group (item, category, ...) at the same index keeps a
+    negative behaviour consistent, and draws items by their frequency in the data, as
+    the paper's negatives taken from logged behaviours. A draw may hit the positive
+    itself, with probability about 1 / (real behaviours in the batch). Where the batch has
+    no real behaviour the index is 0 (a padding position, masked by the loss anyway).
+
+    Args:
+      mask: [B, T], 1 (or True) = real behaviour.
+      key: integer [B, T] (default ``mask``), the ids whose checksum seeds the draw.
+      seed: a Python int.
+
+    Returns:
+      int64 [B, T] indices into the [B * T] flattened sequences.
+    """
+    fn = "sample_negative_positions"
+    require_graph_mode(fn)
+    mask = tf.convert_to_tensor(mask)
+    check_rank(fn, "mask", mask, rank=2)
+    key = mask if key is None else tf.convert_to_tensor(key)
+    if not key.shape.is_compatible_with(mask.shape):
+        raise ValueError("%s: `key` must have the shape of `mask`; got key %s and mask %s."
+                         % (fn, shape_str(key), shape_str(mask)))
+    if mask.dtype != tf.bool:
+        mask = tf.not_equal(mask, tf.zeros([], mask.dtype))
+    with tf.name_scope(name):
+        real = tf.concat([tf.reshape(tf.where(tf.reshape(mask, [-1])), [-1]), tf.zeros([1], tf.int64)], 0)
+        count = tf.maximum(tf.shape(real, out_type=tf.int64)[0] - 1, 1)
+        flat = tf.reshape(tf.cast(key, tf.int64), [-1])
+        weights = tf.range(1, tf.size(flat, out_type=tf.int64) + 1)
+        checksum = tf.math.floormod(tf.reduce_sum(tf.math.floormod(flat * weights, 2 ** 31 - 1)), 2 ** 31 - 1)
+        seeds = tf.stack([tf.constant(int(seed), tf.int64), checksum])
+        draw = tf.random.stateless_uniform(tf.shape(mask, out_type=tf.int64), seeds, minval=tf.zeros([], tf.int64),
+                                           maxval=count, dtype=tf.int64)
+        return tf.gather(real, draw)
+
+
+def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name="auxiliary_net"):
+    """DIEN's auxiliary loss: h_t should tell the next behaviour e_{t+1} from a negative one.
+
+    Each pair goes through one shared network ``<name>``: ``concat([h_t, e])`` -> dense
+    layers ``layer_i`` (sigmoid, widths ``layers``) -> ``logit`` (one unit), scored
+    ``sigmoid(logit)``. The loss is the masked mean over the N real pairs of
+
+        - log sigmoid(logit(h_t, e_{t+1})) - log(1 - sigmoid(logit(h_t, neg_{t+1}))).
+
+    Args:
+      interests: float [B, T, H], the extractor's h_t.
+      positives: float [B, T, E], the behaviours e_t (the loss pairs h_t with e_{t+1}).
+      negatives: float [B, T, E], a negative behaviour for each position (paired likewise).
+      mask: [B, T], 1 = real behaviour; pair t counts when position t + 1 is real.
+      layers: the hidden widths; () scores with one linear layer.
+
+    Returns:
+      The scalar loss (0 when no pair is real).
+    """
+    fn = "auxiliary_loss"
+    require_graph_mode(fn)
+    interests = as_float_tensor(fn, "interests", interests)
+    positives = as_float_tensor(fn, "positives", positives)
+    negatives = as_float_tensor(fn, "negatives", negatives)
+    for arg, t in (("interests", interests), ("positives", positives), ("negatives", negatives)):
+        check_rank(fn, arg, t, rank=3)
+        static_last_dim(fn, arg, t)
+    if not positives.shape.is_compatible_with(negatives.shape):
+        raise ValueError("%s: `positives` and `negatives` must have one shape; got %s and %s."
+                         % (fn, shape_str(positives), shape_str(negatives)))
+    if not interests.shape[:2].is_compatible_with(positives.shape[:2]):
+        raise ValueError("%s: `interests` and `positives` must share [batch, behaviours]; got %s and %s."
+                         % (fn, shape_str(interests), shape_str(positives)))
+    mask, _ = _lengths(fn, mask, positives)
+    pair = tf.cast(mask[:, 1:], interests.dtype)  # [B, T-1]
+    h = interests[:, :-1]
+
+    def score(e, reuse):
+        with tf.variable_scope(name, reuse=reuse):
+            x = tf.concat([h, e[:, 1:]], axis=-1)  # [B, T-1, H+E]
+            for i, units in enumerate(layers):
+                x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
+            return tf.squeeze(dense(x, 1, name="logit"), -1)  # [B, T-1]
+
+    pos, neg = score(positives, None), score(negatives, True)
+    xent = (tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(pos), logits=pos)
+            + tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(neg), logits=neg))
+    return tf.math.divide_no_nan(tf.reduce_sum(xent * pair), tf.reduce_sum(pair), name="auxiliary_loss")
+
+
+def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
+                       layer_norm=False, name="interest_evolution"):
+    """The interest evolving layer: target attention over the interests, then an attention-gated GRU.
+
+    1. the query is projected to H (``query_projection``, dense) and scored against every
+       interest by DIN's activation unit (``DINModel`` under ``attention``); the scores are
+       a softmax over the real behaviours (the paper's a_t), 0 at padding;
+    2. ``dynamic_rnn`` runs the ``gru_type`` cell (under ``rnn/<cell>``, e.g.
+       ``rnn/augru_cell``) over ``concat([h_t, a_t])`` up to each row's real length.
+
+    Args:
+      interests: float [B, T, H].
+      query: float [B, Q], the target item's embedding.
+      mask: [B, T], 1 = real behaviour.
+      gru_type: 'AUGRU' (default), 'AGRU' or 'AIGRU'.
+      attention_layers: ``DINModel.layer_size``.
+      training: for Dice's batch normalisation in the activation unit.
+      layer_norm: ``DINModel``'s ``is_bn``.
+
+    Returns:
+      ``(final interest [B, H], scores [B, T])``.
+    """
+    fn = "interest_evolution"
+    require_graph_mode(fn)
+    if gru_type not in _CELLS:
+        raise ValueError("%s: `gru_type` must be one of %s; got %r." % (fn, ", ".join(GRU_TYPES), gru_type))
+    interests = as_float_tensor(fn, "interests", interests)
+    query = as_float_tensor(fn, "query", query)
+    check_rank(fn, "interests", interests, rank=3)
+    check_rank(fn, "query", query, rank=2)
+    hidden = static_last_dim(fn, "interests", interests)
+    static_last_dim(fn, "query", query)
+    mask, lengths = _lengths(fn, mask, interests)
+    with tf.variable_scope(name):
+        q = dense(query, hidden, name="query_projection")  # [B, H]
+        attend = DINModel(layer_size=attention_layers, tile_queries=False)
+        _, scores = attend(q[:, None, None, :], interests[:, None], is_bn=layer_norm, name="attention",
+                           training=training, mask=mask[:, None], return_weights=True,
+                           weight_normalization="softmax")
+        scores = scores[:, 0, :]  # [B, T]
+        cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
+        _, final = tf.nn.dynamic_rnn(cell, tf.concat([interests, scores[:, :, None]], axis=-1),
+                                     sequence_length=lengths, dtype=interests.dtype)
+    return final, scores
+
+
+__all__ = ["AUGRUCell", "AGRUCell", "AIGRUCell", "GRU_TYPES", "interest_extractor", "sample_negative_positions",
+           "auxiliary_loss", "interest_evolution"]

@@ -1,0 +1,131 @@
+"""``dien``: DIN's embeddings and tail with DIEN's interest extractor and evolution in place of DIN pooling.
+
+Graph, for a batch of B rows (E = embedding_size):
+
+1. each slot / multi-valued slot -> one field [B, E] (``FeatureEmbedder.field``), as din;
+2. the S sequences of equal length T form one behaviour, as din's 'joint' attention and
+   the DIEN paper (a behaviour is its item and its category): behaviours e_t [B, T, S*E],
+   query [B, S*E] (the S query slots' embeddings), mask [B, T] (a position is real when
+   all its ids are). Under ``dien`` (``dien_1``, ... for further lengths):
+
+   * ``interest_extractor``: a GRU (``gru_units`` H, default S*E) -> interests h_t [B, T, H];
+   * ``auxiliary_loss`` (``auxiliary_net``): h_t against the next behaviour and a negative
+     one, drawn by ``sample_negative_positions`` (uniform over the batch's real
+     behaviours, seeded by ``negative_seed`` and the batch's ids) and gathered from every sequence of the
+     group, so negative item and category belong together;
+   * ``interest_evolution``: DIN's activation unit scores the projected query against
+     each h_t (softmax over the real behaviours), and the ``gru_type`` cell (AUGRU by
+     default) evolves the interests; its final state [B, H] (projected to S*E by
+     ``interest_projection`` when H != S*E) is split into S fields [B, E];
+3. the fields -> SENet -> [fields, real-valued features] -> Dice MLP -> logit, as din
+   (``wide=True`` adds din's first-order term).
+
+Loss: the task's cross-entropy + ``alpha`` * the mean of the groups' auxiliary losses
+(summary ``loss/auxiliary``) + the L2 penalties. Sensitivity: as din, one entry per
+slot and per sequence.
+"""
+from tf1_recsys._tf import tf
+from tf1_recsys.features import FeatureEmbedder
+from tf1_recsys.layers import dense, senet
+from tf1_recsys.layers.interest import (
+    GRU_TYPES,
+    auxiliary_loss,
+    interest_evolution,
+    interest_extractor,
+    sample_negative_positions,
+)
+from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
+from tf1_recsys.models.din import wide_logit
+
+
+def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
+                     attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
+                     negative_seed=0):
+    """DIEN over each group of equal-length sequences: ``(names, [B, E] fields, [auxiliary losses])``."""
+    groups = {}
+    for f in schema.sequences:
+        groups.setdefault(f.max_len, []).append(f)
+    pooled, aux = {}, []
+    e = embedder.embedding_size
+    for g, (_, feats) in enumerate(sorted(groups.items())):
+        with tf.variable_scope("dien" if g == 0 else "dien_%d" % g):
+            ids = [inputs[f.name] for f in feats]
+            real = [tf.not_equal(i, tf.zeros([], i.dtype)) for i in ids]
+            mask = real[0] if len(real) == 1 else tf.reduce_all(tf.stack(real, axis=0), axis=0)  # [B, T]
+            behaviours = tf.concat([embedder.lookup(f.name, i) for f, i in zip(feats, ids)], -1)  # [B, T, S*E]
+            query = tf.concat([embedder.lookup(f.query, inputs[f.query]) for f in feats], -1)  # [B, S*E]
+            width = len(feats) * e
+            interests, _ = interest_extractor(behaviours, mask, gru_units or width)
+            negative = sample_negative_positions(mask, key=ids[0], seed=negative_seed)  # [B, T] into [B*T]
+            negatives = tf.concat([embedder.lookup(f.name, tf.gather(tf.reshape(i, [-1]), negative))
+                                   for f, i in zip(feats, ids)], -1)  # [B, T, S*E]
+            aux.append(auxiliary_loss(interests, behaviours, negatives, mask, layers=aux_layers))
+            final, _ = interest_evolution(interests, query, mask, gru_type=gru_type,
+                                          attention_layers=attention_layers, training=training,
+                                          layer_norm=attention_layer_norm)
+            if int(final.shape[-1]) != width:
+                final = dense(final, width, name="interest_projection")
+            for f, field in zip(feats, tf.split(final, len(feats), axis=-1)):
+                pooled[f.name] = field
+    names = [f.name for f in schema.sequences]
+    return names, [pooled[n] for n in names], aux
+
+
+def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
+               aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
+               partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
+               negative_seed=0):
+    """Builds the DIEN graph for one task (default: the schema's first label).
+
+    Args:
+      schema: a ``Schema`` with slots, at least one sequence (with its ``query`` slot) and
+        any real features.
+      embedding_size: E, shared by every table.
+      gru_units: H, the width of both GRUs; default S*E (the behaviour's width).
+      gru_type: the interest evolving cell: 'AUGRU' (the paper's, default), 'AGRU' or 'AIGRU'.
+      alpha: the weight of the auxiliary loss (the paper's alpha); 0 trains without it.
+      attention_layers: the activation unit's widths (``DINModel.layer_size``).
+      aux_layers: the auxiliary network's sigmoid hidden widths.
+      mlp_layers, senet_hidden, l2, partition_strategy, wide, wide_l2, init_stddev: as din.
+      attention_layer_norm: ``DINModel``'s ``is_bn`` in the activation unit (off by default).
+      negative_seed: the seed of the negative sampler (with the batch's ids: resumable).
+
+    Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
+
+    Returns:
+      ``ModelSpec`` with ``logits[task]`` and ``predictions[task]`` of shape [B].
+    """
+    fn = "build_dien"
+    if gru_type not in GRU_TYPES:
+        raise ValueError("%s: `gru_type` must be one of %s; got %r." % (fn, ", ".join(GRU_TYPES), gru_type))
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha < 0:
+        raise ValueError("%s: `alpha` must be a number >= 0; got %r." % (fn, alpha))
+    inputs, labels, training = model_inputs(schema, fn)
+    task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
+    if not schema.sequences:
+        raise ValueError("%s: the schema has no behaviour sequence to extract interests from." % fn)
+    with tf.variable_scope("dien_model"):
+        embedder = FeatureEmbedder(schema, embedding_size, partition_strategy=partition_strategy, l2=l2,
+                                   initializer=tf.random_normal_initializer(stddev=init_stddev))
+        names = [f.name for f in schema.sparse]
+        fields = [embedder.field(n, inputs[n]) for n in names]
+        seq_names, seq_fields, aux = evolve_sequences(embedder, schema, inputs, training, gru_units, gru_type,
+                                                      attention_layers, aux_layers, attention_layer_norm,
+                                                      negative_seed)
+        names, fields = names + seq_names, fields + seq_fields
+        flat, stacked = flat_fields(fields)
+        weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
+        x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
+        real = embedder.real(inputs)
+        if real is not None:
+            x = tf.concat([x, real], axis=-1)
+        h = mlp(x, mlp_layers, training, name="mlp")
+        logit = dense(h, 1, name="logit")
+        if wide:
+            logit = logit + wide_logit(schema, inputs, real, l2 if wide_l2 is None else wide_l2,
+                                       partition_strategy)
+    auxiliary = aux[0] if len(aux) == 1 else tf.add_n(aux) / len(aux)
+    feas = ([real] if real is not None else []) + [flat]
+    sensitivity = (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
+    return make_spec("dien", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity,
+                     extra_losses={"auxiliary": (alpha, auxiliary)})
