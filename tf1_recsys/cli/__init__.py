@@ -155,6 +155,12 @@ def _commands():
             "launch": cluster.cmd_launch}
 
 
+def _os_error(e):
+    reason = e.strerror or str(e)
+    names = [n for n in (e.filename, e.filename2) if n]
+    return "%s%s" % (reason, ": " + " -> ".join(str(n) for n in names) if names else "")
+
+
 def main(argv=None):
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
@@ -175,6 +181,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("tf1-recsys: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a file the command could not write or read (read-only folder, full disk)
+        print("tf1-recsys: error: %s" % _os_error(e), file=sys.stderr, flush=True)
+        return 2
     except Exception as e:  # TensorFlow refusing the data (an id outside its table): one line too
         if type(e).__name__ != "InvalidArgumentError" or not type(e).__module__.startswith("tensorflow"):
             raise

@@ -7,7 +7,6 @@ import os
 from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
-    check_new_file,
     data_kind,
     import_tf,
     load_data,
@@ -17,7 +16,7 @@ from tf1_recsys.cli.common import (
     say,
     write_json,
 )
-from tf1_recsys.cli.outdir import OutputFolder, check_out
+from tf1_recsys.cli.outdir import OutputFolder, check_out, claim, writing
 from tf1_recsys.cli.signals import stop_on_signals
 
 DEFAULT_CHECKPOINT_SECS = 60.0
@@ -245,18 +244,6 @@ def _recorder(folder, every_secs=1.0):
     return callback
 
 
-def _record_in_model_dir(model_dir, *paths):
-    """Records ``paths`` that lie in the tf1-recsys folder ``model_dir`` (so --overwrite removes them)."""
-    folder = OutputFolder(model_dir)
-    if not folder.is_ours():
-        return
-    root = os.path.realpath(model_dir)
-    inside = [os.path.relpath(os.path.realpath(p), root) for p in paths
-              if os.path.realpath(p).startswith(root + os.sep)]
-    if inside:
-        folder.record(*inside)
-
-
 # ------------------------------------------------------------------ evaluate
 def cmd_evaluate(args):
     run = read_run(args.model_dir)
@@ -269,7 +256,7 @@ def cmd_evaluate(args):
     from tf1_recsys.data.csvio import write_scores
 
     if args.scores_out:
-        check_new_file(args.scores_out, args.overwrite, "scores file")
+        claim([args.scores_out], args.overwrite, args.model_dir, "scores file")
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
@@ -286,7 +273,8 @@ def cmd_evaluate(args):
         if task not in preds:
             raise CLIError("unknown --task %r; the model predicts %s" % (task, ", ".join(preds)))
         group = rows.get(data.schema.group) if data.schema.group else None
-        write_scores(args.scores_out, rows[task], preds[task], group)
+        with writing("scores file", args.scores_out):
+            write_scores(args.scores_out, rows[task], preds[task], group)
         say("wrote %s (label,score,group of task %s); score it with: tf1-recsys auc %s"
             % (args.scores_out, task, args.scores_out))
     return 0
@@ -296,31 +284,31 @@ def cmd_evaluate(args):
 def cmd_freeze(args):
     run = read_run(args.model_dir)
     output = args.output or os.path.join(args.model_dir, "frozen.pb")
-    if args.output:
-        check_new_file(output, args.overwrite, "output file")
+    serving = os.path.splitext(output)[0] + ".serving.json"
+    claim([output, serving], args.overwrite, args.model_dir)
     data = None if args.no_check else _load_run_data(run, args)
     import_tf()
     from tf1_recsys import export
     from tf1_recsys.cli.report import freeze_and_check, make_trainer
     from tf1_recsys.training import NanLossDuringTrainingError
 
-    serving = os.path.splitext(output)[0] + ".serving.json"
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
             raise CLIError("%s has no checkpoint to freeze" % args.model_dir)
-        _record_in_model_dir(args.model_dir, output, serving)
         try:
-            if data is None:
-                export.write_graph_def(trainer.freeze(), output)
-                names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
-            else:
-                output, names, diff = freeze_and_check(trainer, data.test, output)
+            with writing("output file", output):
+                if data is None:
+                    export.write_graph_def(trainer.freeze(), output)
+                    names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
+                else:
+                    output, names, diff = freeze_and_check(trainer, data.test, output)
         except NanLossDuringTrainingError as e:
             raise CLIError(str(e)) from None
     finally:
         trainer.close()
-    write_json(serving, names)
+    with writing("output file", serving):
+        write_json(serving, names)
     say("froze %s into %s (%d bytes); input/output tensor names in %s"
         % (trainer.restored_from, output, os.path.getsize(output), serving))
     if data is not None:
@@ -336,8 +324,8 @@ def cmd_freeze(args):
 def cmd_importance(args):
     run = read_run(args.model_dir)
     png = args.png or os.path.join(args.model_dir, "importance.png")
-    if args.png:
-        check_new_file(args.png, args.overwrite, "PNG file")
+    csv_path = os.path.splitext(png)[0] + ".csv"
+    claim([png, csv_path], args.overwrite, args.model_dir)
     data = _load_run_data(run, args)
     import_tf()
     from tf1_recsys.cli.report import make_trainer, plot_sensitivity, sensitivity, write_sensitivity_csv
@@ -354,9 +342,10 @@ def cmd_importance(args):
         "d prediction / d input|; a slot is the max over its embedding dimensions):"
         % (run["model"], min(args.rows, len(data.test[data.schema.labels[0]]))))
     say(format_table(rows))
-    _record_in_model_dir(args.model_dir, png, os.path.splitext(png)[0] + ".csv")
-    csv_path = write_sensitivity_csv(rows, os.path.splitext(png)[0] + ".csv")
-    saved = plot_sensitivity(rows, png, title=run["model"])
+    with writing("output file", csv_path):
+        write_sensitivity_csv(rows, csv_path)
+    with writing("output file", png):
+        saved = plot_sensitivity(rows, png, title=run["model"])
     say("table: %s%s" % (csv_path, "; bar chart: %s" % saved if saved else ""))
     return 0
 

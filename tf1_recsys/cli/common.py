@@ -53,16 +53,6 @@ def import_tf():
 
 
 # ------------------------------------------------------------------ files
-def check_new_file(path, overwrite, what="output file"):
-    if os.path.isdir(path):
-        raise CLIError("%s %s is a folder" % (what, path))
-    if os.path.exists(path) and not overwrite:
-        raise CLIError("%s %s exists; pass --overwrite to replace it" % (what, path))
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise CLIError("folder %s of %s %s does not exist" % (parent, what, path))
-
-
 def write_json(path, obj):
     """Writes ``obj`` as JSON atomically: a reader sees the old file or the new one, never half."""
     tmp = "%s.tmp-%d" % (path, os.getpid())

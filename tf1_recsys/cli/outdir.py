@@ -6,13 +6,22 @@ removes exactly those files, and leaves everything else, a user's ``notes.txt`` 
 ``train.py`` included. Markers of earlier releases are plain text without a record;
 for those, only files named as tf1-recsys names its outputs are removed.
 
+Every path of the record is checked before anything is removed: one that leaves the folder
+(``../x``, an absolute path) or passes through a symbolic link is refused, as is a linked
+subfolder the command would write into. ``claim`` applies the same rule to every single file
+a command writes (``importance.csv``, ``frozen.serving.json``, ``--scores-out``): a file that
+tf1-recsys did not record is replaced only with ``--overwrite``. ``writing`` turns a failed
+write (read-only folder, full disk) into one line.
+
 A run holds an exclusive ``fcntl.flock`` on ``.tf1_recsys.lock`` for its whole life, so
 a second run on the same folder (a second ``--resume``, an ``--overwrite`` of a folder
 being trained in) stops with one line naming the PID that holds it.
 
 Nothing here imports TensorFlow.
 """
+import contextlib
 import datetime
+import errno
 import fnmatch
 import json
 import os
@@ -30,7 +39,8 @@ _OWN_NAMES = TRAINER_PATTERNS + (
     "run.json", "frozen.pb", "frozen.serving.json", "importance.png", "importance.csv", "summary.json",
     "sensitivity.png", "sensitivity.csv", "din_frozen.pb", "din_frozen.serving.json", ".tmp_*",
 )
-_DEMO_SUBFOLDERS = ("din", "fm", "mmoe")
+DEMO_SUBFOLDERS = ("din", "fm", "mmoe")
+"""The subfolders ``tf1-recsys demo`` trains its models in."""
 
 
 def _matches(name, patterns):
@@ -103,15 +113,61 @@ class OutputFolder:
     def recorded(self):
         return self._read_marker()[0]
 
+    def resolve(self, rel):
+        """The path of the recorded ``rel`` inside the folder.
+
+        Raises:
+          CLIError when ``rel`` leaves the folder (absolute, ``..``) or passes through a symbolic link.
+        """
+        norm = os.path.normpath(rel)
+        if os.path.isabs(rel) or norm in (".", os.curdir) or norm.split(os.sep)[0] == os.pardir:
+            raise CLIError("output folder %s: its record %s lists %r, which is outside the folder; refusing to "
+                           "remove anything (delete that entry, or the record)" % (self.path, MARKER, rel))
+        parts = norm.split(os.sep)
+        for k in range(1, len(parts)):
+            sub = os.path.join(self.path, *parts[:k])
+            if os.path.islink(sub):
+                raise CLIError("output folder %s: its record %s lists %r, which passes through the symbolic link "
+                               "%s to a folder outside; refusing to remove anything through it (remove the link)"
+                               % (self.path, MARKER, rel, sub))
+        return os.path.join(self.path, norm)
+
+    def refuse_linked(self, *subfolders):
+        """CLIError when one of ``subfolders`` (relative) is a symbolic link: a run never writes through one."""
+        for sub in subfolders:
+            full = os.path.join(self.path, sub)
+            if os.path.islink(full):
+                raise CLIError("output folder %s: %s is a symbolic link; refusing to write or overwrite through it "
+                               "(remove the link, or choose another --out)" % (self.path, full))
+
+    def subfolder(self, name):
+        """Creates and returns the subfolder ``name`` of the folder (never through a symbolic link)."""
+        self.refuse_linked(name)
+        full = os.path.join(self.path, name)
+        with writing("output folder", full):
+            os.makedirs(full, exist_ok=True)
+        return full
+
     def _write_marker(self, files, created=None):
         data = {"written_by": "tf1-recsys %s" % __version__,
                 "created": created or datetime.datetime.now().isoformat(timespec="seconds"),
                 "files": sorted(files)}
+        text = json.dumps(data, indent=1) + "\n"
         tmp = self.marker + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, self.marker)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, self.marker)
+        except OSError as e:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT) or not os.path.isfile(self.marker):
+                raise
+            # A full disk: rewrite the record in place, where its own blocks hold it (a record
+            # that cannot be updated is how a failed run's files would escape --overwrite).
+            with open(self.marker, "r+", encoding="utf-8") as f:
+                f.write(text)
+                f.truncate()
 
     def user_files(self):
         """Files in the folder that no tf1-recsys run recorded (what overwrite keeps)."""
@@ -129,7 +185,7 @@ class OutputFolder:
             parts = f.split(os.sep)
             if len(parts) == 1 and _matches(f, _OWN_NAMES):
                 owned.add(f)
-            elif len(parts) == 2 and parts[0] in _DEMO_SUBFOLDERS and _matches(parts[1], _OWN_NAMES):
+            elif len(parts) == 2 and parts[0] in DEMO_SUBFOLDERS and _matches(parts[1], _OWN_NAMES):
                 owned.add(f)
         return owned
 
@@ -195,10 +251,9 @@ class OutputFolder:
 
         Returns the number of files removed.
         """
-        owned = self._owned_now()
+        owned = {os.path.normpath(rel): self.resolve(rel) for rel in self._owned_now()}  # all checked first
         removed = 0
-        for rel in owned:
-            full = os.path.join(self.path, rel)
+        for full in owned.values():
             if os.path.isfile(full) or os.path.islink(full):
                 os.remove(full)
                 removed += 1
@@ -215,19 +270,23 @@ class OutputFolder:
         self._write_marker(set(), self._read_marker()[2])
         return removed
 
-    def prepare(self, overwrite=False):
+    def prepare(self, overwrite=False, subfolders=()):
         """Makes the folder ready for a new run: created, locked, marked; earlier outputs removed.
 
+        Args:
+          subfolders: the subfolders the run will write into (each must not be a symbolic link).
         Raises CLIError when it holds files and ``overwrite`` is False, or when it holds
-        files but no marker (never written by tf1-recsys).
+        files but no marker (never written by tf1-recsys), or a recorded path or one of
+        ``subfolders`` leads outside it.
         """
-        check_out(self.path, overwrite)
-        self.lock()
-        check_out(self.path, overwrite)  # again, under the lock
-        if overwrite and self.is_ours():
-            self.clear()
-        files, _, created = self._read_marker()
-        self._write_marker(files, created)
+        check_out(self.path, overwrite, subfolders=subfolders)
+        with writing("output folder", self.path):
+            self.lock()
+            check_out(self.path, overwrite, subfolders=subfolders)  # again, under the lock
+            if overwrite and self.is_ours():
+                self.clear()
+            files, _, created = self._read_marker()
+            self._write_marker(files, created)
         self.snapshot()
         return self
 
@@ -241,12 +300,16 @@ def release_locks():
         folder.unlock()
 
 
-def check_out(path, overwrite=False, what="output folder"):
-    """CLIError unless a new run may write into ``path`` (creates nothing)."""
+def check_out(path, overwrite=False, what="output folder", subfolders=()):
+    """CLIError unless a new run may write into ``path`` (creates nothing).
+
+    ``subfolders``: those the run writes into; none may be a symbolic link.
+    """
     if os.path.lexists(path) and not os.path.isdir(path):
         raise CLIError("%s %s exists and is a file" % (what, path))
     if not os.path.isdir(path):
         return
+    OutputFolder(path).refuse_linked(*subfolders)
     present = [f for f in os.listdir(path) if f not in (LOCK,)]
     if not present or present == [MARKER] and not OutputFolder(path).recorded():
         return
@@ -257,6 +320,67 @@ def check_out(path, overwrite=False, what="output folder"):
     if not os.path.isfile(os.path.join(path, MARKER)):
         raise CLIError("%s %s was not written by tf1-recsys; refusing to touch it (choose another --out)"
                        % (what, path))
+    folder = OutputFolder(path)
+    for rel in folder._owned_now():
+        folder.resolve(rel)
+
+
+# ------------------------------------------------------------------ single files
+def claim(paths, overwrite=False, folder=None, what="output file"):
+    """Checks that a command may write each of ``paths``, then records those inside ``folder``.
+
+    The one rule for every file a command writes: a path may be (re)written when it does
+    not exist, when the tf1-recsys output folder ``folder`` records it (an earlier run
+    wrote it), or with ``overwrite``. Those inside ``folder`` are recorded before they are
+    written, so ``--overwrite`` removes them even after a failed write.
+
+    Args:
+      paths: the files the command is about to write.
+      overwrite: the command's ``--overwrite``.
+      folder: the model folder the files may lie in (a path), or None.
+      what: the files' name in messages ('scores file', 'output file').
+    Raises:
+      CLIError (one line) naming the first path that may not be written.
+    """
+    ours = OutputFolder(folder) if folder is not None and OutputFolder(folder).is_ours() else None
+    root = os.path.realpath(folder) if ours else None
+    inside = {}
+    for path in paths:
+        if os.path.isdir(path):
+            raise CLIError("%s %s is a folder" % (what, path))
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise CLIError("folder %s of %s %s does not exist" % (parent, what, path))
+        real = os.path.realpath(path)
+        if ours and real.startswith(root + os.sep) and not os.path.islink(path):
+            inside[path] = os.path.relpath(real, root)
+        if os.path.lexists(path) and not overwrite and not (path in inside and inside[path] in ours.recorded()):
+            raise CLIError("%s %s exists and tf1-recsys did not write it; pass --overwrite to replace it"
+                           % (what, path))
+    if inside:
+        with writing("the record of", folder):
+            ours.record(*inside.values())
+    return list(paths)
+
+
+@contextlib.contextmanager
+def writing(what, path):
+    """Turns an ``OSError`` of the block (read-only folder, full disk, no permission) into a CLIError."""
+    try:
+        yield
+    except OSError as e:
+        raise CLIError(write_error(what, path, e)) from None
+
+
+def write_error(what, path, error):
+    """One line for a failed write of ``what`` ``path``: the system's reason, and the file when it is another."""
+    reason = error.strerror or str(error)
+    name = getattr(error, "filename", None)
+    detail = "" if not name or os.path.abspath(str(name)) == os.path.abspath(path) else " (%s)" % name
+    hint = {errno.ENOSPC: "; free some space", errno.EDQUOT: "; free some space",
+            errno.EROFS: "; choose a writable folder", errno.EACCES: "; choose a writable folder",
+            errno.EPERM: "; choose a writable folder"}.get(error.errno, "")
+    return "cannot write %s %s: %s%s%s" % (what, path, reason, detail, hint)
 
 
 def fresh_folder(path):
@@ -268,4 +392,5 @@ def fresh_folder(path):
     return candidate
 
 
-__all__ = ["OutputFolder", "check_out", "release_locks", "fresh_folder", "refuse_dangerous", "MARKER", "LOCK", "TRAINER_PATTERNS"]
+__all__ = ["OutputFolder", "check_out", "claim", "writing", "write_error", "release_locks", "fresh_folder",
+           "refuse_dangerous", "DEMO_SUBFOLDERS", "MARKER", "LOCK", "TRAINER_PATTERNS"]

@@ -1,0 +1,149 @@
+"""Nothing outside an output folder is touched, no user file is replaced, and every failure is one line.
+
+Each test puts a user's files where the command could reach them (beside the folder, behind a
+link, at the names the command writes) and checks byte for byte that they survive. Full and
+read-only disks are simulated in-process: the operating-system calls that create files raise
+ENOSPC / EROFS for paths under the folder (this runs as any user, root included, where a
+chmod'ed folder is still writable).
+"""
+import errno
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from test_cli import assert_one_line_error, run
+from tf1_recsys.cli.outdir import MARKER
+
+SMALL = ["--model", "fm", "--data", "synthetic", "--rows", "3000", "--batch-size", "64", "--no-progress"]
+
+
+def _write_record(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text(json.dumps({"written_by": "tf1-recsys", "files": files}))
+
+
+def _user_file(path, text="the user's own bytes"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path, text
+
+
+def _intact(*files):
+    for path, text in files:
+        assert path.exists() and path.read_text() == text, "%s was touched" % path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One small trained fm folder; each test works on a copy."""
+    import contextlib
+    import io
+
+    from tf1_recsys.cli import main
+
+    out = tmp_path_factory.mktemp("files") / "fm"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        rc = main(["train", *SMALL, "--out", str(out), "--epochs", "1"])
+    assert rc == 0, err.getvalue()
+    return out
+
+
+@pytest.fixture
+def model_dir(trained, tmp_path):
+    copy = tmp_path / "fm"
+    shutil.copytree(str(trained), str(copy))
+    return copy
+
+
+# ---------------------------------------------------------------- 1: an edited record
+@pytest.mark.parametrize("entry", ["relative", "absolute", "through_link"])
+def test_a_record_naming_files_outside_the_folder_is_refused(tmp_path, capsys, entry):
+    victim = _user_file(tmp_path / "victim" / "a.txt")
+    run_dir = tmp_path / "run"
+    named = {"relative": "../victim/a.txt", "absolute": str(victim[0]), "through_link": "sub/a.txt"}[entry]
+    _write_record(run_dir, ["run.json", named])
+    (run_dir / "run.json").write_text("{}")
+    if entry == "through_link":
+        os.symlink(str(tmp_path / "victim"), str(run_dir / "sub"))
+    rc, _, err = run(capsys, "train", *SMALL, "--out", str(run_dir), "--overwrite")
+    assert_one_line_error(rc, err, named, "outside")
+    _intact(victim)
+    assert (run_dir / "run.json").read_text() == "{}"  # refused before removing anything
+
+
+def test_clear_checks_the_whole_record_before_removing_anything(tmp_path):
+    from tf1_recsys.cli.common import CLIError
+    from tf1_recsys.cli.outdir import OutputFolder
+
+    victim = _user_file(tmp_path / "victim.txt")
+    run_dir = tmp_path / "run"
+    _write_record(run_dir, ["checkpoint", "/", "../victim.txt"])
+    ours = _user_file(run_dir / "checkpoint", "ours")
+    with pytest.raises(CLIError, match="outside"):
+        OutputFolder(str(run_dir)).clear()
+    _intact(victim, ours)
+
+
+# ---------------------------------------------------------------- 2: a linked subfolder
+def test_overwrite_never_deletes_through_a_linked_subfolder(tmp_path, capsys):
+    other = tmp_path / "other_run"
+    theirs = [_user_file(other / name, name) for name in ("checkpoint", "model.ckpt-5.index", "run.json")]
+    demo = tmp_path / "dm"
+    _write_record(demo, ["summary.json", "din/checkpoint", "din/model.ckpt-5.index", "din/run.json"])
+    (demo / "summary.json").write_text("{}")
+    os.symlink(str(other), str(demo / "din"))
+    rc, _, err = run(capsys, "demo", "--out", str(demo), "--overwrite", "--rows", "3000", "--epochs", "1",
+                     "--skip-others", "--no-progress")
+    assert_one_line_error(rc, err, "din", "symbolic link")
+    _intact(*theirs)
+    assert sorted(os.listdir(other)) == ["checkpoint", "model.ckpt-5.index", "run.json"]
+
+
+def test_a_linked_subfolder_that_the_record_does_not_name_is_refused_too(tmp_path, capsys):
+    other = tmp_path / "elsewhere"
+    theirs = _user_file(other / "notes.txt")
+    demo = tmp_path / "dm"
+    _write_record(demo, ["summary.json"])
+    (demo / "summary.json").write_text("{}")
+    os.symlink(str(other), str(demo / "din"))
+    rc, _, err = run(capsys, "demo", "--out", str(demo), "--overwrite", "--rows", "3000", "--epochs", "1",
+                     "--skip-others", "--no-progress")
+    assert_one_line_error(rc, err, "din", "symbolic link")
+    _intact(theirs)
+    assert os.listdir(other) == ["notes.txt"]
+
+
+# ---------------------------------------------------------------- 3: every file the command writes
+def test_importance_keeps_a_users_files_at_its_names(model_dir, capsys):
+    mine = [_user_file(model_dir / "importance.csv", "my,table\n"), _user_file(model_dir / "importance.png", "png")]
+    rc, _, err = run(capsys, "importance", "--model-dir", str(model_dir), "--rows", "200", "--no-progress")
+    assert_one_line_error(rc, err, "importance.", "--overwrite")
+    _intact(*mine)
+    (model_dir / "importance.png").unlink()  # the CSV alone is protected as well
+    rc, _, err = run(capsys, "importance", "--model-dir", str(model_dir), "--rows", "200", "--no-progress")
+    assert_one_line_error(rc, err, "importance.csv", "--overwrite")
+    _intact(mine[0])
+    rc, _, err = run(capsys, "importance", "--model-dir", str(model_dir), "--rows", "200", "--no-progress",
+                     "--overwrite")
+    assert rc == 0, err
+    assert (model_dir / "importance.csv").read_text().startswith("head,rank,feature")
+    # now tf1-recsys wrote them: a second run replaces its own files without --overwrite
+    rc, _, err = run(capsys, "importance", "--model-dir", str(model_dir), "--rows", "200", "--no-progress")
+    assert rc == 0, err
+
+
+def test_freeze_keeps_a_users_serving_json(model_dir, tmp_path, capsys):
+    mine = _user_file(tmp_path / "x.serving.json", '{"mine": 1}')
+    rc, _, err = run(capsys, "freeze", "--model-dir", str(model_dir), "--output", str(tmp_path / "x.pb"),
+                     "--no-check")
+    assert_one_line_error(rc, err, "x.serving.json", "--overwrite")
+    _intact(mine)
+    assert not (tmp_path / "x.pb").exists()
+    default = _user_file(model_dir / "frozen.serving.json", '{"mine": 2}')
+    rc, _, err = run(capsys, "freeze", "--model-dir", str(model_dir), "--no-check")
+    assert_one_line_error(rc, err, "frozen.serving.json", "--overwrite")
+    _intact(default)
+    assert not (model_dir / "frozen.pb").exists()
