@@ -147,3 +147,44 @@ def test_freeze_keeps_a_users_serving_json(model_dir, tmp_path, capsys):
     assert_one_line_error(rc, err, "frozen.serving.json", "--overwrite")
     _intact(default)
     assert not (model_dir / "frozen.pb").exists()
+
+
+# ---------------------------------------------------------------- 6: full and read-only disks
+@pytest.fixture(scope="module")
+def disk_faults(trained, tmp_path_factory):
+    """The report of tests/disk_faults.py, run once in a private mount namespace on small tmpfs mounts."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    base = tmp_path_factory.mktemp("disks")
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "tmpfs",
+                            str(base)], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("needs a private mount namespace for tmpfs (unshare --user --map-root-user --mount): "
+                    + probe.stderr.strip()[:200])
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable,
+                           os.path.join(REPO, "tests", "disk_faults.py"), str(base), str(trained)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case, needle", [
+    ("ro_train", "Read-only file system"), ("ro_evaluate", "s.csv"), ("ro_freeze", "x.pb"),
+    ("ro_importance", "x.png"), ("full_at_start", "No space left on device"),
+    ("full_in_save", "No space left on device")])
+def test_full_and_read_only_disks_are_one_line_errors(disk_faults, case, needle):
+    result = disk_faults[case]
+    assert_one_line_error(result["rc"], result["err"], needle, "cannot write")
+
+
+def test_a_run_that_filled_the_disk_recorded_every_file_it_left(disk_faults):
+    for case in ("full_at_start", "full_in_save"):
+        assert disk_faults[case]["unrecorded"] == [], case
+    after = disk_faults["overwrite_after_full"]
+    assert after["rc"] == 0, after["err"]
+    assert after["unrecorded"] == [] and not any(".tmp" in f for f in after["files"]), after["files"]
+    assert len([f for f in after["files"] if f.startswith("events.out")]) == 1

@@ -171,26 +171,34 @@ def main(argv=None):
     if not args.command:
         parser.print_help()
         return 2
-    from tf1_recsys.cli.outdir import release_locks
+    from tf1_recsys.cli.outdir import background_write_errors, disk_error, release_locks
 
-    try:
-        return _commands()[args.command](args)
-    except CLIError as e:
-        print("tf1-recsys: error: %s" % e, file=sys.stderr, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print("tf1-recsys: interrupted", file=sys.stderr)
-        return 130
-    except OSError as e:  # a file the command could not write or read (read-only folder, full disk)
-        print("tf1-recsys: error: %s" % _os_error(e), file=sys.stderr, flush=True)
-        return 2
-    except Exception as e:  # TensorFlow refusing the data (an id outside its table): one line too
-        if type(e).__name__ != "InvalidArgumentError" or not type(e).__module__.startswith("tensorflow"):
-            raise
-        print("tf1-recsys: error: %s" % str(getattr(e, "message", e)).splitlines()[0], file=sys.stderr, flush=True)
-        return 2
-    finally:
-        release_locks()
+    with background_write_errors() as failed_writes:
+        try:
+            rc = _commands()[args.command](args)
+        except CLIError as e:
+            return _error(e)
+        except KeyboardInterrupt:
+            print("tf1-recsys: interrupted", file=sys.stderr)
+            return 130
+        except OSError as e:  # a file the command could not write or read (read-only folder, full disk)
+            return _error(_os_error(e))
+        except Exception as e:  # TensorFlow refusing the data (an id outside its table), a full disk: one line too
+            line = disk_error(e)
+            if line is None and (type(e).__name__ != "InvalidArgumentError"
+                                 or not type(e).__module__.startswith("tensorflow")):
+                raise
+            return _error(line or str(getattr(e, "message", e)).splitlines()[0])
+        finally:
+            release_locks()
+    if failed_writes and rc == 0:  # a write in one of TensorFlow's threads failed, the command did not notice
+        return _error(failed_writes[0])
+    return rc
+
+
+def _error(message):
+    print("tf1-recsys: error: %s" % message, file=sys.stderr, flush=True)
+    return 2
 
 
 __all__ = ["main", "build_parser", "CLIError"]

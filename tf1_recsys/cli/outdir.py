@@ -32,8 +32,10 @@ from tf1_recsys.version import __version__
 MARKER = ".tf1_recsys_output"
 LOCK = ".tf1_recsys.lock"
 
-TRAINER_PATTERNS = ("checkpoint", "model.ckpt-*", "events.out.tfevents.*", "graph.pbtxt")
-"""Names of the files that training (``Trainer.fit``, an Estimator chief) writes into its model directory."""
+TRAINER_PATTERNS = ("checkpoint", "model.ckpt-*", "events.out.tfevents.*", "graph.pbtxt", "graph.pbtxt.tmp*",
+                    "checkpoint.tmp*")
+"""Names of the files (and temporary files, and the Saver's ``model.ckpt-N_temp`` folders) that
+training (``Trainer.fit``, an Estimator chief) writes into its model directory."""
 
 _OWN_NAMES = TRAINER_PATTERNS + (
     "run.json", "frozen.pb", "frozen.serving.json", "importance.png", "importance.csv", "summary.json",
@@ -45,6 +47,11 @@ DEMO_SUBFOLDERS = ("din", "fm", "mmoe")
 
 def _matches(name, patterns):
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _trainer_file(rel, patterns):
+    """Whether the relative path ``rel`` is named like ``patterns``, itself or a folder it is in."""
+    return any(_matches(part, patterns) for part in rel.split(os.sep))
 
 
 def _walk_files(root):
@@ -203,10 +210,9 @@ class OutputFolder:
     def record_new(self, patterns=TRAINER_PATTERNS):
         """Records the files that appeared since ``snapshot`` and are named like ``patterns``."""
         before = self._before or set()
-        new = [f for f in _walk_files(self.path)
-               if f not in before and _matches(os.path.basename(f), patterns)]
+        new = [f for f in _walk_files(self.path) if f not in before and _trainer_file(f, patterns)]
         files, _, created = self._read_marker()
-        gone = {f for f in files if _matches(os.path.basename(f), patterns)
+        gone = {f for f in files if _trainer_file(f, patterns)
                 and not os.path.lexists(os.path.join(self.path, f))}  # old checkpoints the Saver deleted
         if gone or not set(new) <= files:
             self._write_marker((files - gone) | set(new), created)
@@ -351,6 +357,9 @@ def claim(paths, overwrite=False, folder=None, what="output file"):
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise CLIError("folder %s of %s %s does not exist" % (parent, what, path))
+        if not os.access(parent, os.W_OK):  # a read-only file system answers this for root too
+            raise CLIError("cannot write %s %s: its folder %s is not writable; choose a writable folder"
+                           % (what, path, parent))
         real = os.path.realpath(path)
         if ours and real.startswith(root + os.sep) and not os.path.islink(path):
             inside[path] = os.path.relpath(real, root)
@@ -370,6 +379,58 @@ def writing(what, path):
         yield
     except OSError as e:
         raise CLIError(write_error(what, path, e)) from None
+
+
+_DISK_REASONS = ("No space left on device", "Disk quota exceeded", "Read-only file system", "Permission denied")
+
+
+def disk_error(error):
+    """One line for an error of a write that the system refused (a TensorFlow error, or the
+    RuntimeError of its event writer, carrying the reason in its text), else None."""
+    if isinstance(error, OSError):
+        return None
+    text = str(getattr(error, "message", None) or error)
+    for reason in _DISK_REASONS:
+        if reason in text:
+            where = next((line for line in text.splitlines() if reason in line), text).strip()
+            where = where.split(";")[0].split(",")[0].strip() if where.startswith(os.sep) else ""
+            hint = "free some space" if reason in _DISK_REASONS[:2] else "choose a writable folder"
+            return "cannot write %s: %s; %s and run the command again" % (where or "a file", reason, hint)
+    return None
+
+
+@contextlib.contextmanager
+def background_write_errors():
+    """Holds back what a failed write prints from TensorFlow's threads (its event writer's
+    traceback and error log); yields the list of their one-line descriptions.
+
+    The command reports the failure itself in one line; other errors of other threads
+    are printed as before.
+    """
+    import logging
+    import threading
+
+    failed = []
+
+    def hook(args):
+        line = disk_error(args.exc_value) if args.exc_value is not None else None
+        if line is None:
+            previous(args)
+        else:
+            failed.append(line)
+
+    class Filter(logging.Filter):
+        def filter(self, record):
+            return disk_error(RuntimeError(record.getMessage())) is None
+
+    previous, threading.excepthook = threading.excepthook, hook
+    log, quiet = logging.getLogger("tensorflow"), Filter()
+    log.addFilter(quiet)
+    try:
+        yield failed
+    finally:
+        threading.excepthook = previous
+        log.removeFilter(quiet)
 
 
 def write_error(what, path, error):
@@ -392,5 +453,5 @@ def fresh_folder(path):
     return candidate
 
 
-__all__ = ["OutputFolder", "check_out", "claim", "writing", "write_error", "release_locks", "fresh_folder",
+__all__ = ["OutputFolder", "check_out", "claim", "writing", "write_error", "disk_error", "background_write_errors", "release_locks", "fresh_folder",
            "refuse_dangerous", "DEMO_SUBFOLDERS", "MARKER", "LOCK", "TRAINER_PATTERNS"]
