@@ -188,3 +188,72 @@ def test_a_run_that_filled_the_disk_recorded_every_file_it_left(disk_faults):
     assert after["rc"] == 0, after["err"]
     assert after["unrecorded"] == [] and not any(".tmp" in f for f in after["files"]), after["files"]
     assert len([f for f in after["files"] if f.startswith("events.out")]) == 1
+
+
+# ---------------------------------------------------------------- 6, 7: one line that names the cause
+def _nan_checkpoint(model_dir):
+    """Writes NaN into every float variable of the folder's latest checkpoint (TensorFlow's own Saver)."""
+    from tf1_recsys._tf import tf
+
+    prefix = tf.train.latest_checkpoint(str(model_dir))
+    with tf.Graph().as_default(), tf.Session() as sess:
+        saver = tf.train.import_meta_graph(prefix + ".meta")
+        saver.restore(sess, prefix)
+        for var in tf.global_variables():
+            if var.dtype.base_dtype == tf.float32:
+                sess.run(var.assign(tf.fill(tf.shape(var), np.float32("nan"))))
+        saver.save(sess, prefix)
+
+
+def test_nonsense_numbers_name_their_flag(model_dir, tmp_path, capsys):
+    train = ["train", "--model", "fm", "--data", "synthetic", "--no-progress"]
+    cases = [
+        (train + ["--rows", "3000", "--seed", "-1", "--out", str(tmp_path / "a")], ["--seed", "-1"]),
+        (train + ["--rows", "3000", "--lr", "inf", "--out", str(tmp_path / "b")], ["--lr", "finite", "inf"]),
+        (train + ["--rows", "3000", "--checkpoint-secs", "nan", "--out", str(tmp_path / "c")], ["--checkpoint-secs"]),
+        (train + ["--rows", str(10 ** 12), "--out", str(tmp_path / "d")], ["--rows %d" % 10 ** 12, "memory"]),
+        (["demo", "--seed", "-2", "--out", str(tmp_path / "e")], ["--seed", "-2"]),
+        (["importance", "--model-dir", str(model_dir), "--rows", "-1"], ["--rows", "-1"]),
+    ]
+    for argv, needles in cases:
+        rc, text, err = run(capsys, *argv)
+        assert_one_line_error(rc, err, *needles)
+        assert "training" not in text and "sensitivity of" not in text
+    assert not any((tmp_path / d).exists() for d in "abcde")
+
+
+def test_a_table_too_big_for_memory_is_named(tmp_path, capsys):
+    rc, _, err = run(capsys, "train", "--model", "fm", "--data", "synthetic", "--rows", "3000", "--no-progress",
+                     "--embedding-size", str(10 ** 9), "--out", str(tmp_path / "big"))
+    assert_one_line_error(rc, err, "--embedding-size", "memory", "embedding_size 1000000000")
+
+
+def test_an_edited_run_json_and_nan_weights_are_one_line_errors(model_dir, capsys):
+    run_json = json.load(open(model_dir / "run.json"))
+    run_json["hparams"]["embedding_size"] = -3
+    (model_dir / "run.json").write_text(json.dumps(run_json))
+    rc, _, err = run(capsys, "evaluate", "--model-dir", str(model_dir), "--no-progress")
+    assert_one_line_error(rc, err, "run.json", "embedding_size", "-3")
+    run_json["hparams"]["embedding_size"] = 8
+    (model_dir / "run.json").write_text(json.dumps(run_json))
+    _nan_checkpoint(model_dir)
+    rc, _, err = run(capsys, "evaluate", "--model-dir", str(model_dir), "--no-progress")
+    assert_one_line_error(rc, err, "not finite", "model.ckpt-")
+
+
+def test_a_cluster_chief_names_why_it_cannot_continue_a_folder(model_dir):
+    from tf1_recsys.cli.cluster import _prepare_chief_folder
+    from tf1_recsys.cli.common import CLIError
+
+    recorded = json.load(open(model_dir / "run.json"))
+    run_ = {k: v for k, v in recorded.items() if k not in ("schema", "results")}
+    run_["train"] = dict(run_["train"], epochs=run_["train"]["epochs"] + 1)
+    run_["cluster"] = {"ps": 1, "workers": 2}
+    with pytest.raises(CLIError, match="holds a single-process run") as e:
+        _prepare_chief_folder(str(model_dir), run_)
+    assert "another run" not in str(e.value)
+    recorded["cluster"] = {"ps": 1, "workers": 2}  # now a cluster's folder, continued with other --epochs
+    (model_dir / "run.json").write_text(json.dumps(recorded))
+    with pytest.raises(CLIError, match="records epochs %d, not %d" % (recorded["train"]["epochs"],
+                                                                       run_["train"]["epochs"])):
+        _prepare_chief_folder(str(model_dir), run_)

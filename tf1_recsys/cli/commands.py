@@ -7,6 +7,7 @@ import os
 from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
+    check_numbers,
     data_kind,
     import_tf,
     load_data,
@@ -54,14 +55,6 @@ _FLAG_OF = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate":
             "optimizer": "--optimizer", "embedding_size": "--embedding-size", "rows": "--rows",
             "seed": "--seed", "data": "--data", "model": "--model", "checkpoint_every": "--checkpoint-steps",
             "checkpoint_secs": "--checkpoint-secs", "protocol": "--protocol"}
-
-
-def _check_positive(args):
-    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--lr", args.lr),
-                        ("--embedding-size", args.embedding_size), ("--rows", args.rows),
-                        ("--checkpoint-steps", args.checkpoint_steps), ("--checkpoint-secs", args.checkpoint_secs)):
-        if value is not None and not value > 0:
-            raise CLIError("%s must be positive; got %s" % (flag, value))
 
 
 def _given_settings(args):
@@ -152,7 +145,7 @@ def cmd_train(args):
         return train_task(args, task)
     model = check_model(args.model)
     kind = data_kind(args.data)
-    _check_positive(args)
+    check_numbers(args)
     out = args.out or os.path.join("runs", model)
     folder = OutputFolder(out)
     if args.resume:
@@ -322,6 +315,7 @@ def cmd_freeze(args):
 
 # ------------------------------------------------------------------ importance
 def cmd_importance(args):
+    check_numbers(args)
     run = read_run(args.model_dir)
     png = args.png or os.path.join(args.model_dir, "importance.png")
     csv_path = os.path.splitext(png)[0] + ".csv"

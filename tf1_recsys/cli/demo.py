@@ -11,7 +11,7 @@
 import os
 import time
 
-from tf1_recsys.cli.common import CLIError, import_tf, load_data, progress_enabled, say, write_json
+from tf1_recsys.cli.common import CLIError, check_numbers, import_tf, load_data, progress_enabled, say, write_json
 from tf1_recsys.cli.outdir import DEMO_SUBFOLDERS, LOCK, OutputFolder, fresh_folder
 
 DEFAULT_OUT = "tf1_recsys_demo"
@@ -73,6 +73,7 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=
 
 def cmd_demo(args):
     t_start = time.perf_counter()
+    check_numbers(args)
     folder = _out_folder(args)
     out = folder.path
     progress = progress_enabled(args)
