@@ -257,3 +257,52 @@ def test_a_cluster_chief_names_why_it_cannot_continue_a_folder(model_dir):
     with pytest.raises(CLIError, match="records epochs %d, not %d" % (recorded["train"]["epochs"],
                                                                        run_["train"]["epochs"])):
         _prepare_chief_folder(str(model_dir), run_)
+
+
+# ---------------------------------------------------------------- 8: the library refuses NaN too
+def test_freeze_session_refuses_nan_variables_unless_allowed(tmp_path):
+    from tf1_recsys import export
+    from tf1_recsys._tf import tf
+
+    with tf.Graph().as_default(), tf.Session() as sess:
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.get_variable("w", initializer=np.array([[1.0], [np.nan]], np.float32))
+        b = tf.get_variable("b", initializer=np.zeros([1], np.float32))
+        tf.identity(tf.matmul(x, w) + b, name="y")
+        sess.run(tf.global_variables_initializer())
+        with pytest.raises(ValueError, match="variables w hold NaN or inf"):
+            export.freeze_session(sess, "y")
+        frozen = export.freeze_session(sess, "y", allow_non_finite=True)
+    out = export.run_frozen(frozen, {"x:0": np.ones([1, 2], np.float32)}, {"y": "y:0"})
+    assert np.isnan(out["y"]).all()  # what was refused by default: NaN outputs
+
+
+def test_write_golden_refuses_nan_outputs_unless_allowed(tmp_path):
+    from test_testing_kit import golden_inputs, make_model_fn
+    from tf1_recsys import testing
+
+    inputs = golden_inputs()
+    inputs["dense"][1, :] = np.inf  # relu passes inf; the logit is inf or NaN
+    with pytest.raises(ValueError, match="not finite"):
+        testing.write_golden(str(tmp_path / "nan"), make_model_fn(), inputs, seed=5)
+    assert not (tmp_path / "nan").exists()
+    testing.write_golden(str(tmp_path / "nan"), make_model_fn(), inputs, seed=5, allow_non_finite=True)
+    assert (tmp_path / "nan" / "manifest.json").exists()
+
+
+def test_write_graph_def_leaves_the_umask_alone(tmp_path, monkeypatch):
+    from tf1_recsys import export
+    from tf1_recsys._tf import tf
+
+    old = os.umask(0o027)
+    try:
+        def no_umask(mask):  # another thread creating files meanwhile would get this mask
+            raise AssertionError("write_graph_def changed the process umask to %o" % mask)
+
+        monkeypatch.setattr(os, "umask", no_umask)
+        path = export.write_graph_def(tf.GraphDef(), str(tmp_path / "g.pb"))
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["g.pb"]
