@@ -21,14 +21,12 @@ import os
 import signal
 import sys
 
+from tf1_recsys.cli import runs
 from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
     _jsonable,
-    check_numbers,
-    data_kind,
     import_tf,
-    load_data,
     read_run,
     say,
     write_json,
@@ -128,18 +126,13 @@ def _changed_settings(recorded, given):
 
 def train_task(args, info):
     """``tf1-recsys train`` as the task ``info`` of a cluster; returns the exit code."""
-    from tf1_recsys.cli.commands import _check_labels, _new_run, check_model
-
     if args.resume or args.overwrite:
         raise CLIError("%s with a cluster: a cluster run continues from the checkpoint in --out by itself "
                        "(so a restarted task resumes), and never removes it; drop the flag, or remove the "
                        "folder by hand" % ("--resume" if args.resume else "--overwrite"))
-    model = check_model(args.model)
-    kind = data_kind(args.data)
-    check_numbers(args)
-    out = args.out or os.path.join("runs", model)
+    model, kind, out = runs.checked_flags(args)
     task = "%s:%d" % (info.task_type, info.task_id)
-    run = _new_run(args, model, kind)
+    run = runs.new_run(args, model, kind)
     run["cluster"] = {"ps": info.num_ps_replicas, "workers": info.num_worker_replicas}
     if info.task_type == "ps":
         import_tf()
@@ -151,9 +144,7 @@ def train_task(args, info):
     folder, continued = (None, False)
     if info.is_chief:
         folder, continued = _prepare_chief_folder(out, run)
-    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
-    _check_labels(data, data.schema)
-    run["schema"] = data.schema.to_dict()
+    data = runs.load_checked_data(run, out)
     say("%s: data: %s" % (task, data.describe()))
     import_tf()
     from tf1_recsys import estimator as tf_estimator
@@ -204,7 +195,6 @@ def train_task(args, info):
 
 def _score_chief(run, out, data, folder):
     """The test AUC / GAUC of the cluster's last checkpoint, restored into the single-process model."""
-    from tf1_recsys.cli.commands import report_test_results
     from tf1_recsys.cli.report import make_trainer, score
 
     trainer = make_trainer(run, out, progress=False)
@@ -215,7 +205,7 @@ def _score_chief(run, out, data, folder):
         _, reports = score(trainer, data.test, data.schema)
     finally:
         trainer.close()
-    report_test_results(run, out, data, reports, step)
+    runs.report_test_results(run, out, data, reports, step)
     folder.record_new()
     return 0
 

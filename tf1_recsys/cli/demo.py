@@ -44,7 +44,7 @@ class _Clock:
 
 
 def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=None):
-    from tf1_recsys.cli.commands import _recorder
+    from tf1_recsys.cli import runs
     from tf1_recsys.cli.report import make_trainer
     from tf1_recsys.models.presets import preset
 
@@ -59,7 +59,7 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=
     trainer = make_trainer(run, model_dir, progress)
     t0 = time.perf_counter()
     try:
-        fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+        fit = trainer.fit(data.train, eval_data=data.test, callback=runs.recorder(folder))
         if bayes:  # a flat reference line beside the test AUC curves in TensorBoard
             for step in (0, fit["global_step"]):
                 trainer.write_scalars(step, {"eval/bayes_optimal_auc/" + t: bayes[t]
