@@ -100,7 +100,8 @@ def build_parser():
                        "outputs with the session's on test rows.")
     p.add_argument("--model-dir", required=True, help="folder written by `tf1-recsys train`")
     p.add_argument("--output", help="the .pb to write (default: <model-dir>/frozen.pb)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing .pb or .serving.json that "
+                   "tf1-recsys did not write (its own earlier ones are replaced anyway)")
     p.add_argument("--no-check", action="store_true", help="skip reloading and comparing the outputs")
     _data_flags(p)
     _progress_flags(p)
@@ -113,7 +114,8 @@ def build_parser():
     _data_flags(p)
     p.add_argument("--rows", type=int, default=4096, help="test rows in the batch (default 4096)")
     p.add_argument("--png", help="bar chart file (default: <model-dir>/importance.png; needs matplotlib)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --png")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing .png or .csv that tf1-recsys "
+                   "did not write (its own earlier ones are replaced anyway)")
     _progress_flags(p)
 
     p = sub.add_parser("auc", help="AUC / GAUC of a CSV of label,score[,group] (no TensorFlow)",
