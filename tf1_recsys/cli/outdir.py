@@ -363,7 +363,7 @@ def claim(paths, overwrite=False, folder=None, what="output file"):
         real = os.path.realpath(path)
         if ours and real.startswith(root + os.sep) and not os.path.islink(path):
             inside[path] = os.path.relpath(real, root)
-        if os.path.lexists(path) and not overwrite and not (path in inside and inside[path] in ours.recorded()):
+        if os.path.lexists(path) and not overwrite and not (path in inside and inside[path] in ours._owned_now()):
             raise CLIError("%s %s exists and tf1-recsys did not write it; pass --overwrite to replace it"
                            % (what, path))
     if inside:
