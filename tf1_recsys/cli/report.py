@@ -23,31 +23,30 @@ def make_trainer(run, model_dir, progress):
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
     hparams = dict(run["hparams"])
+    run_json = os.path.join(model_dir, "run.json")
     try:
         inspect.signature(builder).bind(schema, **hparams)
     except TypeError as e:
-        raise CLIError("%s: the hparams of model %s are wrong (%s)"
-                       % (os.path.join(model_dir, "run.json"), run["model"], e)) from None
+        raise CLIError("%s: the hparams of model %s are wrong (%s)" % (run_json, run["model"], e)) from None
     try:
         config = TrainConfig(seed=run["seed"], progress=progress, **run["train"])
     except (TypeError, ValueError) as e:
-        raise CLIError("%s: %s" % (os.path.join(model_dir, "run.json"), e)) from None
-    run_json = os.path.join(model_dir, "run.json")
+        raise CLIError("%s: %s" % (run_json, e)) from None
+
+    def build():
+        return builder(schema, **hparams)
+
     try:
-        return Trainer(lambda: builder(schema, **hparams), config, model_dir=model_dir,
-                       eval_group_key=schema.group)
-    except CheckpointError as e:
-        raise CLIError(str(e).splitlines()[0]) from None
+        too_big = _memory_problem(build)  # a graph alone: TensorFlow takes long to fail on such a table
     except (TypeError, ValueError) as e:  # a model that refuses its hparams (an edited run.json)
         raise CLIError("%s: the hparams of model %s are wrong (%s)" % (run_json, run["model"], e)) from None
-    except Exception as e:
-        if not type(e).__module__.startswith("tensorflow"):
-            raise
-        too_big = _memory_problem(lambda: builder(schema, **hparams))
-        if too_big is None:
-            raise
+    if too_big is not None:
         raise CLIError("the variables of model %s (embedding_size %s) %s: use a smaller --embedding-size"
-                       % (run["model"], hparams.get("embedding_size"), too_big)) from None
+                       % (run["model"], hparams.get("embedding_size"), too_big))
+    try:
+        return Trainer(build, config, model_dir=model_dir, eval_group_key=schema.group)
+    except CheckpointError as e:
+        raise CLIError(str(e).splitlines()[0]) from None
 
 
 def _memory_problem(build):
