@@ -13,10 +13,10 @@ import time
 
 def main():
     slow_after = int(sys.argv[1])
-    from tf1_recsys.cli import commands
     from tf1_recsys.cli import main as cli_main
+    from tf1_recsys.cli import runs
 
-    recorder = commands._recorder
+    recorder = runs.recorder
 
     def slow_recorder(folder, every_secs=1.0):
         record = recorder(folder, every_secs)
@@ -30,7 +30,7 @@ def main():
 
         return callback
 
-    commands._recorder = slow_recorder
+    runs.recorder = slow_recorder
     return cli_main(sys.argv[2:])
 
 

@@ -25,9 +25,10 @@ graph with tf2onnx and writes it only when onnxruntime matches the TensorFlow se
 """
 import difflib
 import os
+import secrets
 import shutil
-import tempfile
 
+import numpy as np
 from google.protobuf import message as _pb_message
 from google.protobuf import text_format
 
@@ -137,7 +138,7 @@ def fix_training(graph_def, training=None):
     return out, sorted(names)
 
 
-def freeze_session(sess, output_names, training=None):
+def freeze_session(sess, output_names, training=None, allow_non_finite=False):
     """Freezes ``sess.graph`` for serving: variables -> constants, ``training`` -> False.
 
     Args:
@@ -145,8 +146,12 @@ def freeze_session(sess, output_names, training=None):
       output_names: tensors, ops or names ('pred', 'pred:0') of the outputs to keep.
       training: the training switch (tensor or name, or a list); None finds every
         scalar bool ``placeholder_with_default(False)``; ``[]`` leaves the graph's switches.
+      allow_non_finite: freeze variables that hold NaN or inf too (a diverged model).
     Returns:
       A ``tf.GraphDef`` holding only what the outputs need.
+    Raises:
+      ValueError naming the variables when one that the outputs need holds NaN or inf
+      (unless ``allow_non_finite``): its outputs would be NaN.
     """
     if isinstance(output_names, (str, tf.Tensor, tf.Operation)):
         output_names = [output_names]
@@ -162,7 +167,27 @@ def freeze_session(sess, output_names, training=None):
     frozen = tf.graph_util.convert_variables_to_constants(sess, graph_def, outputs)
     frozen = tf.graph_util.extract_sub_graph(frozen, outputs)
     repair_function_outputs(frozen)
+    if not allow_non_finite:
+        bad = _non_finite_constants(frozen, {n.name for n in graph_def.node if n.op in _VARIABLE_OPS})
+        if bad:
+            raise ValueError("freeze_session: variables %s hold NaN or inf values, so the frozen graph's outputs "
+                             "would not be finite; restore a finite checkpoint, or pass allow_non_finite=True"
+                             % ", ".join(bad))
     return frozen
+
+
+_VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp")
+
+
+def _non_finite_constants(graph_def, names):
+    """The names among ``names`` of the Const nodes of ``graph_def`` holding a NaN or inf."""
+    bad = []
+    for node in graph_def.node:
+        if node.op == "Const" and node.name in names:
+            value = tf.make_ndarray(node.attr["value"].tensor)
+            if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+                bad.append(node.name)
+    return sorted(bad)
 
 
 def repair_function_outputs(graph_def):
@@ -202,7 +227,7 @@ def repair_function_outputs(graph_def):
     return fixed
 
 
-def freeze_checkpoint(model_fn_or_meta, checkpoint, output_names=None, training=None):
+def freeze_checkpoint(model_fn_or_meta, checkpoint, output_names=None, training=None, allow_non_finite=False):
     """Freezes a checkpoint into a serving GraphDef.
 
     Args:
@@ -211,6 +236,7 @@ def freeze_checkpoint(model_fn_or_meta, checkpoint, output_names=None, training=
       checkpoint: a checkpoint prefix ('dir/model.ckpt-500') or a model directory (latest).
       output_names: outputs to keep; default the spec's predictions (required with a .meta).
       training: as in ``freeze_session``; default the spec's switch, or auto with a .meta.
+      allow_non_finite: as in ``freeze_session``.
     Returns:
       A ``tf.GraphDef``.
     Raises:
@@ -237,7 +263,7 @@ def freeze_checkpoint(model_fn_or_meta, checkpoint, output_names=None, training=
             saver = tf.train.import_meta_graph(model_fn_or_meta, clear_devices=True)
         with tf.Session(graph=graph) as sess:
             restore(sess, saver, prefix)
-            return freeze_session(sess, output_names, training)
+            return freeze_session(sess, output_names, training, allow_non_finite=allow_non_finite)
 
 
 # ---------------------------------------------------------------- files
@@ -258,9 +284,8 @@ def write_bytes_atomically(data, path):
     file or the new one, never half. Creates the folder; returns ``path``."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp_graph_")
+    fd, tmp = _new_temporary(directory, ".tmp_graph_")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the mode every other file gets
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
@@ -270,10 +295,16 @@ def write_bytes_atomically(data, path):
     return path
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _new_temporary(directory, prefix):
+    """``(fd, path)`` of a new file in ``directory``, created with mode 0666 less the process's umask
+    (the mode any other new file gets; ``tempfile.mkstemp`` would make it 0600), the umask left alone."""
+    for _ in range(100):
+        path = os.path.join(directory, prefix + secrets.token_hex(6))
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError("write_graph_def: no free temporary name in %s" % directory)
 
 
 def read_graph_def(path):

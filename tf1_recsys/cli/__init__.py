@@ -101,7 +101,8 @@ def build_parser():
                        "outputs with the session's on test rows.")
     p.add_argument("--model-dir", required=True, help="folder written by `tf1-recsys train`")
     p.add_argument("--output", help="the .pb to write (default: <model-dir>/frozen.pb)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing .pb or .serving.json that "
+                   "tf1-recsys did not write (its own earlier ones are replaced anyway)")
     p.add_argument("--no-check", action="store_true", help="skip reloading and comparing the outputs")
     p.add_argument("--onnx", action="store_true",
                    help="also write <output stem>.onnx (tf2onnx, opset 17; needs the onnx extra), written only "
@@ -118,7 +119,8 @@ def build_parser():
     _data_flags(p)
     p.add_argument("--rows", type=int, default=4096, help="test rows in the batch (default 4096)")
     p.add_argument("--png", help="bar chart file (default: <model-dir>/importance.png; needs matplotlib)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --png")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing .png or .csv that tf1-recsys "
+                   "did not write (its own earlier ones are replaced anyway)")
     _progress_flags(p)
 
     p = sub.add_parser("auc", help="AUC / GAUC of a CSV of label,score[,group] (no TensorFlow)",
@@ -161,6 +163,12 @@ def _commands():
             "launch": cluster.cmd_launch, "doctor": doctor.cmd_doctor}
 
 
+def _os_error(e):
+    reason = e.strerror or str(e)
+    names = [n for n in (e.filename, e.filename2) if n]
+    return "%s%s" % (reason, ": " + " -> ".join(str(n) for n in names) if names else "")
+
+
 def main(argv=None):
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
@@ -171,23 +179,34 @@ def main(argv=None):
     if not args.command:
         parser.print_help()
         return 2
-    from tf1_recsys.cli.outdir import release_locks
+    from tf1_recsys.cli.outdir import background_write_errors, disk_error, release_locks
 
-    try:
-        return _commands()[args.command](args)
-    except CLIError as e:
-        print("tf1-recsys: error: %s" % e, file=sys.stderr, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print("tf1-recsys: interrupted", file=sys.stderr)
-        return 130
-    except Exception as e:  # TensorFlow refusing the data (an id outside its table): one line too
-        if type(e).__name__ != "InvalidArgumentError" or not type(e).__module__.startswith("tensorflow"):
-            raise
-        print("tf1-recsys: error: %s" % str(getattr(e, "message", e)).splitlines()[0], file=sys.stderr, flush=True)
-        return 2
-    finally:
-        release_locks()
+    with background_write_errors() as failed_writes:
+        try:
+            rc = _commands()[args.command](args)
+        except CLIError as e:
+            return _error(e)
+        except KeyboardInterrupt:
+            print("tf1-recsys: interrupted", file=sys.stderr)
+            return 130
+        except OSError as e:  # a file the command could not write or read (read-only folder, full disk)
+            return _error(_os_error(e))
+        except Exception as e:  # TensorFlow refusing the data (an id outside its table), a full disk: one line too
+            line = disk_error(e)
+            if line is None and (type(e).__name__ != "InvalidArgumentError"
+                                 or not type(e).__module__.startswith("tensorflow")):
+                raise
+            return _error(line or str(getattr(e, "message", e)).splitlines()[0])
+        finally:
+            release_locks()
+    if failed_writes and rc == 0:  # a write in one of TensorFlow's threads failed, the command did not notice
+        return _error(failed_writes[0])
+    return rc
+
+
+def _error(message):
+    print("tf1-recsys: error: %s" % message, file=sys.stderr, flush=True)
+    return 2
 
 
 __all__ = ["main", "build_parser", "CLIError"]

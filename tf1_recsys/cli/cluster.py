@@ -20,13 +20,12 @@ import math
 import os
 import sys
 
+from tf1_recsys.cli import runs
 from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
     _jsonable,
-    data_kind,
     import_tf,
-    load_data,
     read_run,
     say,
     write_json,
@@ -93,10 +92,14 @@ def _prepare_chief_folder(out, run):
     if os.path.isfile(os.path.join(out, RUN_FILE)) and folder.is_ours():
         previous = read_run(out)
         as_json = json.loads(json.dumps({k: run.get(k) for k in _SAME_RUN}, default=_jsonable))
-        same = {k: previous.get(k) for k in _SAME_RUN} == as_json
-        if not same:
-            raise CLIError("output folder %s holds another run (its %s records other settings); a cluster run "
-                           "continues only its own folder: choose another --out" % (out, RUN_FILE))
+        if "cluster" not in previous:
+            raise CLIError("output folder %s holds a single-process run (its %s records no cluster), whose "
+                           "checkpoint a cluster cannot continue: choose another --out" % (out, RUN_FILE))
+        changed = _changed_settings({k: previous.get(k) for k in _SAME_RUN}, as_json)
+        if changed:
+            raise CLIError("output folder %s holds another run (its %s records %s); a cluster run continues "
+                           "only its own folder with the same settings: choose another --out"
+                           % (out, RUN_FILE, "; ".join(changed)))
         folder.lock()
         folder.snapshot()
         return folder, True
@@ -104,20 +107,28 @@ def _prepare_chief_folder(out, run):
     return folder.prepare(False), False
 
 
+def _changed_settings(recorded, given):
+    """``['epochs 1, not 2', ...]``: the settings (train settings one by one) that differ."""
+    changed = []
+    for key in sorted(set(recorded) | set(given)):
+        old, new = recorded.get(key), given.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changed += ["%s %s, not %s" % (k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+                        if old.get(k) != new.get(k)]
+        elif old != new:
+            changed.append("%s %s, not %s" % (key, old, new))
+    return changed
+
+
 def train_task(args, info):
     """``tf1-recsys train`` as the task ``info`` of a cluster; returns the exit code."""
-    from tf1_recsys.cli.commands import _check_labels, _check_positive, _new_run, check_model
-
     if args.resume or args.overwrite:
         raise CLIError("%s with a cluster: a cluster run continues from the checkpoint in --out by itself "
                        "(so a restarted task resumes), and never removes it; drop the flag, or remove the "
                        "folder by hand" % ("--resume" if args.resume else "--overwrite"))
-    model = check_model(args.model)
-    kind = data_kind(args.data)
-    _check_positive(args)
-    out = args.out or os.path.join("runs", model)
+    model, kind, out = runs.checked_flags(args)
     task = "%s:%d" % (info.task_type, info.task_id)
-    run = _new_run(args, model, kind)
+    run = runs.new_run(args, model, kind)
     run["cluster"] = {"ps": info.num_ps_replicas, "workers": info.num_worker_replicas}
     if info.task_type == "ps":
         import_tf()
@@ -129,9 +140,7 @@ def train_task(args, info):
     folder, continued = (None, False)
     if info.is_chief:
         folder, continued = _prepare_chief_folder(out, run)
-    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
-    _check_labels(data, data.schema)
-    run["schema"] = data.schema.to_dict()
+    data = runs.load_checked_data(run, out)
     say("%s: data: %s" % (task, data.describe()))
     import_tf()
     from tf1_recsys import estimator as tf_estimator
@@ -183,7 +192,6 @@ def train_task(args, info):
 
 def _score_chief(run, out, data, folder):
     """The test AUC / GAUC of the cluster's last checkpoint, restored into the single-process model."""
-    from tf1_recsys.cli.commands import report_test_results
     from tf1_recsys.cli.report import make_trainer, score
 
     trainer = make_trainer(run, out, progress=False)
@@ -194,7 +202,7 @@ def _score_chief(run, out, data, folder):
         _, reports = score(trainer, data.test, data.schema)
     finally:
         trainer.close()
-    report_test_results(run, out, data, reports, step)
+    runs.report_test_results(run, out, data, reports, step)
     folder.record_new()
     return 0
 

@@ -4,146 +4,26 @@ Each ``cmd_<name>(args)`` returns an exit code and raises ``CLIError`` for user 
 """
 import os
 
+from tf1_recsys.cli import runs
+from tf1_recsys.cli.cluster import cluster_task, train_task
 from tf1_recsys.cli.common import (
     RUN_FILE,
     CLIError,
-    check_new_file,
-    data_kind,
+    check_numbers,
     import_tf,
-    load_data,
     parse_data,
     progress_enabled,
     read_run,
     say,
     write_json,
 )
-from tf1_recsys.cli.outdir import OutputFolder, check_out
+from tf1_recsys.cli.outdir import OutputFolder, check_out, claim, writing
+from tf1_recsys.cli.runs import bayes_auc, check_model, load_run_data
 from tf1_recsys.cli.signals import stop_on_signals
-
-DEFAULT_CHECKPOINT_SECS = 60.0
-
-
-def check_model(name):
-    from tf1_recsys.models import MODEL_NAMES  # no TensorFlow import
-
-    if name not in MODEL_NAMES:
-        raise CLIError("unknown model %r; choose one of: %s" % (name, ", ".join(sorted(MODEL_NAMES))))
-    return name
-
-
-def _bayes(data, split, task):
-    return getattr(data, "bayes_auc", {}).get(split, {}).get(task)
-
-
-def _load_run_data(run, args):
-    data_arg = getattr(args, "data", None) or run["data"]
-    data = load_data(data_arg, seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
-    if data_arg != run["data"]:
-        from tf1_recsys.data.schema import Schema
-
-        if data.schema.to_dict() != Schema.from_dict(run["schema"]).to_dict():
-            raise CLIError("--data %s does not have the features the model in %s was trained on"
-                           % (data_arg, args.model_dir))
-    return data
 
 
 # ------------------------------------------------------------------ train
-RESUMABLE = ("epochs", "checkpoint_every", "checkpoint_secs")
-"""Train settings that ``--resume`` may change; every other setting comes from run.json."""
-
-_FLAG_OF = {"epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
-            "optimizer": "--optimizer", "embedding_size": "--embedding-size", "rows": "--rows",
-            "seed": "--seed", "data": "--data", "model": "--model", "checkpoint_every": "--checkpoint-steps",
-            "checkpoint_secs": "--checkpoint-secs", "protocol": "--protocol"}
-
-
-def _check_positive(args):
-    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--lr", args.lr),
-                        ("--embedding-size", args.embedding_size), ("--rows", args.rows),
-                        ("--checkpoint-steps", args.checkpoint_steps), ("--checkpoint-secs", args.checkpoint_secs)):
-        if value is not None and not value > 0:
-            raise CLIError("%s must be positive; got %s" % (flag, value))
-
-
-def _given_settings(args):
-    """``{setting: value}`` of the flags given on the command line (None = not given)."""
-    given = {"model": args.model, "data": args.data, "seed": args.seed, "rows": args.rows,
-             "embedding_size": args.embedding_size, "epochs": args.epochs, "batch_size": args.batch_size,
-             "learning_rate": args.lr, "optimizer": args.optimizer, "checkpoint_every": args.checkpoint_steps,
-             "checkpoint_secs": args.checkpoint_secs, "protocol": args.protocol}
-    return {k: v for k, v in given.items() if v is not None}
-
-
-def _new_run(args, model, kind):
-    from tf1_recsys.models.presets import preset
-
-    hparams, settings = preset(model, kind, args.protocol)
-    given = _given_settings(args)
-    for key in ("epochs", "batch_size", "learning_rate", "optimizer", "checkpoint_every", "checkpoint_secs"):
-        if key in given:
-            settings[key] = given[key]
-    settings.setdefault("checkpoint_secs", DEFAULT_CHECKPOINT_SECS)
-    if "embedding_size" in given:
-        hparams["embedding_size"] = given["embedding_size"]
-    seed = args.seed if args.seed is not None else 0
-    run = {"model": model, "data": args.data, "seed": seed, "rows": args.rows, "hparams": hparams,
-           "train": settings}
-    if args.protocol is not None:
-        run["protocol"] = args.protocol
-    return run
-
-
-def _resumed_run(args, out):
-    """The run of ``out/run.json`` with the allowed changes of the flags; CLIError for the others."""
-    previous = read_run(out)
-    run = {k: previous[k] for k in ("model", "data", "seed", "rows", "hparams", "train", "schema", "protocol")
-           if k in previous}
-    recorded = {"model": run.get("model"), "data": run.get("data"), "seed": run.get("seed"),
-                "rows": run.get("rows"), "embedding_size": run.get("hparams", {}).get("embedding_size"),
-                "protocol": run.get("protocol", "rating" if run.get("data", "").startswith("movielens:") else None)}
-    recorded.update(run.get("train", {}))
-    changes = []
-    for key, value in sorted(_given_settings(args).items()):
-        old = recorded.get(key)
-        if key in RESUMABLE:
-            if value != old:
-                run["train"][key] = value
-                changes.append("%s %s (was %s)" % (_FLAG_OF[key], value, old))
-        elif value != old:
-            raise CLIError("--resume: %s %s differs from the %s recorded in %s; a resumed run keeps its "
-                           "model and data settings (only %s may change; start a new --out instead)"
-                           % (_FLAG_OF[key], value, old, os.path.join(out, RUN_FILE),
-                              ", ".join(_FLAG_OF[k] for k in RESUMABLE)))
-    return run, changes
-
-
-def _check_labels(data, schema):
-    """CLIError unless every label of the train and test splits holds both classes."""
-    import numpy as np
-
-    for split in ("train", "test"):
-        rows = getattr(data, split)
-        for task in schema.labels:
-            y = np.asarray(rows[task])
-            if y.size == 0:
-                raise CLIError("the %s split is empty (no rows); use more data (--rows) or another split"
-                               % split)
-            if y.min() == y.max():
-                raise CLIError("label %s of the %s split has only one class (%d rows, all %g); AUC needs "
-                               "both: use more data (--rows)" % (task, split, y.size, y.flat[0]))
-            if split == "test" and schema.group:
-                groups = np.asarray(rows[schema.group])
-                _, code = np.unique(groups, return_inverse=True)
-                pos = np.bincount(code, weights=y.reshape(-1) > 0)
-                total = np.bincount(code)
-                if not np.any((pos > 0) & (pos < total)):
-                    raise CLIError("no %s of the test split has both classes of label %s (%d rows), so GAUC is "
-                                   "undefined: use more data (--rows)" % (schema.group, task, y.size))
-
-
 def cmd_train(args):
-    from tf1_recsys.cli.cluster import cluster_task, train_task
-
     task = cluster_task()
     if args.cluster and task is None:
         raise CLIError("--cluster: $TF_CONFIG names no cluster (it is %s); start the tasks with `tf1-recsys "
@@ -151,28 +31,17 @@ def cmd_train(args):
                        % ("not set" if not os.environ.get("TF_CONFIG") else "one local process"))
     if task is not None:
         return train_task(args, task)
-    model = check_model(args.model)
-    kind = data_kind(args.data)
-    _check_positive(args)
-    out = args.out or os.path.join("runs", model)
+    model, kind, out = runs.checked_flags(args)
     folder = OutputFolder(out)
     if args.resume:
         if args.overwrite:
             raise CLIError("--resume and --overwrite contradict each other: pick one")
-        run, changes = _resumed_run(args, out)
+        run, changes = runs.resumed_run(args, out)
         folder.lock()
     else:
-        run, changes = _new_run(args, model, kind), []
+        run, changes = runs.new_run(args, model, kind), []
         check_out(out, args.overwrite)
-    data = load_data(run["data"], seed=run["seed"], rows=run.get("rows"), protocol=run.get("protocol"))
-    if args.resume:
-        from tf1_recsys.data.schema import Schema
-
-        if "schema" in run and data.schema.to_dict() != Schema.from_dict(run["schema"]).to_dict():
-            raise CLIError("--resume: the data %s no longer has the features recorded in %s"
-                           % (run["data"], os.path.join(out, RUN_FILE)))
-    _check_labels(data, data.schema)
-    run["schema"] = data.schema.to_dict()
+    data = runs.load_checked_data(run, out)
     if args.resume:
         folder.snapshot()
     else:
@@ -197,7 +66,7 @@ def cmd_train(args):
         say("training %s: %s" % (model, ", ".join("%s=%s" % kv for kv in sorted(settings.items()))))
         with stop_on_signals(trainer) as caught:
             try:
-                fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+                fit = trainer.fit(data.train, eval_data=data.test, callback=runs.recorder(folder))
             except NanLossDuringTrainingError as e:
                 raise CLIError("training diverged at global step %s (the loss or the weights became NaN or inf); "
                                "kept the last finite checkpoint, %s. Try a smaller --lr, e.g. --lr %g"
@@ -214,53 +83,14 @@ def cmd_train(args):
         _, reports = score(trainer, data.test, data.schema)
     finally:
         trainer.close()
-    report_test_results(run, out, data, reports, fit["global_step"])
+    runs.report_test_results(run, out, data, reports, fit["global_step"])
     return 0
-
-
-def report_test_results(run, out, data, reports, global_step):
-    """Prints a trained run's test reports and writes them, with its global step, into ``out``'s run.json."""
-    from tf1_recsys.cli.report import print_auc_report, print_notes_agreement
-
-    for task, rep in reports.items():
-        print_auc_report(task, rep, _bayes(data, "test", task))
-    print_notes_agreement(reports.values())
-    run["results"] = {"test": reports, "global_step": global_step}
-    write_json(os.path.join(out, RUN_FILE), run)
-    say("model folder: %s (checkpoints and TensorBoard logs: tensorboard --logdir %s)" % (out, out))
-
-
-def _recorder(folder, every_secs=1.0):
-    """A ``Trainer.fit`` callback that records the trainer's new files in ``folder`` (at most once a second)."""
-    import time
-
-    last = [0.0]
-
-    def callback(event, info):
-        now = time.monotonic()
-        if event != "step" or now - last[0] >= every_secs:
-            folder.record_new()
-            last[0] = now
-
-    return callback
-
-
-def _record_in_model_dir(model_dir, *paths):
-    """Records ``paths`` that lie in the tf1-recsys folder ``model_dir`` (so --overwrite removes them)."""
-    folder = OutputFolder(model_dir)
-    if not folder.is_ours():
-        return
-    root = os.path.realpath(model_dir)
-    inside = [os.path.relpath(os.path.realpath(p), root) for p in paths
-              if os.path.realpath(p).startswith(root + os.sep)]
-    if inside:
-        folder.record(*inside)
 
 
 # ------------------------------------------------------------------ evaluate
 def cmd_evaluate(args):
     run = read_run(args.model_dir)
-    data = _load_run_data(run, args)
+    data = load_run_data(run, args)
     rows = getattr(data, args.split, None)
     if rows is None:
         raise CLIError("--split %s: %s has no %s split" % (args.split, run["data"], args.split))
@@ -269,7 +99,7 @@ def cmd_evaluate(args):
     from tf1_recsys.data.csvio import write_scores
 
     if args.scores_out:
-        check_new_file(args.scores_out, args.overwrite, "scores file")
+        claim([args.scores_out], args.overwrite, args.model_dir, "scores file")
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
@@ -279,14 +109,15 @@ def cmd_evaluate(args):
         trainer.close()
     say("%s on the %s split of %s (%s)" % (run["model"], args.split, run["data"], data.describe()))
     for task, rep in reports.items():
-        print_auc_report(task, rep, _bayes(data, args.split, task), split=args.split)
+        print_auc_report(task, rep, bayes_auc(data, args.split, task), split=args.split)
     print_notes_agreement(reports.values())
     if args.scores_out:
         task = args.task or list(preds)[0]
         if task not in preds:
             raise CLIError("unknown --task %r; the model predicts %s" % (task, ", ".join(preds)))
         group = rows.get(data.schema.group) if data.schema.group else None
-        write_scores(args.scores_out, rows[task], preds[task], group)
+        with writing("scores file", args.scores_out):
+            write_scores(args.scores_out, rows[task], preds[task], group)
         say("wrote %s (label,score,group of task %s); score it with: tf1-recsys auc %s"
             % (args.scores_out, task, args.scores_out))
     return 0
@@ -296,38 +127,39 @@ def cmd_evaluate(args):
 def cmd_freeze(args):
     run = read_run(args.model_dir)
     output = args.output or os.path.join(args.model_dir, "frozen.pb")
-    if args.output:
-        check_new_file(output, args.overwrite, "output file")
-    data = None if args.no_check else _load_run_data(run, args)
+    serving = os.path.splitext(output)[0] + ".serving.json"
+    onnx_path = _check_onnx_path(output) if args.onnx else None
+    claim([output, serving] + ([onnx_path] if onnx_path else []), args.overwrite, args.model_dir)
+    data = None if args.no_check else load_run_data(run, args)
     import_tf()
     from tf1_recsys import export
     from tf1_recsys.cli.report import freeze_and_check, make_trainer
     from tf1_recsys.training import NanLossDuringTrainingError
 
-    serving = os.path.splitext(output)[0] + ".serving.json"
-    onnx_path = _check_onnx_path(args, output) if args.onnx else None
     trainer = make_trainer(run, args.model_dir, progress_enabled(args))
     try:
         if trainer.restored_from is None:
             raise CLIError("%s has no checkpoint to freeze" % args.model_dir)
-        _record_in_model_dir(args.model_dir, output, serving, *([onnx_path] if onnx_path else []))
         try:
-            if data is None:
-                export.write_graph_def(trainer.freeze(), output)
-                names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
-            else:
-                output, names, diff = freeze_and_check(trainer, data.test, output)
+            with writing("output file", output):
+                if data is None:
+                    export.write_graph_def(trainer.freeze(), output)
+                    names = dict(zip(("inputs", "outputs"), export.serving_names(trainer.spec)))
+                else:
+                    output, names, diff = freeze_and_check(trainer, data.test, output)
         except NanLossDuringTrainingError as e:
             raise CLIError(str(e)) from None
     finally:
         trainer.close()
     names["graph"] = os.path.basename(output)
-    write_json(serving, names)
+    with writing("output file", serving):
+        write_json(serving, names)
     say("froze %s into %s (%d bytes); input/output tensor names in %s"
         % (trainer.restored_from, output, os.path.getsize(output), serving))
     if onnx_path:
         names["onnx"] = _write_onnx(output, onnx_path, names, None if data is None else data.test)
-        write_json(serving, names)
+        with writing("output file", serving):
+            write_json(serving, names)
     if data is not None:
         ok = diff <= 1e-5
         say("reloaded the frozen graph: max |frozen - session| = %.2g on %d test rows -> %s"
@@ -337,19 +169,15 @@ def cmd_freeze(args):
     return 0
 
 
-def _check_onnx_path(args, output):
-    """``<output stem>.onnx`` once the onnx packages are there and the file may be written."""
+def _check_onnx_path(output):
+    """``<output stem>.onnx``, once the onnx packages are there (``claim`` decides whether it may be written)."""
     from tf1_recsys.export_onnx import OnnxUnavailableError, onnx_modules
 
     try:
         onnx_modules()
     except OnnxUnavailableError as e:
         raise CLIError("--onnx: %s" % e) from None
-    path = os.path.splitext(output)[0] + ".onnx"
-    ours = os.path.relpath(os.path.realpath(path), os.path.realpath(args.model_dir)) in \
-        OutputFolder(args.model_dir).recorded()
-    check_new_file(path, args.overwrite or (ours and not args.output), "ONNX file")
-    return path
+    return os.path.splitext(output)[0] + ".onnx"
 
 
 def _write_onnx(pb, path, names, rows, check_rows=256):
@@ -378,11 +206,12 @@ def _write_onnx(pb, path, names, rows, check_rows=256):
 
 # ------------------------------------------------------------------ importance
 def cmd_importance(args):
+    check_numbers(args)
     run = read_run(args.model_dir)
     png = args.png or os.path.join(args.model_dir, "importance.png")
-    if args.png:
-        check_new_file(args.png, args.overwrite, "PNG file")
-    data = _load_run_data(run, args)
+    csv_path = os.path.splitext(png)[0] + ".csv"
+    claim([png, csv_path], args.overwrite, args.model_dir)
+    data = load_run_data(run, args)
     import_tf()
     from tf1_recsys.cli.report import make_trainer, plot_sensitivity, sensitivity, write_sensitivity_csv
     from tf1_recsys.sensitivity import format_table
@@ -398,9 +227,10 @@ def cmd_importance(args):
         "d prediction / d input|; a slot is the max over its embedding dimensions):"
         % (run["model"], min(args.rows, len(data.test[data.schema.labels[0]]))))
     say(format_table(rows))
-    _record_in_model_dir(args.model_dir, png, os.path.splitext(png)[0] + ".csv")
-    csv_path = write_sensitivity_csv(rows, os.path.splitext(png)[0] + ".csv")
-    saved = plot_sensitivity(rows, png, title=run["model"])
+    with writing("output file", csv_path):
+        write_sensitivity_csv(rows, csv_path)
+    with writing("output file", png):
+        saved = plot_sensitivity(rows, png, title=run["model"])
     say("table: %s%s" % (csv_path, "; bar chart: %s" % saved if saved else ""))
     return 0
 

@@ -3,6 +3,7 @@
 Nothing here imports TensorFlow at module level: ``tf1-recsys auc`` must run without it.
 """
 import json
+import math
 import os
 import sys
 
@@ -15,6 +16,30 @@ class CLIError(Exception):
 
 def say(*parts):
     print(*parts, flush=True)
+
+
+_NUMBER_FLAGS = (("epochs", "--epochs", 1), ("batch_size", "--batch-size", 1), ("lr", "--lr", 0),
+                 ("embedding_size", "--embedding-size", 1), ("rows", "--rows", 1),
+                 ("checkpoint_steps", "--checkpoint-steps", 1), ("checkpoint_secs", "--checkpoint-secs", 0),
+                 ("seed", "--seed", None))
+
+
+def check_numbers(args):
+    """CLIError naming the flag when a number on the command line is out of range.
+
+    Counts and sizes must be positive, --lr and --checkpoint-secs positive and finite,
+    --seed non-negative; only the flags the command has are checked.
+    """
+    for attr, flag, least in _NUMBER_FLAGS:
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        if least is None:
+            if value < 0:
+                raise CLIError("%s must be a non-negative integer; got %s" % (flag, value))
+        elif not (value > 0 and math.isfinite(value)):
+            raise CLIError("%s must be positive%s; got %s"
+                           % (flag, " and finite" if isinstance(value, float) else "", value))
 
 
 def progress_enabled(args):
@@ -53,16 +78,6 @@ def import_tf():
 
 
 # ------------------------------------------------------------------ files
-def check_new_file(path, overwrite, what="output file"):
-    if os.path.isdir(path):
-        raise CLIError("%s %s is a folder" % (what, path))
-    if os.path.exists(path) and not overwrite:
-        raise CLIError("%s %s exists; pass --overwrite to replace it" % (what, path))
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise CLIError("folder %s of %s %s does not exist" % (parent, what, path))
-
-
 def write_json(path, obj):
     """Writes ``obj`` as JSON atomically: a reader sees the old file or the new one, never half."""
     tmp = "%s.tmp-%d" % (path, os.getpid())
@@ -160,6 +175,9 @@ def load_data(data, seed=0, rows=None, protocol=None):
     except (DataError, ValueError) as e:
         hint = " (use more --rows)" if kind == "synthetic" and rows and "one class" in str(e) else ""
         raise CLIError(str(e) + hint) from None
+    except MemoryError as e:
+        what = "--rows %d" % rows if kind == "synthetic" and rows else "--data %s" % data
+        raise CLIError("%s: not enough memory to load the data (%s); use fewer rows" % (what, e)) from None
 
 
 def data_kind(data):

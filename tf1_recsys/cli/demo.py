@@ -11,8 +11,8 @@
 import os
 import time
 
-from tf1_recsys.cli.common import CLIError, import_tf, load_data, progress_enabled, say, write_json
-from tf1_recsys.cli.outdir import LOCK, OutputFolder, fresh_folder
+from tf1_recsys.cli.common import CLIError, check_numbers, import_tf, load_data, progress_enabled, say, write_json
+from tf1_recsys.cli.outdir import DEMO_SUBFOLDERS, LOCK, OutputFolder, fresh_folder
 
 DEFAULT_OUT = "tf1_recsys_demo"
 
@@ -27,7 +27,7 @@ def _out_folder(args):
             say("note: %s already holds files; writing this run to %s (pass --overwrite to replace what "
                 "tf1-recsys wrote in %s)" % (out, fresh, out))
             out = fresh
-    return OutputFolder(out).prepare(overwrite=args.overwrite)
+    return OutputFolder(out).prepare(overwrite=args.overwrite, subfolders=DEMO_SUBFOLDERS)
 
 
 class _Clock:
@@ -44,7 +44,7 @@ class _Clock:
 
 
 def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=None):
-    from tf1_recsys.cli.commands import _recorder
+    from tf1_recsys.cli import runs
     from tf1_recsys.cli.report import make_trainer
     from tf1_recsys.models.presets import preset
 
@@ -53,14 +53,13 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=
         settings["epochs"] = epochs
     run = {"model": name, "data": "synthetic", "seed": seed, "rows": rows_note or None,
            "hparams": hparams, "train": settings, "schema": data.schema.to_dict()}
-    model_dir = os.path.join(folder.path, name)
-    os.makedirs(model_dir, exist_ok=True)
+    model_dir = folder.subfolder(name)
     folder.record(os.path.join(name, "run.json"))
     write_json(os.path.join(model_dir, "run.json"), run)
     trainer = make_trainer(run, model_dir, progress)
     t0 = time.perf_counter()
     try:
-        fit = trainer.fit(data.train, eval_data=data.test, callback=_recorder(folder))
+        fit = trainer.fit(data.train, eval_data=data.test, callback=runs.recorder(folder))
         if bayes:  # a flat reference line beside the test AUC curves in TensorBoard
             for step in (0, fit["global_step"]):
                 trainer.write_scalars(step, {"eval/bayes_optimal_auc/" + t: bayes[t]
@@ -74,6 +73,7 @@ def _train(name, data, folder, seed, progress, epochs=None, rows_note="", bayes=
 
 def cmd_demo(args):
     t_start = time.perf_counter()
+    check_numbers(args)
     folder = _out_folder(args)
     out = folder.path
     progress = progress_enabled(args)

@@ -23,20 +23,48 @@ def make_trainer(run, model_dir, progress):
     builder = get_model(run["model"])
     schema = Schema.from_dict(run["schema"])
     hparams = dict(run["hparams"])
+    run_json = os.path.join(model_dir, "run.json")
     try:
         inspect.signature(builder).bind(schema, **hparams)
     except TypeError as e:
-        raise CLIError("%s: the hparams of model %s are wrong (%s)"
-                       % (os.path.join(model_dir, "run.json"), run["model"], e)) from None
+        raise CLIError("%s: the hparams of model %s are wrong (%s)" % (run_json, run["model"], e)) from None
     try:
         config = TrainConfig(seed=run["seed"], progress=progress, **run["train"])
     except (TypeError, ValueError) as e:
-        raise CLIError("%s: %s" % (os.path.join(model_dir, "run.json"), e)) from None
+        raise CLIError("%s: %s" % (run_json, e)) from None
+
+    def build():
+        return builder(schema, **hparams)
+
     try:
-        return Trainer(lambda: builder(schema, **hparams), config, model_dir=model_dir,
-                       eval_group_key=schema.group)
+        too_big = _memory_problem(build)  # a graph alone: TensorFlow takes long to fail on such a table
+    except (TypeError, ValueError) as e:  # a model that refuses its hparams (an edited run.json)
+        raise CLIError("%s: the hparams of model %s are wrong (%s)" % (run_json, run["model"], e)) from None
+    if too_big is not None:
+        raise CLIError("the variables of model %s (embedding_size %s) %s: use a smaller --embedding-size"
+                       % (run["model"], hparams.get("embedding_size"), too_big))
+    try:
+        return Trainer(build, config, model_dir=model_dir, eval_group_key=schema.group)
     except CheckpointError as e:
         raise CLIError(str(e).splitlines()[0]) from None
+
+
+def _memory_problem(build):
+    """A description when the variables ``build()`` creates cannot fit in this machine's memory, else None."""
+    from tf1_recsys._tf import tf
+
+    with tf.Graph().as_default():
+        build()
+        values = sum(v.shape.num_elements() or 0 for v in tf.global_variables())
+        size = sum((v.shape.num_elements() or 0) * v.dtype.base_dtype.size for v in tf.global_variables())
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+    if size < memory:
+        return None
+    return "hold %d values, %.3g GB before the optimizer's slots, more than this machine's %.3g GB of memory" % (
+        values, size / 1e9, memory / 1e9)
 
 
 # ------------------------------------------------------------------ AUC
@@ -97,6 +125,11 @@ def score(trainer, data, schema):
     groups = data.get(schema.group) if schema.group else None
     reports = {}
     for task, p in preds.items():
+        bad = int(np.size(p) - np.count_nonzero(np.isfinite(p)))
+        if bad:
+            raise CLIError("the model's %s predictions are not finite (NaN or inf) on %d of %d rows: its checkpoint %s "
+                           "holds NaN or inf weights; retrain it (with a smaller --lr)"
+                           % (task, bad, np.size(p), trainer.restored_from or "(none)"))
         reports[task] = auc_report(data[task], p, groups)
     return preds, reports
 

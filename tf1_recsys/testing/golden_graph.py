@@ -92,7 +92,7 @@ def _batch(feeds):
     return int(leading.pop()) if len(leading) == 1 and all(v.ndim >= 1 for v in feeds.values()) else None
 
 
-def make_golden(model_fn, inputs, seed=0, name="model", description=None):
+def make_golden(model_fn, inputs, seed=0, name="model", description=None, allow_non_finite=False):
     """Builds, fills, freezes and runs ``model_fn`` at ``inputs``; writes nothing.
 
     Args:
@@ -101,6 +101,7 @@ def make_golden(model_fn, inputs, seed=0, name="model", description=None):
       seed: graph-level seed and seed of the variable values.
       name, description: recorded in the manifest (description defaults to the
         model_fn's docstring).
+      allow_non_finite: freeze variables holding NaN or inf (``export.freeze_session``).
     Returns:
       ``Artifacts(graph_bytes, manifest, arrays)``: the serialized frozen GraphDef, the
       manifest dict and the arrays 'input/<key>', 'output/<key>'. The outputs are those
@@ -118,7 +119,8 @@ def make_golden(model_fn, inputs, seed=0, name="model", description=None):
             assign_values(sess, model.variables, seed)
             unfrozen = sess.run(model.outputs, {model.inputs[k]: v for k, v in feeds.items()})
             graph_def = export.freeze_session(sess, list(model.outputs.values()),
-                                              training=model.training if model.training is not None else [])
+                                              training=model.training if model.training is not None else [],
+                                              allow_non_finite=allow_non_finite)
         entries = variable_entries(model.variables)
     graph_bytes = graph_def.SerializeToString(deterministic=True)
     outputs = export.run_frozen(graph_def, {model.inputs[k].name: v for k, v in feeds.items()},
@@ -173,19 +175,28 @@ def manifest_bytes(manifest):
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
-def write_golden(directory, model_fn, inputs, seed=0, description=None, force=False):
+def write_golden(directory, model_fn, inputs, seed=0, description=None, force=False, allow_non_finite=False):
     """Writes ``directory/{graph.pb, manifest.json, golden.npz}``; returns ``directory``.
 
     The manifest's name is the directory's base name. Refuses to overwrite an existing
     golden graph unless ``force``: a golden graph is a compatibility contract, regenerated
-    only for an intended breaking change.
+    only for an intended breaking change. Refuses golden outputs holding NaN or inf
+    (a check against NaN passes for nothing) unless ``allow_non_finite``; nothing is
+    written then.
     """
     if os.path.exists(os.path.join(directory, MANIFEST_FILE)) and not force:
         raise FileExistsError(
             "%s exists. Golden graphs are never regenerated to make a test pass; if this is an "
             "intended breaking change, pass force=True and record it in your changelog." % directory)
     name = os.path.basename(os.path.normpath(directory))
-    artifacts = make_golden(model_fn, inputs, seed=seed, name=name, description=description)
+    artifacts = make_golden(model_fn, inputs, seed=seed, name=name, description=description,
+                            allow_non_finite=allow_non_finite)
+    bad = [key[len("output/"):] for key, value in artifacts.arrays.items()
+           if key.startswith("output/") and np.asarray(value).dtype.kind in "fc" and not np.all(np.isfinite(value))]
+    if bad and not allow_non_finite:
+        raise ValueError("write_golden: the outputs %s of %s are not finite (NaN or inf) on these inputs; a golden "
+                         "graph must pin finite values: check the inputs and variables, or pass "
+                         "allow_non_finite=True" % (", ".join(bad), name))
     os.makedirs(directory, exist_ok=True)
     for filename, data in ((GRAPH_FILE, artifacts.graph_bytes), (GOLDEN_FILE, npz_bytes(artifacts.arrays)),
                            (MANIFEST_FILE, manifest_bytes(artifacts.manifest))):
