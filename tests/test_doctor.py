@@ -20,9 +20,8 @@ import tensorflow
 import tf1_recsys.compat as compat
 from conftest import REPO
 from test_cli import assert_one_line_error, run
-from tf1_recsys.compat.install_rnn import private_value
 from tf1_recsys.compat.module_aliases import ModuleAliases
-from tf1_recsys.compat.provides import PROVISIONS, alias_tables, install_flags, private_names, provisions
+from tf1_recsys.compat.provides import PROVISIONS, alias_tables, install_flags, private_names, provisions, resolve
 from tf1_recsys.doctor import INSTALL, MISSING, MOVED, NATIVE, PRIVATE, UNRESOLVED, Catalog, diagnose
 from tf1_recsys.doctor.scan import scan_source
 
@@ -192,7 +191,7 @@ def test_provisions_table_is_what_install_does():
         expected = {(r.module, r.name): r for r in private_names()
                     if not (r.only_where_missing and r.name in before[r.module])}
         assert sorted(set_private) == sorted(expected), "install() sets private names provides.py does not list"
-        assert all(set_private[key] is private_value(r.source) for key, r in expected.items())
+        assert all(set_private[key] is resolve(r.source) for key, r in expected.items())
         assert any(r.only_where_missing for r in expected.values()) or tensorflow.__version__ < "2.16"
     finally:
         compat.uninstall()
@@ -210,7 +209,7 @@ def test_provisions_table_is_what_install_does():
             for r in private_names(given):
                 assert getattr(importlib.import_module(r.module), r.name) is not None, r
             untouched = [r for r in private_names() if r not in private_names(given) and not r.only_where_missing]
-            assert all(getattr(importlib.import_module(r.module), r.name, None) is not private_value(r.source)
+            assert all(getattr(importlib.import_module(r.module), r.name, None) is not resolve(r.source)
                        for r in untouched), flag
         finally:
             compat.uninstall()

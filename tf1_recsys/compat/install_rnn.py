@@ -9,12 +9,15 @@ TensorFlow 1.x's own sources, which imports private modules: it puts the cells, 
 and ``_like_rnncell`` into ``tensorflow.python.ops.rnn_cell_impl`` and ``rnn_cell``, and the
 names later TensorFlow moved elsewhere back where TF 1.x had them (``control_flow_ops.while_loop``
 / ``cond`` / ``case`` / ``Assert``, ``array_ops.stack`` / ``unstack``, ``nest.is_sequence``),
-each only where missing. ``uninstall()`` undoes both.
+each only where missing: the tables ``PRIVATE_NAMES`` and ``MOVED_PRIVATE_NAMES``, which
+``tf1_recsys.compat.provides`` lists for ``tf1-recsys doctor``. ``uninstall()`` undoes both.
 """
 import importlib
 import sys
 
 import tensorflow as _tensorflow
+
+from tf1_recsys.compat.provides import resolve
 
 _MISSING = object()
 _saved = []  # (module or None for sys.modules, name, previous value or _MISSING), in the order set
@@ -42,14 +45,6 @@ MOVED_PRIVATE_NAMES = {
 }
 """Like ``PRIVATE_NAMES``, but each set only where the TensorFlow module lacks the name (later releases moved it)."""
 
-
-def private_value(source):
-    """The object a ``"module:attribute.chain"`` of ``PRIVATE_NAMES`` names (imports the module)."""
-    module_name, _, chain = source.partition(":")
-    value = importlib.import_module(module_name)
-    for attr in chain.split("."):
-        value = getattr(value, attr)
-    return value
 
 
 def _set_attr(module, name, value):
@@ -106,7 +101,7 @@ def install_private_names():
             module = importlib.import_module(module_name)
             for name, source in names.items():
                 if not (only_missing and hasattr(module, name)):
-                    _set_attr(module, name, private_value(source))
+                    _set_attr(module, name, resolve(source))
 
 
 def uninstall():
@@ -127,5 +122,4 @@ def uninstall():
             setattr(module, name, previous)
 
 
-__all__ = ["install_rnn_cell", "install_private_names", "uninstall", "PRIVATE_NAMES", "MOVED_PRIVATE_NAMES",
-           "private_value"]
+__all__ = ["install_rnn_cell", "install_private_names", "uninstall", "PRIVATE_NAMES", "MOVED_PRIVATE_NAMES"]

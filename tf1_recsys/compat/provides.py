@@ -51,9 +51,13 @@ PRIVATE_NAME_TABLES = (
 PrivateName = namedtuple("PrivateName", ["module", "name", "source", "flag", "only_where_missing"])
 
 
-def _load(reference):
-    module, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module), attribute)
+def resolve(reference):
+    """The object a ``"module:attribute.chain"`` reference names (imports the module)."""
+    module, _, chain = reference.partition(":")
+    value = importlib.import_module(module)
+    for attribute in chain.split("."):
+        value = getattr(value, attribute)
+    return value
 
 
 def _applies(flag, flags):
@@ -72,7 +76,7 @@ def provisions(flags=None):
 
 def alias_tables(flags=None):
     """[(ModuleAliases finder, flag)] of ``ALIAS_TABLES`` that ``install(...)`` with ``flags`` puts on sys.meta_path."""
-    return [(_load(row.aliases), row.flag) for row in ALIAS_TABLES if _applies(row.flag, flags)]
+    return [(resolve(row.aliases), row.flag) for row in ALIAS_TABLES if _applies(row.flag, flags)]
 
 
 def private_names(flags=None):
@@ -81,7 +85,7 @@ def private_names(flags=None):
     rows = []
     for row in PRIVATE_NAME_TABLES:
         if _applies(row.flag, flags):
-            for module, names in _load(row.table).items():
+            for module, names in resolve(row.table).items():
                 rows.extend(PrivateName(module, name, source, row.flag, row.only_where_missing)
                             for name, source in names.items())
     return rows
@@ -97,4 +101,4 @@ def install_flags():
 
 
 __all__ = ["Provision", "PROVISIONS", "AliasTable", "ALIAS_TABLES", "PrivateNameTable", "PRIVATE_NAME_TABLES",
-           "PrivateName", "provisions", "alias_tables", "private_names", "install_flags"]
+           "PrivateName", "resolve", "provisions", "alias_tables", "private_names", "install_flags"]

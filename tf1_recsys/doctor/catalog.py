@@ -183,9 +183,9 @@ class Catalog:
         if row is not None and not importing:
             if row.only_where_missing and self._child(parent, fullname, parts[i], False)[0] == _OK:
                 return None
-            from tf1_recsys.compat.install_rnn import private_value
+            from tf1_recsys.compat.provides import resolve
 
-            return private_value(row.source), row.flag
+            return resolve(row.source), row.flag
         return None
 
     def _walk(self, parts, import_depth, installed, imported=0):
