@@ -6,7 +6,8 @@ the installed TensorFlow is asked by walking its module attributes, and tf1_recs
 walking what the tables of ``tf1_recsys.compat.provides`` say ``install()`` puts where: the
 modules of ``PROVISIONS``, the import paths of the ``ModuleAliases`` finders of ``ALIAS_TABLES``
 (``tensorflow.contrib...``) and the private names of ``PRIVATE_NAME_TABLES``
-(``tensorflow.python.ops.rnn_cell_impl._Linear``). Importing this module does not import TensorFlow; ``Catalog()`` does. Keras-backed lazy modules (``tf.compat.v1.layers`` and
+(``tensorflow.python.ops.rnn_cell_impl._Linear``). Importing this module does not import
+TensorFlow; ``Catalog()`` does. Keras-backed lazy modules (``tf.compat.v1.layers`` and
 ``tf.compat.v1.nn.rnn_cell`` on TensorFlow 2.16+) are recognised by their loader object
 and never loaded: with Keras 3 they are stubs that raise on use. TF1 -> TF2 moves come
 from the tables of TensorFlow's own ``tf_upgrade_v2`` when the wheel ships them.
@@ -14,7 +15,6 @@ from the tables of TensorFlow's own ``tf_upgrade_v2`` when the wheel ships them.
 import difflib
 import importlib
 import importlib.metadata
-import importlib.util
 import os
 import types
 from collections import namedtuple
@@ -171,14 +171,10 @@ class Catalog:
             return importlib.import_module(provision.module), provision.flag
         if i < imported:
             for finder, flag in self._aliases:
-                target = finder.target_name(fullname)
-                if target is None:
-                    continue
-                if _module_exists(target):
-                    return importlib.import_module(target), flag
-                if any(alias.startswith(fullname + ".") and _module_exists(finder.target_name(alias))
-                       for alias in finder.prefix_map):
-                    return types.ModuleType(fullname), flag  # the empty package on the way to a deeper alias
+                served = finder.serves(fullname)
+                if served is not None:
+                    target = served[0]  # None: the empty package on the way to a deeper alias
+                    return (types.ModuleType(fullname) if target is None else importlib.import_module(target)), flag
         row = self._private.get((".".join(parts[:i]), parts[i]))
         if row is not None and not importing:
             if row.only_where_missing and self._child(parent, fullname, parts[i], False)[0] == _OK:
@@ -249,11 +245,11 @@ class Catalog:
             return Verdict(INSTALL, flags=_sorted_flags(flags), note=stub_note)
         if private:
             return Verdict(PRIVATE, works=False, note="gone from TensorFlow %s" % self.version,
-                           alternative=self._nearest(parts, import_depth))
+                           alternative=self._nearest(parts, import_depth, imported))
         moved = self._moved(parts, import_depth)
         if moved is not None:
             return moved._replace(note=stub_note)
-        return Verdict(MISSING, alternative=self._alternative(parts, import_depth), note=stub_note)
+        return Verdict(MISSING, alternative=self._alternative(parts, import_depth, imported), note=stub_note)
 
     def _target_flags(self, target, attribute_tail):
         """install() flags a ``tf.X`` name of the tables needs (``()``: none), or None when it is not usable.
@@ -284,7 +280,7 @@ class Catalog:
                 return Verdict(MOVED, flags=flags, to=target)
         return None
 
-    def _alternative(self, parts, import_depth):
+    def _alternative(self, parts, import_depth, imported):
         key = _table_key(parts)
         provided = self._provided_elsewhere(parts)
         if provided:
@@ -293,7 +289,7 @@ class Catalog:
             return self._addons[key] + " (TensorFlow Addons)"
         if key in self._renames and self._renames[key] not in (key, display(parts)):
             return self._renames[key] + " (tf_upgrade_v2's name; not usable here either)"
-        return self._nearest(parts, import_depth)
+        return self._nearest(parts, import_depth, imported)
 
     def _provided_elsewhere(self, parts):
         """Where install() provides a name with the same last component, e.g. ``batch_norm`` of
@@ -317,14 +313,14 @@ class Catalog:
             if depth > 1 and isinstance(value, types.ModuleType) and value.__name__.startswith(module.__name__ + "."):
                 self._index(value, target + "." + name, flag, depth - 1)
 
-    def _nearest(self, parts, import_depth):
+    def _nearest(self, parts, import_depth, imported=0):
         """A close name beside the first missing component, natively or after install, e.g. ``tf.nn.gru``."""
         for installed in (False, True):
-            outcome, _, stop, _ = self._walk(parts, import_depth, installed)
+            outcome, _, stop, _ = self._walk(parts, import_depth, installed, imported if installed else 0)
             if outcome != _ABSENT or stop < 1:
                 continue
             parent = parts[:stop]
-            found, _, _, obj = self._walk(parent, 0, installed)
+            found, _, _, obj = self._walk(parent, 0, installed, min(imported, stop) if installed else 0)
             if found != _OK:
                 continue
             names = [n for n in dir(obj) if not n.startswith("_")]
@@ -332,13 +328,6 @@ class Catalog:
             if close:
                 return display(parent + (close[0],))
         return None
-
-
-def _module_exists(name):
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ImportError:  # a parent package is missing
-        return False
 
 
 def _sorted_flags(flags):
