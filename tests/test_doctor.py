@@ -5,6 +5,7 @@ tf_keras blocked as here): what the doctor says runs must build, with the instal
 prescribes and, for a name it says needs install(), fail without it; what it says is missing
 must fail even with every install() flag; a moved name must fail as written and its new name resolve.
 """
+import importlib
 import inspect
 import json
 import os
@@ -19,7 +20,8 @@ import tensorflow
 import tf1_recsys.compat as compat
 from conftest import REPO
 from test_cli import assert_one_line_error, run
-from tf1_recsys.compat.provides import PROVISIONS, install_flags, provisions
+from tf1_recsys.compat.module_aliases import ModuleAliases
+from tf1_recsys.compat.provides import PROVISIONS, alias_tables, install_flags, private_names, provisions, resolve
 from tf1_recsys.doctor import INSTALL, MISSING, MOVED, NATIVE, PRIVATE, UNRESOLVED, Catalog, diagnose
 from tf1_recsys.doctor.scan import scan_source
 
@@ -149,9 +151,14 @@ def test_unreadable_files_are_one_warning_each_and_the_rest_is_read(tmp_path, ca
 
 # -- the catalog: read from TensorFlow and from install() ------------------------------------------------------
 def test_provisions_table_is_what_install_does():
-    """Every row is set by its flag; every tf1_recsys module install() puts into TensorFlow is a row."""
+    """What compat/provides.py lists is what install() does: every module it sets into TensorFlow is a
+    PROVISIONS row and every row is set by its flag; the import-path finders on sys.meta_path are
+    exactly the ALIAS_TABLES of the flags passed; the names set into TensorFlow's private modules
+    are exactly the PRIVATE_NAME_TABLES rows, each holding the value its row names."""
     flags = [name for name, p in inspect.signature(compat.install).parameters.items() if p.default is False]
     assert set(install_flags()) <= set(flags)
+    for row in private_names():  # imported first, so that what install() changes in them is seen
+        importlib.import_module(row.module)
 
     def ours(value):  # vars(): a getattr would load TensorFlow's lazy (Keras) modules
         return isinstance(value, types.ModuleType) and str(vars(value).get("__name__")).startswith("tf1_recsys")
@@ -160,29 +167,50 @@ def test_provisions_table_is_what_install_does():
         return {name: dict(vars(m)) for name, m in list(sys.modules.items())
                 if m is not None and name.split(".")[0] == "tensorflow" and not ours(m)}
 
+    def finders():
+        return {id(f) for f in sys.meta_path if isinstance(f, ModuleAliases)}
+
+    missing = object()
     before, modules_before = tensorflow_state(), dict(sys.modules)
+    finders_before = finders()
     compat.install(**{f: True for f in flags})
     try:
-        set_attrs = set()
+        set_attrs, set_private = set(), {}
         for name, attrs in tensorflow_state().items():
             for attr, value in attrs.items():
                 if ours(value) and before.get(name, {}).get(attr) is not value:
                     set_attrs.add(name.replace("._api.v2", "") + "." + attr)
+                elif name.startswith("tensorflow.python.") and before[name].get(attr, missing) is not value:
+                    set_private[(name, attr)] = value
         new_modules = {k.replace("._api.v2", "") for k, v in sys.modules.items() if modules_before.get(k) is not v
                        and ours(v) and k.startswith("tensorflow")}
         table = {p.target for p in PROVISIONS}
         assert set_attrs <= table, "install() sets names compat/provides.py does not list"
         assert new_modules == {p.target for p in PROVISIONS if p.importable}
+        assert finders() - finders_before == {id(f) for f, _ in alias_tables()}
+        expected = {(r.module, r.name): r for r in private_names()
+                    if not (r.only_where_missing and r.name in before[r.module])}
+        assert sorted(set_private) == sorted(expected), "install() sets private names provides.py does not list"
+        assert all(set_private[key] is resolve(r.source) for key, r in expected.items())
+        assert any(r.only_where_missing for r in expected.values()) or tensorflow.__version__ < "2.16"
     finally:
         compat.uninstall()
+    assert finders() == finders_before
     for flag in [None] + install_flags():
+        given = [flag] if flag else []
         compat.install(**({flag: True} if flag else {}))
         try:
-            for p in provisions([flag] if flag else []):
+            for p in provisions(given):
                 obj = tensorflow
                 for part in p.target.split(".")[1:]:
                     obj = getattr(obj, part)
                 assert obj is sys.modules[p.module], p
+            assert finders() - finders_before == {id(f) for f, _ in alias_tables(given)}, flag
+            for r in private_names(given):
+                assert getattr(importlib.import_module(r.module), r.name) is not None, r
+            untouched = [r for r in private_names() if r not in private_names(given) and not r.only_where_missing]
+            assert all(getattr(importlib.import_module(r.module), r.name, None) is not resolve(r.source)
+                       for r in untouched), flag
         finally:
             compat.uninstall()
 
@@ -211,7 +239,21 @@ REALITY = {
     "rnn_alias": "import tensorflow.compat.v1 as tf\ncells = tf.nn.rnn_cell\ns = tf.placeholder(tf.float32, "
                  "[None, 5, 3])\nout, st = tf.nn.dynamic_rnn(cells.GRUCell(4), s, dtype=tf.float32)\n",
     "contrib_rnn": "import tensorflow.compat.v1 as tf\nw = tf.contrib.rnn.AttentionCellWrapper\n",
+    "contrib_learn": "import tensorflow.compat.v1 as tf\nw = tf.contrib.learn.Experiment\n",
     "import_contrib": "from tensorflow.contrib import layers\n",
+    "import_contrib_rnn": "import tensorflow.compat.v1 as tf\nfrom tensorflow.contrib import rnn\n"
+                          "s = tf.placeholder(tf.float32, [None, 5, 3])\n"
+                          "out, st = tf.nn.dynamic_rnn(rnn.GRUCell(4), s, dtype=tf.float32)\n",
+    "import_contrib_deep": "import tensorflow.compat.v1 as tf\n"
+                           "from tensorflow.contrib.layers.python.layers import batch_norm\n" + X
+                           + "y = batch_norm(x)\n",
+    "import_contrib_through_module": "import tensorflow as tf\nimport tensorflow.contrib.layers.python.layers\n"
+                                     "f = tf.contrib.layers.python.layers.batch_norm\n",
+    "import_contrib_gone": "from tensorflow.contrib.learn.python.learn import Experiment\n",
+    "private_linear": "import tensorflow.compat.v1 as tf\nfrom tensorflow.python.ops.rnn_cell_impl import _Linear\n"
+                      + X + "y = _Linear([x], 2, True)([x])\n",
+    "contrib_not_imported": "import tensorflow as tf\nf = tf.contrib.layers.fully_connected\n",
+    "private_moved": "from tensorflow.python.util import nest\nf = nest.is_sequence\n",
     "moved_root": "import tensorflow as tf\n" + X,
     "moved_contrib": "import tensorflow.compat.v1 as tf\nf = tf.contrib.data.parallel_interleave\n",
     "private_ops": "from tensorflow.python.ops import array_ops\nf = array_ops.identity\n",
@@ -303,6 +345,21 @@ def test_reality_covers_every_kind_of_verdict(reality):
     assert {NATIVE, INSTALL, MOVED, MISSING, PRIVATE} <= seen
 
 
+def test_import_paths_and_private_names_come_from_install_tables(catalog):
+    """DIEN's ``_Linear`` import needs install(private_names=True) and is flagged fragile; contrib import paths
+    need install(contrib=True); an alias table added to provides.py is read with its flag, nothing else to change."""
+    v = catalog.verdict(("tensorflow", "python", "ops", "rnn_cell_impl", "_Linear"), import_depth=4)
+    assert v.status == INSTALL and v.flags == ("private_names",) and "fragile" in v.note
+    rnn = catalog.verdict(("tensorflow", "contrib", "rnn"), import_depth=2)
+    assert rnn.status == INSTALL and rnn.flags == ("contrib",)
+    gone = ("tensorflow", "python", "tf1_recsys_test_alias", "__version__")
+    assert catalog.verdict(gone, import_depth=3)[:2] == (PRIVATE, ())
+    extra = alias_tables() + [(ModuleAliases({"tensorflow.python.tf1_recsys_test_alias": "tf1_recsys.version"}),
+                               "estimator")]
+    v = Catalog(alias_tables=extra).verdict(gone, import_depth=3)
+    assert v.status == INSTALL and v.flags == ("estimator",)
+
+
 def test_moves_come_from_tf_upgrade_v2_tables(catalog):
     v = catalog.verdict(("tensorflow", "contrib", "data", "parallel_interleave"))
     from tensorflow.tools.compatibility import all_renames_v2
@@ -320,7 +377,7 @@ def test_cli_exit_codes_json_and_only(tmp_path, capsys):
     called.write_text("import tf1_recsys.compat\ntf1_recsys.compat.install(contrib=True)\n"
                       "import tensorflow.compat.v1 as tf\ntf.contrib.layers.fully_connected\n")
     missing = tmp_path / "missing.py"
-    missing.write_text("import tensorflow.compat.v1 as tf\ntf.nn.relu\ntf.contrib.rnn.AttentionCellWrapper\n")
+    missing.write_text("import tensorflow.compat.v1 as tf\ntf.nn.relu\ntf.contrib.learn.Experiment\n")
     assert run(capsys, "doctor", str(runs))[0] == 0
     rc, out, _ = run(capsys, "doctor", str(needs))
     assert rc == 1 and "tf1_recsys.compat.install(contrib=True)" in out and "not called" in out
@@ -337,7 +394,7 @@ def test_cli_exit_codes_json_and_only(tmp_path, capsys):
     assert rc == 2 == data["exit_code"]
     assert data["counts"][NATIVE] == 2 and data["counts"][MISSING] == 1
     assert [(u["line"], u["api"], u["status"]) for f in data["files"] for u in f["uses"]] == [
-        (3, "tf.compat.v1.contrib.rnn.AttentionCellWrapper", MISSING)]
+        (3, "tf.compat.v1.contrib.learn.Experiment", MISSING)]
 
 
 def test_cli_help_and_errors(capsys):

@@ -9,12 +9,15 @@ TensorFlow 1.x's own sources, which imports private modules: it puts the cells, 
 and ``_like_rnncell`` into ``tensorflow.python.ops.rnn_cell_impl`` and ``rnn_cell``, and the
 names later TensorFlow moved elsewhere back where TF 1.x had them (``control_flow_ops.while_loop``
 / ``cond`` / ``case`` / ``Assert``, ``array_ops.stack`` / ``unstack``, ``nest.is_sequence``),
-each only where missing. ``uninstall()`` undoes both.
+each only where missing: the tables ``PRIVATE_NAMES`` and ``MOVED_PRIVATE_NAMES``, which
+``tf1_recsys.compat.provides`` lists for ``tf1-recsys doctor``. ``uninstall()`` undoes both.
 """
 import importlib
 import sys
 
 import tensorflow as _tensorflow
+
+from tf1_recsys.compat.provides import resolve
 
 _MISSING = object()
 _saved = []  # (module or None for sys.modules, name, previous value or _MISSING), in the order set
@@ -22,6 +25,26 @@ _saved = []  # (module or None for sys.modules, name, previous value or _MISSING
 _RNN_CELL_MODULES = ("tensorflow._api.v2.compat.v1.nn.rnn_cell", "tensorflow.compat.v1.nn.rnn_cell")
 _CELL_NAMES = ("RNNCell", "LayerRNNCell", "BasicRNNCell", "GRUCell", "BasicLSTMCell", "LSTMCell", "MultiRNNCell",
                "DropoutWrapper", "ResidualWrapper", "DeviceWrapper", "LSTMStateTuple")
+_TF1_CELLS = dict({name: "tf1_recsys.compat.rnn_cell:" + name for name in _CELL_NAMES},
+                  _Linear="tf1_recsys.compat.rnn_cell.linear:Linear",
+                  _like_rnncell="tf1_recsys.compat.rnn_cell.base:like_rnncell")
+
+PRIVATE_NAMES = {
+    "tensorflow.python.ops.rnn_cell_impl": _TF1_CELLS,
+    "tensorflow.python.ops.rnn_cell": _TF1_CELLS,
+}
+"""What ``install(private_names=True)`` sets: TensorFlow module -> {name: ``"module:attribute"`` of its value}."""
+
+MOVED_PRIVATE_NAMES = {
+    "tensorflow.python.ops.control_flow_ops": {"while_loop": "tensorflow.compat.v1:while_loop",
+                                               "cond": "tensorflow.compat.v1:cond",
+                                               "case": "tensorflow.compat.v1:case",
+                                               "Assert": "tensorflow.compat.v1:Assert"},
+    "tensorflow.python.ops.array_ops": {"stack": "tensorflow.compat.v1:stack", "unstack": "tensorflow.compat.v1:unstack"},
+    "tensorflow.python.util.nest": {"is_sequence": "tensorflow.compat.v1:nest.is_nested"},
+}
+"""Like ``PRIVATE_NAMES``, but each set only where the TensorFlow module lacks the name (later releases moved it)."""
+
 
 
 def _set_attr(module, name, value):
@@ -68,31 +91,17 @@ def _current_values():
 
 def install_private_names():
     """TF 1.x's private names for copied TensorFlow code (see the module docstring); idempotent."""
-    from tf1_recsys.compat import rnn_cell
     from tf1_recsys.compat.rnn_cell.base import like_rnncell
-    from tf1_recsys.compat.rnn_cell.linear import Linear
 
-    tf = _tensorflow.compat.v1
     impl = importlib.import_module("tensorflow.python.ops.rnn_cell_impl")
     if getattr(impl, "_like_rnncell", None) is like_rnncell:
         return
-    cells = importlib.import_module("tensorflow.python.ops.rnn_cell")
-    for module in (impl, cells):
-        for name in _CELL_NAMES:
-            _set_attr(module, name, getattr(rnn_cell, name))
-        _set_attr(module, "_Linear", Linear)
-        _set_attr(module, "_like_rnncell", like_rnncell)
-    moved = {
-        "tensorflow.python.ops.control_flow_ops": {"while_loop": tf.while_loop, "cond": tf.cond, "case": tf.case,
-                                                   "Assert": tf.Assert},
-        "tensorflow.python.ops.array_ops": {"stack": tf.stack, "unstack": tf.unstack},
-        "tensorflow.python.util.nest": {"is_sequence": tf.nest.is_nested},
-    }
-    for module_name, names in moved.items():
-        module = importlib.import_module(module_name)
-        for name, value in names.items():
-            if not hasattr(module, name):
-                _set_attr(module, name, value)
+    for table, only_missing in ((PRIVATE_NAMES, False), (MOVED_PRIVATE_NAMES, True)):
+        for module_name, names in table.items():
+            module = importlib.import_module(module_name)
+            for name, source in names.items():
+                if not (only_missing and hasattr(module, name)):
+                    _set_attr(module, name, resolve(source))
 
 
 def uninstall():
@@ -113,4 +122,4 @@ def uninstall():
             setattr(module, name, previous)
 
 
-__all__ = ["install_rnn_cell", "install_private_names", "uninstall"]
+__all__ = ["install_rnn_cell", "install_private_names", "uninstall", "PRIVATE_NAMES", "MOVED_PRIVATE_NAMES"]

@@ -131,24 +131,35 @@ class ModuleAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self._set_aside.clear()
         self._parent_attrs.clear()
 
-    # importlib.abc.MetaPathFinder
-    def find_spec(self, fullname, path=None, target=None):
+    def serves(self, fullname):
+        """What ``import fullname`` gives while installed, without importing anything: ``(target, spec of the
+        target, has_rows_below)``, with target None for an empty package on the way to a deeper alias; or None
+        when this finder does not serve ``fullname`` (no alias prefixes it, or its target does not exist and
+        no alias below it has one)."""
         target_name = self.target_name(fullname)
         if target_name is None:
             return None
         target_spec = _find_spec(target_name)
         has_rows_below = any(alias.startswith(fullname + ".") and _find_spec(target) is not None
                              for alias, target in self._map.items())
+        if target_spec is None and not has_rows_below:
+            return None
+        return (target_name if target_spec is not None else None), target_spec, has_rows_below
+
+    # importlib.abc.MetaPathFinder
+    def find_spec(self, fullname, path=None, target=None):
+        served = self.serves(fullname)
+        if served is None:
+            return None
+        target_name, target_spec, has_rows_below = served
         if target_spec is not None:
             spec = importlib.machinery.ModuleSpec(
                 fullname, self, origin="alias of " + target_name,
                 is_package=has_rows_below or target_spec.submodule_search_locations is not None)
             spec.loader_state = target_name
-        elif has_rows_below:
+        else:
             spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)  # an empty package on the way
             spec.loader_state = None
-        else:
-            return None
         self._remember_parent_attr(fullname)
         return spec
 

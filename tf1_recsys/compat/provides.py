@@ -1,4 +1,4 @@
-"""What ``install()`` puts where: one row per TensorFlow path that tf1_recsys fills in.
+"""What ``install()`` puts where: one row per TensorFlow path, import-path table and private-name table it fills in.
 
 ``tf1-recsys doctor`` reads this table to say which TF1 names run after ``install(...)``,
 and ``tests/test_doctor.py`` checks it against what ``install()`` really does (every row
@@ -12,8 +12,16 @@ When ``install()`` learns to put a module somewhere new, add a row to ``PROVISIO
 - ``importable``: whether ``import <target>`` / ``from <target> import x`` also works
   (``install()`` registers it in ``sys.modules``), not only attribute access (``tf.compat.v1.layers``).
 
-Plain data: the modules are named here, not imported.
+When ``install()`` learns to serve import paths through a ``ModuleAliases`` finder
+(``tf1_recsys.compat.module_aliases``), add one row to ``ALIAS_TABLES``: the finder, named
+``"module:attribute"``, and the flag that puts it on ``sys.meta_path``. When it learns to put
+private TensorFlow 1.x names into ``tensorflow.python...`` modules, add one row to
+``PRIVATE_NAME_TABLES``: a ``{TensorFlow module: {name: "module:attribute" of the value}}``
+table, its flag, and whether each name is set only where TensorFlow lacks it.
+
+Plain data: the modules are named here, not imported; ``alias_tables()`` and ``private_names()`` import them.
 """
+import importlib
 from collections import namedtuple
 
 Provision = namedtuple("Provision", ["target", "module", "flag", "importable"])
@@ -27,6 +35,34 @@ PROVISIONS = (
     Provision("tensorflow.compat.v2.estimator", "tf1_recsys.estimator", "estimator", False),
 )
 
+AliasTable = namedtuple("AliasTable", ["aliases", "flag"])
+
+ALIAS_TABLES = (
+    AliasTable("tf1_recsys.compat.contrib_paths:CONTRIB_ALIASES", "contrib"),
+)
+
+PrivateNameTable = namedtuple("PrivateNameTable", ["table", "flag", "only_where_missing"])
+
+PRIVATE_NAME_TABLES = (
+    PrivateNameTable("tf1_recsys.compat.install_rnn:PRIVATE_NAMES", "private_names", False),
+    PrivateNameTable("tf1_recsys.compat.install_rnn:MOVED_PRIVATE_NAMES", "private_names", True),
+)
+
+PrivateName = namedtuple("PrivateName", ["module", "name", "source", "flag", "only_where_missing"])
+
+
+def resolve(reference):
+    """The object a ``"module:attribute.chain"`` reference names (imports the module)."""
+    module, _, chain = reference.partition(":")
+    value = importlib.import_module(module)
+    for attribute in chain.split("."):
+        value = getattr(value, attribute)
+    return value
+
+
+def _applies(flag, flags):
+    return flags is None or flag is None or flag in flags
+
 
 def provisions(flags=None):
     """The rows of ``PROVISIONS`` that ``install(**{flag: True for flag in flags})`` applies.
@@ -35,16 +71,34 @@ def provisions(flags=None):
     """
     if flags is None:
         return list(PROVISIONS)
-    return [p for p in PROVISIONS if p.flag is None or p.flag in flags]
+    return [p for p in PROVISIONS if _applies(p.flag, flags)]
+
+
+def alias_tables(flags=None):
+    """[(ModuleAliases finder, flag)] of ``ALIAS_TABLES`` that ``install(...)`` with ``flags`` puts on sys.meta_path."""
+    return [(resolve(row.aliases), row.flag) for row in ALIAS_TABLES if _applies(row.flag, flags)]
+
+
+def private_names(flags=None):
+    """``PrivateName`` rows (TensorFlow module, name, ``"module:attribute"`` of the value, flag, only where
+    missing) of ``PRIVATE_NAME_TABLES`` that ``install(...)`` with ``flags`` sets."""
+    rows = []
+    for row in PRIVATE_NAME_TABLES:
+        if _applies(row.flag, flags):
+            for module, names in resolve(row.table).items():
+                rows.extend(PrivateName(module, name, source, row.flag, row.only_where_missing)
+                            for name, source in names.items())
+    return rows
 
 
 def install_flags():
-    """The keyword flags of ``install()`` that some row needs, in table order."""
+    """The keyword flags of ``install()`` that some row of the three tables needs, in table order."""
     seen = []
-    for p in PROVISIONS:
-        if p.flag is not None and p.flag not in seen:
-            seen.append(p.flag)
+    for row in PROVISIONS + ALIAS_TABLES + PRIVATE_NAME_TABLES:
+        if row.flag is not None and row.flag not in seen:
+            seen.append(row.flag)
     return seen
 
 
-__all__ = ["Provision", "PROVISIONS", "provisions", "install_flags"]
+__all__ = ["Provision", "PROVISIONS", "AliasTable", "ALIAS_TABLES", "PrivateNameTable", "PRIVATE_NAME_TABLES",
+           "PrivateName", "resolve", "provisions", "alias_tables", "private_names", "install_flags"]

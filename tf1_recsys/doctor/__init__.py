@@ -183,11 +183,24 @@ def _looks_python2(error):
     return "print" in text or "Missing parentheses" in text or "exec" in text or "except" in text and "," in text
 
 
-def _row(use, catalog):
+def _imported_paths(uses):
+    """The module paths a file's import statements import, with their parent packages (``from a.b import c``:
+    ``a``, ``a.b`` and maybe ``a.b.c``)."""
+    return {u.parts[:k] for u in uses if u.import_depth and not u.star for k in range(2, len(u.parts) + 1)}
+
+
+def _imported(use, imported_paths):
+    """How many leading components of ``use`` the file reaches through its imports."""
+    if use.import_depth:
+        return len(use.parts)
+    return max((k for k in range(2, len(use.parts) + 1) if use.parts[:k] in imported_paths), default=1)
+
+
+def _row(use, catalog, imported_paths=frozenset()):
     if use.star:
         return Row(use.line, use.col, display(use.parts) + ".*", "import", UNRESOLVED, (), None, None,
                    "star import: the names it brings cannot be followed", True)
-    v = catalog.verdict(use.parts, use.import_depth)
+    v = catalog.verdict(use.parts, use.import_depth, _imported(use, imported_paths))
     return Row(use.line, use.col, display(use.parts), "import" if use.import_depth else "use",
                v.status, v.flags, v.to, v.alternative, v.note, v.works)
 
@@ -240,7 +253,8 @@ def diagnose(paths, catalog=None, jobs=None, import_tensorflow=None):
                 continue
             for _, flags in calls:
                 installs = (installs or set()) | flags
-            results.append(FileResult(path, lines, [_row(use, catalog) for use in uses]))
+            imported_paths = _imported_paths(uses)
+            results.append(FileResult(path, lines, [_row(use, catalog, imported_paths) for use in uses]))
     finally:
         if pool is not None:
             pool.terminate()

@@ -3,8 +3,11 @@
 ``Catalog().verdict(path, import_depth)`` answers for one dotted path spelled from
 ``tensorflow`` (``("tensorflow", "nn", "rnn_cell", "GRUCell")``). It never builds a graph:
 the installed TensorFlow is asked by walking its module attributes, and tf1_recsys by
-walking the modules ``tf1_recsys.compat.provides.PROVISIONS`` maps (what ``install()``
-puts where). Importing this module does not import TensorFlow; ``Catalog()`` does. Keras-backed lazy modules (``tf.compat.v1.layers`` and
+walking what the tables of ``tf1_recsys.compat.provides`` say ``install()`` puts where: the
+modules of ``PROVISIONS``, the import paths of the ``ModuleAliases`` finders of ``ALIAS_TABLES``
+(``tensorflow.contrib...``) and the private names of ``PRIVATE_NAME_TABLES``
+(``tensorflow.python.ops.rnn_cell_impl._Linear``). Importing this module does not import
+TensorFlow; ``Catalog()`` does. Keras-backed lazy modules (``tf.compat.v1.layers`` and
 ``tf.compat.v1.nn.rnn_cell`` on TensorFlow 2.16+) are recognised by their loader object
 and never loaded: with Keras 3 they are stubs that raise on use. TF1 -> TF2 moves come
 from the tables of TensorFlow's own ``tf_upgrade_v2`` when the wheel ships them.
@@ -107,12 +110,16 @@ def _table_key(parts):
 class Catalog:
     """The installed TensorFlow plus what ``tf1_recsys.compat.install()`` provides; verdicts are cached."""
 
-    def __init__(self, provisions=None):
+    def __init__(self, provisions=None, alias_tables=None, private_names=None):
         import tensorflow
 
-        from tf1_recsys.compat.provides import PROVISIONS  # the compat package imports TensorFlow
+        from tf1_recsys.compat import provides  # the compat package imports TensorFlow
 
-        provisions = PROVISIONS if provisions is None else provisions
+        provisions = provides.PROVISIONS if provisions is None else provisions
+        self._aliases = provides.alias_tables() if alias_tables is None else alias_tables
+        self._private = {}  # (TensorFlow module, name) -> PrivateName
+        for row in provides.private_names() if private_names is None else private_names:
+            self._private[(row.module, row.name)] = row
         self.tensorflow = tensorflow
         self.version = tensorflow.__version__
         self.keras = _keras_flavour()
@@ -152,45 +159,75 @@ class Catalog:
             return _ABSENT, None
         return _OK, value
 
-    def _walk(self, parts, import_depth, installed):
-        """(outcome, flags used, where it stopped) of resolving ``parts`` natively or with every provision."""
-        key = (parts, import_depth, installed)
+    def _installed_child(self, parent, parts, i, importing, imported):
+        """(object, flag) that ``install()`` makes ``parts[:i + 1]`` resolve to, or None where it provides nothing.
+
+        ``imported``: how many leading components the file reaches through import statements, the
+        only ones an import-path finder serves (``tf.contrib`` stays an attribute nobody sets).
+        """
+        fullname = ".".join(parts[:i + 1])
+        provision = self._provisions.get(fullname)
+        if provision is not None and (provision.importable or not importing):
+            return importlib.import_module(provision.module), provision.flag
+        if i < imported:
+            for finder, flag in self._aliases:
+                served = finder.serves(fullname)
+                if served is not None:
+                    target = served[0]  # None: the empty package on the way to a deeper alias
+                    return (types.ModuleType(fullname) if target is None else importlib.import_module(target)), flag
+        row = self._private.get((".".join(parts[:i]), parts[i]))
+        if row is not None and not importing:
+            if row.only_where_missing and self._child(parent, fullname, parts[i], False)[0] == _OK:
+                return None
+            from tf1_recsys.compat.provides import resolve
+
+            return resolve(row.source), row.flag
+        return None
+
+    def _walk(self, parts, import_depth, installed, imported=0):
+        """(outcome, flags used, where it stopped, object reached) of resolving ``parts`` natively or with every
+        provision."""
+        key = (parts, import_depth, installed, imported)
         if key in self._walks:
             return self._walks[key]
         obj, used, outcome, stop = self.tensorflow, set(), _OK, len(parts)
         for i in range(1, len(parts)):
             if not isinstance(obj, (types.ModuleType, type)):
                 break  # an object's attributes are its own business (tf.app.flags.FLAGS.batch_size)
-            fullname = ".".join(parts[:i + 1])
             importing = i < import_depth
-            provision = self._provisions.get(fullname) if installed else None
-            if provision is not None and (provision.importable or not importing):
-                obj = importlib.import_module(provision.module)
-                used.add(provision.flag)
+            provided = self._installed_child(obj, parts, i, importing, imported) if installed else None
+            if provided is not None:
+                obj = provided[0]
+                used.add(provided[1])
                 continue
-            outcome, obj = self._child(obj, fullname, parts[i], importing)
+            outcome, obj = self._child(obj, ".".join(parts[:i + 1]), parts[i], importing)
             if outcome != _OK:
                 stop = i
                 break
-        result = (outcome, frozenset(used), stop)
+        result = (outcome, frozenset(used), stop, obj)
         self._walks[key] = result
         return result
 
     # -- verdicts --------------------------------------------------------------------------------------------
-    def verdict(self, parts, import_depth=0):
+    def verdict(self, parts, import_depth=0, imported=None):
         """The ``Verdict`` of ``parts`` (a tuple starting with ``"tensorflow"``).
 
         ``import_depth``: how many leading components an import statement needs as modules
         (``import a.b`` -> 2; ``from a.b import c`` -> 2, with ``c`` an attribute).
+        ``imported``: how many leading components the file imports (import paths such as
+        ``tensorflow.contrib.rnn`` exist only when imported); default: all of an import
+        statement's (``len(parts)``), none beyond ``tensorflow`` for a name in code.
         """
         parts = tuple(parts)
-        key = (parts, import_depth)
+        if imported is None:
+            imported = len(parts) if import_depth else 1
+        key = (parts, import_depth, imported)
         if key not in self._verdicts:
-            self._verdicts[key] = self._decide(parts, import_depth)
+            self._verdicts[key] = self._decide(parts, import_depth, imported)
         return self._verdicts[key]
 
-    def _decide(self, parts, import_depth):
-        native, _, stop = self._walk(parts, import_depth, installed=False)
+    def _decide(self, parts, import_depth, imported):
+        native, _, stop, _ = self._walk(parts, import_depth, installed=False)
         stub_note = None
         if native == _STUB:
             stub_note = "%s exists here but is a Keras %s stub that raises on use" % (
@@ -201,16 +238,18 @@ class Catalog:
             if private:
                 return Verdict(PRIVATE, note=note or "works on TensorFlow %s; private, may change" % self.version)
             return Verdict(NATIVE, note=note)
-        installed, flags, _ = self._walk(parts, import_depth, installed=True)
+        installed, flags, _, _ = self._walk(parts, import_depth, installed=True, imported=imported)
         if installed == _OK and flags:
+            if private:
+                stub_note = "a private TensorFlow 1.x name, gone from TensorFlow %s: fragile" % self.version
             return Verdict(INSTALL, flags=_sorted_flags(flags), note=stub_note)
         if private:
             return Verdict(PRIVATE, works=False, note="gone from TensorFlow %s" % self.version,
-                           alternative=self._nearest(parts, import_depth))
+                           alternative=self._nearest(parts, import_depth, imported))
         moved = self._moved(parts, import_depth)
         if moved is not None:
             return moved._replace(note=stub_note)
-        return Verdict(MISSING, alternative=self._alternative(parts, import_depth), note=stub_note)
+        return Verdict(MISSING, alternative=self._alternative(parts, import_depth, imported), note=stub_note)
 
     def _target_flags(self, target, attribute_tail):
         """install() flags a ``tf.X`` name of the tables needs (``()``: none), or None when it is not usable.
@@ -220,10 +259,10 @@ class Catalog:
         """
         parts = ("tensorflow",) + tuple(target.split(".")[1:])
         depth = 0 if attribute_tail is None else max(len(parts) - attribute_tail, 1)
-        native, _, _ = self._walk(parts, depth, installed=False)
+        native, _, _, _ = self._walk(parts, depth, installed=False)
         if native in (_OK, _KERAS):
             return ()
-        installed, flags, _ = self._walk(parts, depth, installed=True)
+        installed, flags, _, _ = self._walk(parts, depth, installed=True)
         return _sorted_flags(flags) if installed == _OK and flags else None
 
     def _moved(self, parts, import_depth):
@@ -241,7 +280,7 @@ class Catalog:
                 return Verdict(MOVED, flags=flags, to=target)
         return None
 
-    def _alternative(self, parts, import_depth):
+    def _alternative(self, parts, import_depth, imported):
         key = _table_key(parts)
         provided = self._provided_elsewhere(parts)
         if provided:
@@ -250,7 +289,7 @@ class Catalog:
             return self._addons[key] + " (TensorFlow Addons)"
         if key in self._renames and self._renames[key] not in (key, display(parts)):
             return self._renames[key] + " (tf_upgrade_v2's name; not usable here either)"
-        return self._nearest(parts, import_depth)
+        return self._nearest(parts, import_depth, imported)
 
     def _provided_elsewhere(self, parts):
         """Where install() provides a name with the same last component, e.g. ``batch_norm`` of
@@ -274,34 +313,21 @@ class Catalog:
             if depth > 1 and isinstance(value, types.ModuleType) and value.__name__.startswith(module.__name__ + "."):
                 self._index(value, target + "." + name, flag, depth - 1)
 
-    def _nearest(self, parts, import_depth):
+    def _nearest(self, parts, import_depth, imported=0):
         """A close name beside the first missing component, natively or after install, e.g. ``tf.nn.gru``."""
         for installed in (False, True):
-            outcome, _, stop = self._walk(parts, import_depth, installed)
+            outcome, _, stop, _ = self._walk(parts, import_depth, installed, imported if installed else 0)
             if outcome != _ABSENT or stop < 1:
                 continue
             parent = parts[:stop]
-            obj = self._resolve_object(parent, installed)
-            if obj is None:
+            found, _, _, obj = self._walk(parent, 0, installed, min(imported, stop) if installed else 0)
+            if found != _OK:
                 continue
             names = [n for n in dir(obj) if not n.startswith("_")]
             close = difflib.get_close_matches(parts[stop], names, n=1, cutoff=0.75)
             if close:
                 return display(parent + (close[0],))
         return None
-
-    def _resolve_object(self, parts, installed):
-        obj = self.tensorflow
-        for i in range(1, len(parts)):
-            fullname = ".".join(parts[:i + 1])
-            provision = self._provisions.get(fullname) if installed else None
-            if provision is not None:
-                obj = importlib.import_module(provision.module)
-                continue
-            outcome, obj = self._child(obj, fullname, parts[i], False)
-            if outcome != _OK:
-                return None
-        return obj
 
 
 def _sorted_flags(flags):
