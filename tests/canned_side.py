@@ -5,7 +5,7 @@
 ``--impl tf`` uses ``tf.compat.v1.estimator`` (TensorFlow <= 2.15); ``--impl tf1_recsys``
 uses ``tf1_recsys.estimator``. Every program has the same seed, columns and data on both
 sides. ``--resume-from`` continues the 'wide_deep' model_dir that the tf side left at
-step 5 (DIR/wide_deep_at_5 there) to step 10.
+step 5 (TFDIR/wide_deep_at_5) to step 10. ``run`` is the same, in-process.
 """
 import argparse
 import json
@@ -56,9 +56,8 @@ def programs(est, config):
         "wide_deep_weighted_sgd": lambda d: est.DNNLinearCombinedClassifier(
             d, [c["cat"], c["cross"]], "SGD", [c["emb"], c["age"]], lambda: tf.train.AdamOptimizer(0.01), [3],
             weight_column="w", loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, config=config),
-        "linear": lambda d: est.LinearClassifier([c["cat"], c["age"], c["x"]], d, config=config),
-        "linear_default_ftrl": lambda d: est.LinearClassifier([c["cat"], c["cross"]], d, optimizer=None,
-                                                              weight_column="w", config=config),
+        "linear": lambda d: est.LinearClassifier([c["cat"], c["cross"], c["x"]], d, optimizer=None,
+                                                 weight_column="w", config=config),
         "dnn": lambda d: est.DNNClassifier([5, 3], [c["emb"], c["age"], c["x"]], d, config=config),
     }
 
@@ -89,23 +88,27 @@ def main():
     else:
         from tf1_recsys import estimator as est
         config = est.RunConfig(tf_random_seed=7)
+    sys.stdout.write("\n" + json.dumps(run(est, config, args.dir, args.resume_from)) + "\n")
+
+
+def run(est, config, folder, resume_from=None):
+    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed'."""
     out = {}
     progs = programs(est, config)
-    if args.resume_from:
-        target = os.path.join(args.dir, "wide_deep_resumed")
-        shutil.copytree(os.path.join(args.resume_from, "wide_deep_at_5"), target)
+    for name, build in progs.items():
+        model = build(os.path.join(folder, name))
+        if name == "wide_deep":  # stops at 5 for another implementation to resume
+            model.train(input_fn(None), max_steps=5)
+            shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
+        model.train(input_fn(None), max_steps=10)
+        out[name] = snapshot(model)
+    if resume_from:
+        target = os.path.join(folder, "wide_deep_resumed")
+        shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
         model = progs["wide_deep"](target)
         model.train(input_fn(None), max_steps=10)
         out["wide_deep_resumed"] = snapshot(model)
-    else:
-        for name, build in progs.items():
-            model = build(os.path.join(args.dir, name))
-            model.train(input_fn(None), max_steps=5)
-            if name == "wide_deep":
-                shutil.copytree(model.model_dir, os.path.join(args.dir, "wide_deep_at_5"))
-            model.train(input_fn(None), max_steps=10)
-            out[name] = snapshot(model)
-    sys.stdout.write("\n" + json.dumps(out) + "\n")
+    return out
 
 
 if __name__ == "__main__":
