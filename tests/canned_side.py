@@ -29,11 +29,12 @@ DATA = {
     "w": RNG.uniform(0.5, 2.0, size=(N, 1)).astype(np.float32),
 }
 LABELS = (RNG.uniform(size=(N, 1)) < 0.5).astype(np.int64)
+TARGETS = np.concatenate([DATA["x"][:, :1] * 2 + DATA["age"] / 50, DATA["x"][:, 1:] - 1], 1)  # regression [N, 2]
 
 
-def input_fn(epochs):
+def input_fn(epochs, labels=LABELS):
     def fn():
-        dataset = tf.data.Dataset.from_tensor_slices((dict(DATA), LABELS)).batch(4)
+        dataset = tf.data.Dataset.from_tensor_slices((dict(DATA), labels)).batch(4)
         return dataset.repeat(epochs)
     return fn
 
@@ -59,19 +60,33 @@ def programs(est, config):
         "linear": lambda d: est.LinearClassifier([c["cat"], c["cross"], c["x"]], d, optimizer=None,
                                                  weight_column="w", config=config),
         "dnn": lambda d: est.DNNClassifier([5, 3], [c["emb"], c["age"], c["x"]], d, config=config),
+        "wide_deep_regressor": lambda d: est.DNNLinearCombinedRegressor(
+            d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3],
+            label_dimension=2, weight_column="w", config=config),
+        "linear_regressor": lambda d: est.LinearRegressor([c["cat"], c["age"]], d, optimizer="SGD",
+                                                          config=config),
+        "dnn_regressor": lambda d: est.DNNRegressor([4], [c["emb"], c["x"]], d, label_dimension=2,
+                                                    loss_reduction=tf.losses.Reduction.MEAN, config=config),
     }
 
 
-def snapshot(estimator_obj):
+def labels_of(program):
+    if program == "linear_regressor":
+        return TARGETS[:, :1]
+    return TARGETS if program.endswith("regressor") else LABELS
+
+
+def snapshot(estimator_obj, labels=LABELS):
     model_dir = estimator_obj.model_dir
     reader = tf.train.load_checkpoint(model_dir)
     variables = {name: reader.get_tensor(name).tolist() for name in reader.get_variable_to_shape_map()}
-    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1)).items()}
+    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels)).items()}
     predictions = [{k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in p.items()}
-                   for p in estimator_obj.predict(input_fn(1))]
+                   for p in estimator_obj.predict(input_fn(1, labels))]
     for p in predictions:
         for k in ("classes", "all_classes"):
-            p[k] = [s.decode() if isinstance(s, bytes) else s for s in p[k]]
+            if k in p:
+                p[k] = [s.decode() if isinstance(s, bytes) else s for s in p[k]]
     return {"variables": variables, "evaluation": evaluation, "predictions": predictions,
             "checkpoint": os.path.basename(tf.train.latest_checkpoint(model_dir))}
 
@@ -100,8 +115,8 @@ def run(est, config, folder, resume_from=None):
         if name == "wide_deep":  # stops at 5 for another implementation to resume
             model.train(input_fn(None), max_steps=5)
             shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
-        model.train(input_fn(None), max_steps=10)
-        out[name] = snapshot(model)
+        model.train(input_fn(None, labels_of(name)), max_steps=10)
+        out[name] = snapshot(model, labels_of(name))
     if resume_from:
         target = os.path.join(folder, "wide_deep_resumed")
         shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)

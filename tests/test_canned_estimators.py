@@ -58,14 +58,15 @@ def _assert_same(ours, reference):
     assert len(ours["predictions"]) == len(reference["predictions"])
     for mine, theirs in zip(ours["predictions"], reference["predictions"]):
         assert sorted(mine) == sorted(theirs)
-        for key in ("classes", "all_classes", "class_ids", "all_class_ids"):
+        for key in set(theirs) & {"classes", "all_classes", "class_ids", "all_class_ids"}:
             assert mine[key] == theirs[key], key
-        for key in ("logits", "logistic", "probabilities"):
+        for key in set(theirs) & {"logits", "logistic", "probabilities", "predictions"}:
             np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-6, atol=1e-7, err_msg=key)
 
 
 @needs_tf_estimator
-@pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn"])
+@pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "wide_deep_regressor",
+                                     "linear_regressor", "dnn_regressor"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -152,6 +153,28 @@ def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
     assert ev["auc"] == pytest.approx(_threshold_auc(labels, logistic, w, "ROC"), rel=1e-4)
     assert ev["auc_precision_recall"] == pytest.approx(_threshold_auc(labels, logistic, w, "PR"), rel=1e-4)
     assert ev["global_step"] == 10
+
+
+@pytest.mark.parametrize("program,reduction", [("wide_deep_regressor", "sum"), ("dnn_regressor", "mean")])
+def test_regression_head_metrics_match_numpy(runs, program, reduction):
+    _, ours = runs
+    result = ours[program]
+    predicted = np.array([p["predictions"] for p in result["predictions"]], np.float64)  # [12, 2]
+    assert [sorted(p) for p in result["predictions"]] == [["predictions"]] * 12
+    targets = canned_side.TARGETS.astype(np.float64)
+    w = canned_side.DATA["w"].astype(np.float64) if program == "wide_deep_regressor" else np.ones((12, 1))
+    squared = (predicted - targets) ** 2
+    batches = [slice(i, i + 4) for i in range(0, 12, 4)]
+    if reduction == "sum":
+        batch_losses = [np.sum(w[b] * squared[b]) for b in batches]
+    else:  # MEAN: weighted sum / sum of the weights broadcast to the loss
+        batch_losses = [np.mean(squared[b]) for b in batches]
+    ev = result["evaluation"]
+    assert ev["loss"] == pytest.approx(np.mean(batch_losses), rel=1e-5)
+    w2 = np.broadcast_to(w, squared.shape)
+    assert ev["average_loss"] == pytest.approx(np.sum(w2 * squared) / np.sum(w2), rel=1e-5)
+    assert ev["prediction/mean"] == pytest.approx(np.sum(w2 * predicted) / np.sum(w2), rel=1e-5)
+    assert ev["label/mean"] == pytest.approx(np.sum(w2 * targets) / np.sum(w2), rel=1e-5)
 
 
 def test_head_export_outputs_are_tf_estimators_signatures():

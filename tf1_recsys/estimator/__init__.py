@@ -23,7 +23,8 @@ _EXPORTS = {
     "minimize": "train_op", "WarmStartSettings": "warm_start",
     "Exporter": "exporter", "FinalExporter": "exporter", "LatestExporter": "exporter", "BestExporter": "exporter",
     "DNNLinearCombinedClassifier": "canned.dnn_linear_combined", "DNNClassifier": "canned.dnn",
-    "LinearClassifier": "canned.linear",
+    "LinearClassifier": "canned.linear", "DNNLinearCombinedRegressor": "canned.dnn_linear_combined",
+    "DNNRegressor": "canned.dnn", "LinearRegressor": "canned.linear",
 }
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",

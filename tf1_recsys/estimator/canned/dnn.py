@@ -120,4 +120,23 @@ class DNNClassifier(Estimator):
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
 
-__all__ = ["DNNClassifier", "dnn_logit_fn_builder"]
+class DNNRegressor(Estimator):
+    """``tf.compat.v1.estimator.DNNRegressor``: a feed-forward regressor, squared-error loss (SUM by default)."""
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
+                 optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None,
+                 config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM, batch_norm=False):
+        head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
+                                         loss_reduction=loss_reduction)
+        self._feature_columns = list(feature_columns)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_model_fn(features, labels, mode, head, hidden_units, tuple(feature_columns or []),
+                                 optimizer=optimizer, activation_fn=activation_fn, dropout=dropout,
+                                 input_layer_partitioner=input_layer_partitioner, config=config,
+                                 batch_norm=batch_norm)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+__all__ = ["DNNClassifier", "DNNRegressor", "dnn_logit_fn_builder"]

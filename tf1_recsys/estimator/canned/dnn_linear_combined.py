@@ -138,4 +138,31 @@ class DNNLinearCombinedClassifier(Estimator):
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
 
-__all__ = ["DNNLinearCombinedClassifier"]
+class DNNLinearCombinedRegressor(Estimator):
+    """``tf.compat.v1.estimator.DNNLinearCombinedRegressor``: Wide & Deep regression, squared-error loss.
+
+    Arguments as ``DNNLinearCombinedClassifier``, with ``label_dimension`` (outputs per example)
+    in place of ``n_classes`` and ``label_vocabulary``.
+    """
+
+    def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension=1, weight_column=None,
+                 input_layer_partitioner=None, config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM, batch_norm=False, linear_sparse_combiner="sum"):
+        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
+        head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
+                                         loss_reduction=loss_reduction)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_linear_combined_model_fn(
+                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
+                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
+                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
+                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor"]

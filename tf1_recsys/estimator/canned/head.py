@@ -4,7 +4,8 @@ A head turns logits [batch, logits_dimension] and labels into the ``EstimatorSpe
 mode: predictions, training loss, evaluation metrics and serving signatures. This round
 provides the binary-classification head (sigmoid cross-entropy), which
 ``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
-``n_classes=2``, and which a ``model_fn`` can use directly::
+``n_classes=2``, and the regression head (squared error) of the regressors; a ``model_fn``
+can use them directly::
 
     head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()
     return head.create_estimator_spec(features, mode, logits, labels, train_op_fn=...)
@@ -49,6 +50,36 @@ class _Head(object):
     def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
                               regularization_losses=None):
         raise NotImplementedError
+
+    def _train_spec(self, predictions, loss, training_loss, unreduced_loss, weights, regularization_loss,
+                    optimizer, train_op_fn):
+        """The TRAIN ``EstimatorSpec``: the train op (``UPDATE_OPS`` appended) and the loss summaries."""
+        if optimizer is not None:
+            if train_op_fn is not None:
+                raise ValueError("train_op_fn and optimizer cannot both be set.")
+            train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+        elif train_op_fn is not None:
+            train_op = train_op_fn(loss)
+        else:
+            raise ValueError("train_op_fn and optimizer cannot both be None.")
+        train_op = _append_update_ops(train_op)
+        mean_loss = None
+        if self._loss_reduction == tf.losses.Reduction.SUM:
+            mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
+        with tf.name_scope(""):
+            tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS), loss)
+            if mean_loss is not None:
+                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_MEAN), mean_loss)
+            if regularization_loss is not None:
+                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_REGULARIZATION), regularization_loss)
+        return EstimatorSpec(mode=ModeKeys.TRAIN, predictions=predictions, loss=loss, train_op=train_op)
+
+    def _regularized(self, training_loss, regularization_losses):
+        """(loss, regularization_loss or None): the training loss plus ``regularization_losses``."""
+        if not regularization_losses:
+            return training_loss, None
+        regularization_loss = tf.add_n(regularization_losses)
+        return tf.add_n([training_loss, regularization_loss]), regularization_loss
 
 
 def _labels_as_column(labels, logits, expected_labels_dimension):
@@ -301,34 +332,97 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
                     REGRESS_SERVING_KEY: RegressionOutput(value=logistic),
                     PREDICT_SERVING_KEY: PredictOutput(predictions)})
             training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
-            if regularization_losses:
-                regularization_loss = tf.add_n(regularization_losses)
-                loss = tf.add_n([training_loss, regularization_loss])
-            else:
-                regularization_loss, loss = None, training_loss
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
             if mode == ModeKeys.EVAL:
                 return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss,
                                      eval_metric_ops=self._eval_metric_ops(labels, logistic, class_ids, weights,
                                                                            unreduced_loss, regularization_loss))
-            if optimizer is not None:
-                if train_op_fn is not None:
-                    raise ValueError("train_op_fn and optimizer cannot both be set.")
-                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-            elif train_op_fn is not None:
-                train_op = train_op_fn(loss)
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
+    """Regression: ``label_dimension`` logits per example, squared-error loss."""
+
+    def __init__(self, label_dimension, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                 inverse_link_fn=None, name=None):
+        if label_dimension < 1:
+            raise ValueError("Invalid label_dimension %s." % label_dimension)
+        self._logits_dimension = label_dimension
+        self._weight_column = weight_column
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._inverse_link_fn = inverse_link_fn
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def logits_dimension(self):
+        return self._logits_dimension
+
+    def create_loss(self, features, mode, logits, labels):
+        """``LossSpec`` of ``logits`` against float ``labels`` [batch, label_dimension] (or [batch] for 1)."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        labels = tf.cast(_labels_as_column(labels, logits, self._logits_dimension), tf.float32)
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
+        else:
+            unreduced = tf.losses.mean_squared_error(labels=labels, predictions=logits,
+                                                     reduction=tf.losses.Reduction.NONE)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, labels)
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The ``EstimatorSpec`` of ``mode``: prediction ``predictions`` (and ``logits`` with an inverse link)."""
+        keys = PredictionKeys
+        with tf.name_scope(self._name, "head"):
+            logits = _logits_checked(logits, self._logits_dimension)
+            if self._inverse_link_fn:
+                predicted = self._inverse_link_fn(logits)
+                predictions = {keys.PREDICTIONS: predicted, keys.LOGITS: logits}
             else:
-                raise ValueError("train_op_fn and optimizer cannot both be None.")
-            train_op = _append_update_ops(train_op)
-            mean_loss = None
-            if self._loss_reduction == tf.losses.Reduction.SUM:
-                mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
-        with tf.name_scope(""):
-            tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS), loss)
-            if mean_loss is not None:
-                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_MEAN), mean_loss)
-            if regularization_loss is not None:
-                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_REGULARIZATION), regularization_loss)
-        return EstimatorSpec(mode=ModeKeys.TRAIN, predictions=predictions, loss=loss, train_op=train_op)
+                predicted = logits
+                predictions = {keys.PREDICTIONS: predicted}
+            if mode == ModeKeys.PREDICT:
+                regression = RegressionOutput(value=predicted)
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
+                    DEFAULT_SERVING_KEY: regression, REGRESS_SERVING_KEY: regression,
+                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
+            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                mkeys = MetricKeys
+                w = None if isinstance(weights, float) else weights
+                ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w),
+                       mkeys.PREDICTION_MEAN: _weighted_mean(predicted, w, mkeys.PREDICTION_MEAN),
+                       mkeys.LABEL_MEAN: tf.metrics.mean(labels, weights=w)}
+                if regularization_loss is not None:
+                    ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
+                                                                     name=mkeys.LOSS_REGULARIZATION)
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
+                    _summary_key(self._name, key): value for key, value in ops.items()})
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+def _regression_head(weight_column=None, label_dimension=1, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                     inverse_link_fn=None, name=None):
+    """A regression head: ``label_dimension`` outputs, mean squared error per example.
+
+    ``inverse_link_fn`` (logits -> predictions) adds the 'logits' prediction key.
+    """
+    _validate_loss_reduction(loss_reduction)
+    if loss_fn:
+        _validate_loss_fn_args(loss_fn)
+    return _RegressionHeadWithMeanSquaredErrorLoss(label_dimension, weight_column, loss_reduction, loss_fn,
+                                                   inverse_link_fn, name)
 
 
 def _vocabulary_ids(label_vocabulary, labels):
@@ -377,4 +471,4 @@ def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabul
 
 
 __all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
-           "_binary_logistic_or_multi_class_head"]
+           "_binary_logistic_or_multi_class_head", "_regression_head"]

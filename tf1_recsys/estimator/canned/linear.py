@@ -87,4 +87,25 @@ class LinearClassifier(Estimator):
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
 
-__all__ = ["LinearClassifier", "linear_logit_fn_builder"]
+class LinearRegressor(Estimator):
+    """``tf.compat.v1.estimator.LinearRegressor``: a linear regressor, squared-error loss (SUM by default).
+
+    Optimizer defaults as ``LinearClassifier``.
+    """
+
+    def __init__(self, feature_columns, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl",
+                 config=None, partitioner=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM,
+                 sparse_combiner="sum"):
+        head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
+                                         loss_reduction=loss_reduction)
+        feature_columns = tuple(feature_columns or [])
+        self._feature_columns = list(feature_columns)
+
+        def _model_fn(features, labels, mode, config):
+            return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
+                                    sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+__all__ = ["LinearClassifier", "LinearRegressor", "linear_logit_fn_builder"]
