@@ -91,6 +91,21 @@ def snapshot(estimator_obj, labels=LABELS):
             "checkpoint": os.path.basename(tf.train.latest_checkpoint(model_dir))}
 
 
+CLASSES = ("DNNLinearCombinedClassifier", "DNNClassifier", "LinearClassifier", "DNNLinearCombinedRegressor",
+           "DNNRegressor", "LinearRegressor")
+
+
+def signatures(est):
+    """{class: [[argument, repr of its default or None], ...]} of each canned class's constructor."""
+    import inspect
+
+    out = {}
+    for name in CLASSES:
+        params = list(inspect.signature(getattr(est, name).__init__).parameters.values())[1:]
+        out[name] = [[p.name, None if p.default is p.empty else repr(p.default)] for p in params]
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--impl", required=True)
@@ -103,7 +118,9 @@ def main():
     else:
         from tf1_recsys import estimator as est
         config = est.RunConfig(tf_random_seed=7)
-    sys.stdout.write("\n" + json.dumps(run(est, config, args.dir, args.resume_from)) + "\n")
+    out = run(est, config, args.dir, args.resume_from)
+    out["signatures"] = signatures(est)
+    sys.stdout.write("\n" + json.dumps(out) + "\n")
 
 
 def run(est, config, folder, resume_from=None):

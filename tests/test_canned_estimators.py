@@ -73,6 +73,16 @@ def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
 
 
 @needs_tf_estimator
+def test_constructors_have_tf_estimators_arguments_order_and_defaults(runs):
+    from tf1_recsys import estimator as est
+
+    reference, _ = runs
+    ours = canned_side.signatures(est)
+    for name in canned_side.CLASSES:
+        assert ours[name] == reference["signatures"][name], name
+
+
+@needs_tf_estimator
 def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
     reference, ours = runs
     _assert_same(ours["wide_deep_resumed"], reference["wide_deep"])
