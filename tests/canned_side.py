@@ -87,7 +87,7 @@ def snapshot(estimator_obj, labels=LABELS):
         for k in ("classes", "all_classes"):
             if k in p:
                 p[k] = [s.decode() if isinstance(s, bytes) else s for s in p[k]]
-    return {"variables": variables, "evaluation": evaluation, "predictions": predictions,
+    return {"variables": variables, "evaluation": evaluation, "predictions": predictions, "model_dir": model_dir,
             "checkpoint": os.path.basename(tf.train.latest_checkpoint(model_dir))}
 
 
