@@ -102,8 +102,17 @@ def signatures(est):
     out = {}
     for name in CLASSES:
         params = list(inspect.signature(getattr(est, name).__init__).parameters.values())[1:]
-        out[name] = [[p.name, None if p.default is p.empty else repr(p.default)] for p in params]
+        out[name] = [[p.name, _default(p.default, p.empty)] for p in params]
     return out
+
+
+def _default(value, empty):
+    """A default as text the same in every process (a function by its module and name, not its address)."""
+    if value is empty:
+        return None
+    if callable(value):
+        return "%s.%s" % (value.__module__, value.__qualname__)
+    return repr(value)
 
 
 def main():
