@@ -1,11 +1,14 @@
-"""Canned V1 estimators (Wide & Deep, DNN, linear; binary head) against tf.estimator and numpy.
+"""Canned V1 estimators (Wide & Deep, DNN, linear; binary and regression heads) against tf.estimator and numpy.
 
 The programs of tests/canned_side.py (same seed, columns and data) run once with
 ``tf1_recsys.estimator`` in this process. On TensorFlow <= 2.15 they also run with
 TensorFlow's own ``tf.compat.v1.estimator`` in one subprocess: the variables (names,
 shapes, values, optimizer slots), the evaluation and the predictions must agree, and
 tf.estimator's Wide & Deep ``model_dir`` at step 5 must train on with ours to tf.estimator's
-step 10. On every TensorFlow the head's predictions and metrics are checked against numpy, and the variable names against tf.estimator 2.15's naming.
+step 10; the constructors have tf.estimator's signatures. On every TensorFlow the heads'
+predictions and metrics are checked against numpy, the variable names against tf.estimator
+2.15's naming, and an exported Wide & Deep SavedModel scores serialized tf.Examples as
+``predict`` does.
 """
 import importlib.util
 import json
