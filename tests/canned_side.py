@@ -29,6 +29,7 @@ DATA = {
     "w": RNG.uniform(0.5, 2.0, size=(N, 1)).astype(np.float32),
 }
 LABELS = (RNG.uniform(size=(N, 1)) < 0.5).astype(np.int64)
+CLASS3 = np.digitize(DATA["x"][:, :1], [-0.5, 0.5]).astype(np.int64)  # 3 classes [N, 1]
 TARGETS = np.concatenate([DATA["x"][:, :1] * 2 + DATA["age"] / 50, DATA["x"][:, 1:] - 1], 1)  # regression [N, 2]
 
 
@@ -60,6 +61,8 @@ def programs(est, config):
         "linear": lambda d: est.LinearClassifier([c["cat"], c["cross"], c["x"]], d, optimizer=None,
                                                  weight_column="w", config=config),
         "dnn": lambda d: est.DNNClassifier([5, 3], [c["emb"], c["age"], c["x"]], d, config=config),
+        "dnn_multiclass": lambda d: est.DNNClassifier([4], [c["emb"], c["x"]], d, n_classes=3, weight_column="w",
+                                                      config=config),
         "wide_deep_regressor": lambda d: est.DNNLinearCombinedRegressor(
             d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3],
             label_dimension=2, weight_column="w", config=config),
@@ -73,6 +76,8 @@ def programs(est, config):
 def labels_of(program):
     if program == "linear_regressor":
         return TARGETS[:, :1]
+    if program == "dnn_multiclass":
+        return CLASS3
     return TARGETS if program.endswith("regressor") else LABELS
 
 

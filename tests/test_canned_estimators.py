@@ -69,8 +69,8 @@ def _assert_same(ours, reference):
 
 
 @needs_tf_estimator
-@pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "wide_deep_regressor",
-                                     "linear_regressor", "dnn_regressor"])
+@pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
+                                     "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -167,6 +167,26 @@ def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
     assert ev["auc"] == pytest.approx(_threshold_auc(labels, logistic, w, "ROC"), rel=1e-4)
     assert ev["auc_precision_recall"] == pytest.approx(_threshold_auc(labels, logistic, w, "PR"), rel=1e-4)
     assert ev["global_step"] == 10
+
+
+def test_multi_class_head_matches_numpy(runs):
+    _, ours = runs
+    result = ours["dnn_multiclass"]
+    logits = np.array([p["logits"] for p in result["predictions"]], np.float64)  # [12, 3]
+    shifted = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities = shifted / shifted.sum(1, keepdims=True)
+    for p, z, q in zip(result["predictions"], logits, probabilities):
+        np.testing.assert_allclose(p["probabilities"], q, rtol=1e-5, atol=1e-7)
+        assert p["class_ids"] == [int(np.argmax(z))] and p["classes"] == [str(int(np.argmax(z)))]
+        assert p["all_class_ids"] == [0, 1, 2] and p["all_classes"] == ["0", "1", "2"]
+    ids = canned_side.CLASS3.ravel()
+    w = canned_side.DATA["w"].ravel().astype(np.float64)
+    per_example = -np.log(probabilities[np.arange(12), ids])
+    ev = result["evaluation"]
+    assert sorted(ev) == ["accuracy", "average_loss", "global_step", "loss"]
+    assert ev["loss"] == pytest.approx(np.mean([np.sum((w * per_example)[i:i + 4]) for i in (0, 4, 8)]), rel=1e-5)
+    assert ev["average_loss"] == pytest.approx(np.sum(w * per_example) / np.sum(w), rel=1e-5)
+    assert ev["accuracy"] == pytest.approx(np.sum(w * (np.argmax(logits, 1) == ids)) / np.sum(w), rel=1e-6)
 
 
 @pytest.mark.parametrize("program,reduction", [("wide_deep_regressor", "sum"), ("dnn_regressor", "mean")])

@@ -341,6 +341,112 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
                                     regularization_loss, optimizer, train_op_fn)
 
 
+class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
+    """Multi-class classification: ``n_classes`` logits per example, softmax cross-entropy loss."""
+
+    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=tf.losses.Reduction.SUM,
+                 loss_fn=None, name=None):
+        if n_classes is None:
+            raise ValueError("n_classes cannot be None")
+        if isinstance(n_classes, int) and n_classes <= 2:
+            raise ValueError("n_classes must be > 2: %s." % n_classes)
+        self._n_classes = n_classes
+        self._weight_column = weight_column
+        self._label_vocabulary = label_vocabulary
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def logits_dimension(self):
+        return self._n_classes
+
+    def _label_ids(self, labels):
+        if self._label_vocabulary is None:
+            if not labels.dtype.is_integer:
+                raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
+            ids = labels
+        else:
+            if labels.dtype != tf.string:
+                raise ValueError("Labels dtype should be string if there is a vocabulary. Instead got {}"
+                                 .format(labels.dtype))
+            ids = _vocabulary_ids(self._label_vocabulary, labels)
+        return _check_label_range(ids, self._n_classes)
+
+    def create_loss(self, features, mode, logits, labels):
+        """``LossSpec`` of ``logits`` [batch, n_classes] against class ids (or vocabulary strings) [batch(, 1)]."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        label_ids = self._label_ids(_labels_as_column(labels, logits, expected_labels_dimension=1))
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=label_ids, logits=logits, **kwargs)
+        else:
+            unreduced = tf.expand_dims(tf.losses.sparse_softmax_cross_entropy(
+                labels=label_ids, logits=logits, reduction=tf.losses.Reduction.NONE), axis=-1)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, label_ids)
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, n_classes]."""
+        keys = PredictionKeys
+        with tf.name_scope(self._name, "head"):
+            logits = _logits_checked(logits, self._n_classes)
+            with tf.name_scope(None, "predictions", (logits,)):
+                names = _class_names(self._n_classes, self._label_vocabulary)
+                class_ids = tf.expand_dims(tf.argmax(logits, axis=-1, name=keys.CLASS_IDS), axis=-1)
+                if self._label_vocabulary:
+                    classes = tf.gather(names, class_ids)
+                else:
+                    classes = tf.as_string(class_ids, name="str_classes")
+                probabilities = tf.nn.softmax(logits, name=keys.PROBABILITIES)
+                predictions = {
+                    keys.LOGITS: logits, keys.PROBABILITIES: probabilities, keys.CLASS_IDS: class_ids,
+                    keys.CLASSES: classes, keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(self._n_classes), logits),
+                    keys.ALL_CLASSES: _tiled_per_example(names, logits)}
+            if mode == ModeKeys.PREDICT:
+                classification = ClassificationOutput(scores=probabilities,
+                                                      classes=_tiled_per_example(names, logits))
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
+                    DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
+            training_loss, unreduced_loss, weights, label_ids = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                mkeys = MetricKeys
+                w = None if isinstance(weights, float) else weights
+                with tf.name_scope(None, "metrics", (label_ids, class_ids, unreduced_loss)):
+                    ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w, name=mkeys.LOSS_MEAN),
+                           mkeys.ACCURACY: tf.metrics.accuracy(label_ids, class_ids, weights=w,
+                                                               name=mkeys.ACCURACY)}
+                    if regularization_loss is not None:
+                        ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
+                                                                         name=mkeys.LOSS_REGULARIZATION)
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
+                    _summary_key(self._name, key): value for key, value in ops.items()})
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+def _multi_class_head_with_softmax_cross_entropy_loss(n_classes, weight_column=None, label_vocabulary=None,
+                                                      loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                                                      name=None):
+    """A multi-class head (``n_classes`` > 2): softmax cross-entropy; metrics ``accuracy``, ``average_loss``."""
+    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+        raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(type(label_vocabulary)))
+    _validate_loss_reduction(loss_reduction)
+    if loss_fn:
+        _validate_loss_fn_args(loss_fn)
+    return _MultiClassHeadWithSoftmaxCrossEntropyLoss(n_classes, weight_column, label_vocabulary, loss_reduction,
+                                                      loss_fn, name)
+
+
 class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
     """Regression: ``label_dimension`` logits per example, squared-error loss."""
 
@@ -461,14 +567,14 @@ def _binary_logistic_head_with_sigmoid_cross_entropy_loss(weight_column=None, th
 
 
 def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction):
-    """The head of a canned classifier: binary for ``n_classes=2`` (the only one provided so far)."""
+    """The head of a canned classifier: binary for ``n_classes=2``, else multi-class."""
     if n_classes == 2:
         return _binary_logistic_head_with_sigmoid_cross_entropy_loss(
             weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
-    raise NotImplementedError(
-        "n_classes=%r: tf1_recsys's canned classifiers provide n_classes=2 only so far (the multi-class "
-        "softmax head is not provided yet)." % (n_classes,))
+    return _multi_class_head_with_softmax_cross_entropy_loss(
+        n_classes, weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
 
 
 __all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
-           "_binary_logistic_or_multi_class_head", "_regression_head"]
+           "_binary_logistic_or_multi_class_head", "_multi_class_head_with_softmax_cross_entropy_loss",
+           "_regression_head"]
