@@ -97,7 +97,7 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
 
 
 class DNNLinearCombinedClassifier(Estimator):
-    """``tf.compat.v1.estimator.DNNLinearCombinedClassifier``: Wide & Deep binary classification.
+    """``tf.compat.v1.estimator.DNNLinearCombinedClassifier``: Wide & Deep classification.
 
     Args (tf.estimator 2.15's V1 order):
       model_dir: checkpoint folder.
@@ -107,7 +107,7 @@ class DNNLinearCombinedClassifier(Estimator):
       dnn_optimizer: the same for the DNN (by name, learning rate 0.001); default 'Adagrad'.
       dnn_hidden_units: list of hidden layer widths (needed with dnn_feature_columns).
       dnn_activation_fn: default ``tf.nn.relu``. dnn_dropout: drop probability or None.
-      n_classes: 2 (only binary classification is provided so far).
+      n_classes: number of classes (default 2: the binary head; more: the multi-class head).
       weight_column: feature key or numeric column of example weights.
       label_vocabulary: the two string labels, or None for 0/1 labels.
       input_layer_partitioner: partitioner of the input layers' variables (default

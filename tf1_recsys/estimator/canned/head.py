@@ -4,7 +4,7 @@ A head turns logits [batch, logits_dimension] and labels into the ``EstimatorSpe
 mode: predictions, training loss, evaluation metrics and serving signatures. This round
 provides the binary-classification head (sigmoid cross-entropy), which
 ``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
-``n_classes=2``, and the regression head (squared error) of the regressors; a ``model_fn``
+``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the regression head (squared error) of the regressors; a ``model_fn``
 can use them directly::
 
     head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()

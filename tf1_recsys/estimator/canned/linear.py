@@ -65,7 +65,7 @@ def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, p
 
 
 class LinearClassifier(Estimator):
-    """``tf.compat.v1.estimator.LinearClassifier``: a linear binary classifier over feature columns.
+    """``tf.compat.v1.estimator.LinearClassifier``: a linear classifier over feature columns.
 
     The default ``optimizer='Ftrl'``, like any optimizer given by name, has learning rate 0.2;
     ``optimizer=None`` means Ftrl with min(0.2, 1/sqrt(len(feature_columns))), as in
