@@ -100,7 +100,8 @@ class DNNClassifier(Estimator):
     """``tf.compat.v1.estimator.DNNClassifier``: a feed-forward classifier over feature columns.
 
     Loss: sigmoid (``n_classes=2``) or softmax cross-entropy, reduced by ``loss_reduction``
-    (default SUM). Default optimizer Adagrad with learning rate 0.05. See ``DNNLinearCombinedClassifier`` for the arguments.
+    (default SUM). Default optimizer Adagrad with learning rate 0.05. See
+    ``DNNLinearCombinedClassifier`` for the arguments.
     """
 
     def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,

@@ -1,11 +1,11 @@
 """V1 canned heads, as ``tensorflow.python.estimator.canned.head`` (tf.estimator 2.15) has them.
 
 A head turns logits [batch, logits_dimension] and labels into the ``EstimatorSpec`` of each
-mode: predictions, training loss, evaluation metrics and serving signatures. This round
-provides the binary-classification head (sigmoid cross-entropy), which
+mode: predictions, training loss, evaluation metrics and serving signatures. Here are
+the binary-classification head (sigmoid cross-entropy), which
 ``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
-``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the regression head (squared error) of the regressors; a ``model_fn``
-can use them directly::
+``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the
+regression head (squared error) of the regressors; a ``model_fn`` can use them directly::
 
     head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()
     return head.create_estimator_spec(features, mode, logits, labels, train_op_fn=...)
