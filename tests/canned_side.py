@@ -63,6 +63,7 @@ def programs(est, config):
         "dnn": lambda d: est.DNNClassifier([5, 3], [c["emb"], c["age"], c["x"]], d, config=config),
         "dnn_multiclass": lambda d: est.DNNClassifier([4], [c["emb"], c["x"]], d, n_classes=3, weight_column="w",
                                                       config=config),
+        "baseline": lambda d: est.BaselineClassifier(d, weight_column="w", config=config),
         "wide_deep_regressor": lambda d: est.DNNLinearCombinedRegressor(
             d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3],
             label_dimension=2, weight_column="w", config=config),
@@ -97,7 +98,7 @@ def snapshot(estimator_obj, labels=LABELS):
 
 
 CLASSES = ("DNNLinearCombinedClassifier", "DNNClassifier", "LinearClassifier", "DNNLinearCombinedRegressor",
-           "DNNRegressor", "LinearRegressor")
+           "DNNRegressor", "LinearRegressor", "BaselineClassifier", "BaselineRegressor")
 
 
 def signatures(est):

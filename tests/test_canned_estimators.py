@@ -70,7 +70,7 @@ def _assert_same(ours, reference):
 
 @needs_tf_estimator
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
-                                     "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
+                                     "baseline", "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -167,6 +167,16 @@ def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
     assert ev["auc"] == pytest.approx(_threshold_auc(labels, logistic, w, "ROC"), rel=1e-4)
     assert ev["auc_precision_recall"] == pytest.approx(_threshold_auc(labels, logistic, w, "PR"), rel=1e-4)
     assert ev["global_step"] == 10
+
+
+def test_baseline_predicts_its_bias_for_every_example(runs):
+    _, ours = runs
+    result = ours["baseline"]
+    assert sorted(n for n in result["variables"] if "Ftrl" not in n) == ["baseline/bias", "global_step"]
+    bias = np.array(result["variables"]["baseline/bias"])
+    assert bias.shape == (1,) and bias[0] != 0  # trained away from its zero start
+    for p in result["predictions"]:
+        np.testing.assert_allclose(p["logits"], bias, rtol=1e-6)
 
 
 def test_multi_class_head_matches_numpy(runs):
