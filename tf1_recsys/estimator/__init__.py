@@ -22,6 +22,10 @@ _EXPORTS = {
     "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
     "minimize": "train_op", "WarmStartSettings": "warm_start",
     "Exporter": "exporter", "FinalExporter": "exporter", "LatestExporter": "exporter", "BestExporter": "exporter",
+    "DNNLinearCombinedClassifier": "canned.dnn_linear_combined", "DNNClassifier": "canned.dnn",
+    "LinearClassifier": "canned.linear", "DNNLinearCombinedRegressor": "canned.dnn_linear_combined",
+    "DNNRegressor": "canned.dnn", "LinearRegressor": "canned.linear", "BaselineClassifier": "canned.baseline",
+    "BaselineRegressor": "canned.baseline",
 }
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",

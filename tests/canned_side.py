@@ -1,0 +1,162 @@
+"""Trains, evaluates and predicts the canned estimators of one implementation; prints one JSON line.
+
+    python tests/canned_side.py --impl tf|tf1_recsys --dir DIR [--resume-from TFDIR]
+
+``--impl tf`` uses ``tf.compat.v1.estimator`` (TensorFlow <= 2.15); ``--impl tf1_recsys``
+uses ``tf1_recsys.estimator``. Every program has the same seed, columns and data on both
+sides. ``--resume-from`` continues the 'wide_deep' model_dir that the tf side left at
+step 5 (TFDIR/wide_deep_at_5) to step 10. ``run`` is the same, in-process.
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+import tensorflow as tf_root  # noqa: E402
+
+tf = tf_root.compat.v1
+fc = tf.feature_column
+
+N = 12
+RNG = np.random.RandomState(0)
+DATA = {
+    "age": RNG.uniform(18, 70, size=(N, 1)).astype(np.float32),
+    "x": RNG.normal(size=(N, 2)).astype(np.float32),
+    "cat": np.array(["a", "b", "c", "d"] * 3),
+    "w": RNG.uniform(0.5, 2.0, size=(N, 1)).astype(np.float32),
+}
+LABELS = (RNG.uniform(size=(N, 1)) < 0.5).astype(np.int64)
+CLASS3 = np.digitize(DATA["x"][:, :1], [-0.5, 0.5]).astype(np.int64)  # 3 classes [N, 1]
+TARGETS = np.concatenate([DATA["x"][:, :1] * 2 + DATA["age"] / 50, DATA["x"][:, 1:] - 1], 1)  # regression [N, 2]
+
+
+def input_fn(epochs, labels=LABELS):
+    def fn():
+        dataset = tf.data.Dataset.from_tensor_slices((dict(DATA), labels)).batch(4)
+        return dataset.repeat(epochs)
+    return fn
+
+
+def columns():
+    age = fc.numeric_column("age")
+    x = fc.numeric_column("x", shape=(2,))
+    cat = fc.categorical_column_with_vocabulary_list("cat", ["a", "b", "c", "d"])
+    age_buckets = fc.bucketized_column(age, [30, 50])
+    cross = fc.crossed_column([age_buckets, cat], hash_bucket_size=7)
+    return dict(age=age, x=x, cat=cat, cross=cross, emb=fc.embedding_column(cat, 3))
+
+
+def programs(est, config):
+    c = columns()
+    return {
+        "wide_deep": lambda d: est.DNNLinearCombinedClassifier(
+            d, linear_feature_columns=[c["cat"], c["age"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]],
+            dnn_hidden_units=[4, 3], config=config),
+        "wide_deep_weighted_sgd": lambda d: est.DNNLinearCombinedClassifier(
+            d, [c["cat"], c["cross"]], "SGD", [c["emb"], c["age"]], lambda: tf.train.AdamOptimizer(0.01), [3],
+            weight_column="w", loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, config=config),
+        "linear": lambda d: est.LinearClassifier([c["cat"], c["cross"], c["x"]], d, optimizer=None,
+                                                 weight_column="w", config=config),
+        "dnn": lambda d: est.DNNClassifier([5, 3], [c["emb"], c["age"], c["x"]], d, config=config),
+        "dnn_multiclass": lambda d: est.DNNClassifier([4], [c["emb"], c["x"]], d, n_classes=3, weight_column="w",
+                                                      config=config),
+        "baseline": lambda d: est.BaselineClassifier(d, weight_column="w", config=config),
+        "wide_deep_regressor": lambda d: est.DNNLinearCombinedRegressor(
+            d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3],
+            label_dimension=2, weight_column="w", config=config),
+        "linear_regressor": lambda d: est.LinearRegressor([c["cat"], c["age"]], d, optimizer="SGD",
+                                                          config=config),
+        "dnn_regressor": lambda d: est.DNNRegressor([4], [c["emb"], c["x"]], d, label_dimension=2,
+                                                    loss_reduction=tf.losses.Reduction.MEAN, config=config),
+    }
+
+
+def labels_of(program):
+    if program == "linear_regressor":
+        return TARGETS[:, :1]
+    if program == "dnn_multiclass":
+        return CLASS3
+    return TARGETS if program.endswith("regressor") else LABELS
+
+
+def snapshot(estimator_obj, labels=LABELS):
+    model_dir = estimator_obj.model_dir
+    reader = tf.train.load_checkpoint(model_dir)
+    variables = {name: reader.get_tensor(name).tolist() for name in reader.get_variable_to_shape_map()}
+    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels)).items()}
+    predictions = [{k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in p.items()}
+                   for p in estimator_obj.predict(input_fn(1, labels))]
+    for p in predictions:
+        for k in ("classes", "all_classes"):
+            if k in p:
+                p[k] = [s.decode() if isinstance(s, bytes) else s for s in p[k]]
+    return {"variables": variables, "evaluation": evaluation, "predictions": predictions, "model_dir": model_dir,
+            "checkpoint": os.path.basename(tf.train.latest_checkpoint(model_dir))}
+
+
+CLASSES = ("DNNLinearCombinedClassifier", "DNNClassifier", "LinearClassifier", "DNNLinearCombinedRegressor",
+           "DNNRegressor", "LinearRegressor", "BaselineClassifier", "BaselineRegressor")
+
+
+def signatures(est):
+    """{class: [[argument, repr of its default or None], ...]} of each canned class's constructor."""
+    import inspect
+
+    out = {}
+    for name in CLASSES:
+        params = list(inspect.signature(getattr(est, name).__init__).parameters.values())[1:]
+        out[name] = [[p.name, _default(p.default, p.empty)] for p in params]
+    return out
+
+
+def _default(value, empty):
+    """A default as text the same in every process (a function by its module and name, not its address)."""
+    if value is empty:
+        return None
+    if callable(value):
+        return "%s.%s" % (value.__module__, value.__qualname__)
+    return repr(value)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--impl", required=True)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--resume-from")
+    args = parser.parse_args()
+    if args.impl == "tf":
+        est = tf.estimator
+        config = est.RunConfig(tf_random_seed=7)
+    else:
+        from tf1_recsys import estimator as est
+        config = est.RunConfig(tf_random_seed=7)
+    out = run(est, config, args.dir, args.resume_from)
+    out["signatures"] = signatures(est)
+    sys.stdout.write("\n" + json.dumps(out) + "\n")
+
+
+def run(est, config, folder, resume_from=None):
+    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed'."""
+    out = {}
+    progs = programs(est, config)
+    for name, build in progs.items():
+        model = build(os.path.join(folder, name))
+        if name == "wide_deep":  # stops at 5 for another implementation to resume
+            model.train(input_fn(None), max_steps=5)
+            shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
+        model.train(input_fn(None, labels_of(name)), max_steps=10)
+        out[name] = snapshot(model, labels_of(name))
+    if resume_from:
+        target = os.path.join(folder, "wide_deep_resumed")
+        shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
+        model = progs["wide_deep"](target)
+        model.train(input_fn(None), max_steps=10)
+        out["wide_deep_resumed"] = snapshot(model)
+    return out
+
+
+if __name__ == "__main__":
+    main()

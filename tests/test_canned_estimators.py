@@ -1,0 +1,309 @@
+"""Canned V1 estimators (Wide & Deep, DNN, linear; binary and regression heads) against tf.estimator and numpy.
+
+The programs of tests/canned_side.py (same seed, columns and data) run once with
+``tf1_recsys.estimator`` in this process. On TensorFlow <= 2.15 they also run with
+TensorFlow's own ``tf.compat.v1.estimator`` in one subprocess: the variables (names,
+shapes, values, optimizer slots), the evaluation and the predictions must agree, and
+tf.estimator's Wide & Deep ``model_dir`` at step 5 must train on with ours to tf.estimator's
+step 10; the constructors have tf.estimator's signatures. On every TensorFlow the heads'
+predictions and metrics are checked against numpy, the variable names against tf.estimator
+2.15's naming, and an exported Wide & Deep SavedModel scores serialized tf.Examples as
+``predict`` does.
+"""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow
+
+from tf1_recsys._tf import tf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import canned_side  # noqa: E402
+
+HAS_TF_ESTIMATOR = (tuple(int(p) for p in tensorflow.version.VERSION.split(".")[:2]) <= (2, 15)
+                    and importlib.util.find_spec("tensorflow_estimator") is not None)
+needs_tf_estimator = pytest.mark.skipif(
+    not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to TensorFlow 2.15 (this is %s); the oldest-"
+    "TensorFlow run compares with it" % tensorflow.version.VERSION)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}."""
+    tmp = tmp_path_factory.mktemp("canned")
+    reference = None
+    if HAS_TF_ESTIMATOR:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
+                               "--dir", str(tmp / "tf")], capture_output=True, text=True, timeout=400, env=env)
+        assert proc.returncode == 0, proc.stderr[-6000:]
+        reference = json.loads(proc.stdout.strip().splitlines()[-1])
+    from tf1_recsys import estimator as est
+    ours = canned_side.run(est, est.RunConfig(tf_random_seed=7), str(tmp / "ours"),
+                           resume_from=str(tmp / "tf") if HAS_TF_ESTIMATOR else None)
+    return reference, ours
+
+
+def _assert_same(ours, reference):
+    assert ours["checkpoint"] == reference["checkpoint"]
+    assert sorted(ours) == sorted(reference)
+    assert sorted(ours["variables"]) == sorted(reference["variables"])
+    for name, value in reference["variables"].items():
+        np.testing.assert_allclose(ours["variables"][name], value, rtol=1e-6, atol=1e-7, err_msg=name)
+    assert sorted(ours["evaluation"]) == sorted(reference["evaluation"])
+    for key, value in reference["evaluation"].items():
+        assert ours["evaluation"][key] == pytest.approx(value, rel=1e-6, abs=1e-7), key
+    assert len(ours["predictions"]) == len(reference["predictions"])
+    for mine, theirs in zip(ours["predictions"], reference["predictions"]):
+        assert sorted(mine) == sorted(theirs)
+        for key in set(theirs) & {"classes", "all_classes", "class_ids", "all_class_ids"}:
+            assert mine[key] == theirs[key], key
+        for key in set(theirs) & {"logits", "logistic", "probabilities", "predictions"}:
+            np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+@needs_tf_estimator
+@pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
+                                     "baseline", "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
+def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
+    reference, ours = runs
+    _assert_same(ours[program], reference[program])
+
+
+@needs_tf_estimator
+def test_constructors_have_tf_estimators_arguments_order_and_defaults(runs):
+    from tf1_recsys import estimator as est
+
+    reference, _ = runs
+    ours = canned_side.signatures(est)
+    for name in canned_side.CLASSES:
+        assert ours[name] == reference["signatures"][name], name
+
+
+@needs_tf_estimator
+def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
+    reference, ours = runs
+    _assert_same(ours["wide_deep_resumed"], reference["wide_deep"])
+
+
+def test_variable_names_are_tf_estimators(runs):
+    _, ours = runs
+    wide_deep = sorted(n for n in ours["wide_deep"]["variables"] if "Adagrad" not in n and "Ftrl" not in n)
+    assert wide_deep == [
+        "dnn/hiddenlayer_0/bias", "dnn/hiddenlayer_0/kernel", "dnn/hiddenlayer_1/bias", "dnn/hiddenlayer_1/kernel",
+        "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights", "dnn/logits/bias",
+        "dnn/logits/kernel", "global_step", "linear/linear_model/age/weights",
+        "linear/linear_model/age_bucketized_X_cat/weights", "linear/linear_model/bias_weights",
+        "linear/linear_model/cat/weights"]
+    shapes = {n: np.shape(v) for n, v in ours["wide_deep"]["variables"].items()}
+    assert shapes["dnn/hiddenlayer_0/kernel"] == (3 + 2, 4)  # embedding width 3 + x (2)
+    assert shapes["dnn/logits/kernel"] == (3, 1)
+    assert shapes["linear/linear_model/age_bucketized_X_cat/weights"] == (7, 1)
+    assert shapes["linear/linear_model/bias_weights"] == (1,)
+    # Each part trains with its own optimizer: Adagrad slots under dnn/, Ftrl slots under linear/.
+    slots = [n for n in ours["wide_deep"]["variables"] if n.endswith(("Adagrad", "Ftrl", "Ftrl_1"))]
+    assert all(n.startswith("dnn/") == n.endswith("Adagrad") for n in slots)
+
+
+def _threshold_auc(labels, scores, weights, curve, num_thresholds=200):
+    """tf.compat.v1.metrics.auc's documented estimate: confusion counts at evenly spaced thresholds, trapezoids."""
+    eps, margin = 1e-6, 1e-7
+    thresholds = np.array([-margin] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+                          + [1 + margin])
+    above = scores.reshape(1, -1) > thresholds.reshape(-1, 1)  # [thresholds, examples]
+    labels, weights = labels.reshape(1, -1), weights.reshape(1, -1)
+    tp, fp = np.sum(above * labels * weights, 1), np.sum(above * (1 - labels) * weights, 1)
+    fn, tn = np.sum(~above * labels * weights, 1), np.sum(~above * (1 - labels) * weights, 1)
+    recall = (tp + eps) / (tp + fn + eps)
+    if curve == "ROC":
+        x, y = fp / (fp + tn + eps), recall
+    else:
+        x, y = recall, (tp + eps) / (tp + fp + eps)
+    return float(np.sum((x[:-1] - x[1:]) * (y[:-1] + y[1:]) / 2))
+
+
+def _sigmoid_cross_entropy(labels, logits):
+    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+
+@pytest.mark.parametrize("program,weighted", [("wide_deep", False), ("wide_deep_weighted_sgd", True)])
+def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
+    _, ours = runs
+    result = ours[program]
+    logits = np.array([p["logits"] for p in result["predictions"]], np.float64)  # [12, 1]
+    logistic = 1 / (1 + np.exp(-logits))
+    for p, z, s in zip(result["predictions"], logits, logistic):
+        np.testing.assert_allclose(p["logistic"], s, rtol=1e-5)
+        np.testing.assert_allclose(p["probabilities"], [1 - s[0], s[0]], rtol=1e-5, atol=1e-7)
+        assert p["class_ids"] == [int(z[0] > 0)] and p["classes"] == [str(int(z[0] > 0))]
+        assert p["all_class_ids"] == [0, 1] and p["all_classes"] == ["0", "1"]
+    labels = canned_side.LABELS.astype(np.float64)
+    w = canned_side.DATA["w"].astype(np.float64) if weighted else np.ones_like(labels)
+    per_example = _sigmoid_cross_entropy(labels, logits)
+    predicted = (logits > 0).astype(np.float64)
+    ev = result["evaluation"]
+    batches = [slice(i, i + 4) for i in range(0, 12, 4)]
+    if weighted:  # SUM_OVER_BATCH_SIZE: weighted sum / examples, per batch; evaluate averages the batches
+        batch_losses = [np.sum(w[b] * per_example[b]) / 4 for b in batches]
+    else:  # SUM
+        batch_losses = [np.sum(per_example[b]) for b in batches]
+    assert ev["loss"] == pytest.approx(np.mean(batch_losses), rel=1e-5)
+    assert ev["average_loss"] == pytest.approx(np.sum(w * per_example) / np.sum(w), rel=1e-5)
+    assert ev["accuracy"] == pytest.approx(np.sum(w * (predicted == labels)) / np.sum(w), rel=1e-6)
+    label_mean = np.sum(w * labels) / np.sum(w)
+    assert ev["label/mean"] == pytest.approx(label_mean, rel=1e-6)
+    assert ev["accuracy_baseline"] == pytest.approx(max(label_mean, 1 - label_mean), rel=1e-6)
+    assert ev["prediction/mean"] == pytest.approx(np.sum(w * logistic) / np.sum(w), rel=1e-5)
+    true_pos = np.sum(w * predicted * labels)
+    if np.sum(w * predicted):
+        assert ev["precision"] == pytest.approx(true_pos / np.sum(w * predicted), rel=1e-6)
+    assert ev["recall"] == pytest.approx(true_pos / np.sum(w * labels), rel=1e-6)
+    assert ev["auc"] == pytest.approx(_threshold_auc(labels, logistic, w, "ROC"), rel=1e-4)
+    assert ev["auc_precision_recall"] == pytest.approx(_threshold_auc(labels, logistic, w, "PR"), rel=1e-4)
+    assert ev["global_step"] == 10
+
+
+def test_baseline_predicts_its_bias_for_every_example(runs):
+    _, ours = runs
+    result = ours["baseline"]
+    assert sorted(n for n in result["variables"] if "Ftrl" not in n) == ["baseline/bias", "global_step"]
+    bias = np.array(result["variables"]["baseline/bias"])
+    assert bias.shape == (1,) and bias[0] != 0  # trained away from its zero start
+    for p in result["predictions"]:
+        np.testing.assert_allclose(p["logits"], bias, rtol=1e-6)
+
+
+def test_multi_class_head_matches_numpy(runs):
+    _, ours = runs
+    result = ours["dnn_multiclass"]
+    logits = np.array([p["logits"] for p in result["predictions"]], np.float64)  # [12, 3]
+    shifted = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities = shifted / shifted.sum(1, keepdims=True)
+    for p, z, q in zip(result["predictions"], logits, probabilities):
+        np.testing.assert_allclose(p["probabilities"], q, rtol=1e-5, atol=1e-7)
+        assert p["class_ids"] == [int(np.argmax(z))] and p["classes"] == [str(int(np.argmax(z)))]
+        assert p["all_class_ids"] == [0, 1, 2] and p["all_classes"] == ["0", "1", "2"]
+    ids = canned_side.CLASS3.ravel()
+    w = canned_side.DATA["w"].ravel().astype(np.float64)
+    per_example = -np.log(probabilities[np.arange(12), ids])
+    ev = result["evaluation"]
+    assert sorted(ev) == ["accuracy", "average_loss", "global_step", "loss"]
+    assert ev["loss"] == pytest.approx(np.mean([np.sum((w * per_example)[i:i + 4]) for i in (0, 4, 8)]), rel=1e-5)
+    assert ev["average_loss"] == pytest.approx(np.sum(w * per_example) / np.sum(w), rel=1e-5)
+    assert ev["accuracy"] == pytest.approx(np.sum(w * (np.argmax(logits, 1) == ids)) / np.sum(w), rel=1e-6)
+
+
+@pytest.mark.parametrize("program,reduction", [("wide_deep_regressor", "sum"), ("dnn_regressor", "mean")])
+def test_regression_head_metrics_match_numpy(runs, program, reduction):
+    _, ours = runs
+    result = ours[program]
+    predicted = np.array([p["predictions"] for p in result["predictions"]], np.float64)  # [12, 2]
+    assert [sorted(p) for p in result["predictions"]] == [["predictions"]] * 12
+    targets = canned_side.TARGETS.astype(np.float64)
+    w = canned_side.DATA["w"].astype(np.float64) if program == "wide_deep_regressor" else np.ones((12, 1))
+    squared = (predicted - targets) ** 2
+    batches = [slice(i, i + 4) for i in range(0, 12, 4)]
+    if reduction == "sum":
+        batch_losses = [np.sum(w[b] * squared[b]) for b in batches]
+    else:  # MEAN: weighted sum / sum of the weights broadcast to the loss
+        batch_losses = [np.mean(squared[b]) for b in batches]
+    ev = result["evaluation"]
+    assert ev["loss"] == pytest.approx(np.mean(batch_losses), rel=1e-5)
+    w2 = np.broadcast_to(w, squared.shape)
+    assert ev["average_loss"] == pytest.approx(np.sum(w2 * squared) / np.sum(w2), rel=1e-5)
+    assert ev["prediction/mean"] == pytest.approx(np.sum(w2 * predicted) / np.sum(w2), rel=1e-5)
+    assert ev["label/mean"] == pytest.approx(np.sum(w2 * targets) / np.sum(w2), rel=1e-5)
+
+
+def test_head_export_outputs_are_tf_estimators_signatures():
+    from tf1_recsys.estimator.canned import head as head_lib
+    from tf1_recsys.estimator.export_output import ClassificationOutput, PredictOutput, RegressionOutput
+
+    with tf.Graph().as_default():
+        logits = tf.placeholder(tf.float32, [None, 1])
+        head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(label_vocabulary=["no", "yes"])
+        spec = head.create_estimator_spec(features={}, mode="infer", logits=logits)
+        assert sorted(spec.export_outputs) == ["classification", "predict", "regression", "serving_default"]
+        assert isinstance(spec.export_outputs["serving_default"], ClassificationOutput)
+        assert isinstance(spec.export_outputs["regression"], RegressionOutput)
+        assert isinstance(spec.export_outputs["predict"], PredictOutput)
+        assert sorted(spec.predictions) == ["all_class_ids", "all_classes", "class_ids", "classes", "logistic",
+                                            "logits", "probabilities"]
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            out = sess.run(spec.predictions, {logits: [[-1.0], [2.0]]})
+            classes = sess.run(spec.export_outputs["classification"].classes, {logits: [[-1.0], [2.0]]})
+    assert out["classes"].ravel().tolist() == [b"no", b"yes"]
+    assert classes.tolist() == [[b"no", b"yes"], [b"no", b"yes"]]
+    np.testing.assert_allclose(out["probabilities"][:, 1], 1 / (1 + np.exp([1.0, -2.0])), rtol=1e-6)
+
+
+def test_bad_arguments_raise_tf_estimators_errors():
+    from tf1_recsys import estimator as est
+    from tf1_recsys.estimator.canned import head as head_lib
+    from tf1_recsys.estimator.canned.optimizers import get_optimizer_instance
+
+    with pytest.raises(ValueError, match="Either linear_feature_columns or dnn_feature_columns must be defined"):
+        est.DNNLinearCombinedClassifier()
+    with pytest.raises(ValueError, match="Unsupported optimizer name: Nadam"):
+        get_optimizer_instance("Nadam", 0.1)
+    with pytest.raises(ValueError, match="Invalid loss_reduction: none"):
+        head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(loss_reduction=tf.losses.Reduction.NONE)
+    with pytest.raises(ValueError, match=r"thresholds not in \(0, 1\)"):
+        head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(thresholds=[1.5])
+    assert isinstance(get_optimizer_instance(lambda: tf.train.AdamOptimizer(0.1)), tf.train.AdamOptimizer)
+
+
+def _examples(rows):
+    """Serialized tf.Examples of canned_side.DATA's rows (the features the Wide & Deep columns read)."""
+    out = []
+    for i in rows:
+        feature = {
+            "age": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["age"][i])),
+            "x": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["x"][i])),
+            "cat": tf.train.Feature(bytes_list=tf.train.BytesList(value=[canned_side.DATA["cat"][i].encode()])),
+        }
+        out.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    return out
+
+
+def test_wide_and_deep_exports_tf_example_signatures_that_score_as_predict(runs, tmp_path):
+    from tf1_recsys import estimator as est
+
+    _, ours = runs
+    model = canned_side.programs(est, est.RunConfig(tf_random_seed=7))["wide_deep"](ours["wide_deep"]["model_dir"])
+    c = canned_side.columns()
+    spec = tf.feature_column.make_parse_example_spec([c["cat"], c["age"], c["cross"], c["emb"], c["x"]])
+
+    def receiver_fn():
+        serialized = tf.placeholder(tf.string, [None], name="input_example_tensor")
+        return est.export.ServingInputReceiver(tf.parse_example(serialized, spec), {"examples": serialized})
+
+    export_dir = model.export_saved_model(str(tmp_path), receiver_fn)
+    expected = ours["wide_deep"]["predictions"]
+    examples = _examples(range(12))
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], export_dir)
+        signatures = meta.signature_def
+        assert sorted(signatures) == ["classification", "predict", "regression", "serving_default"]
+        assert signatures["classification"].method_name == "tensorflow/serving/classify"
+        assert signatures["regression"].method_name == "tensorflow/serving/regress"
+        assert sorted(signatures["predict"].outputs) == ["all_class_ids", "all_classes", "class_ids", "classes",
+                                                         "logistic", "logits", "probabilities"]
+
+        def run(name, output):
+            sig = signatures[name]
+            feed = {sig.inputs[key].name: examples for key in sig.inputs}
+            return sess.run(sig.outputs[output].name, feed)
+
+        np.testing.assert_allclose(run("classification", "scores"), [p["probabilities"] for p in expected],
+                                   rtol=1e-6)
+        assert run("serving_default", "classes").tolist() == [[b"0", b"1"]] * 12
+        np.testing.assert_allclose(run("regression", "outputs"), [p["logistic"] for p in expected], rtol=1e-6)
+        np.testing.assert_allclose(run("predict", "logits"), [p["logits"] for p in expected], rtol=1e-6)

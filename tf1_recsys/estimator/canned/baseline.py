@@ -1,0 +1,86 @@
+"""``BaselineClassifier`` / ``BaselineRegressor`` (V1): the logits are one learned bias, whatever the features.
+
+The single variable is ``baseline/bias`` [logits_dimension]; the classifier learns the
+(log-odds of the) label distribution, the regressor the label mean: the reference a real
+model must beat.
+"""
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator.canned import head as head_lib
+from tf1_recsys.estimator.canned import optimizers
+from tf1_recsys.estimator.estimator import Estimator
+
+_LEARNING_RATE = 0.3
+
+
+def _weight_column_key(weight_column):
+    if weight_column is None or isinstance(weight_column, str):
+        return weight_column
+    if not hasattr(weight_column, "key") or not hasattr(weight_column, "normalizer_fn"):
+        raise TypeError("Weight column must be either a string or _NumericColumn. Given type: {}."
+                        .format(type(weight_column)))
+    return weight_column.key
+
+
+def _batch_size_and_checks(features, weight_column_key):
+    """The batch size (first dimension of the features but the weights) and asserts that they agree."""
+    checks, batch_size = [], None
+    for key, feature in features.items():
+        if key == weight_column_key:  # no dependency on the weights at serving time
+            continue
+        first = tf.shape(feature)[0]
+        if batch_size is None:
+            batch_size = first
+        else:
+            checks.append(tf.debugging.assert_equal(batch_size, first))
+    return checks, batch_size
+
+
+def _baseline_model_fn(features, labels, mode, head, optimizer, weight_column=None, config=None):
+    """Logits [batch, head.logits_dimension] = ``baseline/bias`` for every example."""
+    del config
+    checks, batch_size = _batch_size_and_checks(features, _weight_column_key(weight_column))
+    with tf.control_dependencies(checks):
+        with tf.variable_scope("baseline"):
+            bias = tf.get_variable("bias", shape=[head.logits_dimension], initializer=tf.zeros_initializer())
+            logits = tf.multiply(bias, tf.ones([batch_size, head.logits_dimension]))
+
+    def train_op_fn(loss):
+        opt = optimizers.get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
+        return opt.minimize(loss, global_step=tf.train.get_global_step())
+
+    return head.create_estimator_spec(features=features, mode=mode, logits=logits, labels=labels,
+                                      train_op_fn=train_op_fn)
+
+
+class BaselineClassifier(Estimator):
+    """``tf.compat.v1.estimator.BaselineClassifier``: predicts the learned label distribution.
+
+    Default optimizer Ftrl (by name, learning rate 0.3); loss reduced by ``loss_reduction`` (SUM).
+    """
+
+    def __init__(self, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None, optimizer="Ftrl",
+                 config=None, loss_reduction=tf.losses.Reduction.SUM):
+        head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
+                                                             loss_reduction)
+
+        def _model_fn(features, labels, mode, config):
+            return _baseline_model_fn(features, labels, mode, head, optimizer, weight_column, config)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config)
+
+
+class BaselineRegressor(Estimator):
+    """``tf.compat.v1.estimator.BaselineRegressor``: predicts the learned label mean (squared error)."""
+
+    def __init__(self, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl", config=None,
+                 loss_reduction=tf.losses.Reduction.SUM):
+        head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
+                                         loss_reduction=loss_reduction)
+
+        def _model_fn(features, labels, mode, config):
+            return _baseline_model_fn(features, labels, mode, head, optimizer, weight_column, config)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config)
+
+
+__all__ = ["BaselineClassifier", "BaselineRegressor"]

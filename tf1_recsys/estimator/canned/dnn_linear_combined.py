@@ -1,0 +1,168 @@
+"""``DNNLinearCombinedClassifier`` (V1): Wide & Deep, a linear model plus a DNN, as tf.estimator 2.15 builds it.
+
+The logits are the sum of the DNN's (variables under ``dnn/``, see ``canned.dnn``) and the
+linear model's (under ``linear/``, see ``canned.linear``); each part has its own optimizer,
+applied to its own variables, and one step increments the global step once.
+"""
+import math
+
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator.canned import dnn, linear
+from tf1_recsys.estimator.canned import head as head_lib
+from tf1_recsys.estimator.canned import optimizers
+from tf1_recsys.estimator.estimator import Estimator
+
+_DNN_LEARNING_RATE = 0.001
+_LINEAR_LEARNING_RATE = 0.005
+
+
+def _linear_learning_rate(num_linear_feature_columns):
+    """The linear part's learning rate for an optimizer given by name: min(0.005, 1/sqrt(columns))."""
+    return min(_LINEAR_LEARNING_RATE, 1. / math.sqrt(num_linear_feature_columns))
+
+
+def _check_no_sync_replicas_optimizer(optimizer):
+    if isinstance(optimizer, tf.train.SyncReplicasOptimizer):
+        raise ValueError(
+            "SyncReplicasOptimizer does not support multi optimizers case. Therefore, it is not supported in "
+            "DNNLinearCombined model. If you want to use this optimizer, please use either DNN or Linear model.")
+
+
+def _validate_feature_columns(linear_feature_columns, dnn_feature_columns):
+    columns = list(linear_feature_columns or []) + list(dnn_feature_columns or [])
+    if not columns:
+        raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
+    return columns
+
+
+def _add_layer_summary(value, tag):
+    tf.summary.scalar("%s/fraction_of_zero_values" % tag, tf.math.zero_fraction(value))
+    tf.summary.histogram("%s/activation" % tag, value)
+
+
+def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_columns=None,
+                                  linear_optimizer="Ftrl", dnn_feature_columns=None, dnn_optimizer="Adagrad",
+                                  dnn_hidden_units=None, dnn_activation_fn=tf.nn.relu, dnn_dropout=None,
+                                  input_layer_partitioner=None, config=None, batch_norm=False,
+                                  linear_sparse_combiner="sum"):
+    """The V1 Wide & Deep ``model_fn``: logits [batch, head.logits_dimension] = dnn + linear."""
+    if not isinstance(features, dict):
+        raise ValueError("features should be a dictionary of `Tensor`s. Given type: {}".format(type(features)))
+    if not linear_feature_columns and not dnn_feature_columns:
+        raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
+    num_ps = config.num_ps_replicas if config else 0
+    input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
+        max_partitions=num_ps, min_slice_size=64 << 20)
+
+    dnn_logits = linear_logits = None
+    if dnn_feature_columns:
+        dnn_optimizer = optimizers.get_optimizer_instance(dnn_optimizer, learning_rate=_DNN_LEARNING_RATE)
+        _check_no_sync_replicas_optimizer(dnn_optimizer)
+        if not dnn_hidden_units:
+            raise ValueError("dnn_hidden_units must be defined when dnn_feature_columns is specified.")
+        with tf.variable_scope("dnn", values=tuple(features.values()),
+                               partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps)) as scope:
+            dnn_scope = scope.name
+            dnn_logits = dnn.dnn_logit_fn_builder(
+                head.logits_dimension, dnn_hidden_units, dnn_feature_columns, dnn_activation_fn, dnn_dropout,
+                input_layer_partitioner, batch_norm)(features=features, mode=mode)
+    if linear_feature_columns:
+        linear_optimizer = optimizers.get_optimizer_instance(
+            linear_optimizer, learning_rate=_linear_learning_rate(len(linear_feature_columns)))
+        _check_no_sync_replicas_optimizer(linear_optimizer)
+        with tf.variable_scope("linear", values=tuple(features.values()),
+                               partitioner=input_layer_partitioner) as scope:
+            linear_scope = scope.name
+            linear_logits = linear.linear_logit_fn_builder(
+                head.logits_dimension, linear_feature_columns, linear_sparse_combiner)(features=features)
+            _add_layer_summary(linear_logits, scope.name)
+    if dnn_logits is not None and linear_logits is not None:
+        logits = dnn_logits + linear_logits
+    else:
+        logits = dnn_logits if dnn_logits is not None else linear_logits
+
+    def _train_op_fn(loss):
+        updates = []
+        if dnn_logits is not None:
+            updates.append(dnn_optimizer.minimize(
+                loss, var_list=tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope=dnn_scope)))
+        if linear_logits is not None:
+            updates.append(linear_optimizer.minimize(
+                loss, var_list=tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope=linear_scope)))
+        with tf.control_dependencies([tf.group(*updates)]):
+            return tf.assign_add(tf.train.get_global_step(), 1).op
+
+    return head.create_estimator_spec(features=features, mode=mode, labels=labels, train_op_fn=_train_op_fn,
+                                      logits=logits)
+
+
+class DNNLinearCombinedClassifier(Estimator):
+    """``tf.compat.v1.estimator.DNNLinearCombinedClassifier``: Wide & Deep classification.
+
+    Args (tf.estimator 2.15's V1 order):
+      model_dir: checkpoint folder.
+      linear_feature_columns / dnn_feature_columns: the columns of each part (at least one).
+      linear_optimizer: name ('Adagrad', 'Adam', 'Ftrl', 'RMSProp', 'SGD'; by name the learning
+        rate is min(0.005, 1/sqrt(len(linear_feature_columns)))), optimizer, or callable; default 'Ftrl'.
+      dnn_optimizer: the same for the DNN (by name, learning rate 0.001); default 'Adagrad'.
+      dnn_hidden_units: list of hidden layer widths (needed with dnn_feature_columns).
+      dnn_activation_fn: default ``tf.nn.relu``. dnn_dropout: drop probability or None.
+      n_classes: number of classes (default 2: the binary head; more: the multi-class head).
+      weight_column: feature key or numeric column of example weights.
+      label_vocabulary: the two string labels, or None for 0/1 labels.
+      input_layer_partitioner: partitioner of the input layers' variables (default
+        ``min_max_variable_partitioner(num_ps_replicas, 64 MiB)``).
+      config: ``RunConfig``. warm_start_from: checkpoint path or ``WarmStartSettings``.
+      loss_reduction: ``tf.compat.v1.losses.Reduction`` except NONE; default SUM.
+      batch_norm: batch normalization after each hidden layer.
+      linear_sparse_combiner: 'sum', 'mean' or 'sqrtn'.
+    """
+
+    def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes=2, weight_column=None,
+                 label_vocabulary=None, input_layer_partitioner=None, config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM, batch_norm=False, linear_sparse_combiner="sum"):
+        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
+        head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
+                                                             loss_reduction)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_linear_combined_model_fn(
+                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
+                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
+                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
+                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+class DNNLinearCombinedRegressor(Estimator):
+    """``tf.compat.v1.estimator.DNNLinearCombinedRegressor``: Wide & Deep regression, squared-error loss.
+
+    Arguments as ``DNNLinearCombinedClassifier``, with ``label_dimension`` (outputs per example)
+    in place of ``n_classes`` and ``label_vocabulary``.
+    """
+
+    def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension=1, weight_column=None,
+                 input_layer_partitioner=None, config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM, batch_norm=False, linear_sparse_combiner="sum"):
+        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
+        head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
+                                         loss_reduction=loss_reduction)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_linear_combined_model_fn(
+                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
+                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
+                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
+                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor"]

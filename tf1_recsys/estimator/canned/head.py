@@ -1,0 +1,580 @@
+"""V1 canned heads, as ``tensorflow.python.estimator.canned.head`` (tf.estimator 2.15) has them.
+
+A head turns logits [batch, logits_dimension] and labels into the ``EstimatorSpec`` of each
+mode: predictions, training loss, evaluation metrics and serving signatures. Here are
+the binary-classification head (sigmoid cross-entropy), which
+``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
+``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the
+regression head (squared error) of the regressors; a ``model_fn`` can use them directly::
+
+    head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()
+    return head.create_estimator_spec(features, mode, logits, labels, train_op_fn=...)
+"""
+import collections
+import inspect
+
+from tf1_recsys._tf import tf
+from tf1_recsys.estimator.canned.metric_keys import MetricKeys
+from tf1_recsys.estimator.canned.prediction_keys import PredictionKeys
+from tf1_recsys.estimator.estimator_spec import DEFAULT_SERVING_KEY, EstimatorSpec
+from tf1_recsys.estimator.export_output import ClassificationOutput, PredictOutput, RegressionOutput
+from tf1_recsys.estimator.mode_keys import ModeKeys
+
+CLASSIFY_SERVING_KEY = "classification"
+REGRESS_SERVING_KEY = "regression"
+PREDICT_SERVING_KEY = "predict"
+
+LossSpec = collections.namedtuple("LossSpec", ["training_loss", "unreduced_loss", "weights", "processed_labels"])
+LossSpec.__doc__ = """``create_loss``'s result: the reduced training loss (scalar), the per-example loss
+[batch, 1], the example weights ([batch, 1] or the float 1.) and the labels as the loss saw them."""
+
+
+def _summary_key(head_name, key):
+    return "%s/%s" % (key, head_name) if head_name else key
+
+
+class _Head(object):
+    """What a canned ``model_fn`` needs from a head: ``logits_dimension`` and ``create_estimator_spec``."""
+
+    @property
+    def name(self):
+        raise NotImplementedError
+
+    @property
+    def logits_dimension(self):
+        raise NotImplementedError
+
+    def create_loss(self, features, mode, logits, labels):
+        raise NotImplementedError
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        raise NotImplementedError
+
+    def _train_spec(self, predictions, loss, training_loss, unreduced_loss, weights, regularization_loss,
+                    optimizer, train_op_fn):
+        """The TRAIN ``EstimatorSpec``: the train op (``UPDATE_OPS`` appended) and the loss summaries."""
+        if optimizer is not None:
+            if train_op_fn is not None:
+                raise ValueError("train_op_fn and optimizer cannot both be set.")
+            train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+        elif train_op_fn is not None:
+            train_op = train_op_fn(loss)
+        else:
+            raise ValueError("train_op_fn and optimizer cannot both be None.")
+        train_op = _append_update_ops(train_op)
+        mean_loss = None
+        if self._loss_reduction == tf.losses.Reduction.SUM:
+            mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
+        with tf.name_scope(""):
+            tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS), loss)
+            if mean_loss is not None:
+                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_MEAN), mean_loss)
+            if regularization_loss is not None:
+                tf.summary.scalar(_summary_key(self._name, MetricKeys.LOSS_REGULARIZATION), regularization_loss)
+        return EstimatorSpec(mode=ModeKeys.TRAIN, predictions=predictions, loss=loss, train_op=train_op)
+
+    def _regularized(self, training_loss, regularization_losses):
+        """(loss, regularization_loss or None): the training loss plus ``regularization_losses``."""
+        if not regularization_losses:
+            return training_loss, None
+        regularization_loss = tf.add_n(regularization_losses)
+        return tf.add_n([training_loss, regularization_loss]), regularization_loss
+
+
+def _labels_as_column(labels, logits, expected_labels_dimension):
+    """``labels`` [batch] or [batch, dim] as a dense [batch, dim] tensor, checked against ``logits``."""
+    if labels is None:
+        raise ValueError(
+            "You must provide a labels Tensor. Given: None. Suggested troubleshooting steps: Check that your data "
+            "contain your label feature. Check that your input_fn properly parses and returns labels.")
+    with tf.name_scope(None, "labels", (labels, logits)) as scope:
+        labels = tf.convert_to_tensor_or_sparse_tensor(labels)
+        if isinstance(labels, tf.SparseTensor):
+            raise ValueError(
+                "SparseTensor labels are not supported. labels must be a Tensor of shape [D0, D1, ..., DN, %s], "
+                "e.g. [batch_size, %s]." % (expected_labels_dimension, expected_labels_dimension))
+        if (labels.shape.ndims is not None and logits.shape.ndims is not None
+                and labels.shape.ndims == logits.shape.ndims - 1):
+            labels = tf.expand_dims(labels, -1)
+        message = ("labels shape must be [D0, D1, ... DN, {}]. Suggested Fix: check your n_classes argument to the "
+                   "estimator and/or the shape of your label.".format(expected_labels_dimension))
+        rank_check = tf.debugging.assert_rank_at_least(labels, 2, message=message)
+        with tf.control_dependencies([rank_check]):
+            last = labels.shape[-1] if labels.shape.ndims is not None else None
+            if last is not None and last != expected_labels_dimension:
+                raise ValueError("Mismatched label shape. Expected labels dimension=%s.  Received %s."
+                                 % (expected_labels_dimension, last))
+            expected_shape = tf.concat([tf.shape(logits)[:-1], [expected_labels_dimension]], axis=0)
+            shape_check = tf.debugging.assert_equal(expected_shape, tf.shape(labels), message=message)
+            with tf.control_dependencies([shape_check]):
+                return tf.identity(labels, name=scope)
+
+
+def _weight_tensor(features, weight_column):
+    """Example weights [batch, 1] (float32) from ``features``, or 1. without a ``weight_column``.
+
+    ``weight_column`` is a feature key, or a numeric column (its ``normalizer_fn`` applies).
+    """
+    if weight_column is None:
+        return 1.
+    if isinstance(weight_column, str):
+        key, normalizer = weight_column, None
+    elif hasattr(weight_column, "key") and hasattr(weight_column, "normalizer_fn"):
+        key, normalizer = weight_column.key, weight_column.normalizer_fn
+    else:
+        raise TypeError("Weight column must be either a string or _DenseColumn. Given type: {}."
+                        .format(type(weight_column)))
+    if key not in features:
+        raise KeyError("weight_column %r is not in the features %s." % (key, sorted(features)))
+    with tf.name_scope(None, "weights", tuple(features.values())) as scope:
+        weights = features[key]
+        if isinstance(weights, tf.SparseTensor):
+            raise ValueError("weight_column %r must be a dense Tensor; got a SparseTensor." % key)
+        weights = tf.convert_to_tensor(weights)
+        if not (weights.dtype.is_floating or weights.dtype.is_integer):
+            raise ValueError("Weight column should be castable to float. Given dtype: {}".format(weights.dtype))
+        if normalizer is not None:
+            weights = normalizer(weights)
+        weights = tf.cast(weights, tf.float32)
+        if weights.shape.ndims == 1:
+            weights = tf.expand_dims(weights, -1)
+        return tf.identity(weights, name=scope)
+
+
+def _logits_checked(logits, expected_dimension):
+    """``logits`` as float32 [batch, expected_dimension]; a wrong static last dimension raises."""
+    with tf.name_scope(None, "logits", (logits,)) as scope:
+        logits = tf.cast(logits, tf.float32)
+        rank_check = tf.debugging.assert_rank_at_least(
+            logits, 2, message="logits shape must be [D0, D1, ... DN, logits_dimension]")
+        with tf.control_dependencies([rank_check]):
+            last = logits.shape[-1] if logits.shape.ndims is not None else None
+            if last is not None:
+                if last != expected_dimension:
+                    raise ValueError("logits shape must be [D0, D1, ... DN, logits_dimension=%s], got %s."
+                                     % (expected_dimension, logits.shape))
+                return logits
+            dim_check = tf.debugging.assert_equal(expected_dimension, tf.shape(logits)[-1])
+            with tf.control_dependencies([dim_check]):
+                return tf.identity(logits, name=scope)
+
+
+def _check_label_range(labels, n_classes):
+    with tf.name_scope(None, "assert_range", (labels,)):
+        upper = tf.debugging.assert_less_equal(labels, tf.constant(n_classes - 1, labels.dtype),
+                                               message="Labels must <= n_classes - 1")
+        lower = tf.debugging.assert_non_negative(labels, message="Labels must >= 0")
+        with tf.control_dependencies([upper, lower]):
+            return tf.identity(labels)
+
+
+def _tiled_per_example(row, logits):
+    """``row`` [n] repeated for each example of ``logits``: [batch, n]."""
+    return tf.tile(tf.expand_dims(row, 0), [tf.shape(logits)[0], 1])
+
+
+def _class_names(n_classes, label_vocabulary):
+    return tf.constant(list(label_vocabulary)) if label_vocabulary else tf.as_string(tf.range(n_classes))
+
+
+def _weighted_mean(values, weights, name):
+    """``tf.compat.v1.metrics.mean`` of ``values`` (cast to float) with broadcast ``weights``."""
+    with tf.name_scope(name, values=(values, weights)) as scope:
+        values = tf.cast(values, tf.float32)
+        if weights is not None:
+            weights = tf.broadcast_to(tf.convert_to_tensor(weights, tf.float32), tf.shape(values))
+        return tf.metrics.mean(values, weights=weights, name=scope)
+
+
+def _weighted_auc(labels, scores, weights, curve, name):
+    with tf.name_scope(name, values=(scores, labels, weights)) as scope:
+        scores = tf.cast(scores, tf.float32)
+        if weights is not None:
+            weights = tf.broadcast_to(tf.convert_to_tensor(weights, tf.float32), tf.shape(scores))
+        return tf.metrics.auc(labels=labels, predictions=scores, weights=weights, curve=curve, name=scope)
+
+
+def _accuracy_baseline(labels_mean):
+    """The accuracy of always predicting the majority class: max(mean, 1 - mean)."""
+    value, update = labels_mean
+    with tf.name_scope(None, "accuracy_baseline", labels_mean):
+        return tf.maximum(value, 1. - value, name="value"), tf.maximum(update, 1. - update, name="update_op")
+
+
+def _loss_fn_args(loss_fn):
+    return list(inspect.signature(loss_fn).parameters)
+
+
+def _validate_loss_fn_args(loss_fn):
+    args = _loss_fn_args(loss_fn)
+    for required in ("labels", "logits"):
+        if required not in args:
+            raise ValueError("loss_fn must contain argument: {}. Given arguments: {}".format(required, args))
+    unexpected = [a for a in args if a not in ("labels", "logits", "features")]
+    if unexpected:
+        raise ValueError("loss_fn has unexpected args: {}".format(unexpected))
+
+
+def _validate_loss_reduction(loss_reduction):
+    if loss_reduction not in tf.losses.Reduction.all() or loss_reduction == tf.losses.Reduction.NONE:
+        raise ValueError("Invalid loss_reduction: {}".format(loss_reduction))
+
+
+def _append_update_ops(train_op):
+    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    return tf.group(train_op, *update_ops) if update_ops else train_op
+
+
+class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
+    """Binary classification: one logit per example, sigmoid cross-entropy loss."""
+
+    def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None,
+                 loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
+        self._weight_column = weight_column
+        self._thresholds = tuple(thresholds) if thresholds else ()
+        self._label_vocabulary = label_vocabulary
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def logits_dimension(self):
+        return 1
+
+    def create_loss(self, features, mode, logits, labels):
+        """``LossSpec`` of ``logits`` [batch, 1] against ``labels`` [batch] or [batch, 1] in {0, 1}."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        labels = _labels_as_column(labels, logits, expected_labels_dimension=1)
+        if self._label_vocabulary is not None:
+            labels = _vocabulary_ids(self._label_vocabulary, labels)
+        labels = _check_label_range(tf.cast(labels, tf.float32), n_classes=2)
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
+        else:
+            unreduced = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, labels)
+
+    def _predictions(self, logits):
+        keys = PredictionKeys
+        logits = _logits_checked(logits, self.logits_dimension)
+        logistic = tf.sigmoid(logits, name=keys.LOGISTIC)
+        two_class_logits = tf.concat((tf.zeros_like(logits), logits), axis=-1, name="two_class_logits")
+        probabilities = tf.nn.softmax(two_class_logits, name=keys.PROBABILITIES)
+        class_ids = tf.expand_dims(tf.argmax(two_class_logits, axis=-1, name=keys.CLASS_IDS), axis=-1)
+        if self._label_vocabulary:
+            table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(tf.range(2, dtype=tf.int64),
+                                                    tf.constant(list(self._label_vocabulary))),
+                default_value="UNK", name="class_string_lookup")
+            classes = table.lookup(class_ids)
+        else:
+            classes = tf.as_string(class_ids, name="str_classes")
+        return logits, logistic, probabilities, class_ids, {
+            keys.LOGITS: logits, keys.LOGISTIC: logistic, keys.PROBABILITIES: probabilities,
+            keys.CLASS_IDS: class_ids, keys.CLASSES: classes,
+            keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(2), logits),
+            keys.ALL_CLASSES: _tiled_per_example(_class_names(2, self._label_vocabulary), logits),
+        }
+
+    def _eval_metric_ops(self, labels, logistic, class_ids, weights, unreduced_loss, regularization_loss):
+        keys = MetricKeys
+        weights = None if isinstance(weights, float) else weights
+        with tf.name_scope(None, "metrics", (labels, logistic, class_ids, unreduced_loss)):
+            labels_mean = _weighted_mean(labels, weights, keys.LABEL_MEAN)
+            ops = {
+                keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
+                keys.ACCURACY: tf.metrics.accuracy(labels, class_ids, weights=weights, name=keys.ACCURACY),
+                keys.PRECISION: tf.metrics.precision(labels, class_ids, weights=weights, name=keys.PRECISION),
+                keys.RECALL: tf.metrics.recall(labels, class_ids, weights=weights, name=keys.RECALL),
+                keys.PREDICTION_MEAN: _weighted_mean(logistic, weights, keys.PREDICTION_MEAN),
+                keys.LABEL_MEAN: labels_mean,
+                keys.ACCURACY_BASELINE: _accuracy_baseline(labels_mean),
+                keys.AUC: _weighted_auc(labels, logistic, weights, "ROC", keys.AUC),
+                keys.AUC_PR: _weighted_auc(labels, logistic, weights, "PR", keys.AUC_PR),
+            }
+            if regularization_loss is not None:
+                ops[keys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss, name=keys.LOSS_REGULARIZATION)
+            for threshold in self._thresholds:
+                above = tf.cast(tf.greater_equal(logistic, threshold), tf.float32)
+                ops[keys.ACCURACY_AT_THRESHOLD % threshold] = tf.metrics.accuracy(
+                    labels, above, weights=weights, name=keys.ACCURACY_AT_THRESHOLD % threshold)
+                for key, fn in ((keys.PRECISION_AT_THRESHOLD, tf.metrics.precision_at_thresholds),
+                                (keys.RECALL_AT_THRESHOLD, tf.metrics.recall_at_thresholds)):
+                    value, update = fn(labels, logistic, [threshold], weights=weights, name=key % threshold)
+                    ops[key % threshold] = (tf.squeeze(value), tf.squeeze(update))
+        return {_summary_key(self._name, key): value for key, value in ops.items()}
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, 1].
+
+        TRAIN needs exactly one of ``optimizer`` (``optimizer.minimize(loss, global_step)``)
+        and ``train_op_fn`` (loss -> train op). ``regularization_losses`` (scalars) add to
+        the training loss.
+        """
+        with tf.name_scope(self._name, "head"):
+            with tf.name_scope(None, "predictions", (logits,)):
+                logits, logistic, probabilities, class_ids, predictions = self._predictions(logits)
+            if mode == ModeKeys.PREDICT:
+                classification = ClassificationOutput(
+                    scores=probabilities, classes=_tiled_per_example(_class_names(2, self._label_vocabulary), logits))
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
+                    DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                    REGRESS_SERVING_KEY: RegressionOutput(value=logistic),
+                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
+            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss,
+                                     eval_metric_ops=self._eval_metric_ops(labels, logistic, class_ids, weights,
+                                                                           unreduced_loss, regularization_loss))
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
+    """Multi-class classification: ``n_classes`` logits per example, softmax cross-entropy loss."""
+
+    def __init__(self, n_classes, weight_column=None, label_vocabulary=None, loss_reduction=tf.losses.Reduction.SUM,
+                 loss_fn=None, name=None):
+        if n_classes is None:
+            raise ValueError("n_classes cannot be None")
+        if isinstance(n_classes, int) and n_classes <= 2:
+            raise ValueError("n_classes must be > 2: %s." % n_classes)
+        self._n_classes = n_classes
+        self._weight_column = weight_column
+        self._label_vocabulary = label_vocabulary
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def logits_dimension(self):
+        return self._n_classes
+
+    def _label_ids(self, labels):
+        if self._label_vocabulary is None:
+            if not labels.dtype.is_integer:
+                raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
+            ids = labels
+        else:
+            if labels.dtype != tf.string:
+                raise ValueError("Labels dtype should be string if there is a vocabulary. Instead got {}"
+                                 .format(labels.dtype))
+            ids = _vocabulary_ids(self._label_vocabulary, labels)
+        return _check_label_range(ids, self._n_classes)
+
+    def create_loss(self, features, mode, logits, labels):
+        """``LossSpec`` of ``logits`` [batch, n_classes] against class ids (or vocabulary strings) [batch(, 1)]."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        label_ids = self._label_ids(_labels_as_column(labels, logits, expected_labels_dimension=1))
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=label_ids, logits=logits, **kwargs)
+        else:
+            unreduced = tf.expand_dims(tf.losses.sparse_softmax_cross_entropy(
+                labels=label_ids, logits=logits, reduction=tf.losses.Reduction.NONE), axis=-1)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, label_ids)
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, n_classes]."""
+        keys = PredictionKeys
+        with tf.name_scope(self._name, "head"):
+            logits = _logits_checked(logits, self._n_classes)
+            with tf.name_scope(None, "predictions", (logits,)):
+                names = _class_names(self._n_classes, self._label_vocabulary)
+                class_ids = tf.expand_dims(tf.argmax(logits, axis=-1, name=keys.CLASS_IDS), axis=-1)
+                if self._label_vocabulary:
+                    classes = tf.gather(names, class_ids)
+                else:
+                    classes = tf.as_string(class_ids, name="str_classes")
+                probabilities = tf.nn.softmax(logits, name=keys.PROBABILITIES)
+                predictions = {
+                    keys.LOGITS: logits, keys.PROBABILITIES: probabilities, keys.CLASS_IDS: class_ids,
+                    keys.CLASSES: classes, keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(self._n_classes), logits),
+                    keys.ALL_CLASSES: _tiled_per_example(names, logits)}
+            if mode == ModeKeys.PREDICT:
+                classification = ClassificationOutput(scores=probabilities,
+                                                      classes=_tiled_per_example(names, logits))
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
+                    DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
+            training_loss, unreduced_loss, weights, label_ids = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                mkeys = MetricKeys
+                w = None if isinstance(weights, float) else weights
+                with tf.name_scope(None, "metrics", (label_ids, class_ids, unreduced_loss)):
+                    ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w, name=mkeys.LOSS_MEAN),
+                           mkeys.ACCURACY: tf.metrics.accuracy(label_ids, class_ids, weights=w,
+                                                               name=mkeys.ACCURACY)}
+                    if regularization_loss is not None:
+                        ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
+                                                                         name=mkeys.LOSS_REGULARIZATION)
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
+                    _summary_key(self._name, key): value for key, value in ops.items()})
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+def _multi_class_head_with_softmax_cross_entropy_loss(n_classes, weight_column=None, label_vocabulary=None,
+                                                      loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                                                      name=None):
+    """A multi-class head (``n_classes`` > 2): softmax cross-entropy; metrics ``accuracy``, ``average_loss``."""
+    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+        raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(type(label_vocabulary)))
+    _validate_loss_reduction(loss_reduction)
+    if loss_fn:
+        _validate_loss_fn_args(loss_fn)
+    return _MultiClassHeadWithSoftmaxCrossEntropyLoss(n_classes, weight_column, label_vocabulary, loss_reduction,
+                                                      loss_fn, name)
+
+
+class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
+    """Regression: ``label_dimension`` logits per example, squared-error loss."""
+
+    def __init__(self, label_dimension, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                 inverse_link_fn=None, name=None):
+        if label_dimension < 1:
+            raise ValueError("Invalid label_dimension %s." % label_dimension)
+        self._logits_dimension = label_dimension
+        self._weight_column = weight_column
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._inverse_link_fn = inverse_link_fn
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def logits_dimension(self):
+        return self._logits_dimension
+
+    def create_loss(self, features, mode, logits, labels):
+        """``LossSpec`` of ``logits`` against float ``labels`` [batch, label_dimension] (or [batch] for 1)."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        labels = tf.cast(_labels_as_column(labels, logits, self._logits_dimension), tf.float32)
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
+        else:
+            unreduced = tf.losses.mean_squared_error(labels=labels, predictions=logits,
+                                                     reduction=tf.losses.Reduction.NONE)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, labels)
+
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The ``EstimatorSpec`` of ``mode``: prediction ``predictions`` (and ``logits`` with an inverse link)."""
+        keys = PredictionKeys
+        with tf.name_scope(self._name, "head"):
+            logits = _logits_checked(logits, self._logits_dimension)
+            if self._inverse_link_fn:
+                predicted = self._inverse_link_fn(logits)
+                predictions = {keys.PREDICTIONS: predicted, keys.LOGITS: logits}
+            else:
+                predicted = logits
+                predictions = {keys.PREDICTIONS: predicted}
+            if mode == ModeKeys.PREDICT:
+                regression = RegressionOutput(value=predicted)
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
+                    DEFAULT_SERVING_KEY: regression, REGRESS_SERVING_KEY: regression,
+                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
+            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                mkeys = MetricKeys
+                w = None if isinstance(weights, float) else weights
+                ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w),
+                       mkeys.PREDICTION_MEAN: _weighted_mean(predicted, w, mkeys.PREDICTION_MEAN),
+                       mkeys.LABEL_MEAN: tf.metrics.mean(labels, weights=w)}
+                if regularization_loss is not None:
+                    ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
+                                                                     name=mkeys.LOSS_REGULARIZATION)
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
+                    _summary_key(self._name, key): value for key, value in ops.items()})
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, optimizer, train_op_fn)
+
+
+def _regression_head(weight_column=None, label_dimension=1, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                     inverse_link_fn=None, name=None):
+    """A regression head: ``label_dimension`` outputs, mean squared error per example.
+
+    ``inverse_link_fn`` (logits -> predictions) adds the 'logits' prediction key.
+    """
+    _validate_loss_reduction(loss_reduction)
+    if loss_fn:
+        _validate_loss_fn_args(loss_fn)
+    return _RegressionHeadWithMeanSquaredErrorLoss(label_dimension, weight_column, loss_reduction, loss_fn,
+                                                   inverse_link_fn, name)
+
+
+def _vocabulary_ids(label_vocabulary, labels):
+    """String ``labels`` as their int64 index in ``label_vocabulary`` (-1 when absent, caught by the range check)."""
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(list(label_vocabulary)),
+                                            tf.range(len(label_vocabulary), dtype=tf.int64)),
+        default_value=-1, name="class_id_lookup")
+    return table.lookup(labels)
+
+
+def _binary_logistic_head_with_sigmoid_cross_entropy_loss(weight_column=None, thresholds=None, label_vocabulary=None,
+                                                          loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
+                                                          name=None):
+    """A binary-classification head: one logit per example, sigmoid cross-entropy loss.
+
+    Args:
+      weight_column: feature key or numeric column of example weights [batch] / [batch, 1].
+      thresholds: floats in (0, 1): adds accuracy / precision / recall at each threshold.
+      label_vocabulary: list or tuple of the two string labels (else labels are 0/1).
+      loss_reduction: a ``tf.compat.v1.losses.Reduction`` other than NONE (default SUM).
+      loss_fn: optional ``loss_fn(labels, logits[, features])`` -> per-example loss [batch, 1].
+      name: suffix of the metric and summary names ("auc/<name>").
+    """
+    thresholds = tuple(thresholds) if thresholds else ()
+    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+        raise TypeError("label_vocabulary should be a list or tuple. Given type: {}".format(type(label_vocabulary)))
+    for threshold in thresholds:
+        if threshold <= 0.0 or threshold >= 1.0:
+            raise ValueError("thresholds not in (0, 1): {}.".format((thresholds,)))
+    _validate_loss_reduction(loss_reduction)
+    if loss_fn:
+        _validate_loss_fn_args(loss_fn)
+    return _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(weight_column, thresholds, label_vocabulary,
+                                                          loss_reduction, loss_fn, name)
+
+
+def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction):
+    """The head of a canned classifier: binary for ``n_classes=2``, else multi-class."""
+    if n_classes == 2:
+        return _binary_logistic_head_with_sigmoid_cross_entropy_loss(
+            weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
+    return _multi_class_head_with_softmax_cross_entropy_loss(
+        n_classes, weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
+
+
+__all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
+           "_binary_logistic_or_multi_class_head", "_multi_class_head_with_softmax_cross_entropy_loss",
+           "_regression_head"]
