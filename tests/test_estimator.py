@@ -330,16 +330,17 @@ def test_model_fn_signature_checks(tmp_path):
     def no_labels(features, mode):
         raise AssertionError
 
-    with pytest.raises(ValueError, match="`features` argument"):
+    # tf.estimator's messages (tests/test_estimator_vs_tf_estimator.py compares them with TensorFlow's)
+    with pytest.raises(ValueError, match="must include features argument"):
         tf_estimator.Estimator(no_features, model_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="no `params` argument"):
+    with pytest.raises(ValueError, match="does not include params argument"):
         tf_estimator.Estimator(no_params, model_dir=str(tmp_path), params={"a": 1})
     est = tf_estimator.Estimator(no_labels, model_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="does not take `labels`"):
+    with pytest.raises(ValueError, match="does not take labels"):
         est.train(user.train_input_fn, steps=1)
-    with pytest.raises(ValueError, match="Could not find trained model"):
+    with pytest.raises(ValueError, match="does not take labels"):  # no checkpoint: initial values are evaluated
         est.evaluate(user.eval_input_fn)
-    with pytest.raises(ValueError, match="differ"):
+    with pytest.raises(ValueError, match="with different values"):
         tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path / "a"),
                                config=tf_estimator.RunConfig(model_dir=str(tmp_path / "b")))
 
@@ -347,20 +348,18 @@ def test_model_fn_signature_checks(tmp_path):
 def test_estimator_spec_validation(graph):
     ModeKeys, EstimatorSpec = tf_estimator.ModeKeys, tf_estimator.EstimatorSpec
     loss = tf.constant([1.5])
-    with pytest.raises(ValueError, match="`train_op` is required"):
+    with pytest.raises(ValueError, match="Missing train_op"):
         EstimatorSpec(ModeKeys.TRAIN, loss=loss)
-    with pytest.raises(ValueError, match="`loss` is required"):
+    with pytest.raises(ValueError, match="Missing loss"):
         EstimatorSpec(ModeKeys.EVAL)
-    with pytest.raises(ValueError, match="`predictions` is required"):
+    with pytest.raises(ValueError, match="Missing predictions"):
         EstimatorSpec(ModeKeys.PREDICT)
-    with pytest.raises(ValueError, match="must be a scalar; got shape"):
+    with pytest.raises(ValueError, match="Loss must be scalar"):
         EstimatorSpec(ModeKeys.EVAL, loss=tf.constant([1.0, 2.0]))
-    with pytest.raises(TypeError, match=r"eval_metric_ops\['m'\]"):
+    with pytest.raises(TypeError, match=r"for key: m$"):
         EstimatorSpec(ModeKeys.EVAL, loss=loss, eval_metric_ops={"m": loss})
     with pytest.raises(TypeError, match="SessionRunHook"):
         EstimatorSpec(ModeKeys.EVAL, loss=loss, evaluation_hooks=[object()])
-    with pytest.raises(ValueError, match="`mode` must be one of"):
-        EstimatorSpec("training", loss=loss)
     spec = EstimatorSpec(ModeKeys.EVAL, loss=loss)
     assert spec.loss.shape.rank == 0 and spec.eval_metric_ops == {} and spec.training_hooks == ()
     p = tf.constant([[0.5]])
@@ -470,5 +469,5 @@ def test_a_cluster_without_ps_is_refused(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="2 training tasks but no 'ps' job"):
         est.train(user.train_input_fn, max_steps=1)
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "evaluator", "index": 0}}))
-    with pytest.raises(ValueError, match="this task is the evaluator"):
+    with pytest.raises(ValueError, match="Train has been called wrong configuration"):
         tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={}).train(user.train_input_fn)

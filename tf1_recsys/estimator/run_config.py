@@ -189,7 +189,7 @@ class RunConfig:
         return config
 
     def replace(self, **kwargs):
-        """A copy with the given run settings changed (the task is read again from ``$TF_CONFIG``)."""
+        """A copy (same class and extra attributes, same task) with the given run settings changed."""
         args = dict(
             model_dir=self._model_dir, tf_random_seed=self._tf_random_seed,
             save_summary_steps=self._save_summary_steps, save_checkpoints_steps=self._save_checkpoints_steps,
@@ -210,7 +210,14 @@ class RunConfig:
         if "save_checkpoints_secs" in kwargs and "save_checkpoints_steps" not in kwargs:
             args["save_checkpoints_steps"] = None
         args.update(kwargs)
-        return RunConfig(**args)
+        checked = RunConfig(**args)
+        # A deep copy of this config, as tf.estimator's replace: a subclass and its extra
+        # attributes are kept, and so is the task this config was built for.
+        replaced = copy.deepcopy(self)
+        for key, value in vars(checked).items():
+            if key != "_task":
+                setattr(replaced, key, value)
+        return replaced
 
     def __repr__(self):
         return ("RunConfig(model_dir=%r, task=%s:%s, is_chief=%s, num_ps_replicas=%d, num_worker_replicas=%d, "
