@@ -400,7 +400,7 @@ def test_tf_config_cluster_tasks():
     chief = parse_tf_config({"cluster": _cluster(), "task": {"type": "chief", "index": 0}})
     assert chief.is_chief and chief.global_id == 0 and chief.master == "grpc://127.0.0.1:2220"
     ps = parse_tf_config({"cluster": _cluster(), "task": {"type": "ps", "index": "0"}})
-    assert ps.task_id == 0 and not ps.is_chief and ps.global_id is None
+    assert ps.task_id == 0 and not ps.is_chief and ps.global_id == 3  # tf.estimator: chief, workers, then ps
     evaluator = parse_tf_config({"cluster": _cluster(), "task": {"type": "evaluator", "index": 0}})
     assert evaluator.cluster == {} and evaluator.master == "" and evaluator.num_worker_replicas == 0
     local = parse_tf_config("")
@@ -411,16 +411,18 @@ def test_tf_config_cluster_tasks():
 
 @pytest.mark.parametrize("config, message", [
     ("{not json", "not valid JSON"),
-    ({"cluster": {"worker": ["h:1"]}, "task": {"type": "worker", "index": 0}}, "exactly one 'chief'"),
-    ({"cluster": {"chief": ["h:1", "h:2"]}, "task": {"type": "chief", "index": 0}}, "exactly one 'chief'"),
-    ({"cluster": _cluster(), "task": {"index": 0}}, "must have a 'type'"),
-    ({"cluster": _cluster(), "task": {"type": "worker"}}, "must have an 'index'"),
+    ({"cluster": {"worker": ["h:1"]}, "task": {"type": "worker", "index": 0}}, 'must have one "chief" node'),
+    ({"cluster": {"chief": ["h:1", "h:2"]}, "task": {"type": "chief", "index": 0}}, 'only one "chief" node'),
+    ({"cluster": _cluster(), "task": {"index": 0}}, "task type must be set"),
+    ({"cluster": _cluster(), "task": {"type": "worker"}}, "task index must be set"),
     ({"cluster": _cluster(), "task": {"type": "worker", "index": 2}}, "index 2 is out of range for job 'worker'"),
     ({"cluster": _cluster(), "task": {"type": "worker", "index": -1}}, "must be >= 0"),
     ({"cluster": _cluster(), "task": {"type": "trainer", "index": 0}}, "'trainer' is not a job"),
     ({"cluster": {"chief": ["h:1"], "ps": "h:2"}, "task": {"type": "chief", "index": 0}}, "job 'ps' must be"),
     ({"cluster": {"chief": ["nohost"]}, "task": {"type": "chief", "index": 0}}, "not 'host:port'"),
-    ({"cluster": {"master": ["h:1"], "chief": ["h:2"]}, "task": {"type": "chief", "index": 0}}, "legacy 'master'"),
+    ({"cluster": {"master": ["h:1"], "chief": ["h:2"]}, "task": {"type": "chief", "index": 0}},
+     "job `chief` is not supported"),
+    ({"cluster": {"master": ["h:1"]}, "task": {"type": "evaluator", "index": 0}}, "`evaluator` is not supported"),
     ({"task": {"type": "ps", "index": 0}}, "without a 'cluster'"),
 ])
 def test_tf_config_errors_name_the_fault(config, message):
@@ -434,6 +436,14 @@ def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):
     assert config.save_checkpoints_secs == 600 and config.save_checkpoints_steps is None
     assert config.num_ps_replicas == 1 and config.num_worker_replicas == 3 and config.is_distributed
     assert list(config.session_config.device_filters) == ["/job:ps", "/job:worker/task:0"]
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": _cluster(), "task": {"type": "chief", "index": 0}}))
+    assert list(tf_estimator.RunConfig().session_config.device_filters) == ["/job:ps", "/job:chief"]
+    legacy = {"master": ["127.0.0.1:2220"], "worker": ["127.0.0.1:2221"], "ps": ["127.0.0.1:2223"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": legacy, "task": {"type": "master", "index": 0}}))
+    master = tf_estimator.RunConfig()
+    assert master.is_chief and master.task_type == "master" and master.num_worker_replicas == 2
+    assert master.master == "grpc://127.0.0.1:2220" and master.global_id_in_cluster == 0
+    assert list(master.session_config.device_filters) == ["/job:ps", "/job:master"]
     assert config.cluster_spec.as_dict() == _cluster()
     monkeypatch.delenv("TF_CONFIG")
     local = tf_estimator.RunConfig(save_checkpoints_steps=7)

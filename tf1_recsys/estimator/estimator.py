@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from tensorflow.core.protobuf import rewriter_config_pb2 as _rewriter_config_pb2
 from tensorflow.python.saved_model import model_utils as _model_utils
 
 from tf1_recsys._tf import tf
@@ -71,13 +72,22 @@ def _assert_members_are_not_overridden(cls, obj):
                          .format(obj.__class__, overridden))
 
 
+def default_session_config():
+    """tf.estimator's session config when none is given: soft placement, one pass of Grappler's meta-optimizer."""
+    rewrite = _rewriter_config_pb2.RewriterConfig(meta_optimizer_iterations=_rewriter_config_pb2.RewriterConfig.ONE)
+    return tf.ConfigProto(allow_soft_placement=True, graph_options=tf.GraphOptions(rewrite_options=rewrite))
+
+
 def _config_with_model_dir(config, model_dir):
-    """``config`` (a copy keeping its class and attributes) with ``model_dir`` set, as tf.estimator does."""
+    """``config`` (a copy keeping its class and attributes) with ``model_dir`` and a session config set, as
+    tf.estimator does."""
     if config is None:
         config = RunConfig()
     if not isinstance(config, RunConfig):
         raise ValueError("config must be an instance of `RunConfig`, but provided %s." % config)
     model_dir = None if model_dir is None else os.fspath(model_dir)
+    if config.session_config is None:
+        config = config.replace(session_config=default_session_config())
     if model_dir is not None and config.model_dir is not None and config.model_dir != model_dir:
         raise ValueError("`model_dir` are set both in constructor and `RunConfig`, but with different values. "
                          "In constructor: '{}', in `RunConfig`: '{}' ".format(model_dir, config.model_dir))

@@ -166,12 +166,12 @@ class RunConfig:
 
     @property
     def device_filters(self):
-        """The devices this task talks to: all ps tasks and itself (None for one process)."""
-        if not self._task.cluster or self.task_type not in (TaskType.CHIEF, TaskType.WORKER, TaskType.PS):
+        """tf.estimator's filters: a chief, master or worker sees the ps tasks and its own job (task); None alone."""
+        if not self._task.cluster:
             return None
-        if self.task_type == TaskType.PS:
-            return ["/job:ps", "/job:chief", "/job:worker"]
-        return ["/job:ps", "/job:%s/task:%d" % (self.task_type, self.task_id)]
+        return {TaskType.MASTER: ["/job:ps", "/job:master"], TaskType.CHIEF: ["/job:ps", "/job:chief"],
+                TaskType.WORKER: ["/job:ps", "/job:worker/task:%d" % self.task_id],
+                TaskType.PS: ["/job:ps", "/job:worker", "/job:chief", "/job:master"]}.get(self.task_type)
 
     @property
     def session_config(self):
