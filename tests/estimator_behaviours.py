@@ -411,6 +411,56 @@ def export_savedmodel_alias(E, work):
             sorted(os.listdir(path))]
 
 
+@behaviour
+def add_metrics_adds_to_evaluation(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=2)
+
+    def metric_fn(features, labels):
+        return {"mean_label": tf.metrics.mean(labels), "mean_x": tf.metrics.mean(features["x"])}
+
+    extended = E.add_metrics(est, metric_fn)
+    return [type(extended).__name__, extended.model_dir == est.model_dir,
+            {k: float(v) for k, v in extended.evaluate(dataset_input_fn()).items()}]
+
+
+@behaviour
+def add_metrics_refuses_unknown_arguments(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    E.add_metrics(est, lambda labels, weights: {})
+
+
+@behaviour
+def call_logit_fn_passes_declared_arguments(E, work):
+    seen = []
+
+    def logit_fn(features, mode, params):
+        seen.append([sorted(features), mode, params])
+        return features["x"]
+
+    with tf.Graph().as_default():
+        logits = E.experimental.call_logit_fn(logit_fn, {"x": tf.constant(X)}, "train", {"p": 1}, None)
+        try:
+            E.experimental.call_logit_fn(lambda features: 3, {}, "train", None, None)
+        except ValueError as e:
+            seen.append(str(e))
+    return [logits.shape.as_list(), seen]
+
+
+@behaviour
+def raw_supervised_receiver(E, work):
+    with tf.Graph().as_default():
+        fn = E.experimental.build_raw_supervised_input_receiver_fn(
+            {"x": tf.placeholder(tf.float32, [None, 2], name="x")}, tf.placeholder(tf.float32, [None, 1], name="y"))
+        receiver = fn()
+        try:
+            E.experimental.build_raw_supervised_input_receiver_fn({"a": tf.constant(1)}, {"a": tf.constant(1)})
+        except ValueError as e:
+            overlap = str(e)
+        return [type(receiver).__name__, sorted(receiver.receiver_tensors), receiver.labels.shape.as_list(),
+                overlap]
+
+
 # ---------------------------------------------------------------------------- serving input
 def _receiver_summary(receiver):
     def describe(tensors):

@@ -22,13 +22,14 @@ _EXPORTS = {
     "TrainSpec": "training", "EvalSpec": "training", "train_and_evaluate": "training",
     "minimize": "train_op", "WarmStartSettings": "warm_start",
     "Exporter": "exporter", "FinalExporter": "exporter", "LatestExporter": "exporter", "BestExporter": "exporter",
+    "add_metrics": "extenders",
 }
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
     "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",
     "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
     "StopAtStepHook", "SummarySaverHook", "VocabInfo")})
-_SUBMODULES = ("export", "inputs")
+_SUBMODULES = ("export", "inputs", "experimental")
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 
