@@ -145,7 +145,8 @@ def main(argv=None):
              "`PYTHONPATH=$PWD /work/venvs/old/bin/python tools/bench_estimator.py --rounds %d --steps %d "
              "--write-docs`: TensorFlow %s, Python %s, %d CPUs (shared), one fresh process per measurement, "
              "implementations alternating; medians of %d rounds. Model: two 10^5 x 16 embedding slots, MLP 64-32-1, "
-             "Adagrad, batch 512, TF2 `tf.data.Dataset` input_fn; summaries off, one checkpoint at the end of each train call."
+             "Adagrad, batch 512, TF2 `tf.data.Dataset` input_fn; summaries off, one checkpoint at the end of each "
+             "train call."
              % (a.rounds, a.steps, runs["tf"][0]["tf"], platform.python_version(), os.cpu_count(), a.rounds), "",
              "| measure | tf1_recsys.estimator | tf.estimator | ours / TF |", "|---|---|---|---|"]
     for key, label, fmt in keys:
