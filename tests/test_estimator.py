@@ -481,3 +481,43 @@ def test_a_cluster_without_ps_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "evaluator", "index": 0}}))
     with pytest.raises(ValueError, match="Train has been called wrong configuration"):
         tf_estimator.Estimator(user.model_fn, model_dir=str(tmp_path), params={}).train(user.train_input_fn)
+
+
+# ------------------------------------------------------------------ docs/MIGRATION.md's table
+_OUR_EXTRAS = {"TaskType", "parse_tf_config", "minimize"}  # documented in docs/DISTRIBUTED.md and README
+
+
+def _migration_estimator_names():
+    """(names in the table of docs/MIGRATION.md's tf.estimator section, names its 'Not provided' line lists)."""
+    import re
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "MIGRATION.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("## `tf.estimator` programs"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = [line for line in section.splitlines() if line.startswith("| `") and "| here |" not in line]
+    listed = {name for row in rows for name in re.findall(r"`([\w.]+)`", row.split("|")[1])}
+    missing_line = next(line for line in section.splitlines() if line.startswith("Not provided:"))
+    return listed, set(re.findall(r"`([\w.]+)`", missing_line))
+
+
+def _resolves(name):
+    obj = tf_estimator
+    for part in name.split("."):
+        if not hasattr(obj, part):
+            return False
+        obj = getattr(obj, part)
+    return True
+
+
+def test_migration_table_lists_what_the_package_has_and_nothing_else():
+    listed, not_provided = _migration_estimator_names()
+    assert listed and not_provided
+    assert sorted(n for n in listed if not _resolves(n)) == []
+    assert sorted(n for n in not_provided if _resolves(n)) == []
+    ours = {n for n in tf_estimator.__all__ if n not in ("export", "inputs", "experimental")} - _OUR_EXTRAS
+    ours |= {"export." + n for n in tf_estimator.export.__all__}
+    ours |= {"experimental." + n for n in tf_estimator.experimental.__all__}
+    ours |= {"inputs." + n for n in tf_estimator.inputs.__all__}
+    assert sorted(ours - listed) == []
