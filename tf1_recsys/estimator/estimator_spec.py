@@ -140,9 +140,9 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", _FIELDS)):
     """What a ``model_fn`` returns for one mode: ``EstimatorSpec(mode, predictions=None, loss=None, ...)``.
 
     Required by mode: TRAIN needs ``loss`` and ``train_op``; EVAL needs ``loss``;
-    PREDICT needs ``predictions``. ``loss`` is a float scalar (shape [1] is reshaped);
+    PREDICT needs ``predictions``. ``loss`` is a scalar (one element of any shape is reshaped);
     ``predictions`` a tensor or a dict of tensors [batch, ...]; ``eval_metric_ops`` a
-    dict name -> ``(value, update_op)`` from ``tf.compat.v1.metrics``;
+    dict name -> ``(value, update_op)`` from ``tf.compat.v1.metrics`` (nested values allowed) or a metric object;
     ``export_outputs`` a dict name -> ``PredictOutput`` / ``RegressionOutput`` /
     ``ClassificationOutput`` (default in PREDICT: ``PredictOutput(predictions)`` under
     'serving_default'); hooks are ``tf.compat.v1.train.SessionRunHook`` lists;
