@@ -7,12 +7,20 @@ and the checkpoint files agree exactly; and a ``model_dir`` written by ``tf.esti
 trains on with tf1_recsys as it would have with ``tf.estimator``: the old checkpoint of a
 user who changes the import.
 
-``tf.estimator`` left TensorFlow with 2.16: on newer releases these tests are skipped,
-and the oldest-TensorFlow run of ``.ci/run`` (2.12) runs them.
+The small programs of tests/estimator_behaviours.py (TF2 ``tf.data.Dataset`` input_fns, the
+checks of ``EstimatorSpec`` and ``Estimator``, the serving input receivers) run once per
+implementation, all in one process each; every outcome, raised type and message included,
+must be ``tf.estimator``'s.
+
+``tf.estimator`` left TensorFlow with 2.16: on newer releases the comparisons are skipped
+(the oldest-TensorFlow run of ``.ci/run``, 2.12, runs them), and the Dataset and serving
+programs are checked against a numpy re-implementation of their training on every release.
 """
+import glob
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -21,10 +29,11 @@ import pytest
 import tensorflow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 HAS_TF_ESTIMATOR = (tuple(int(p) for p in tensorflow.version.VERSION.split(".")[:2]) <= (2, 15)
                     and importlib.util.find_spec("tensorflow_estimator") is not None)
-pytestmark = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to TensorFlow 2.15 "
-                                "(this is %s)" % tensorflow.version.VERSION)
+needs_tf_estimator = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to "
+                                        "TensorFlow 2.15 (this is %s)" % tensorflow.version.VERSION)
 
 
 def _side(impl, model_dir=None, *steps, snapshot=None, mode=None):
@@ -63,22 +72,26 @@ def _assert_same(ours, reference):
     np.testing.assert_allclose(ours["predictions"], reference["predictions"], rtol=1e-6, atol=1e-7)
 
 
+@needs_tf_estimator
 def test_same_model_fn_trains_evaluates_and_predicts_as_tf_estimator(runs):
     reference, ours, _ = runs
     assert reference[0]["checkpoint"] == "model.ckpt-20"
     _assert_same(ours[0], reference[0])
 
 
+@needs_tf_estimator
 def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
     reference, _, resumed = runs
     assert reference[1]["checkpoint"] == "model.ckpt-30"
     _assert_same(resumed[0], reference[1])
 
 
+@needs_tf_estimator
 def test_numpy_input_fn_gives_tf_estimators_batches():
     assert _side("tf1_recsys") == _side("tf")
 
 
+@needs_tf_estimator
 def test_signatures_have_tf_estimators_arguments_in_its_order_with_its_defaults():
     ours, reference = _side("tf1_recsys", mode="--signatures"), _side("tf", mode="--signatures")
     for name, params in reference.items():
@@ -86,3 +99,97 @@ def test_signatures_have_tf_estimators_arguments_in_its_order_with_its_defaults(
         for (arg, default), (_, our_default) in zip(params, ours[name]):
             if default is not None:
                 assert our_default == default, "%s(%s): %s, tf.estimator %s" % (name, arg, our_default, default)
+
+
+# ---------------------------------------------------------------------------- small programs, both implementations
+BEHAVIOUR_NAMES = sorted(set(re.findall(r"^def (\w+)\(E, work\)", open(os.path.join(HERE, "estimator_behaviours.py"))
+                                        .read(), re.M)))
+
+
+@pytest.fixture(scope="module")
+def behaviours(tmp_path_factory):
+    """``{impl: {behaviour: outcome}}``: ours always, ``tf.estimator``'s where it exists, run side by side."""
+    impls = ["tf1_recsys"] + (["tf"] if HAS_TF_ESTIMATOR else [])
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    procs, roots = {}, {}
+    for impl in impls:
+        roots[impl] = tmp_path_factory.mktemp("behaviours_" + impl)
+        procs[impl] = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "estimator_behaviours.py"), "--impl", impl, "--work", str(roots[impl])],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    outcomes = {}
+    for impl, proc in procs.items():
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-6000:]
+        outcomes[impl] = json.loads(out.strip().splitlines()[-1])
+    outcomes["roots"] = roots
+    return outcomes
+
+
+@needs_tf_estimator
+@pytest.mark.parametrize("name", BEHAVIOUR_NAMES)
+def test_program_has_tf_estimators_outcome(behaviours, name):
+    assert behaviours["tf1_recsys"][name] == behaviours["tf"][name]
+
+
+def _sgd_reference(steps_batches, learning_rate=0.1):
+    """numpy: ``y = x w + b`` from zeros, gradient descent on the batch mean squared error."""
+    from estimator_behaviours import X, Y
+
+    w, b = np.zeros((2, 1)), np.zeros(1)
+    for rows in steps_batches:
+        x, y = X[rows].astype(np.float64), Y[rows].astype(np.float64)
+        error = x @ w + b - y
+        w, b = w - learning_rate * 2 * x.T @ error / len(rows), b - learning_rate * 2 * error.mean(axis=0)
+    return w, b
+
+
+def _batches(n_rows, batch, epochs):
+    order = np.tile(np.arange(n_rows), epochs)
+    return [order[i:i + batch] for i in range(0, len(order), batch)]
+
+
+def test_tf2_dataset_input_fn_trains_evaluates_and_predicts(behaviours):
+    from estimator_behaviours import X, Y
+
+    outcome = behaviours["tf1_recsys"]["dataset_input_fn_trains_evaluates_and_predicts"]
+    assert "result" in outcome, outcome
+    result = outcome["result"]
+    w, b = _sgd_reference(_batches(len(X), 2, 2))
+    np.testing.assert_allclose(result["variables"]["w"], w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result["variables"]["b"], b, rtol=1e-5, atol=1e-6)
+    batch_losses = [np.mean((X[r] @ w + b - Y[r]) ** 2) for r in _batches(len(X), 2, 1)]
+    assert result["evaluation"]["loss"] == pytest.approx(np.mean(batch_losses), rel=1e-5)
+    assert result["evaluation"]["global_step"] == 6
+    np.testing.assert_allclose(result["predictions"], X @ w + b, rtol=1e-5, atol=1e-5)
+
+
+def test_parsing_receiver_export_scores_tf_examples_as_trained(behaviours):
+    from estimator_behaviours import X
+
+    outcome = behaviours["tf1_recsys"]["parsing_receiver_exports_what_serving_loads"]
+    assert "result" in outcome, outcome
+    result = outcome["result"]
+    w, b = _sgd_reference(_batches(len(X), 2, 1)[:3])
+    np.testing.assert_allclose(result["regression"], (X @ w + b)[:, 0], rtol=1e-5, atol=1e-5)
+    assert sorted(result["signatures"]) == ["predict", "regression", "serving_default"]
+    for key in ("regression", "serving_default"):  # the Classify / Regress APIs: serialized tf.Examples in
+        assert result["signatures"][key]["inputs"] == {"inputs": ["input_example_tensor:0", 7, [-1]]}
+    assert result["signatures"]["predict"]["inputs"] == {"examples": ["input_example_tensor:0", 7, [-1]]}
+
+
+def test_saved_model_cli_shows_the_parsing_signatures(behaviours):
+    """TensorFlow's own ``saved_model_cli show --all`` reads the export of ``build_parsing_serving_input_receiver_fn``."""
+    root = behaviours["roots"]["tf1_recsys"]
+    (export_dir,) = glob.glob(os.path.join(str(root), "parsing_receiver_exp_*", "export", "*"))
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    proc = subprocess.run([cli, "show", "--all", "--dir", export_dir], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    shown = proc.stdout
+    for key, method in (("regression", "tensorflow/serving/regress"),
+                        ("serving_default", "tensorflow/serving/classify"),
+                        ("predict", "tensorflow/serving/predict")):
+        block = shown.split("signature_def['%s']" % key)[1].split("signature_def[")[0]
+        assert "Method name is: %s" % method in block, block
+        assert "dtype: DT_STRING" in block and "name: input_example_tensor:0" in block, block

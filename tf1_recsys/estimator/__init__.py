@@ -26,13 +26,14 @@ _EXPORTS = {
     "LinearClassifier": "canned.linear", "DNNLinearCombinedRegressor": "canned.dnn_linear_combined",
     "DNNRegressor": "canned.dnn", "LinearRegressor": "canned.linear", "BaselineClassifier": "canned.baseline",
     "BaselineRegressor": "canned.baseline",
+    "add_metrics": "extenders",
 }
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
     "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",
     "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
     "StopAtStepHook", "SummarySaverHook", "VocabInfo")})
-_SUBMODULES = ("export", "inputs")
+_SUBMODULES = ("export", "inputs", "experimental")
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 

@@ -15,12 +15,14 @@ import time
 
 import numpy as np
 
+from tensorflow.core.protobuf import rewriter_config_pb2 as _rewriter_config_pb2
+from tensorflow.python.saved_model import model_utils as _model_utils
+
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
 from tf1_recsys.estimator.user_fns import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
-from tf1_recsys.estimator.serving import ServingInputReceiver
 from tf1_recsys.estimator.tf_config import TaskType
 from tf1_recsys.estimator.train_op import SyncReplicasHook
 from tf1_recsys.estimator.warm_start import apply_warm_start, warm_start_settings
@@ -31,9 +33,72 @@ LOSS_METRIC_KEY = "loss"
 def _positive_steps(name, value):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError("Must specify %s > 0, given: %r" % (name, value))
-    return int(value)
+    if value <= 0:
+        raise ValueError("Must specify {} > 0, given: {}".format(name, value))
+    return value
+
+
+def _check_hooks_type(hooks):
+    """``hooks`` as a list, each a ``SessionRunHook`` (checked before any graph is built)."""
+    hooks = list(hooks or [])
+    for hook in hooks:
+        if not isinstance(hook, tf.train.SessionRunHook):
+            raise TypeError("Hooks must be a SessionRunHook, given: {}".format(hook))
+    return hooks
+
+
+def _check_listeners_type(saving_listeners):
+    listeners = list(saving_listeners or [])
+    for listener in listeners:
+        if not isinstance(listener, tf.train.CheckpointSaverListener):
+            raise TypeError("saving_listeners must be a list of CheckpointSaverListener, given: {}".format(listener))
+    return listeners
+
+
+# Members a subclass may redefine; any other Estimator member it redefines is refused, as by tf.estimator.
+_ALLOWED_OVERRIDES = frozenset([
+    "model_fn", "_create_and_assert_global_step", "_export_all_saved_models", "_tf_api_names",
+    "_tf_api_names_v1", "_estimator_api_names", "_estimator_api_names_v1", "_estimator_api_constants",
+    "_estimator_api_constants_v1", "latest_checkpoint"])
+
+
+def _assert_members_are_not_overridden(cls, obj):
+    if obj.__class__.__name__ == "TPUEstimator":
+        return
+    members = {m for m in dir(cls) if not m.startswith("__")}
+    common = members & set(obj.__class__.__dict__) - _ALLOWED_OVERRIDES
+    overridden = [m for m in common if getattr(cls, m) != getattr(obj.__class__, m)]
+    if overridden:
+        raise ValueError("Subclasses of Estimator cannot override members of Estimator. {} does override {}"
+                         .format(obj.__class__, overridden))
+
+
+def default_session_config():
+    """tf.estimator's session config when none is given: soft placement, one pass of Grappler's meta-optimizer."""
+    rewrite = _rewriter_config_pb2.RewriterConfig(meta_optimizer_iterations=_rewriter_config_pb2.RewriterConfig.ONE)
+    return tf.ConfigProto(allow_soft_placement=True, graph_options=tf.GraphOptions(rewrite_options=rewrite))
+
+
+def _config_with_model_dir(config, model_dir):
+    """``config`` (a copy keeping its class and attributes) with ``model_dir`` and a session config set, as
+    tf.estimator does."""
+    if config is None:
+        config = RunConfig()
+    if not isinstance(config, RunConfig):
+        raise ValueError("config must be an instance of `RunConfig`, but provided %s." % config)
+    model_dir = None if model_dir is None else os.fspath(model_dir)
+    if config.session_config is None:
+        config = config.replace(session_config=default_session_config())
+    if model_dir is not None and config.model_dir is not None and config.model_dir != model_dir:
+        raise ValueError("`model_dir` are set both in constructor and `RunConfig`, but with different values. "
+                         "In constructor: '{}', in `RunConfig`: '{}' ".format(model_dir, config.model_dir))
+    if model_dir:
+        return config.replace(model_dir=model_dir)
+    if config.model_dir is None:
+        model_dir = tempfile.mkdtemp()
+        tf.logging.warn("Using temporary folder as model directory: %s", model_dir)
+        return config.replace(model_dir=model_dir)
+    return config
 
 
 def _global_step_of(checkpoint):
@@ -86,32 +151,30 @@ class Estimator:
     """
 
     def __init__(self, model_fn, model_dir=None, config=None, params=None, warm_start_from=None):
+        _assert_members_are_not_overridden(Estimator, self)
+        config = _config_with_model_dir(config, model_dir)
         check_model_fn(model_fn, params)
-        if config is None:
-            config = RunConfig()
-        elif not isinstance(config, RunConfig):
-            raise ValueError("Estimator: `config` must be a tf1_recsys.estimator.RunConfig; got %r." % (config,))
-        model_dir = None if model_dir is None else os.fspath(model_dir)
-        if model_dir and config.model_dir and os.path.abspath(model_dir) != os.path.abspath(config.model_dir):
-            raise ValueError("Estimator: `model_dir` (%r) and `config.model_dir` (%r) are both set and differ."
-                             % (model_dir, config.model_dir))
-        model_dir = model_dir or config.model_dir
-        if not model_dir:
-            model_dir = tempfile.mkdtemp(prefix="tf1_recsys_estimator_")
-            cluster.log("no model_dir given; using the temporary folder %s" % model_dir)
-        if config.model_dir != model_dir:
-            config = config.replace(model_dir=model_dir)
-        warm_start = warm_start_settings(warm_start_from)
         self._model_fn = model_fn
-        self._model_dir = model_dir
+        self._model_dir = config.model_dir
         self._config = config
         self._params = copy.deepcopy(params or {})
-        self._warm_start_settings = warm_start
+        self._warm_start_settings = warm_start_settings(warm_start_from)
 
-    model_fn = property(lambda self: self._model_fn)
     model_dir = property(lambda self: self._model_dir)
-    config = property(lambda self: copy.copy(self._config))
+    config = property(lambda self: copy.deepcopy(self._config))
     params = property(lambda self: copy.deepcopy(self._params))
+
+    @property
+    def model_fn(self):
+        """``model_fn(features, labels, mode, config)`` calling the user's with this Estimator's params."""
+        def public_model_fn(features, labels, mode, config):
+            return call_model_fn(self._model_fn, features, labels, mode, self.params, config)
+
+        return public_model_fn
+
+    def eval_dir(self, name=None):
+        """The folder of the evaluation summaries: ``model_dir/eval``, or ``model_dir/eval_<name>``."""
+        return os.path.join(self._model_dir, "eval" if not name else "eval_" + name)
 
     # ------------------------------------------------------------------ checkpoints
     def latest_checkpoint(self):
@@ -160,8 +223,9 @@ class Estimator:
         """
         config = self._config
         if config.task_type == TaskType.EVALUATOR:
-            raise ValueError("Estimator.train: this task is the evaluator; it evaluates (train_and_evaluate) "
-                             "and does not train.")
+            raise ValueError("Train has been called wrong configuration. Please use tf.estimator.train_and_evaluate "
+                             "which calls proper API according to given configuration. Current configuration: "
+                             "{}.".format(self.config))
         if config.cluster_spec.jobs and not config.is_distributed and config.num_worker_replicas > 1:
             raise ValueError("Estimator.train: the TF_CONFIG cluster has %d training tasks but no 'ps' job; "
                              "tf1_recsys.estimator trains a cluster with parameter servers only."
@@ -173,15 +237,8 @@ class Estimator:
             raise ValueError("Can not provide both steps and max_steps.")
         steps = _positive_steps("steps", steps)
         max_steps = _positive_steps("max_steps", max_steps)
-        hooks = list(hooks or ())
-        for hook in hooks:
-            if not isinstance(hook, tf.train.SessionRunHook):
-                raise TypeError("Estimator.train: every hook must be a tf.compat.v1.train.SessionRunHook; got %r."
-                                % (hook,))
-        for listener in saving_listeners or ():
-            if not isinstance(listener, tf.train.CheckpointSaverListener):
-                raise TypeError("Estimator.train: every saving listener must be a "
-                                "tf.compat.v1.train.CheckpointSaverListener; got %r." % (listener,))
+        hooks = _check_hooks_type(hooks)
+        saving_listeners = _check_listeners_type(saving_listeners)
         master = config.master
         watchdog = None
         if config.is_distributed:
@@ -218,21 +275,36 @@ class Estimator:
             if self._warm_start_settings is not None:
                 apply_warm_start(self._warm_start_settings)
             scaffold = _scaffold_with_saver(spec.scaffold, config)
-            # The NaN check comes first: hooks' after_run calls go in list order, and a
-            # CheckpointSaverHook before it would save the weights of the NaN step.
-            worker_hooks = [tf.train.NanTensorHook(spec.loss)] + list(input_hooks)
+            if not any(s.op.name == "loss" for s in tf.get_collection(tf.GraphKeys.SUMMARIES)):
+                tf.summary.scalar("loss", spec.loss)
+            tf.add_to_collection(tf.GraphKeys.LOSSES, spec.loss)
+            # tf.estimator's order: input hooks, the user's, the step limit, the NaN check, logging,
+            # the model_fn's. The chief's hooks come after all of them, so that the NaN check runs
+            # before a CheckpointSaverHook would save the weights of a NaN step.
+            worker_hooks = list(input_hooks) + hooks
             if steps is not None or max_steps is not None:
                 worker_hooks.append(tf.train.StopAtStepHook(num_steps=steps, last_step=max_steps))
+            worker_hooks.append(tf.train.NanTensorHook(spec.loss))
             if config.log_step_count_steps:
                 worker_hooks.append(tf.train.LoggingTensorHook(
                     {"loss": spec.loss, "step": global_step}, every_n_iter=config.log_step_count_steps))
-            worker_hooks += list(spec.training_hooks) + hooks
+            worker_hooks += list(spec.training_hooks)
             chief_hooks = list(spec.training_chief_hooks)
-            if config.save_checkpoints_steps or config.save_checkpoints_secs:
-                chief_hooks.append(tf.train.CheckpointSaverHook(
+            saver_hooks = [h for h in worker_hooks + chief_hooks if isinstance(h, tf.train.CheckpointSaverHook)]
+            if (config.save_checkpoints_steps or config.save_checkpoints_secs) and not saver_hooks:
+                saver_hooks.append(tf.train.CheckpointSaverHook(
                     self._model_dir, save_secs=config.save_checkpoints_secs,
-                    save_steps=config.save_checkpoints_steps, scaffold=scaffold, listeners=saving_listeners,
+                    save_steps=config.save_checkpoints_steps, scaffold=scaffold,
                     save_graph_def=config.checkpoint_save_graph_def))
+                chief_hooks.append(saver_hooks[0])
+            if saving_listeners:
+                if not saver_hooks:
+                    raise ValueError(
+                        "There should be a CheckpointSaverHook to use saving_listeners. Please set one of the "
+                        "RunConfig.save_checkpoints_steps or RunConfig.save_checkpoints_secs.")
+                for listener in saving_listeners:
+                    if listener not in saver_hooks[0]._listeners:
+                        saver_hooks[0]._listeners.append(listener)
             if config.log_step_count_steps:
                 chief_hooks.append(tf.train.StepCounterHook(every_n_steps=config.log_step_count_steps,
                                                             output_dir=self._model_dir))
@@ -281,8 +353,12 @@ class Estimator:
           checkpoint. The values are also written as summaries to ``model_dir/eval``
           (``eval_<name>``).
         """
+        hooks = _check_hooks_type(hooks)
         steps = _positive_steps("steps", steps)
-        checkpoint = self._checkpoint_or_raise(checkpoint_path)
+        checkpoint = checkpoint_path or self.latest_checkpoint()
+        if not checkpoint:
+            tf.logging.info("Could not find trained model in model_dir: {}, running initialization to evaluate."
+                            .format(self._model_dir))
         graph = self._new_graph()
         with graph.as_default():
             global_step = tf.train.get_or_create_global_step()
@@ -301,7 +377,7 @@ class Estimator:
             creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
                                                    master=self._config.evaluation_master,
                                                    config=self._local_session_config())
-            all_hooks = list(input_hooks) + list(spec.evaluation_hooks) + list(hooks or ()) + [final]
+            all_hooks = list(input_hooks) + hooks + list(spec.evaluation_hooks) + [final]
             with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
                 done = 0
                 while not sess.should_stop() and (steps is None or done < steps):
@@ -312,7 +388,7 @@ class Estimator:
         return results
 
     def _write_eval_summary(self, results, name):
-        folder = os.path.join(self._model_dir, "eval" if not name else "eval_" + name)
+        folder = self.eval_dir(name)
         summary = tf.Summary()
         for key, value in sorted(results.items()):
             if key == tf.GraphKeys.GLOBAL_STEP:
@@ -337,9 +413,11 @@ class Estimator:
           ``predictions`` is a single tensor; whole batches when
           ``yield_single_examples`` is False.
         """
+        hooks = _check_hooks_type(hooks)
         checkpoint = checkpoint_path or self.latest_checkpoint()
-        if checkpoint is None:
-            cluster.log("no checkpoint in %s; predicting from initialised variables." % self._model_dir)
+        if not checkpoint:
+            tf.logging.info("Could not find trained model in model_dir: {}, running initialization to predict."
+                            .format(self._model_dir))
         graph = self._new_graph()
         with graph.as_default():
             tf.train.get_or_create_global_step()
@@ -350,7 +428,7 @@ class Estimator:
             creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
                                                    master=self._config.evaluation_master,
                                                    config=self._local_session_config())
-            all_hooks = list(input_hooks) + list(spec.prediction_hooks) + list(hooks or ())
+            all_hooks = list(input_hooks) + hooks + list(spec.prediction_hooks)
             with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
                 while not sess.should_stop():
                     batch = sess.run(predictions)
@@ -401,6 +479,8 @@ class Estimator:
         Returns:
           The export folder, as bytes (like ``tf.estimator``).
         """
+        if not serving_input_receiver_fn:
+            raise ValueError("An input_receiver_fn must be defined.")
         if experimental_mode != ModeKeys.PREDICT:
             raise ValueError("export_saved_model: `experimental_mode` must be ModeKeys.PREDICT (%r); got %r."
                              % (ModeKeys.PREDICT, experimental_mode))
@@ -409,14 +489,13 @@ class Estimator:
         with graph.as_default():
             tf.train.get_or_create_global_step()
             receiver = serving_input_receiver_fn()
-            if not isinstance(receiver, ServingInputReceiver):
-                raise ValueError("serving_input_receiver_fn must return a ServingInputReceiver; got %r." % (receiver,))
-            spec = call_model_fn(self._model_fn, receiver.features, None, ModeKeys.PREDICT, self.params, self._config)
-            signatures = {key: output.as_signature_def(receiver.receiver_tensors)
-                          for key, output in spec.export_outputs.items()}
-            for alt_name, tensors in receiver.receiver_tensors_alternatives.items():
-                for key, output in spec.export_outputs.items():
-                    signatures["%s:%s" % (alt_name, key)] = output.as_signature_def(tensors)
+            spec = call_model_fn(self._model_fn, receiver.features, getattr(receiver, "labels", None),
+                                 ModeKeys.PREDICT, self.params, self.config)
+            # TensorFlow's own signature builder: one signature per export output and per
+            # receiver alternative ('<alternative>:<key>'); outputs that cannot serve are skipped.
+            signatures = _model_utils.build_all_signature_defs(
+                receiver.receiver_tensors, spec.export_outputs,
+                getattr(receiver, "receiver_tensors_alternatives", None), serving_only=True)
             saver = spec.scaffold.saver or tf.train.Saver(sharded=True)
             final_dir = self._timestamped_dir(export_dir_base)
             temp_dir = os.path.join(os.path.dirname(final_dir), "temp-" + os.path.basename(final_dir))
@@ -434,6 +513,19 @@ class Estimator:
             shutil.copyfile(source, target)
         os.rename(temp_dir, final_dir)
         return final_dir.encode()
+
+    def export_savedmodel(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                          checkpoint_path=None, strip_default_attrs=False):
+        """TF1's name of ``export_saved_model`` (``tf.compat.v1.estimator.Estimator.export_savedmodel``).
+
+        Default-valued attributes are always stripped (``strip_default_attrs`` is accepted for
+        its signature): the SavedModel loads in the same or a newer TensorFlow either way.
+        """
+        del strip_default_attrs
+        if not serving_input_receiver_fn:
+            raise ValueError("An input_receiver_fn must be defined.")
+        return self.export_saved_model(export_dir_base, serving_input_receiver_fn, assets_extra=assets_extra,
+                                       as_text=as_text, checkpoint_path=checkpoint_path)
 
     @staticmethod
     def _timestamped_dir(export_dir_base):

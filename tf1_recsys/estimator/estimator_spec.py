@@ -1,8 +1,9 @@
 """``EstimatorSpec``: what a ``model_fn`` returns, checked the way ``tf.estimator.EstimatorSpec`` was."""
 import collections
 
+from tensorflow.python.saved_model import model_utils as _model_utils
+
 from tf1_recsys._tf import _tensorflow, tf
-from tf1_recsys.estimator.export_output import ExportOutput, PredictOutput
 from tf1_recsys.estimator.mode_keys import ModeKeys
 
 DEFAULT_SERVING_KEY = tf.saved_model.signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY
@@ -11,103 +12,137 @@ _FIELDS = ("mode", "predictions", "loss", "train_op", "eval_metric_ops", "export
            "training_chief_hooks", "training_hooks", "scaffold", "evaluation_hooks", "prediction_hooks")
 
 
-def _check_graph(name, tensor):
-    if tensor.graph is not tf.get_default_graph():
-        raise ValueError("EstimatorSpec: `%s` must be from the default graph; %r is from another graph."
-                         % (name, tensor))
+_GRAPH_MESSAGE = (
+    '{0} with "{1}" must be from the default graph. Possible causes of this error include: \n\n'
+    "1) {0} was created outside the context of the default graph.\n\n"
+    "2) The object passed through to EstimatorSpec was not created in the most recent call to "
+    '"model_fn".')
 
 
-def _loss(loss):
-    if not isinstance(loss, tf.Tensor):
-        raise TypeError("EstimatorSpec: `loss` must be a tf.Tensor; got %r." % (loss,))
-    _check_graph("loss", loss)
-    if not loss.dtype.is_floating:
-        raise ValueError("EstimatorSpec: `loss` must be a float tensor; got dtype %s." % loss.dtype.name)
-    shape = loss.shape
-    if shape.rank is not None and shape.rank > 0:
-        if shape.num_elements() != 1:
-            raise ValueError("EstimatorSpec: `loss` must be a scalar; got shape %s." % shape)
-        loss = tf.reshape(loss, [])
-    return loss
+def _in_default_graph(value):
+    return tf.executing_eagerly() or value.graph is tf.get_default_graph()
 
 
-def _predictions(predictions):
-    if isinstance(predictions, dict):
-        for key, value in predictions.items():
-            if not isinstance(value, tf.Tensor):
-                raise TypeError("EstimatorSpec: `predictions[%r]` must be a tf.Tensor; got %r." % (key, value))
-            _check_graph("predictions[%r]" % key, value)
-        return dict(predictions)
-    if not isinstance(predictions, tf.Tensor):
-        raise TypeError("EstimatorSpec: `predictions` must be a tf.Tensor or a dict of them; got %r."
-                        % (predictions,))
-    _check_graph("predictions", predictions)
-    return predictions
+def _tensor(value, name):
+    if not isinstance(value, _tensorflow.__internal__.types.Tensor):
+        raise TypeError("{} must be Tensor, given: {}".format(name, value))
+    return value
 
 
-def _train_op(train_op):
-    # A resource variable counts as a tensor (SyncReplicasOptimizer returns an assign's result).
-    if not isinstance(train_op, (tf.Tensor, tf.Operation, _tensorflow.Variable)):
-        raise TypeError("EstimatorSpec: `train_op` must be a tf.Operation or tf.Tensor; got %r." % (train_op,))
-    _check_graph("train_op", train_op)
+def _train_op(train_op, mode):
+    if train_op is None:
+        if mode == ModeKeys.TRAIN:
+            raise ValueError("Missing train_op.")
+        return None
+    if not isinstance(train_op, (tf.Operation, _tensorflow.__internal__.types.Tensor)):
+        raise TypeError("{} must be Operation or Tensor, given: {}".format("train_op", train_op))
+    if isinstance(train_op, _tensorflow.Variable):  # SyncReplicasOptimizer returns an assign's variable
+        train_op = train_op.op
+    if not _in_default_graph(train_op):
+        raise ValueError(_GRAPH_MESSAGE.format("train_op", train_op.name))
     return train_op
 
 
-def _metric_ops(eval_metric_ops):
-    if not isinstance(eval_metric_ops, dict):
-        raise TypeError("EstimatorSpec: `eval_metric_ops` must be a dict; got %r." % (eval_metric_ops,))
-    checked = {}
-    for key, value in eval_metric_ops.items():
-        if not isinstance(value, tuple) or len(value) != 2:
-            raise TypeError(
-                "EstimatorSpec: `eval_metric_ops[%r]` must be a (metric_tensor, update_op) tuple as returned "
-                "by tf.compat.v1.metrics; got %r." % (key, value))
-        for part in value:
-            if not isinstance(part, (tf.Tensor, tf.Operation)):
-                raise TypeError("EstimatorSpec: `eval_metric_ops[%r]` holds %r, not a tensor or an operation."
-                                % (key, part))
-            _check_graph("eval_metric_ops[%r]" % key, part)
-        checked[key] = value
-    return checked
+def _loss(loss, mode):
+    """A scalar loss; a loss of one element (shape [1], or [batch, 1] with an unknown batch) is reshaped."""
+    if loss is None:
+        if mode in (ModeKeys.TRAIN, ModeKeys.EVAL):
+            raise ValueError("Missing loss.")
+        return None
+    loss = _tensor(loss, "loss")
+    if loss.shape.num_elements() not in (None, 1):
+        raise ValueError("Loss must be scalar, given: {}".format(loss))
+    if not loss.shape.is_compatible_with(tf.TensorShape([])):
+        loss = tf.reshape(loss, [])
+    if not _in_default_graph(loss):
+        raise ValueError(_GRAPH_MESSAGE.format("loss", loss.name))
+    return loss
+
+
+def _predictions(predictions, mode):
+    if predictions is None:
+        if mode == ModeKeys.PREDICT:
+            raise ValueError("Missing predictions.")
+        return {}
+    if isinstance(predictions, dict):
+        predictions = {k: _tensor(v, "predictions[{}]".format(k)) for k, v in predictions.items()}
+        for key, value in predictions.items():
+            if not _in_default_graph(value):
+                raise ValueError(_GRAPH_MESSAGE.format("prediction values", "{0}: {1}".format(key, value.name)))
+        return predictions
+    predictions = _tensor(predictions, "predictions")
+    if not _in_default_graph(predictions):
+        raise ValueError(_GRAPH_MESSAGE.format("prediction values", predictions.name))
+    return predictions
 
 
 def _export_outputs(export_outputs, predictions):
-    if export_outputs is None:
-        return {DEFAULT_SERVING_KEY: PredictOutput(predictions)}
-    if not isinstance(export_outputs, dict):
-        raise TypeError("EstimatorSpec: `export_outputs` must be a dict; got %r." % (export_outputs,))
-    for key, value in export_outputs.items():
-        if not isinstance(key, str):
-            raise ValueError("EstimatorSpec: `export_outputs` keys must be strings; got %r." % (key,))
-        if not isinstance(value, ExportOutput):
-            raise TypeError("EstimatorSpec: `export_outputs[%r]` must be a PredictOutput, RegressionOutput or "
-                            "ClassificationOutput from tf1_recsys.estimator; got %r." % (key, value))
-    export_outputs = dict(export_outputs)
-    if len(export_outputs) == 1 and DEFAULT_SERVING_KEY not in export_outputs:
-        (only,) = export_outputs.values()
-        export_outputs[DEFAULT_SERVING_KEY] = only
-    if DEFAULT_SERVING_KEY not in export_outputs:
-        raise ValueError("EstimatorSpec: with several `export_outputs`, one must have the key %r; got %s."
-                         % (DEFAULT_SERVING_KEY, sorted(export_outputs)))
-    return export_outputs
+    """TensorFlow's own check (``saved_model.model_utils``): a default ``PredictOutput``, a 'serving_default' key."""
+    return _model_utils.get_export_outputs(export_outputs, predictions)
 
 
-def _hooks(name, hooks):
-    hooks = tuple(hooks or ())
+def _hooks(hooks):
+    hooks = tuple(hooks or [])
     for hook in hooks:
         if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("EstimatorSpec: every item of `%s` must be a tf.compat.v1.train.SessionRunHook; got %r."
-                            % (name, hook))
+            raise TypeError("All hooks must be SessionRunHook instances, given: {}".format(hook))
     return hooks
+
+
+def is_metric_object(value):
+    """A Keras-style metric object, recognised by its methods and not its class (Keras is never imported)."""
+    return not isinstance(value, tuple) and all(
+        hasattr(value, attr) for attr in ("update_state", "result", "variables"))
+
+
+def _metric_ops(eval_metric_ops):
+    """``{name: (value, update_op)}``: metric objects become ``(result(), updates[0])``, their variables local."""
+    if eval_metric_ops is None:
+        return {}
+    if not isinstance(eval_metric_ops, dict):
+        raise TypeError("eval_metric_ops must be a dict, given: {}".format(eval_metric_ops))
+    eval_metric_ops = dict(eval_metric_ops)
+    for key, value in eval_metric_ops.items():
+        if is_metric_object(value):
+            if not list(getattr(value, "updates", None) or []):
+                raise ValueError('Please call update_state(...) on the "{metric_name}" metric'
+                                 .format(metric_name=getattr(value, "name", key)))
+        elif not isinstance(value, tuple) or len(value) != 2:
+            raise TypeError("Values of eval_metric_ops must be (metric_value, update_op) tuples, given: {} "
+                            "for key: {}".format(value, key))
+    for key, value in eval_metric_ops.items():
+        parts = list(value.updates) + [value.result()] if is_metric_object(value) else tf.nest.flatten(value)
+        for part in parts:
+            if not _in_default_graph(part):
+                raise ValueError(_GRAPH_MESSAGE.format("eval_metric_ops", "{0}: {1}".format(key, part.name)))
+    new_variables = []
+    for key, value in eval_metric_ops.items():
+        if is_metric_object(value):
+            new_variables += list(value.variables)
+            eval_metric_ops[key] = (value.result(), value.updates[0])
+    for collection in (tf.GraphKeys.LOCAL_VARIABLES, tf.GraphKeys.METRIC_VARIABLES):
+        present = set(tf.get_collection(collection))
+        for variable in new_variables:
+            if variable not in present:
+                present.add(variable)
+                tf.add_to_collection(collection, variable)
+    return eval_metric_ops
+
+
+def _scaffold(scaffold):
+    scaffold = scaffold or tf.train.Scaffold()
+    if not isinstance(scaffold, tf.train.Scaffold):
+        raise TypeError("scaffold must be tf.train.Scaffold. Given: {}".format(scaffold))
+    return scaffold
 
 
 class EstimatorSpec(collections.namedtuple("EstimatorSpec", _FIELDS)):
     """What a ``model_fn`` returns for one mode: ``EstimatorSpec(mode, predictions=None, loss=None, ...)``.
 
     Required by mode: TRAIN needs ``loss`` and ``train_op``; EVAL needs ``loss``;
-    PREDICT needs ``predictions``. ``loss`` is a float scalar (shape [1] is reshaped);
+    PREDICT needs ``predictions``. ``loss`` is a scalar (one element of any shape is reshaped);
     ``predictions`` a tensor or a dict of tensors [batch, ...]; ``eval_metric_ops`` a
-    dict name -> ``(value, update_op)`` from ``tf.compat.v1.metrics``;
+    dict name -> ``(value, update_op)`` from ``tf.compat.v1.metrics`` (nested values allowed) or a metric object;
     ``export_outputs`` a dict name -> ``PredictOutput`` / ``RegressionOutput`` /
     ``ClassificationOutput`` (default in PREDICT: ``PredictOutput(predictions)`` under
     'serving_default'); hooks are ``tf.compat.v1.train.SessionRunHook`` lists;
@@ -118,41 +153,21 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", _FIELDS)):
     def __new__(cls, mode, predictions=None, loss=None, train_op=None, eval_metric_ops=None,
                 export_outputs=None, training_chief_hooks=None, training_hooks=None, scaffold=None,
                 evaluation_hooks=None, prediction_hooks=None):
-        if mode not in ModeKeys.ALL:
-            raise ValueError("EstimatorSpec: `mode` must be one of %s; got %r." % (list(ModeKeys.ALL), mode))
-        if mode == ModeKeys.TRAIN and train_op is None:
-            raise ValueError("EstimatorSpec: `train_op` is required in mode %r (TRAIN)." % mode)
-        if mode in (ModeKeys.TRAIN, ModeKeys.EVAL) and loss is None:
-            raise ValueError("EstimatorSpec: `loss` is required in mode %r." % mode)
-        if mode == ModeKeys.PREDICT and predictions is None:
-            raise ValueError("EstimatorSpec: `predictions` is required in mode %r (PREDICT)." % mode)
-        if loss is not None:
-            loss = _loss(loss)
-        if predictions is not None:
-            predictions = _predictions(predictions)
-        elif mode != ModeKeys.PREDICT:
-            predictions = {}
-        if train_op is not None:
-            train_op = _train_op(train_op)
-        eval_metric_ops = _metric_ops(eval_metric_ops) if eval_metric_ops is not None else {}
+        train_op = _train_op(train_op, mode)
+        loss = _loss(loss, mode)
+        predictions = _predictions(predictions, mode)
         if mode == ModeKeys.PREDICT:
             export_outputs = _export_outputs(export_outputs, predictions)
-        elif export_outputs is not None:
-            export_outputs = _export_outputs(export_outputs, predictions)
-        if scaffold is not None and not isinstance(scaffold, tf.train.Scaffold):
-            raise TypeError("EstimatorSpec: `scaffold` must be a tf.compat.v1.train.Scaffold; got %r." % (scaffold,))
         return super().__new__(
             cls, mode=mode, predictions=predictions, loss=loss, train_op=train_op,
-            eval_metric_ops=eval_metric_ops, export_outputs=export_outputs,
-            training_chief_hooks=_hooks("training_chief_hooks", training_chief_hooks),
-            training_hooks=_hooks("training_hooks", training_hooks),
-            scaffold=scaffold if scaffold is not None else tf.train.Scaffold(),
-            evaluation_hooks=_hooks("evaluation_hooks", evaluation_hooks),
-            prediction_hooks=_hooks("prediction_hooks", prediction_hooks))
+            eval_metric_ops=_metric_ops(eval_metric_ops), export_outputs=export_outputs,
+            training_chief_hooks=_hooks(training_chief_hooks), training_hooks=_hooks(training_hooks),
+            scaffold=_scaffold(scaffold), evaluation_hooks=_hooks(evaluation_hooks),
+            prediction_hooks=_hooks(prediction_hooks))
 
     def _replace(self, **kwds):
         if "mode" in kwds and kwds["mode"] != self.mode:
-            raise ValueError("EstimatorSpec: `mode` cannot be changed by _replace.")
+            raise ValueError("mode of EstimatorSpec cannot be changed.")
         return EstimatorSpec(**dict(self._asdict(), **kwds))
 
 

@@ -166,12 +166,12 @@ class RunConfig:
 
     @property
     def device_filters(self):
-        """The devices this task talks to: all ps tasks and itself (None for one process)."""
-        if not self._task.cluster or self.task_type not in (TaskType.CHIEF, TaskType.WORKER, TaskType.PS):
+        """tf.estimator's filters: a chief, master or worker sees the ps tasks and its own job (task); None alone."""
+        if not self._task.cluster:
             return None
-        if self.task_type == TaskType.PS:
-            return ["/job:ps", "/job:chief", "/job:worker"]
-        return ["/job:ps", "/job:%s/task:%d" % (self.task_type, self.task_id)]
+        return {TaskType.MASTER: ["/job:ps", "/job:master"], TaskType.CHIEF: ["/job:ps", "/job:chief"],
+                TaskType.WORKER: ["/job:ps", "/job:worker/task:%d" % self.task_id],
+                TaskType.PS: ["/job:ps", "/job:worker", "/job:chief", "/job:master"]}.get(self.task_type)
 
     @property
     def session_config(self):
@@ -189,7 +189,7 @@ class RunConfig:
         return config
 
     def replace(self, **kwargs):
-        """A copy with the given run settings changed (the task is read again from ``$TF_CONFIG``)."""
+        """A copy (same class and extra attributes, same task) with the given run settings changed."""
         args = dict(
             model_dir=self._model_dir, tf_random_seed=self._tf_random_seed,
             save_summary_steps=self._save_summary_steps, save_checkpoints_steps=self._save_checkpoints_steps,
@@ -210,7 +210,14 @@ class RunConfig:
         if "save_checkpoints_secs" in kwargs and "save_checkpoints_steps" not in kwargs:
             args["save_checkpoints_steps"] = None
         args.update(kwargs)
-        return RunConfig(**args)
+        checked = RunConfig(**args)
+        # A deep copy of this config, as tf.estimator's replace: a subclass and its extra
+        # attributes are kept, and so is the task this config was built for.
+        replaced = copy.deepcopy(self)
+        for key, value in vars(checked).items():
+            if key != "_task":
+                setattr(replaced, key, value)
+        return replaced
 
     def __repr__(self):
         return ("RunConfig(model_dir=%r, task=%s:%s, is_chief=%s, num_ps_replicas=%d, num_worker_replicas=%d, "

@@ -83,8 +83,12 @@ def parse_tf_config(tf_config=None):
     Raises:
       ValueError: naming the key at fault, for malformed JSON, a cluster without exactly
         one chief, a task type or index missing or not in the cluster, a negative index,
-        or a task other than worker 0 without a cluster. The legacy 'master' job is not
-        supported (name it 'chief').
+        or a task other than worker 0 without a cluster (tf.estimator's messages where it
+        has them).
+
+    The legacy 'master' job of TF1-era clusters takes the chief's place, as in
+    tf.estimator: the master task initialises and checkpoints; a cluster may not have
+    both a 'master' and a 'chief', nor an evaluator task beside a master.
     """
     config = _load(tf_config)
     raw_cluster = config.get("cluster") or {}
@@ -108,17 +112,21 @@ def parse_tf_config(tf_config=None):
                        % (task_type, task_id))
         return TaskInfo({}, task_type, 0, True, 0, 1, config.get("session_master", ""), 0)
     cluster = _cluster(raw_cluster)
+    chief_job = TaskType.CHIEF
     if TaskType.MASTER in cluster:
-        raise _err("the legacy 'master' job is not supported; name the task that initialises and "
-                   "checkpoints 'chief'.")
-    chiefs = cluster.get(TaskType.CHIEF, [])
-    if len(chiefs) != 1:
-        raise _err("a 'cluster' must have exactly one 'chief' task; got %d (jobs: %s)."
-                   % (len(chiefs), sorted(cluster)))
+        if TaskType.CHIEF in cluster:
+            raise ValueError("If `master` node exists in `cluster`, job `chief` is not supported.")
+        chief_job = TaskType.MASTER
+    if chief_job not in cluster:
+        raise ValueError('If "cluster" is set in TF_CONFIG, it must have one "%s" node.' % chief_job)
+    if len(cluster[chief_job]) > 1:
+        raise ValueError('The "cluster" in TF_CONFIG must have only one "%s" node.' % chief_job)
     if not task_type:
-        raise _err("a 'cluster' is set, so 'task' must have a 'type' (one of %s or 'evaluator')." % sorted(cluster))
+        raise ValueError('If "cluster" is set in TF_CONFIG, task type must be set.')
     if task_id is None:
-        raise _err("a 'cluster' is set, so 'task' must have an 'index'.")
+        raise ValueError('If "cluster" is set in TF_CONFIG, task index must be set.')
+    if task_type == TaskType.EVALUATOR and chief_job == TaskType.MASTER:
+        raise ValueError("If `master` node exists in `cluster`, task_type `evaluator` is not supported.")
     if task_type == TaskType.EVALUATOR:
         return TaskInfo({}, task_type, task_id, False, 0, 0, config.get("eval_session_master", ""), None)
     if task_type not in cluster:
@@ -128,16 +136,22 @@ def parse_tf_config(tf_config=None):
                    % (task_id, task_type, len(cluster[task_type])))
     num_ps = len(cluster.get(TaskType.PS, []))
     num_workers = 1 + len(cluster.get(TaskType.WORKER, []))
-    if task_type == TaskType.CHIEF:
-        global_id = 0
-    elif task_type == TaskType.WORKER:
-        global_id = 1 + task_id
-    else:
-        global_id = None
     single = len(cluster) == 1 and num_workers == 1
     master = config.get("session_master") or ("" if single else "grpc://" + cluster[task_type][task_id])
-    return TaskInfo(cluster, task_type, task_id, task_type == TaskType.CHIEF, num_ps, num_workers, master,
-                    global_id)
+    return TaskInfo(cluster, task_type, task_id, task_type == chief_job, num_ps, num_workers, master,
+                    _global_id(cluster, task_type, task_id, chief_job))
+
+
+def _global_id(cluster, task_type, task_id, chief_job):
+    """tf.estimator's ordinal of a task: the chief (or master) first, the other jobs by name, the ps tasks last."""
+    order = [chief_job] + sorted(j for j in cluster if j not in (chief_job, TaskType.PS))
+    order += [TaskType.PS] if TaskType.PS in cluster else []
+    first = 0
+    for job in order:
+        if job == task_type:
+            return first + task_id
+        first += len(cluster[job])
+    return None
 
 
 __all__ = ["TaskType", "TaskInfo", "parse_tf_config"]

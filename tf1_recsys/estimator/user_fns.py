@@ -2,7 +2,9 @@
 import functools
 import inspect
 
-from tf1_recsys._tf import tf
+from tf1_recsys._tf import _tensorflow, tf
+
+VALID_MODEL_FN_ARGS = frozenset(["features", "labels", "mode", "params", "self", "config"])
 
 
 def fn_args(fn):
@@ -27,11 +29,10 @@ class _IteratorInitializerHook(tf.train.SessionRunHook):
         session.run(self._initializer)
 
 
-def _split(element, mode):
-    if isinstance(element, tuple):
+def _split(element):
+    if isinstance(element, (list, tuple)):
         if len(element) != 2:
-            raise ValueError("input_fn must return (features, labels) or features; got a tuple of %d items."
-                             % len(element))
+            raise ValueError("input_fn should return (features, labels) as a len 2 tuple.")
         return element[0], element[1]
     return element, None
 
@@ -46,9 +47,10 @@ def call_input_fn(input_fn, mode, params, config):
     """Calls ``input_fn`` on the CPU and returns ``(features, labels, hooks)``.
 
     ``input_fn`` may take ``mode``, ``params`` and ``config``; it returns a
-    ``tf.data.Dataset`` of ``(features, labels)`` or of features, or the tuple
-    ``(features, labels)`` of tensors, or features. A dataset is read through an
-    initializable iterator started by a hook; it ends the loop with OutOfRangeError.
+    ``tf.data.Dataset`` (TF2's ``tf.data.Dataset`` or ``tf.compat.v1.data.Dataset``) of
+    ``(features, labels)`` or of features, or the tuple ``(features, labels)`` of
+    tensors, or features. A dataset is read through an initializable iterator started
+    by a hook; it ends the loop with OutOfRangeError.
     """
     if not callable(input_fn):
         raise TypeError("input_fn must be callable; got %r." % (input_fn,))
@@ -56,11 +58,11 @@ def call_input_fn(input_fn, mode, params, config):
     with tf.device("/cpu:0"):
         result = input_fn(**kwargs)
         hooks = []
-        if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
+        if isinstance(result, _tensorflow.data.Dataset):  # the V2 base class: V1 datasets derive from it
             iterator = tf.data.make_initializable_iterator(result)
             hooks.append(_IteratorInitializerHook(iterator))
             result = iterator.get_next()
-    features, labels = _split(result, mode)
+    features, labels = _split(result)
     return features, labels, hooks
 
 
@@ -70,26 +72,29 @@ def call_model_fn(model_fn, features, labels, mode, params, config):
 
     kwargs = _declared(model_fn, labels=labels, mode=mode, params=params, config=config)
     if "labels" not in kwargs and labels is not None:
-        raise ValueError("model_fn does not take `labels`, but input_fn returns labels.")
+        raise ValueError("model_fn does not take labels, but input_fn returns labels.")
     spec = model_fn(features=features, **kwargs)
     if not isinstance(spec, EstimatorSpec):
-        raise ValueError("model_fn must return an EstimatorSpec (tf1_recsys.estimator.EstimatorSpec); got %r."
-                         % (spec,))
-    if spec.mode != mode:
-        raise ValueError("model_fn was called in mode %r but returned an EstimatorSpec of mode %r." % (mode, spec.mode))
+        raise ValueError("model_fn should return an EstimatorSpec.")
     return spec
 
 
 def check_model_fn(model_fn, params):
-    """Raises for a ``model_fn`` Estimator would refuse: no ``features`` argument, params it cannot take."""
-    if not callable(model_fn):
-        raise TypeError("model_fn must be callable; got %r." % (model_fn,))
-    args = fn_args(model_fn)
+    """Raises for a ``model_fn`` Estimator refuses: None, no ``features``, params it cannot take, other arguments."""
+    if model_fn is None:
+        raise ValueError("model_fn must be provided to Estimator.")
+    args = set(fn_args(model_fn))
     if "features" not in args:
-        raise ValueError("model_fn (%r) must have a `features` argument; it has %s." % (model_fn, list(args)))
+        raise ValueError("model_fn (%s) must include features argument." % model_fn)
     if params is not None and "params" not in args:
-        raise ValueError("model_fn (%r) has no `params` argument, but params (%r) were passed to the Estimator."
+        raise ValueError("model_fn (%s) does not include params argument, but params (%s) is passed to Estimator."
                          % (model_fn, params))
+    if params is None and "params" in args:
+        tf.logging.warn("Estimator's model_fn (%s) includes params argument, but params are not passed to "
+                        "Estimator.", model_fn)
+    unexpected = list(args - VALID_MODEL_FN_ARGS)
+    if unexpected:
+        raise ValueError("model_fn (%s) has following not expected args: %s" % (model_fn, unexpected))
 
 
 __all__ = ["call_input_fn", "call_model_fn", "check_model_fn", "fn_args"]

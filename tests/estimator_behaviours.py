@@ -1,0 +1,604 @@
+"""Small ``tf.estimator`` programs, run on one implementation; prints one JSON object of their outcomes.
+
+    python tests/estimator_behaviours.py --impl tf|tf1_recsys --work DIR [--only NAME ...]
+
+Each behaviour receives the estimator module ``E`` (``tf.compat.v1.estimator`` for ``--impl tf``,
+TensorFlow <= 2.15 only; ``tf1_recsys.estimator`` otherwise) and a fresh folder. Its outcome is
+``{"result": ...}`` or ``{"error": [exception type name, message]}`` with memory addresses
+and the folder replaced, so tests/test_estimator_vs_tf_estimator.py compares the two
+implementations' outcomes as they are, messages included.
+"""
+import argparse
+import inspect
+import json
+import os
+import re
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf_root  # noqa: E402
+
+tf = tf_root.compat.v1
+BEHAVIOURS = {}
+
+X = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, -1.0], [3.0, 0.0], [-1.0, 2.0], [0.5, 0.5]], dtype=np.float32)
+Y = (X @ np.array([[1.5], [-2.0]], dtype=np.float32) + 0.25).astype(np.float32)
+LEARNING_RATE = 0.1
+
+
+def behaviour(fn):
+    BEHAVIOURS[fn.__name__] = fn
+    return fn
+
+
+def linear_model_fn(E, metric_ops=None, loss_shape=None):
+    """``y = x w + b`` with zero initial weights, mean squared error, plain gradient descent."""
+    def model_fn(features, labels, mode):
+        x = features["x"] if isinstance(features, dict) else features
+        w = tf.get_variable("w", [2, 1], initializer=tf.zeros_initializer())
+        b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
+        predictions = tf.matmul(x, w) + b
+        if mode == E.ModeKeys.PREDICT:
+            return E.EstimatorSpec(mode, predictions={"y": predictions})
+        loss = tf.reduce_mean(tf.square(predictions - labels))
+        if loss_shape is not None:
+            loss = tf.reshape(loss, loss_shape)
+        train_op = tf.train.GradientDescentOptimizer(LEARNING_RATE).minimize(
+            loss, global_step=tf.train.get_global_step())
+        metrics = metric_ops(predictions, labels) if metric_ops else None
+        return E.EstimatorSpec(mode, loss=loss, train_op=train_op, eval_metric_ops=metrics)
+
+    return model_fn
+
+
+def dataset_input_fn(batch=2, labels=True, epochs=1):
+    """A TF2 ``tf.data.Dataset`` (not ``tf.compat.v1.data``) of ({'x': x}, y) or of {'x': x}."""
+    def input_fn():
+        data = ({"x": X}, Y) if labels else {"x": X}
+        return tf_root.data.Dataset.from_tensor_slices(data).repeat(epochs).batch(batch)
+
+    return input_fn
+
+
+def config(E, **kwargs):
+    kwargs.setdefault("log_step_count_steps", None)
+    return E.RunConfig(**kwargs)
+
+
+def _variables(est):
+    return {name: est.get_variable_value(name).tolist() for name in ("w", "b")}
+
+
+# ---------------------------------------------------------------------------- input_fn
+@behaviour
+def dataset_input_fn_trains_evaluates_and_predicts(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(epochs=2))
+    evaluation = est.evaluate(dataset_input_fn())
+    predictions = [p["y"].tolist() for p in est.predict(dataset_input_fn(labels=False))]
+    return {"variables": _variables(est), "evaluation": {k: float(v) for k, v in evaluation.items()},
+            "predictions": predictions}
+
+
+@behaviour
+def input_fn_of_three_items_is_refused(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(lambda: (tf.constant(X), tf.constant(Y), tf.constant(Y)), steps=1)
+
+
+# ---------------------------------------------------------------------------- EstimatorSpec
+def _spec(E, mode, **kwargs):
+    with tf.Graph().as_default():
+        loss = kwargs.pop("loss_value", None)
+        if loss is not None:
+            kwargs["loss"] = tf.constant(loss, dtype=tf.float32)
+        if mode == "train":
+            kwargs["train_op"] = tf.no_op()
+        spec = E.EstimatorSpec(mode, **kwargs)
+        return {"mode": spec.mode, "loss_shape": None if spec.loss is None else spec.loss.shape.as_list(),
+                "metric_keys": sorted(spec.eval_metric_ops)}
+
+
+@behaviour
+def spec_mode_none(E, work):
+    with tf.Graph().as_default():
+        spec = E.EstimatorSpec(None, predictions=tf.constant([1.0]))
+        return [spec.mode, sorted(spec.export_outputs or {})]
+
+
+@behaviour
+def spec_loss_of_one_row_is_reshaped(E, work):
+    return _spec(E, "eval", loss_value=[[2.0]])
+
+
+@behaviour
+def spec_loss_of_two_rows_is_refused(E, work):
+    return _spec(E, "eval", loss_value=[[2.0], [3.0]])
+
+
+@behaviour
+def spec_missing_train_op(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("train", loss=tf.constant(1.0))
+
+
+@behaviour
+def spec_missing_loss(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("eval")
+
+
+@behaviour
+def spec_missing_predictions(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("infer")
+
+
+@behaviour
+def spec_metrics_not_a_dict(E, work):
+    return _spec(E, "eval", loss_value=1.0, eval_metric_ops=[1])
+
+
+@behaviour
+def spec_metric_not_a_pair(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("eval", loss=tf.constant(1.0), eval_metric_ops={"m": tf.constant(1.0)})
+
+
+@behaviour
+def spec_hook_not_a_hook(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("eval", loss=tf.constant(1.0), evaluation_hooks=["not a hook"])
+
+
+@behaviour
+def spec_predictions_not_tensors(E, work):
+    with tf.Graph().as_default():
+        E.EstimatorSpec("infer", predictions={"p": 1.0})
+
+
+@behaviour
+def spec_two_export_outputs_without_default(E, work):
+    with tf.Graph().as_default():
+        p = tf.constant([[1.0]])
+        E.EstimatorSpec("infer", predictions=p, export_outputs={
+            "a": E.export.PredictOutput(p), "b": E.export.PredictOutput(p)})
+
+
+class DuckMean:
+    """A metric object as TensorFlow's Keras metrics are, in graph mode: ``update_state`` records its op in ``updates``."""
+
+    def __init__(self, name):
+        self.name = name
+        with tf.variable_scope(None, default_name=name):
+            self.total = tf.get_variable("total", [], initializer=tf.zeros_initializer(), trainable=False,
+                                         collections=[])
+            self.count = tf.get_variable("count", [], initializer=tf.zeros_initializer(), trainable=False,
+                                         collections=[])
+        self.variables = [self.total, self.count]
+        self.updates = []
+
+    def update_state(self, values):
+        values = tf.cast(values, tf.float32)
+        op = tf.group(tf.assign_add(self.total, tf.reduce_sum(values)),
+                      tf.assign_add(self.count, tf.cast(tf.size(values), tf.float32)))
+        self.updates.append(op)
+        return op
+
+    def result(self):
+        return tf.div_no_nan(self.total, self.count)
+
+
+def mean_metric(name):
+    """``tf.keras.metrics.Mean`` where TensorFlow has its Keras 2 (<= 2.15), else a ``DuckMean``."""
+    if tuple(int(p) for p in tf_root.version.VERSION.split(".")[:2]) <= (2, 15):
+        return tf_root.keras.metrics.Mean(name=name)
+    return DuckMean(name)
+
+
+def _evaluate_with_metrics(E, work, metric_ops):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=2)
+    est = E.Estimator(linear_model_fn(E, metric_ops=metric_ops), model_dir=work, config=config(E))
+    evaluation = est.evaluate(dataset_input_fn())
+    return {k: np.asarray(v).tolist() for k, v in evaluation.items()}
+
+
+@behaviour
+def metric_object_in_eval_metric_ops(E, work):
+    def metrics(predictions, labels):
+        mean = mean_metric("mean_prediction")
+        mean.update_state(predictions)
+        return {"mean_prediction": mean}
+
+    return _evaluate_with_metrics(E, work, metrics)
+
+
+@behaviour
+def metric_object_without_update(E, work):
+    def metrics(predictions, labels):
+        return {"mean_prediction": mean_metric("mean_prediction")}
+
+    return _evaluate_with_metrics(E, work, metrics)
+
+
+@behaviour
+def nested_tuple_metric_value(E, work):
+    def metrics(predictions, labels):
+        mean, update = tf.metrics.mean(predictions)
+        total, update_total = tf.metrics.mean(labels)
+        return {"nested": ((mean, total), tf.group(update, update_total))}
+
+    return _evaluate_with_metrics(E, work, metrics)
+
+
+@behaviour
+def loss_metric_name_is_reserved(E, work):
+    return _evaluate_with_metrics(E, work, lambda p, l: {"loss": tf.metrics.mean(p)})
+
+
+# ---------------------------------------------------------------------------- Estimator
+@behaviour
+def eval_dir(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    return [os.path.relpath(est.eval_dir(), work), os.path.relpath(est.eval_dir("holdout"), work)]
+
+
+@behaviour
+def run_config_subclass_and_attributes_are_kept(E, work):
+    class MyConfig(E.RunConfig):
+        pass
+
+    run_config = MyConfig(log_step_count_steps=None)
+    run_config.team = "recsys"
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=run_config)
+    return [type(est.config).__name__, getattr(est.config, "team", None), est.config.model_dir == work]
+
+
+@behaviour
+def evaluate_without_checkpoint_uses_initial_values(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    return {k: float(v) for k, v in est.evaluate(dataset_input_fn()).items()}
+
+
+@behaviour
+def user_hooks_run_before_the_nan_check(E, work):
+    order = []
+
+    class Hook(tf.train.SessionRunHook):
+        def after_run(self, run_context, run_values):
+            order.append("user")
+
+    nan_after_run = tf.train.NanTensorHook.after_run
+
+    def recording(self, run_context, run_values):
+        order.append("nan")
+        return nan_after_run(self, run_context, run_values)
+
+    tf.train.NanTensorHook.after_run = recording
+    try:
+        est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+        est.train(dataset_input_fn(), hooks=[Hook()], steps=1)
+    finally:
+        tf.train.NanTensorHook.after_run = nan_after_run
+    return order
+
+
+@behaviour
+def loss_summary_is_written(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E, save_summary_steps=1))
+    est.train(dataset_input_fn(), steps=2)
+    tags = set()
+    for name in os.listdir(work):
+        if name.startswith("events.out"):
+            for event in tf.train.summary_iterator(os.path.join(work, name)):
+                tags.update(v.tag for v in event.summary.value)
+    return "loss" in tags
+
+
+@behaviour
+def saving_listener_needs_a_saver(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work,
+                      config=config(E, save_checkpoints_steps=None, save_checkpoints_secs=None))
+    est.train(dataset_input_fn(), steps=1, saving_listeners=[tf.train.CheckpointSaverListener()])
+
+
+@behaviour
+def saving_listener_of_wrong_type(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1, saving_listeners=["listener"])
+
+
+@behaviour
+def hooks_are_checked_before_the_input_fn_runs(E, work):
+    called = []
+
+    def input_fn():
+        called.append(True)
+        return dataset_input_fn()()
+
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    try:
+        est.train(input_fn, hooks=["not a hook"], steps=1)
+    except TypeError as e:
+        return [type(e).__name__, str(e), called]
+
+
+@behaviour
+def model_fn_property_is_a_fixed_signature_wrapper(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    with tf.Graph().as_default():
+        tf.train.get_or_create_global_step()
+        spec = est.model_fn({"x": tf.constant(X)}, tf.constant(Y), "eval", est.config)
+    return [list(inspect.signature(est.model_fn).parameters), type(spec).__name__]
+
+
+@behaviour
+def unknown_model_fn_argument_is_refused(E, work):
+    def model_fn(features, labels, mode, extra):
+        raise AssertionError
+
+    E.Estimator(model_fn, model_dir=work)
+
+
+@behaviour
+def model_fn_without_features_is_refused(E, work):
+    def model_fn(x, labels):
+        raise AssertionError
+
+    E.Estimator(model_fn, model_dir=work)
+
+
+@behaviour
+def params_without_params_argument_are_refused(E, work):
+    def model_fn(features, labels):
+        raise AssertionError
+
+    E.Estimator(model_fn, model_dir=work, params={"a": 1})
+
+
+@behaviour
+def estimator_method_override_is_refused(E, work):
+    class MyEstimator(E.Estimator):
+        def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
+            raise AssertionError
+
+    MyEstimator(linear_model_fn(E), model_dir=work)
+
+
+@behaviour
+def model_fn_none_is_refused(E, work):
+    E.Estimator(None, model_dir=work)
+
+
+@behaviour
+def config_of_wrong_type_is_refused(E, work):
+    E.Estimator(linear_model_fn(E), model_dir=work, config="config")
+
+
+@behaviour
+def model_dir_differs_from_config(E, work):
+    E.Estimator(linear_model_fn(E), model_dir=os.path.join(work, "a"),
+                config=E.RunConfig(model_dir=os.path.join(work, "b")))
+
+
+@behaviour
+def steps_and_max_steps_checks(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    errors = []
+    for kwargs in ({"steps": 0}, {"max_steps": -1}, {"steps": 1, "max_steps": 2}):
+        try:
+            est.train(dataset_input_fn(), **kwargs)
+        except ValueError as e:
+            errors.append(str(e))
+    try:
+        est.evaluate(dataset_input_fn(), steps=0)
+    except ValueError as e:
+        errors.append(str(e))
+    return errors
+
+
+@behaviour
+def export_savedmodel_alias(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1)
+    receiver = E.export.build_raw_serving_input_receiver_fn({"x": tf.placeholder(tf.float32, [None, 2], "x")})
+    path = est.export_savedmodel(os.path.join(work, "export"), receiver)
+    return [list(inspect.signature(est.export_savedmodel).parameters), isinstance(path, bytes),
+            sorted(os.listdir(path))]
+
+
+@behaviour
+def add_metrics_adds_to_evaluation(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=2)
+
+    def metric_fn(features, labels):
+        return {"mean_label": tf.metrics.mean(labels), "mean_x": tf.metrics.mean(features["x"])}
+
+    extended = E.add_metrics(est, metric_fn)
+    return [type(extended).__name__, extended.model_dir == est.model_dir,
+            {k: float(v) for k, v in extended.evaluate(dataset_input_fn()).items()}]
+
+
+@behaviour
+def add_metrics_refuses_unknown_arguments(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    E.add_metrics(est, lambda labels, weights: {})
+
+
+@behaviour
+def call_logit_fn_passes_declared_arguments(E, work):
+    seen = []
+
+    def logit_fn(features, mode, params):
+        seen.append([sorted(features), mode, params])
+        return features["x"]
+
+    with tf.Graph().as_default():
+        logits = E.experimental.call_logit_fn(logit_fn, {"x": tf.constant(X)}, "train", {"p": 1}, None)
+        try:
+            E.experimental.call_logit_fn(lambda features: 3, {}, "train", None, None)
+        except ValueError as e:
+            seen.append(str(e))
+    return [logits.shape.as_list(), seen]
+
+
+@behaviour
+def raw_supervised_receiver(E, work):
+    with tf.Graph().as_default():
+        fn = E.experimental.build_raw_supervised_input_receiver_fn(
+            {"x": tf.placeholder(tf.float32, [None, 2], name="x")}, tf.placeholder(tf.float32, [None, 1], name="y"))
+        receiver = fn()
+        try:
+            E.experimental.build_raw_supervised_input_receiver_fn({"a": tf.constant(1)}, {"a": tf.constant(1)})
+        except ValueError as e:
+            overlap = str(e)
+        return [type(receiver).__name__, sorted(receiver.receiver_tensors), receiver.labels.shape.as_list(),
+                overlap]
+
+
+# ---------------------------------------------------------------------------- serving input
+def _receiver_summary(receiver):
+    def describe(tensors):
+        if not isinstance(tensors, dict):
+            return ["tensor", tensors.dtype.name, tensors.shape.as_list()]
+        return {str(k): [type(k).__name__, type(v).__name__, v.dtype.name,
+                         None if v.shape.rank is None else v.shape.as_list()] for k, v in tensors.items()}
+
+    alternatives = receiver.receiver_tensors_alternatives
+    return [type(receiver).__name__, describe(receiver.features), describe(receiver.receiver_tensors),
+            None if alternatives is None else sorted(alternatives)]
+
+
+@behaviour
+def serving_receiver_wraps_a_single_tensor(E, work):
+    with tf.Graph().as_default():
+        t = tf.placeholder(tf.float32, [None, 2])
+        return _receiver_summary(E.export.ServingInputReceiver(t, t))
+
+
+@behaviour
+def serving_receiver_int_keys(E, work):
+    with tf.Graph().as_default():
+        t = tf.placeholder(tf.float32, [None, 2])
+        return _receiver_summary(E.export.ServingInputReceiver({1: t}, {"input": t}))
+
+
+@behaviour
+def serving_receiver_refuses_int_receiver_keys(E, work):
+    with tf.Graph().as_default():
+        t = tf.placeholder(tf.float32, [None, 2])
+        E.export.ServingInputReceiver({"x": t}, {1: t})
+
+
+@behaviour
+def serving_receiver_refuses_non_tensors(E, work):
+    with tf.Graph().as_default():
+        E.export.ServingInputReceiver({"x": 1.0}, {"input": tf.placeholder(tf.float32)})
+
+
+@behaviour
+def serving_receiver_none_features(E, work):
+    with tf.Graph().as_default():
+        E.export.ServingInputReceiver(None, {"input": tf.placeholder(tf.float32)})
+
+
+@behaviour
+def tensor_serving_receiver(E, work):
+    with tf.Graph().as_default():
+        t = tf.placeholder(tf.float32, [None, 2])
+        return _receiver_summary(E.export.TensorServingInputReceiver(t, {"input": t}))
+
+
+@behaviour
+def raw_receiver_with_unknown_shapes(E, work):
+    with tf.Graph().as_default():
+        features = {"any_rank": tf.placeholder(tf.float32, None, name="any_rank"),
+                    "ids": tf.placeholder(tf.int64, [None, None], name="ids")}
+        return _receiver_summary(E.export.build_raw_serving_input_receiver_fn(features, default_batch_size=4)())
+
+
+def _parse_spec():
+    return {"x": tf.FixedLenFeature([2], tf.float32), "tags": tf.VarLenFeature(tf.string),
+            "clicks": tf.FixedLenFeature([], tf.int64, default_value=0)}
+
+
+@behaviour
+def parsing_receiver(E, work):
+    with tf.Graph().as_default():
+        receiver = E.export.build_parsing_serving_input_receiver_fn(_parse_spec())()
+        (example,) = receiver.receiver_tensors.values()
+        return _receiver_summary(receiver) + [example.op.name]
+
+
+@behaviour
+def parsing_receiver_exports_what_serving_loads(E, work):
+    """Exports with ``build_parsing_serving_input_receiver_fn``; the SavedModel's signatures and its scores."""
+    def model_fn(features, labels, mode):
+        spec = linear_model_fn(E)(features, labels, mode)
+        if mode != E.ModeKeys.PREDICT:
+            return spec
+        y = spec.predictions["y"]
+        scores = tf.concat([tf.sigmoid(-y), tf.sigmoid(y)], axis=1)
+        return E.EstimatorSpec(mode, predictions={"y": y}, export_outputs={
+            "serving_default": E.export.ClassificationOutput(scores=scores),
+            "regression": E.export.RegressionOutput(tf.squeeze(y, 1)),
+            "predict": E.export.PredictOutput({"y": y})})
+
+    est = E.Estimator(model_fn, model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=3)
+    spec = {"x": tf.FixedLenFeature([2], tf.float32)}
+    path = est.export_saved_model(os.path.join(work, "export"), E.export.build_parsing_serving_input_receiver_fn(spec))
+    examples = [tf.train.Example(features=tf.train.Features(feature={
+        "x": tf.train.Feature(float_list=tf.train.FloatList(value=row))})).SerializeToString() for row in X]
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], path)
+        signatures = {}
+        for key, sig in sorted(meta.signature_def.items()):
+            signatures[key] = {
+                "method": sig.method_name,
+                "inputs": {k: [v.name, v.dtype, [d.size for d in v.tensor_shape.dim]] for k, v in sig.inputs.items()},
+                "outputs": {k: [v.dtype, [d.size for d in v.tensor_shape.dim]] for k, v in sig.outputs.items()}}
+        sig = meta.signature_def["regression"]
+        scores = sess.run(sig.outputs["outputs"].name, {sig.inputs["inputs"].name: examples})
+    return {"signatures": signatures, "regression": np.round(scores, 6).tolist()}
+
+
+
+def _normalise(text, work):
+    text = text.replace(work, "<work>")
+    return re.sub(r" at 0x[0-9a-fA-F]+", " at 0x..", text)
+
+
+def run(E, names, root):
+    out = {}
+    for name in names:
+        work = tempfile.mkdtemp(dir=root, prefix=name[:20] + "_")
+        try:
+            result = BEHAVIOURS[name](E, work)
+            out[name] = {"result": json.loads(_normalise(json.dumps(result), work))}
+        except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+            out[name] = {"error": [type(e).__name__, _normalise(str(e), work)]}
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--impl", choices=("tf", "tf1_recsys"), required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--only", nargs="*")
+    a = p.parse_args(argv)
+    if a.impl == "tf":
+        E = tf_root.compat.v1.estimator
+    else:
+        from tf1_recsys import estimator as E
+    tf.logging.set_verbosity(tf.logging.ERROR)
+    print(json.dumps(run(E, a.only or sorted(BEHAVIOURS), a.work)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

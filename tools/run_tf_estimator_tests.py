@@ -1,0 +1,303 @@
+"""Runs tensorflow/estimator's own test files against tf1_recsys.estimator and counts the results.
+
+    git --git-dir=<mirror of github:tensorflow/estimator> archive v2.15.0 tensorflow_estimator \\
+        | tar -x -C /tmp/est
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...]
+
+``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
+in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
+in its own process, where:
+
+- ``tf.estimator`` / ``tf.compat.v1.estimator`` are ours (``install(estimator=True)``);
+- every ``tensorflow_estimator...`` module is a stand-in whose attributes are the names that
+  module exports to the public API (its ``estimator_export`` declarations, read from
+  ``--source``), each resolved by its API name in ``tf1_recsys.estimator``
+  (``estimator.export.ServingInputReceiver`` -> ``tf1_recsys.estimator.export.ServingInputReceiver``).
+  A name TensorFlow does not export but ``tf1_recsys.estimator`` does (``TaskType``) is ours.
+  A test that reaches another name TensorFlow does not export (``model_fn._TPUEstimatorSpec``)
+  is counted as "uses a non-public name" and left out of the pass/fail count, as the
+  measure is what a program written against the public API sees.
+
+Prints, per file and in all, passed / failed / left out, and the failures grouped by reason:
+a public name we lack, a different exception message, and the rest by exception type and
+first line. ``--json PATH`` also writes the per-test results.
+"""
+import argparse
+import ast
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+
+TEST_FILES = collections.OrderedDict([
+    ("estimator_test", "estimator_test.py"),
+    ("run_config_test", "run_config_test.py"),
+    ("model_fn_test", "model_fn_test.py"),
+    ("export_test", "export/export_test.py"),
+    ("numpy_io_test", "inputs/numpy_io_test.py"),
+    ("exporter_test", "exporter_test.py"),
+    ("training_test", "training_test.py"),
+    ("early_stopping_test", "early_stopping_test.py"),
+    ("hooks_test", "hooks/hooks_test.py"),
+    ("extenders_test", "extenders_test.py"),
+])
+PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
+NON_PUBLIC = "non-public tensorflow_estimator name"
+MISSING = "public name missing in tf1_recsys.estimator"
+
+
+# ---------------------------------------------------------------------------- public API of the source
+def _export_names(call):
+    """API names of one ``estimator_export(...)`` call: its string arguments and its ``v1=[...]`` list."""
+    names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    for keyword in call.keywords:
+        if keyword.arg == "v1" and isinstance(keyword.value, (ast.List, ast.Tuple)):
+            names += [e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
+    return names
+
+
+def _is_export(node):
+    return isinstance(node, ast.Call) and getattr(node.func, "id", None) == "estimator_export"
+
+
+def public_api(source):
+    """``{module name: {symbol: [API names]}}`` of every module under ``source``'s estimator package."""
+    api = {}
+    root = os.path.join(source, PACKAGE_DIR)
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".py") or name.endswith("_test.py"):
+                continue
+            path = os.path.join(folder, name)
+            module = os.path.relpath(path, source)[:-3].replace(os.sep, ".")
+            module = module[:-len(".__init__")] if module.endswith(".__init__") else module
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            symbols = {}
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                    for decorator in node.decorator_list:
+                        if _is_export(decorator):
+                            symbols.setdefault(node.name, []).extend(_export_names(decorator))
+                elif isinstance(node, ast.Call) and _is_export(node.func) and node.args:
+                    target = node.args[0]
+                    if isinstance(target, ast.Name):  # estimator_export("estimator.X")(X)
+                        symbols.setdefault(target.id, []).extend(_export_names(node.func))
+            api[module] = symbols
+    return api
+
+
+# ---------------------------------------------------------------------------- inside a test process
+SHIM = r'''
+import importlib.abc, importlib.machinery, json, os, sys, types
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow
+from tf1_recsys.compat import install
+install(estimator=True)
+import tf1_recsys.estimator as OURS
+
+API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
+BY_SYMBOL = {}
+for _symbols in API.values():
+    for _symbol, _names in _symbols.items():
+        BY_SYMBOL.setdefault(_symbol, _names)
+
+
+class NonPublicName(AttributeError):
+    pass
+
+
+class MissingPublicName(AttributeError):
+    pass
+
+
+def resolve(api_names, where):
+    for api_name in api_names:
+        value = OURS
+        try:
+            for part in api_name.split(".")[1:]:
+                value = getattr(value, part)
+            return value
+        except AttributeError:
+            continue
+    raise MissingPublicName("%s: %s (%s)" % ("public name missing in tf1_recsys.estimator", where,
+                                             ", ".join("tf." + n for n in api_names)))
+
+
+class Shim(types.ModuleType):
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = self.__name__ + "." + name
+        if full in API or any(m.startswith(full + ".") for m in API):
+            return importlib.import_module(full)
+        names = API.get(self.__name__, {}).get(name) or BY_SYMBOL.get(name)
+        if not names and not name.startswith("_") and name in getattr(OURS, "__all__", ()):
+            names = ["estimator." + name]  # not exported by TensorFlow, but ours has it (TaskType)
+        if not names:
+            raise NonPublicName("non-public tensorflow_estimator name: %s" % full)
+        value = resolve(names, full)
+        setattr(self, name, value)
+        return value
+
+
+class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path, target=None):
+        if fullname == "tensorflow_estimator" or fullname.startswith("tensorflow_estimator."):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = Shim(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+import signal
+import pytest
+
+TEST_TIMEOUT = int(os.environ.get("TF1_RECSYS_TEST_TIMEOUT", "120"))
+
+
+def _over_time(signum, frame):
+    raise TimeoutError("harness: the test ran over %d s (a non-chief waiting for a chief, say)" % TEST_TIMEOUT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    previous = signal.signal(signal.SIGALRM, _over_time)
+    signal.alarm(TEST_TIMEOUT)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
+    del sys.modules[_name]
+sys.meta_path.insert(0, Finder())
+'''
+
+
+# ---------------------------------------------------------------------------- classifying failures
+def _normalise(text):
+    text = re.sub(r"0x[0-9a-f]+", "0x..", text)
+    text = re.sub(r"/tmp\S*", "/tmp/...", text)
+    return re.sub(r"\d+", "N", text)[:110]
+
+
+def reason_of(message, details):
+    """One reason string per failed test, from pytest's failure message and traceback."""
+    text = message or ""
+    if NON_PUBLIC in text or NON_PUBLIC in details:
+        return NON_PUBLIC
+    if MISSING in text:
+        return MISSING
+    if re.search(r"has no attribute|cannot import name", text):
+        return MISSING + " (" + _normalise(text.split(":", 1)[-1].strip()) + ")"
+    if re.search(r"does not match|not found in|Regex didn't match", text):
+        return "exception message differs"
+    if re.search(r"\bnot raised\b", text):
+        return "expected exception not raised"
+    first = text.strip().splitlines()[0] if text.strip() else "(no message)"
+    return _normalise(first)
+
+
+def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120):
+    """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``."""
+    work = tempfile.mkdtemp(prefix="tf_estimator_tests_")
+    try:
+        shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
+        with open(os.path.join(work, "conftest.py"), "w") as f:
+            f.write(SHIM)
+        with open(os.path.join(work, "pytest.ini"), "w") as f:
+            f.write("[pytest]\n")
+        report = os.path.join(work, "report.xml")
+        env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
+                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout))
+        env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
+        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
+               os.path.join(work, "pytest.ini"), "--junitxml", report, "-o", "junit_family=xunit1",
+               key + ".py"]
+        try:
+            subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        if not os.path.exists(report):
+            return {key + "::(file)": ("failed", "the file did not run to the end (timeout or crash)")}
+        results = {}
+        for case in ElementTree.parse(report).getroot().iter("testcase"):
+            name = "%s::%s" % (case.get("classname", ""), case.get("name"))
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if case.find("skipped") is not None:
+                results[name] = ("skipped", None)
+            elif problem is None:
+                results[name] = ("passed", None)
+            else:
+                reason = reason_of(problem.get("message", ""), problem.text or "")
+                results[name] = ("left out" if reason == NON_PUBLIC else "failed", reason)
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
+    parser.add_argument("--files", nargs="*", default=list(TEST_FILES), choices=list(TEST_FILES))
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
+    parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails)")
+    parser.add_argument("--json", help="write the per-test outcomes and reasons here")
+    parser.add_argument("--reasons", type=int, default=40, help="how many failure reasons to print")
+    args = parser.parse_args(argv)
+    if not os.path.isdir(os.path.join(args.source, PACKAGE_DIR)):
+        parser.error("--source %r holds no %s" % (args.source, PACKAGE_DIR))
+    api = public_api(args.source)
+    api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(api, api_file)
+    api_file.close()
+    everything, reasons = {}, collections.Counter()
+    totals = collections.Counter()
+    try:
+        print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
+        for key in args.files:
+            results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+                               args.test_timeout)
+            counts = collections.Counter(outcome for outcome, _ in results.values())
+            totals.update(counts)
+            reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
+            everything[key] = results
+            print("%-22s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
+                                             counts["skipped"]), flush=True)
+    finally:
+        os.unlink(api_file.name)
+    counted = totals["passed"] + totals["failed"]
+    print("%-22s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
+                                     totals["skipped"]))
+    print("\n%d of %d tests that use only public names pass (%d left out: non-public names; %d skipped, "
+          "as on TensorFlow's own run in TF2 mode)." % (totals["passed"], counted, totals["left out"],
+                                                       totals["skipped"]))
+    print("\nfailures by reason:")
+    for reason, count in reasons.most_common(args.reasons):
+        print("%5d  %s" % (count, reason))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(everything, f, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
