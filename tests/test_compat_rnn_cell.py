@@ -430,6 +430,8 @@ def test_private_names_opt_in_runs_copied_tf1_code_and_uninstall_removes_them(gr
     np.testing.assert_allclose(got_state, want_state, rtol=1e-5, atol=1e-6)
     assert not hasattr(rnn_cell_impl, "_Linear") and not hasattr(rnn_cell_impl, "_like_rnncell")
     assert hasattr(control_flow_ops, "while_loop") == had_while_loop
+    rnn_cell = importlib.import_module("tensorflow.python.ops.rnn_cell")  # first imported by the install above
+    assert rnn_cell.GRUCell is not compat_rnn_cell.GRUCell and rnn_cell_impl.GRUCell is not compat_rnn_cell.GRUCell
 
 
 def test_bad_inputs_raise_one_clear_error(graph):

@@ -96,9 +96,13 @@ def install_private_names():
     impl = importlib.import_module("tensorflow.python.ops.rnn_cell_impl")
     if getattr(impl, "_like_rnncell", None) is like_rnncell:
         return
-    for table, only_missing in ((PRIVATE_NAMES, False), (MOVED_PRIVATE_NAMES, True)):
+    tables = ((PRIVATE_NAMES, False), (MOVED_PRIVATE_NAMES, True))
+    # Every module is imported before any is changed: a module first imported after rnn_cell_impl was
+    # patched (rnn_cell star-imports it) would start with our names, and uninstall() would keep them.
+    modules = {name: importlib.import_module(name) for table, _ in tables for name in table}
+    for table, only_missing in tables:
         for module_name, names in table.items():
-            module = importlib.import_module(module_name)
+            module = modules[module_name]
             for name, source in names.items():
                 if not (only_missing and hasattr(module, name)):
                     _set_attr(module, name, resolve(source))
