@@ -1,10 +1,12 @@
 """Packaging promises: the import guard, no global TensorFlow state, the declared extras."""
 import importlib
 import importlib.metadata
+import os
 import pkgutil
 import subprocess
 import sys
 
+import pytest
 import tensorflow
 
 import tf1_recsys
@@ -18,6 +20,17 @@ def test_import_without_tensorflow_names_the_extra_to_install():
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: tf1_recsys needs TensorFlow 2.x")
     assert "pip install 'tf1_recsys[cpu]'" in last and "'tf1_recsys[gpu]'" in last
+
+
+@pytest.mark.parametrize("first", ["import tf1_recsys.estimator as E; E.Estimator",
+                                   "import tf1_recsys.estimator.train_op",
+                                   "import tf1_recsys.training"])
+def test_the_estimator_and_training_import_in_any_order(first):
+    """estimator.train_op imports training, whose Trainer imports the estimator: no order may break."""
+    code = first + "; import tf1_recsys.estimator as E, tf1_recsys.training as T; E.Estimator; E.minimize; T.Trainer"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_importing_every_module_leaves_global_tensorflow_state_alone():

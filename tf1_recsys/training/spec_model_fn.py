@@ -14,7 +14,10 @@ so the optimizer's slots have the same names too.
 import itertools
 
 from tf1_recsys._tf import tf
-from tf1_recsys.estimator import EstimatorSpec, ModeKeys, export, minimize
+from tf1_recsys.estimator import EstimatorSpec, ModeKeys, export
+# The module, not its `minimize`: estimator.train_op imports training.config, which runs this
+# package's __init__ and so this module while train_op is still half-imported.
+from tf1_recsys.estimator import train_op as estimator_train_op
 from tf1_recsys.spec import ModelSpec
 from tf1_recsys.training.config import make_optimizer, training_loss
 
@@ -144,7 +147,7 @@ class SpecModelFn:
             train_op, hooks = None, []
             if mode == ModeKeys.TRAIN:
                 optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, **cfg.optimizer_kwargs)
-                train_op, hooks = minimize(loss, optimizer, config, clip_norm=cfg.clip_norm)
+                train_op, hooks = estimator_train_op.minimize(loss, optimizer, config, clip_norm=cfg.clip_norm)
                 hooks = list(hooks) + [tf.train.FeedFnHook(lambda: {training: True})]
         return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op, training_hooks=hooks,
                              scaffold=self._scaffold())
