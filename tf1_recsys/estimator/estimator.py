@@ -127,6 +127,12 @@ def _scaffold_with_saver(scaffold, config):
     return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
 
 
+def _log_evaluation_progress(done, steps):
+    """``Evaluation [done/steps]`` every step below 20 steps, else every tenth of them; nothing without ``steps``."""
+    if steps is not None and (done % (1 if steps < 20 else steps // 10) == 0 or done == steps):
+        tf.logging.info("Evaluation [%d/%d]", done, steps)
+
+
 def _save_on_interrupt(mon_sess, hooks):
     """On KeyboardInterrupt the chief's ``CheckpointSaverHook``s save the current step, as at a normal end."""
     savers = [h for h in hooks if isinstance(h, tf.train.CheckpointSaverHook)]
@@ -247,8 +253,7 @@ class Estimator:
                 watchdog = cluster.PsWatchdog(config, self._model_dir, config.ps_failure_timeout_secs).start()
         try:
             if max_steps is not None and _global_step_of(self.latest_checkpoint()) >= max_steps:
-                cluster.log("skipping training: the checkpoint in %s is at global step >= max_steps (%d)."
-                            % (self._model_dir, max_steps))
+                tf.logging.info("Skipping training since max_steps has already saved.")
             else:
                 delay = _worker_delay_secs(config)
                 if delay:
@@ -257,7 +262,8 @@ class Estimator:
                     time.sleep(delay)
                 if watchdog is not None:
                     hooks = hooks + [watchdog.hook()]
-                self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
+                loss = self._train(input_fn, hooks, steps, max_steps, saving_listeners, master)
+                tf.logging.info("Loss for final step: %s.", loss)
             if config.is_distributed:
                 cluster.signal_done(config)
         finally:
@@ -313,14 +319,19 @@ class Estimator:
                                                              output_dir=self._model_dir, scaffold=scaffold))
             session = self._training_session(master, scaffold, worker_hooks, chief_hooks)
             try:
+                loss, done = None, 0
                 with session as mon_sess:
                     try:
                         while not mon_sess.should_stop():
-                            mon_sess.run([spec.train_op, spec.loss])
+                            done += 1
+                            _, loss = mon_sess.run([spec.train_op, spec.loss])
                     except KeyboardInterrupt:
                         if config.is_chief:
                             _save_on_interrupt(mon_sess, worker_hooks + chief_hooks)
                         raise
+                if not done:
+                    tf.logging.warn("Training with estimator made no steps. Perhaps input is empty or misspecified.")
+                return loss
             finally:
                 for hook in worker_hooks + chief_hooks:
                     if isinstance(hook, SyncReplicasHook):
@@ -378,17 +389,25 @@ class Estimator:
                                                    master=self._config.evaluation_master,
                                                    config=self._local_session_config())
             all_hooks = list(input_hooks) + hooks + list(spec.evaluation_hooks) + [final]
+            tf.logging.info("Starting evaluation at " + time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime()))
+            start = time.time()
             with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
                 done = 0
                 while not sess.should_stop() and (steps is None or done < steps):
                     sess.run(update_op)
                     done += 1
+                    _log_evaluation_progress(done, steps)
+            tf.logging.info("Inference Time : {:0.5f}s".format(time.time() - start))
+            tf.logging.info("Finished evaluation at " + time.strftime("%Y-%m-%d-%H:%M:%S", time.localtime()))
         results = dict(final.final_ops_values)
-        self._write_eval_summary(results, name)
+        self._write_eval_summary(results, name, checkpoint)
         return results
 
-    def _write_eval_summary(self, results, name):
-        folder = self.eval_dir(name)
+    def _write_eval_summary(self, results, name, checkpoint):
+        """Logs ``results`` and writes them (and ``checkpoint``'s path) to ``eval_dir(name)``, as tf.estimator."""
+        step = int(results[tf.GraphKeys.GLOBAL_STEP])
+        tf.logging.info("Saving dict for global step %d: %s", step, ", ".join(
+            "%s = %s" % (k, v) for k, v in sorted(results.items()) if not isinstance(v, bytes)))
         summary = tf.Summary()
         for key, value in sorted(results.items()):
             if key == tf.GraphKeys.GLOBAL_STEP:
@@ -396,9 +415,12 @@ class Estimator:
             array = np.asarray(value)
             if array.ndim == 0 and np.issubdtype(array.dtype, np.number):
                 summary.value.add(tag=key, simple_value=float(array))
+        if checkpoint:
+            tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
+            summary.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
         with tf.Graph().as_default():
-            writer = tf.summary.FileWriterCache.get(folder)
-            writer.add_summary(summary, int(results[tf.GraphKeys.GLOBAL_STEP]))
+            writer = tf.summary.FileWriterCache.get(self.eval_dir(name))
+            writer.add_summary(summary, step)
             writer.flush()
 
     # ------------------------------------------------------------------ predict

@@ -91,25 +91,42 @@ def _export(estimator, eval_spec, checkpoint, result, max_steps):
 
 
 class _EvaluateAfterSave(tf.train.CheckpointSaverListener):
-    """Evaluates (and exports) each checkpoint the chief saves, at most every ``throttle_secs`` (local training)."""
+    """Evaluates (and exports) the checkpoints the chief saves, as tf.estimator's local ``train_and_evaluate``.
+
+    The first save of a training session (before any step) is skipped; later ones are evaluated
+    at most every ``throttle_secs``; the last one always, when training ends.
+    """
 
     def __init__(self, estimator, eval_spec, max_steps):
         self._estimator, self._spec, self._max_steps = estimator, eval_spec, max_steps
         self._last_time = None
-        self.last_step, self.last_result, self.last_exports = None, None, []
+        self.last_step, self.last_result, self.last_exports = None, None, None
 
-    def evaluate(self, checkpoint):
+    def _evaluate(self, global_step_value):
+        checkpoint = self._estimator.latest_checkpoint()
         self.last_result = self._estimator.evaluate(self._spec.input_fn, steps=self._spec.steps,
                                                     hooks=self._spec.hooks, checkpoint_path=checkpoint,
                                                     name=self._spec.name)
-        self.last_step = int(self.last_result[tf.GraphKeys.GLOBAL_STEP])
+        self.last_step = global_step_value
         self.last_exports = _export(self._estimator, self._spec, checkpoint, self.last_result, self._max_steps)
         self._last_time = time.time()
 
+    def begin(self):
+        self._is_first_run = True
+
     def after_save(self, session, global_step_value):
-        if self._last_time is not None and time.time() - self._last_time < self._spec.throttle_secs:
+        if self._is_first_run:  # the checkpoint a training session saves when it starts: nothing trained yet
+            self._is_first_run = False
             return
-        self.evaluate(self._estimator.latest_checkpoint())
+        if self._last_time is not None and time.time() - self._last_time < self._spec.throttle_secs:
+            tf.logging.info("Skip the current checkpoint eval due to throttle secs ({} secs).".format(
+                self._spec.throttle_secs))
+            return
+        self._evaluate(global_step_value)
+
+    def end(self, session, global_step_value):
+        if global_step_value != self.last_step:
+            self._evaluate(global_step_value)
 
 
 def _evaluate_continuously(estimator, train_spec, eval_spec):
@@ -133,7 +150,10 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
     """Trains and evaluates ``estimator``; every task of a ``TF_CONFIG`` cluster calls it the same way.
 
     * One process (no cluster): trains to ``train_spec.max_steps``, evaluating after a
-      checkpoint save at most every ``eval_spec.throttle_secs``, and once at the end.
+      checkpoint save at most every ``eval_spec.throttle_secs`` (not the save at the start of
+      training, before any step), and the last checkpoint when training ends. If the
+      ``model_dir`` is already at ``max_steps`` nothing is trained or evaluated and the
+      result is ``(None, None)``, as in tf.estimator.
     * chief / worker: trains against the ps tasks (``Estimator.train``).
     * ps: serves the variables until every worker is done, then returns.
     * evaluator: evaluates each new checkpoint until one reaches ``max_steps``.
@@ -160,13 +180,13 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
         estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
                         saving_listeners=train_spec.saving_listeners)
         return None
+    tf.logging.info("Running training and evaluation locally (non-distributed).")
+    tf.logging.info("Start train and evaluate loop. The evaluate will happen after every checkpoint. Checkpoint "
+                    "frequency is determined based on RunConfig arguments: save_checkpoints_steps {} or "
+                    "save_checkpoints_secs {}.".format(config.save_checkpoints_steps, config.save_checkpoints_secs))
     listener = _EvaluateAfterSave(estimator, eval_spec, train_spec.max_steps)
     estimator.train(train_spec.input_fn, hooks=train_spec.hooks, max_steps=train_spec.max_steps,
                     saving_listeners=list(train_spec.saving_listeners) + [listener])
-    checkpoint = estimator.latest_checkpoint()
-    final_step = tf.train.load_variable(checkpoint, tf.GraphKeys.GLOBAL_STEP) if checkpoint else None
-    if listener.last_step is None or listener.last_step != final_step:
-        listener.evaluate(checkpoint)
     return listener.last_result, listener.last_exports
 
 

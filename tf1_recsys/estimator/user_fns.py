@@ -73,7 +73,9 @@ def call_model_fn(model_fn, features, labels, mode, params, config):
     kwargs = _declared(model_fn, labels=labels, mode=mode, params=params, config=config)
     if "labels" not in kwargs and labels is not None:
         raise ValueError("model_fn does not take labels, but input_fn returns labels.")
+    tf.logging.info("Calling model_fn.")
     spec = model_fn(features=features, **kwargs)
+    tf.logging.info("Done calling model_fn.")
     if not isinstance(spec, EstimatorSpec):
         raise ValueError("model_fn should return an EstimatorSpec.")
     return spec
