@@ -25,7 +25,8 @@ _EXPORTS = {
     "DNNLinearCombinedClassifier": "canned.dnn_linear_combined", "DNNClassifier": "canned.dnn",
     "LinearClassifier": "canned.linear", "DNNLinearCombinedRegressor": "canned.dnn_linear_combined",
     "DNNRegressor": "canned.dnn", "LinearRegressor": "canned.linear", "BaselineClassifier": "canned.baseline",
-    "BaselineRegressor": "canned.baseline",
+    "BaselineRegressor": "canned.baseline", "DNNEstimator": "canned.dnn", "LinearEstimator": "canned.linear",
+    "DNNLinearCombinedEstimator": "canned.dnn_linear_combined", "BaselineEstimator": "canned.baseline",
     "add_metrics": "extenders",
 }
 _EXPORTS.update({name: "hooks" for name in (
