@@ -199,3 +199,125 @@ def test_contrib_heads_validate_as_tf_1_x():
         contrib_estimator.multi_head([contrib_estimator.regression_head(name="a")], head_weights=[1., 2.])
     with pytest.raises(ValueError, match="Invalid loss_reduction: none"):
         contrib_estimator.regression_head(loss_reduction=tf.losses.Reduction.NONE)
+
+
+# ------------------------------------------------------------------ the V2 heads (tf.estimator.*Head)
+
+def _interpolated_auc(labels, scores, weights, curve, num_thresholds=200):
+    """Keras AUC's 'interpolation' summation (what TF's V2 heads report), over flattened entries."""
+    thresholds = np.array([-1e-7] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1 + 1e-7])
+    labels, scores, weights = (np.ravel(a).astype(np.float64) for a in (labels, scores, weights))
+    above = scores[None, :] > thresholds[:, None]
+    tp, fp = np.sum(above * labels * weights, 1), np.sum(above * (1 - labels) * weights, 1)
+    fn, tn = np.sum(~above * labels * weights, 1), np.sum(~above * (1 - labels) * weights, 1)
+
+    def div(a, b):
+        return np.divide(a, b, out=np.zeros_like(a), where=b != 0)
+
+    if curve == "ROC":
+        recall, fpr = div(tp, tp + fn), div(fp, fp + tn)
+        return float(np.sum((fpr[:-1] - fpr[1:]) * (recall[:-1] + recall[1:]) / 2))
+    dtp, p = tp[:-1] - tp[1:], tp + fp
+    slope = div(dtp, np.maximum(p[:-1] - p[1:], 0))
+    intercept = tp[1:] - slope * p[1:]
+    ratio = np.where((p[:-1] > 0) & (p[1:] > 0), div(p[:-1], np.maximum(p[1:], 0)), 1.0)
+    return float(np.sum(div(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))))
+
+
+def test_v2_binary_class_head_metrics_are_tf_estimators_keras_values():
+    from tf1_recsys import estimator as est
+
+    head = est.BinaryClassHead(weight_column="w", thresholds=[0.5])
+    logits, labels = LOGITS[:, :1], MULTI_HOT[:, :1]
+    with tf.Graph().as_default():
+        spec = head.create_estimator_spec({"w": tf.constant(WEIGHTS)}, "eval", tf.constant(logits),
+                                          labels=tf.constant(labels))
+        got = _evaluate(spec)
+    w, z, y = WEIGHTS.astype(np.float64), logits.astype(np.float64), labels.astype(np.float64)
+    p = _sigmoid(z)
+    assert head.loss_reduction == tf.losses.Reduction.SUM_OVER_BATCH_SIZE
+    assert got["loss"] == pytest.approx(np.sum(w * _sigmoid_xent(y, z)) / 4, rel=1e-5)
+    assert got["auc"] == pytest.approx(_interpolated_auc(y, p, w, "ROC"), rel=1e-5)
+    assert got["auc_precision_recall"] == pytest.approx(_interpolated_auc(y, p, w, "PR"), rel=1e-5)
+    assert got["accuracy"] == pytest.approx(np.sum(w * ((z > 0) == y)) / np.sum(w), rel=1e-6)
+    assert sorted(got) == ["accuracy", "accuracy/positive_threshold_0.5", "accuracy_baseline", "auc",
+                           "auc_precision_recall", "average_loss", "label/mean", "loss", "precision",
+                           "precision/positive_threshold_0.5", "prediction/mean", "recall",
+                           "recall/positive_threshold_0.5"]
+
+
+def test_v2_multi_label_head_aucs_are_keras_values():
+    from tf1_recsys import estimator as est
+
+    head = est.MultiLabelHead(3, classes_for_class_based_metrics=[2])
+    with tf.Graph().as_default():
+        got = _evaluate(head.create_estimator_spec({}, "eval", tf.constant(LOGITS), labels=tf.constant(MULTI_HOT)))
+    p, ones = _sigmoid(LOGITS.astype(np.float64)), np.ones(LOGITS.shape)
+    assert got["auc"] == pytest.approx(_interpolated_auc(MULTI_HOT, p, ones, "ROC"), rel=1e-5)
+    assert got["auc_precision_recall"] == pytest.approx(_interpolated_auc(MULTI_HOT, p, ones, "PR"), rel=1e-5)
+    assert got["auc/class2"] == pytest.approx(_interpolated_auc(MULTI_HOT[:, 2], p[:, 2], ones[:, 2], "ROC"),
+                                              rel=1e-5)
+
+
+def test_v2_head_in_a_model_fn_trains_its_trainable_variables_and_runs_update_ops():
+    from tf1_recsys import estimator as est
+
+    x = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3], [2.0, 0.1]], np.float32)
+    y = np.array([[1.5], [0.0], [-1.0], [2.5]], np.float32)
+    head = est.RegressionHead()
+    with tf.Graph().as_default():
+        global_step = tf.train.get_or_create_global_step()
+        kernel = tf.get_variable("kernel", initializer=tf.constant([[0.2], [-0.1]]))
+        frozen = tf.get_variable("frozen", initializer=tf.constant([[1.0]]))
+        counter = tf.get_variable("counter", initializer=0, trainable=False)
+        logits = tf.matmul(tf.constant(x), kernel) + frozen
+        spec = head.create_estimator_spec({}, "train", logits, labels=tf.constant(y),
+                                          optimizer=tf.train.GradientDescentOptimizer(0.1),
+                                          trainable_variables=[kernel], update_ops=[tf.assign_add(counter, 1)],
+                                          regularization_losses=[tf.reduce_sum(kernel ** 2)])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            loss, _ = sess.run([spec.loss, spec.train_op])
+            after = sess.run({"kernel": kernel, "frozen": frozen, "counter": counter, "step": global_step})
+    k0 = np.array([[0.2], [-0.1]])
+    residual = x @ k0 + 1.0 - y
+    assert loss == pytest.approx(np.mean(residual ** 2) + np.sum(k0 ** 2), rel=1e-5)
+    gradient = 2 * x.T @ residual / 4 + 2 * k0
+    np.testing.assert_allclose(after["kernel"], k0 - 0.1 * gradient, rtol=1e-5)
+    assert after["frozen"] == 1.0 and after["counter"] == 1 and after["step"] == 1
+
+
+def test_v2_heads_loss_predictions_and_argument_order():
+    from tf1_recsys import estimator as est
+
+    with tf.Graph().as_default():
+        head = est.MultiClassHead(3, label_vocabulary=["a", "b", "c"])
+        loss = head.loss(tf.constant([["c"], ["a"], ["b"], ["b"]]), tf.constant(LOGITS))
+        predictions = head.predictions(tf.constant(LOGITS), keys=["class_ids", "classes"])
+        poisson = est.PoissonRegressionHead(2, compute_full_loss=False)  # label_dimension comes first in V2
+        got = _run({"loss": loss, "predictions": predictions})
+    z = LOGITS.astype(np.float64)
+    log_softmax = z - np.log(np.sum(np.exp(z), 1, keepdims=True))
+    assert got["loss"] == pytest.approx(-np.mean(log_softmax[np.arange(4), [2, 0, 1, 1]]), rel=1e-5)
+    assert sorted(got["predictions"]) == ["class_ids", "classes"]
+    assert got["predictions"]["classes"].ravel().tolist() == [[b"a", b"b", b"c"][i] for i in np.argmax(z, 1)]
+    assert poisson.logits_dimension == 2
+    with pytest.raises(ValueError, match=r"\['nope'\] are not in valid prediction keys"):
+        with tf.Graph().as_default():
+            head.predictions(tf.constant(LOGITS), keys=["nope"])
+    with pytest.raises(NotImplementedError, match="Keras"):
+        head.metrics()
+
+
+def test_v2_multi_head_merges_v2_heads():
+    from tf1_recsys import estimator as est
+
+    head = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(2, name="watch")], [2.0, 1.0])
+    labels = {"ctr": MULTI_HOT[:, :1], "watch": LOGITS[:, 1:] + 0.5}
+    with tf.Graph().as_default():
+        got = _evaluate(head.create_estimator_spec({}, "eval", tf.constant(LOGITS), labels=labels,
+                                                   regularization_losses=[tf.constant(0.25)]))
+    z = LOGITS.astype(np.float64)
+    ctr = _sigmoid_xent(MULTI_HOT[:, :1], z[:, :1]).mean()
+    assert got["loss"] == pytest.approx(2 * ctr + 0.25 + 0.25, rel=1e-5)  # watch's loss: 0.5 ** 2
+    assert got["loss/ctr"] == pytest.approx(ctr, rel=1e-5) and got["loss/watch"] == pytest.approx(0.25, rel=1e-5)

@@ -29,6 +29,9 @@ _EXPORTS = {
     "DNNLinearCombinedEstimator": "canned.dnn_linear_combined", "BaselineEstimator": "canned.baseline",
     "add_metrics": "extenders",
 }
+_EXPORTS.update({name: "head" for name in (
+    "Head", "BinaryClassHead", "MultiClassHead", "MultiLabelHead", "RegressionHead", "PoissonRegressionHead",
+    "LogisticRegressionHead", "MultiHead")})
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
     "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",

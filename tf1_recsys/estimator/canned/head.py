@@ -83,9 +83,25 @@ class _Head(object):
         """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, logits_dimension].
 
         TRAIN needs exactly one of ``optimizer`` (``optimizer.minimize(loss, global_step)``)
-        and ``train_op_fn`` (loss -> train op). ``regularization_losses`` (scalars) add to
-        the training loss.
+        and ``train_op_fn`` (loss -> train op); the ``UPDATE_OPS`` collection runs with it.
+        ``regularization_losses`` (scalars) add to the training loss.
         """
+
+        def train_op_of(loss):
+            if optimizer is not None:
+                if train_op_fn is not None:
+                    raise ValueError("train_op_fn and optimizer cannot both be set.")
+                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+            elif train_op_fn is not None:
+                train_op = train_op_fn(loss)
+            else:
+                raise ValueError("train_op_fn and optimizer cannot both be None.")
+            return _append_update_ops(train_op)
+
+        return self._estimator_spec(features, mode, logits, labels, train_op_of, regularization_losses)
+
+    def _estimator_spec(self, features, mode, logits, labels, train_op_of, regularization_losses):
+        """``create_estimator_spec`` with the TRAIN op given as ``train_op_of(loss)``."""
         with tf.name_scope(self._name, "head"):
             logits = _logits_checked(logits, self.logits_dimension)
             with tf.name_scope(None, "predictions", (logits,)):
@@ -100,7 +116,11 @@ class _Head(object):
                                      eval_metric_ops=self._eval_metric_ops(labels, predictions, weights,
                                                                            unreduced_loss, regularization_loss))
             return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
-                                    regularization_loss, optimizer, train_op_fn)
+                                    regularization_loss, train_op_of)
+
+    def _auc(self, labels, scores, weights, curve, name):
+        """The (value, update_op) of the area under ``curve`` ('ROC' or 'PR')."""
+        return _weighted_auc(labels, scores, weights, curve, name)
 
     def _eval_metric_ops(self, labels, predictions, weights, unreduced_loss, regularization_loss):
         """The subclass's metrics plus 'regularization_loss', each key suffixed with '/<name>'."""
@@ -113,17 +133,9 @@ class _Head(object):
         return {_summary_key(self._name, key): value for key, value in ops.items()}
 
     def _train_spec(self, predictions, loss, training_loss, unreduced_loss, weights, regularization_loss,
-                    optimizer, train_op_fn):
-        """The TRAIN ``EstimatorSpec``: the train op (``UPDATE_OPS`` appended) and the loss summaries."""
-        if optimizer is not None:
-            if train_op_fn is not None:
-                raise ValueError("train_op_fn and optimizer cannot both be set.")
-            train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-        elif train_op_fn is not None:
-            train_op = train_op_fn(loss)
-        else:
-            raise ValueError("train_op_fn and optimizer cannot both be None.")
-        train_op = _append_update_ops(train_op)
+                    train_op_of):
+        """The TRAIN ``EstimatorSpec``: the train op ``train_op_of(loss)`` and the loss summaries."""
+        train_op = train_op_of(loss)
         mean_loss = None
         if self._loss_reduction == tf.losses.Reduction.SUM:
             mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
@@ -368,8 +380,8 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
             keys.PREDICTION_MEAN: _weighted_mean(logistic, weights, keys.PREDICTION_MEAN),
             keys.LABEL_MEAN: labels_mean,
             keys.ACCURACY_BASELINE: _accuracy_baseline(labels_mean),
-            keys.AUC: _weighted_auc(labels, logistic, weights, "ROC", keys.AUC),
-            keys.AUC_PR: _weighted_auc(labels, logistic, weights, "PR", keys.AUC_PR),
+            keys.AUC: self._auc(labels, logistic, weights, "ROC", keys.AUC),
+            keys.AUC_PR: self._auc(labels, logistic, weights, "PR", keys.AUC_PR),
         }
         ops.update(_threshold_metric_ops(labels, logistic, weights, self._thresholds))
         return ops
@@ -548,8 +560,8 @@ class _MultiLabelHead(_Head):
         keys = MetricKeys
         probabilities = predictions[PredictionKeys.PROBABILITIES]
         ops = {keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
-               keys.AUC: _weighted_auc(labels, probabilities, weights, "ROC", keys.AUC),
-               keys.AUC_PR: _weighted_auc(labels, probabilities, weights, "PR", keys.AUC_PR)}
+               keys.AUC: self._auc(labels, probabilities, weights, "ROC", keys.AUC),
+               keys.AUC_PR: self._auc(labels, probabilities, weights, "PR", keys.AUC_PR)}
         ops.update(_threshold_metric_ops(labels, probabilities, weights, self._thresholds))
         for class_id in self._classes_for_class_based_metrics:
             class_probabilities = probabilities[..., class_id:class_id + 1]
@@ -562,8 +574,8 @@ class _MultiLabelHead(_Head):
                 mean_key, auc_key, auc_pr_key = (keys.PROBABILITY_MEAN_AT_NAME % class_name,
                                                  keys.AUC_AT_NAME % class_name, keys.AUC_PR_AT_NAME % class_name)
             ops[mean_key] = _weighted_mean(class_probabilities, weights, mean_key)
-            ops[auc_key] = _weighted_auc(class_labels, class_probabilities, weights, "ROC", auc_key)
-            ops[auc_pr_key] = _weighted_auc(class_labels, class_probabilities, weights, "PR", auc_pr_key)
+            ops[auc_key] = self._auc(class_labels, class_probabilities, weights, "ROC", auc_key)
+            ops[auc_pr_key] = self._auc(class_labels, class_probabilities, weights, "PR", auc_pr_key)
         return ops
 
 

@@ -21,13 +21,13 @@ def _no_op_train_fn(loss):
     return tf.no_op()
 
 
-def _merge_losses(losses, head_weights):
-    """The sum of ``losses`` (scalars), each times its head weight when there are any."""
+def _merge_losses(losses, head_weights, regularization_losses=()):
+    """The sum of ``losses`` (scalars), each times its head weight when there are any, plus the regularization."""
     losses = tuple(losses)
     with tf.name_scope("merge_losses", values=losses + tuple(head_weights)):
         if head_weights:
             losses = [tf.multiply(loss, weight) for loss, weight in zip(losses, head_weights)]
-        return tf.add_n(list(losses))
+        return tf.add_n(list(losses) + list(regularization_losses))
 
 
 def _default_export_output(export_outputs, head_name):
@@ -83,8 +83,13 @@ class _MultiHead(_Head):
                 unreduced[head.name], weights[head.name] = spec.unreduced_loss, spec.weights
         return LossSpec(_merge_losses(training_losses, self._head_weights), unreduced, weights, processed)
 
-    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None):
-        """The merged ``EstimatorSpec`` of ``mode`` (``labels``: a dict by head name)."""
+    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
+                              regularization_losses=None):
+        """The merged ``EstimatorSpec`` of ``mode`` (``labels``: a dict by head name).
+
+        ``regularization_losses`` (scalars, not in TF 1.x's signature) add to the merged loss.
+        """
+        regularization_losses = list(regularization_losses or [])
         logits = self._logits_by_head(logits)
         if labels and not isinstance(labels, dict):
             raise ValueError("labels must be a dict. Given: {}".format(labels))
@@ -95,15 +100,15 @@ class _MultiHead(_Head):
         predictions = {(head.name, key): value for head, spec in zip(self._heads, specs)
                        for key, value in spec.predictions.items()}
         if mode == ModeKeys.TRAIN:
-            return self._merge_train(specs, predictions, optimizer, train_op_fn)
+            return self._merge_train(specs, predictions, optimizer, train_op_fn, regularization_losses)
         if mode == ModeKeys.PREDICT:
             return self._merge_predict(specs, predictions)
         if mode == ModeKeys.EVAL:
-            return self._merge_eval(specs, predictions)
+            return self._merge_eval(specs, predictions, regularization_losses)
         raise ValueError("mode={} unrecognized".format(mode))
 
-    def _merge_train(self, specs, predictions, optimizer, train_op_fn):
-        loss = _merge_losses([spec.loss for spec in specs], self._head_weights)
+    def _merge_train(self, specs, predictions, optimizer, train_op_fn, regularization_losses):
+        loss = _merge_losses([spec.loss for spec in specs], self._head_weights, regularization_losses)
         if optimizer is not None:
             if train_op_fn is not None:
                 raise ValueError("train_op_fn and optimizer cannot both be set.")
@@ -127,14 +132,14 @@ class _MultiHead(_Head):
         export_outputs[PREDICT_SERVING_KEY] = PredictOutput(merged_predict)
         return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs=export_outputs)
 
-    def _merge_eval(self, specs, predictions):
+    def _merge_eval(self, specs, predictions, regularization_losses):
         metrics = {}
         with tf.name_scope("merge_eval"):
             for head, spec in zip(self._heads, specs):
                 loss_name = _summary_key(head.name, MetricKeys.LOSS)
                 metrics[loss_name] = tf.metrics.mean(spec.loss, name=loss_name)
                 metrics.update(spec.eval_metric_ops or {})
-            loss = _merge_losses([spec.loss for spec in specs], self._head_weights)
+            loss = _merge_losses([spec.loss for spec in specs], self._head_weights, regularization_losses)
         return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops=metrics)
 
 
