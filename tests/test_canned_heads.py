@@ -1,16 +1,32 @@
-"""The V1 heads of ``tf.contrib.estimator`` (multi-label, Poisson, logistic regression, multi-head) against numpy.
+"""The heads of ``tf.contrib.estimator`` (V1) and ``tf.estimator`` (V2) against numpy and TensorFlow's own.
 
 Each head's ``create_estimator_spec`` is built for fixed logits and labels in one graph per
 test; its predictions, EVAL metrics, training loss and serving signatures are compared with
 numpy re-implementations of TensorFlow's definitions (losses of ``tf.nn``, weighted means,
-the 200-threshold AUC of ``tf.compat.v1.metrics.auc``).
+the 200-threshold AUC of ``tf.compat.v1.metrics.auc`` and Keras' interpolated one). On
+TensorFlow <= 2.15 the V2 heads are also compared with ``tf.estimator``'s own (tests/heads_side.py,
+one subprocess).
 """
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+import tensorflow
 
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.contrib import estimator as contrib_estimator
 from tf1_recsys.estimator.export_output import ClassificationOutput, PredictOutput, RegressionOutput
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import heads_side  # noqa: E402
+
+HAS_TF_ESTIMATOR = (tuple(int(p) for p in tensorflow.version.VERSION.split(".")[:2]) <= (2, 15)
+                    and importlib.util.find_spec("tensorflow_estimator") is not None)
 
 LOGITS = np.array([[-1.0, 0.5, 2.0], [0.3, -0.2, -1.5], [1.2, 0.8, -0.4], [-0.6, 1.7, 0.1]], np.float32)
 MULTI_HOT = np.array([[0, 1, 1], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.int64)
@@ -321,3 +337,29 @@ def test_v2_multi_head_merges_v2_heads():
     ctr = _sigmoid_xent(MULTI_HOT[:, :1], z[:, :1]).mean()
     assert got["loss"] == pytest.approx(2 * ctr + 0.25 + 0.25, rel=1e-5)  # watch's loss: 0.5 ** 2
     assert got["loss/ctr"] == pytest.approx(ctr, rel=1e-5) and got["loss/watch"] == pytest.approx(0.25, rel=1e-5)
+
+
+@pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator's V2 heads exist only up to TensorFlow 2.15 (this is "
+                    "%s); the oldest-TensorFlow run compares with them" % tensorflow.version.VERSION)
+def test_v2_heads_match_tf_estimators_own():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "heads_side.py")], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    reference = json.loads(proc.stdout.strip().splitlines()[-1])
+    from tf1_recsys import estimator as est
+
+    ours = heads_side.results(est)
+    assert sorted(ours) == sorted(reference)
+    for case, theirs in reference.items():
+        mine = ours[case]
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-6), case
+        assert sorted(mine["metrics"]) == sorted(theirs["metrics"]), case
+        for key, value in theirs["metrics"].items():
+            assert mine["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), (case, key)
+        assert sorted(mine["predictions"]) == sorted(theirs["predictions"]), case
+        for key, value in theirs["predictions"].items():
+            if value and isinstance(value[0], str):
+                assert mine["predictions"][key] == value, (case, key)
+            else:
+                np.testing.assert_allclose(mine["predictions"][key], value, rtol=1e-6, err_msg=case + key)
