@@ -343,13 +343,14 @@ def test_v2_multi_head_merges_v2_heads():
                     "%s); the oldest-TensorFlow run compares with them" % tensorflow.version.VERSION)
 def test_v2_heads_match_tf_estimators_own():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "heads_side.py")], capture_output=True, text=True,
-                          timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr[-6000:]
-    reference = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "heads_side.py")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)  # runs while ours run here
     from tf1_recsys import estimator as est
 
     ours = heads_side.results(est)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr[-6000:]
+    reference = json.loads(stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(reference)
     for case, theirs in reference.items():
         mine = ours[case]
