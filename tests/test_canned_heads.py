@@ -76,7 +76,8 @@ def test_multi_label_head_matches_numpy():
                                               classes_for_class_based_metrics=[1], name="tags")
     assert head.logits_dimension == 3 and head.name == "tags"
     with tf.Graph().as_default():
-        spec = head.create_estimator_spec({"w": tf.constant(WEIGHTS)}, "eval", tf.constant(LOGITS), labels=tf.constant(MULTI_HOT))
+        spec = head.create_estimator_spec({"w": tf.constant(WEIGHTS)}, "eval", tf.constant(LOGITS),
+                                          labels=tf.constant(MULTI_HOT))
         got = _evaluate(spec)
     probabilities = _sigmoid(LOGITS.astype(np.float64))
     per_example = _sigmoid_xent(MULTI_HOT, LOGITS.astype(np.float64)).mean(1, keepdims=True)  # [4, 1]
