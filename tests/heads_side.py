@@ -1,4 +1,4 @@
-"""The V2 heads' losses, predictions and EVAL metrics for fixed logits and labels; prints one JSON line.
+"""The V2 heads' losses, predictions, EVAL metrics and signatures for fixed logits and labels; prints one JSON line.
 
     python tests/heads_side.py        # TensorFlow's own tf.estimator.*Head (TensorFlow <= 2.15), eagerly
 
@@ -44,6 +44,18 @@ def _plain(value):
     return value.astype(np.float64).tolist()
 
 
+def signatures(head, logits):
+    """{signature key: [export output class name, sorted output keys of its signature]} of PREDICT, in a graph."""
+    import tensorflow as tf_root
+
+    tf = tf_root.compat.v1
+    with tf.Graph().as_default():
+        spec = head.create_estimator_spec({}, "infer", tf.constant(logits))
+        receiver = {"examples": tf.placeholder(tf.string, [None])}
+        return {key: [type(output).__name__, sorted(output.as_signature_def(receiver).outputs)]
+                for key, output in spec.export_outputs.items()}
+
+
 def reference_results():
     """TensorFlow's own V2 heads, eagerly: head.loss, head.predictions, head.metrics + update_metrics."""
     import tensorflow as tf
@@ -54,7 +66,8 @@ def reference_results():
         metrics = head.update_metrics(head.metrics(), features, tf.constant(logits), tf.constant(labels))
         out[name] = {"loss": float(head.loss(tf.constant(labels), tf.constant(logits), features)),
                      "metrics": {k: float(m.result()) for k, m in metrics.items()},
-                     "predictions": {k: _plain(v) for k, v in head.predictions(tf.constant(logits)).items()}}
+                     "predictions": {k: _plain(v) for k, v in head.predictions(tf.constant(logits)).items()},
+                     "signatures": signatures(head, logits)}
     return out
 
 
@@ -73,7 +86,7 @@ def results(est):
                 metrics = sess.run({k: value for k, (value, _) in spec.eval_metric_ops.items()})
                 loss, predictions = sess.run([spec.loss, spec.predictions])
         out[name] = {"loss": float(loss), "metrics": {k: float(v) for k, v in metrics.items()},
-                     "predictions": {k: _plain(v) for k, v in predictions.items()}}
+                     "predictions": {k: _plain(v) for k, v in predictions.items()}, "signatures": signatures(head, logits)}
     return out
 
 

@@ -359,6 +359,7 @@ def test_v2_heads_match_tf_estimators_own():
         assert sorted(mine["metrics"]) == sorted(theirs["metrics"]), case
         for key, value in theirs["metrics"].items():
             assert mine["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), (case, key)
+        assert mine["signatures"] == theirs["signatures"], case
         assert sorted(mine["predictions"]) == sorted(theirs["predictions"]), case
         for key, value in theirs["predictions"].items():
             if value and isinstance(value[0], str):
