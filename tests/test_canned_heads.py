@@ -325,6 +325,14 @@ def test_v2_heads_loss_predictions_and_argument_order():
     with pytest.raises(NotImplementedError, match="Keras"):
         head.metrics()
 
+    def loss_fn(labels, logits, features, loss_reduction):  # V2 accepts loss_reduction in loss_fn's arguments
+        del features, loss_reduction
+        return tf.abs(logits - labels)
+
+    est.RegressionHead(loss_fn=loss_fn)
+    with pytest.raises(ValueError, match=r"loss_fn has unexpected args: \['loss_reduction'\]"):
+        contrib_estimator.regression_head(loss_fn=loss_fn)  # V1 does not
+
 
 def test_v2_multi_head_merges_v2_heads():
     from tf1_recsys import estimator as est

@@ -47,10 +47,12 @@ class _Head(object):
       (``weights`` None when unweighted).
     """
 
+    _OPTIONAL_LOSS_FN_ARGS = ("features",)
+
     def __init__(self, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
         _validate_loss_reduction(loss_reduction)
         if loss_fn:
-            _validate_loss_fn_args(loss_fn)
+            _validate_loss_fn_args(loss_fn, self._OPTIONAL_LOSS_FN_ARGS)
         self._weight_column = weight_column
         self._loss_reduction = loss_reduction
         self._loss_fn = loss_fn
@@ -280,12 +282,13 @@ def _loss_fn_args(loss_fn):
     return list(inspect.signature(loss_fn).parameters)
 
 
-def _validate_loss_fn_args(loss_fn):
+def _validate_loss_fn_args(loss_fn, optional=("features",)):
+    """``loss_fn`` must take ``labels`` and ``logits``, and nothing but those and ``optional``."""
     args = _loss_fn_args(loss_fn)
     for required in ("labels", "logits"):
         if required not in args:
             raise ValueError("loss_fn must contain argument: {}. Given arguments: {}".format(required, args))
-    unexpected = [a for a in args if a not in ("labels", "logits", "features")]
+    unexpected = [a for a in args if a not in ("labels", "logits") + tuple(optional)]
     if unexpected:
         raise ValueError("loss_fn has unexpected args: {}".format(unexpected))
 
@@ -325,9 +328,16 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
 
     def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None,
                  loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
+        thresholds = tuple(thresholds) if thresholds else ()
+        if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+            raise TypeError("label_vocabulary should be a list or tuple. Given type: {}".format(
+                type(label_vocabulary)))
+        for threshold in thresholds:
+            if threshold <= 0.0 or threshold >= 1.0:
+                raise ValueError("thresholds not in (0, 1): {}.".format((thresholds,)))
         super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._logits_dimension = 1
-        self._thresholds = tuple(thresholds) if thresholds else ()
+        self._thresholds = thresholds
         self._label_vocabulary = label_vocabulary
 
     def _processed_labels(self, labels, logits):
@@ -396,6 +406,9 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
             raise ValueError("n_classes cannot be None")
         if isinstance(n_classes, int) and n_classes <= 2:
             raise ValueError("n_classes must be > 2: %s." % n_classes)
+        if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+            raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(
+                type(label_vocabulary)))
         super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._logits_dimension = self._n_classes = n_classes
         self._label_vocabulary = label_vocabulary
@@ -449,8 +462,6 @@ def _multi_class_head_with_softmax_cross_entropy_loss(n_classes, weight_column=N
                                                       loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
                                                       name=None):
     """A multi-class head (``n_classes`` > 2): softmax cross-entropy; metrics ``accuracy``, ``average_loss``."""
-    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
-        raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(type(label_vocabulary)))
     return _MultiClassHeadWithSoftmaxCrossEntropyLoss(n_classes, weight_column, label_vocabulary, loss_reduction,
                                                       loss_fn, name)
 
@@ -513,11 +524,25 @@ class _MultiLabelHead(_Head):
     def __init__(self, n_classes, weight_column=None, thresholds=None, label_vocabulary=None,
                  loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None,
                  classes_for_class_based_metrics=None, name=None):
+        thresholds = tuple(thresholds) if thresholds else ()
+        if n_classes is None or n_classes < 2:
+            raise ValueError("n_classes must be > 1 for multi-class classification. Given: {}".format(n_classes))
+        for threshold in thresholds:
+            if threshold <= 0.0 or threshold >= 1.0:
+                raise ValueError("thresholds must be in (0, 1) range. Given: {}".format(threshold))
+        if label_vocabulary is not None:
+            if not isinstance(label_vocabulary, (list, tuple)):
+                raise ValueError("label_vocabulary must be a list or tuple. Given type: {}".format(
+                    type(label_vocabulary)))
+            if len(label_vocabulary) != n_classes:
+                raise ValueError("Length of label_vocabulary must be n_classes ({}). Given: {}".format(
+                    n_classes, len(label_vocabulary)))
         super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._logits_dimension = self._n_classes = n_classes
-        self._thresholds = tuple(thresholds) if thresholds else ()
+        self._thresholds = thresholds
         self._label_vocabulary = label_vocabulary
-        self._classes_for_class_based_metrics = tuple(classes_for_class_based_metrics or ())
+        self._classes_for_class_based_metrics = _class_ids_for_metrics(classes_for_class_based_metrics, n_classes,
+                                                                       label_vocabulary)
 
     def _processed_labels(self, labels, logits):
         """Multi-hot int64 labels [batch, n_classes]."""
@@ -582,21 +607,15 @@ class _MultiLabelHead(_Head):
 def _multi_label_head(n_classes, weight_column=None, thresholds=None, label_vocabulary=None,
                       loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None,
                       classes_for_class_based_metrics=None, name=None):
-    """A multi-label head (``tf.contrib.estimator.multi_label_head``), arguments checked as TF checks them."""
-    thresholds = tuple(thresholds) if thresholds else ()
-    if n_classes is None or n_classes < 2:
-        raise ValueError("n_classes must be > 1 for multi-class classification. Given: {}".format(n_classes))
-    for threshold in thresholds:
-        if threshold <= 0.0 or threshold >= 1.0:
-            raise ValueError("thresholds must be in (0, 1) range. Given: {}".format(threshold))
-    if label_vocabulary is not None:
-        if not isinstance(label_vocabulary, (list, tuple)):
-            raise ValueError("label_vocabulary must be a list or tuple. Given type: {}".format(type(label_vocabulary)))
-        if len(label_vocabulary) != n_classes:
-            raise ValueError("Length of label_vocabulary must be n_classes ({}). Given: {}".format(
-                n_classes, len(label_vocabulary)))
+    """A multi-label head (``tf.contrib.estimator.multi_label_head``)."""
+    return _MultiLabelHead(n_classes, weight_column, thresholds, label_vocabulary, loss_reduction, loss_fn,
+                           classes_for_class_based_metrics, name)
+
+
+def _class_ids_for_metrics(classes, n_classes, label_vocabulary):
+    """``classes_for_class_based_metrics`` (ids in [0, n_classes) or vocabulary strings) as ids."""
     class_ids = []
-    for wanted in classes_for_class_based_metrics or ():
+    for wanted in classes or ():
         if isinstance(wanted, str):
             if not label_vocabulary:
                 raise ValueError("label_vocabulary must be provided when classes_for_class_based_metrics are sting.")
@@ -606,8 +625,7 @@ def _multi_label_head(n_classes, weight_column=None, thresholds=None, label_voca
                 raise ValueError("All classes_for_class_based_metrics must be in range [0, {}]. Given: {}".format(
                     n_classes - 1, wanted))
             class_ids.append(wanted)
-    return _MultiLabelHead(n_classes, weight_column, thresholds, label_vocabulary, loss_reduction, loss_fn,
-                           class_ids, name)
+    return tuple(class_ids)
 
 
 def _vocabulary_ids(label_vocabulary, labels):
@@ -632,12 +650,6 @@ def _binary_logistic_head_with_sigmoid_cross_entropy_loss(weight_column=None, th
       loss_fn: optional ``loss_fn(labels, logits[, features])`` -> per-example loss [batch, 1].
       name: suffix of the metric and summary names ("auc/<name>").
     """
-    thresholds = tuple(thresholds) if thresholds else ()
-    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
-        raise TypeError("label_vocabulary should be a list or tuple. Given type: {}".format(type(label_vocabulary)))
-    for threshold in thresholds:
-        if threshold <= 0.0 or threshold >= 1.0:
-            raise ValueError("thresholds not in (0, 1): {}.".format((thresholds,)))
     return _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(weight_column, thresholds, label_vocabulary,
                                                           loss_reduction, loss_fn, name)
 

@@ -15,7 +15,8 @@ values of the Keras metrics TensorFlow uses (the AUCs are Keras' interpolated on
 ``metrics()`` / ``update_metrics()``, which return Keras metric objects, are not provided.
 """
 from tf1_recsys._tf import tf
-from tf1_recsys.estimator.canned.head import CLASSIFY_SERVING_KEY, PREDICT_SERVING_KEY, REGRESS_SERVING_KEY
+from tf1_recsys.estimator.canned.head import (CLASSIFY_SERVING_KEY, PREDICT_SERVING_KEY, REGRESS_SERVING_KEY,
+                                              _logits_checked)
 from tf1_recsys.estimator.estimator_spec import DEFAULT_SERVING_KEY
 
 _NUM_THRESHOLDS = 200
@@ -61,6 +62,8 @@ def _auc_from_counts(tp, fp, fn, tn, curve):
 class Head(object):
     """The V2 interface over a V1 head class: mixed in first, ``class BinaryClassHead(Head, _V1Head)``."""
 
+    _OPTIONAL_LOSS_FN_ARGS = ("features", "loss_reduction")  # V2 accepts (and does not pass) loss_reduction
+
     @property
     def loss_reduction(self):
         return self._loss_reduction
@@ -72,8 +75,6 @@ class Head(object):
 
     def predictions(self, logits, keys=None):
         """The prediction dict of ``logits`` [batch, logits_dimension]; only ``keys`` (a key or a list) if given."""
-        from tf1_recsys.estimator.canned.head import _logits_checked
-
         with tf.name_scope(None, "predictions", (logits,)):
             predictions = self._predictions(_logits_checked(logits, self.logits_dimension))
         if keys is None:

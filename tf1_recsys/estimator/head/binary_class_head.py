@@ -9,8 +9,6 @@ class BinaryClassHead(Head, v1._BinaryLogisticHeadWithSigmoidCrossEntropyLoss):
 
     def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None,
                  loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None, name=None):
-        v1._binary_logistic_head_with_sigmoid_cross_entropy_loss(
-            weight_column, thresholds, label_vocabulary, loss_reduction, loss_fn, name)  # TF's argument checks
         super().__init__(weight_column, thresholds, label_vocabulary, loss_reduction, loss_fn, name)
 
 

@@ -9,9 +9,6 @@ class MultiClassHead(Head, v1._MultiClassHeadWithSoftmaxCrossEntropyLoss):
 
     def __init__(self, n_classes, weight_column=None, label_vocabulary=None,
                  loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None, name=None):
-        if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
-            raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(
-                type(label_vocabulary)))
         super().__init__(n_classes, weight_column, label_vocabulary, loss_reduction, loss_fn, name)
 
 
