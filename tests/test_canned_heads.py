@@ -374,3 +374,20 @@ def test_v2_heads_match_tf_estimators_own():
                 assert mine["predictions"][key] == value, (case, key)
             else:
                 np.testing.assert_allclose(mine["predictions"][key], value, rtol=1e-6, err_msg=case + key)
+
+
+def test_a_v2_head_drives_a_canned_estimator(tmp_path):
+    """``DNNEstimator(head=MultiLabelHead(2))``: evaluate's average loss is numpy's on predict's logits."""
+    import canned_side
+    from tf1_recsys import estimator as est
+
+    c = canned_side.columns()
+    labels = np.concatenate([canned_side.LABELS, 1 - canned_side.LABELS], 1)
+    model = est.DNNEstimator(est.MultiLabelHead(2), [3], [c["emb"], c["x"]], str(tmp_path),
+                             config=est.RunConfig(tf_random_seed=7))
+    model.train(canned_side.input_fn(None, labels), max_steps=3)
+    ev = model.evaluate(canned_side.input_fn(1, labels))
+    logits = np.array([p["logits"] for p in model.predict(canned_side.input_fn(1, labels))], np.float64)
+    assert sorted(ev) == ["auc", "auc_precision_recall", "average_loss", "global_step", "loss"]
+    assert ev["global_step"] == 3
+    assert ev["average_loss"] == pytest.approx(_sigmoid_xent(labels, logits).mean(), rel=1e-5)
