@@ -5,10 +5,15 @@ mode: predictions, training loss, evaluation metrics and serving signatures. Her
 the binary-classification head (sigmoid cross-entropy), which
 ``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
 ``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the
-regression head (squared error) of the regressors; a ``model_fn`` can use them directly::
+regression head (squared error) of the regressors, and TF 1.x contrib's multi-label head
+(independent sigmoids); a ``model_fn`` can use them directly::
 
     head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()
     return head.create_estimator_spec(features, mode, logits, labels, train_op_fn=...)
+
+``_Head`` writes ``create_loss`` and ``create_estimator_spec`` once; each head class says
+only how it reads labels, its default loss, predictions, signatures and metrics. The V2
+heads (``tf1_recsys.estimator.head``) are these classes behind the V2 interface.
 """
 import collections
 import inspect
