@@ -2,10 +2,11 @@
 
     python tests/canned_side.py --impl tf|tf1_recsys --dir DIR [--resume-from TFDIR]
 
-``--impl tf`` uses ``tf.compat.v1.estimator`` (TensorFlow <= 2.15); ``--impl tf1_recsys``
-uses ``tf1_recsys.estimator``. Every program has the same seed, columns and data on both
-sides. ``--resume-from`` continues the 'wide_deep' model_dir that the tf side left at
-step 5 (TFDIR/wide_deep_at_5) to step 10. ``run`` is the same, in-process.
+``--impl tf`` uses ``tf.compat.v1.estimator`` and tensorflow_estimator's V1 heads
+(TensorFlow <= 2.15); ``--impl tf1_recsys`` uses ``tf1_recsys.estimator`` and its heads. Every
+program has the same seed, columns and data on both sides. ``--resume-from`` continues the
+'wide_deep' model_dir that the tf side left at step 5 (TFDIR/wide_deep_at_5) to step 10.
+``run`` and ``resume`` are the same, in-process.
 """
 import argparse
 import json
@@ -49,8 +50,18 @@ def columns():
     return dict(age=age, x=x, cat=cat, cross=cross, emb=fc.embedding_column(cat, 3))
 
 
+def head_module(est):
+    """The V1 heads (``canned.head``) of the implementation ``est`` belongs to."""
+    if est.__name__.startswith("tf1_recsys"):
+        from tf1_recsys.estimator.canned import head
+    else:
+        from tensorflow_estimator.python.estimator.canned import head
+    return head
+
+
 def programs(est, config):
     c = columns()
+    heads = head_module(est)
     return {
         "wide_deep": lambda d: est.DNNLinearCombinedClassifier(
             d, linear_feature_columns=[c["cat"], c["age"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]],
@@ -67,15 +78,20 @@ def programs(est, config):
         "wide_deep_regressor": lambda d: est.DNNLinearCombinedRegressor(
             d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3],
             label_dimension=2, weight_column="w", config=config),
-        "linear_regressor": lambda d: est.LinearRegressor([c["cat"], c["age"]], d, optimizer="SGD",
-                                                          config=config),
+        "linear_estimator": lambda d: est.LinearEstimator(heads._regression_head(), [c["cat"], c["age"]], d,
+                                                          optimizer="SGD", config=config),
+        "wide_deep_estimator": lambda d: est.DNNLinearCombinedEstimator(
+            heads._binary_logistic_head_with_sigmoid_cross_entropy_loss(
+                weight_column="w", thresholds=[0.3], loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                name="ctr"),
+            d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3], config=config),
         "dnn_regressor": lambda d: est.DNNRegressor([4], [c["emb"], c["x"]], d, label_dimension=2,
                                                     loss_reduction=tf.losses.Reduction.MEAN, config=config),
     }
 
 
 def labels_of(program):
-    if program == "linear_regressor":
+    if program == "linear_estimator":
         return TARGETS[:, :1]
     if program == "dnn_multiclass":
         return CLASS3
@@ -98,7 +114,8 @@ def snapshot(estimator_obj, labels=LABELS):
 
 
 CLASSES = ("DNNLinearCombinedClassifier", "DNNClassifier", "LinearClassifier", "DNNLinearCombinedRegressor",
-           "DNNRegressor", "LinearRegressor", "BaselineClassifier", "BaselineRegressor")
+           "DNNRegressor", "LinearRegressor", "BaselineClassifier", "BaselineRegressor", "DNNEstimator",
+           "LinearEstimator", "DNNLinearCombinedEstimator", "BaselineEstimator")
 
 
 def signatures(est):
@@ -139,10 +156,9 @@ def main():
 
 
 def run(est, config, folder, resume_from=None):
-    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed'."""
+    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed' (see ``resume``)."""
     out = {}
-    progs = programs(est, config)
-    for name, build in progs.items():
+    for name, build in programs(est, config).items():
         model = build(os.path.join(folder, name))
         if name == "wide_deep":  # stops at 5 for another implementation to resume
             model.train(input_fn(None), max_steps=5)
@@ -150,12 +166,17 @@ def run(est, config, folder, resume_from=None):
         model.train(input_fn(None, labels_of(name)), max_steps=10)
         out[name] = snapshot(model, labels_of(name))
     if resume_from:
-        target = os.path.join(folder, "wide_deep_resumed")
-        shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
-        model = progs["wide_deep"](target)
-        model.train(input_fn(None), max_steps=10)
-        out["wide_deep_resumed"] = snapshot(model)
+        out["wide_deep_resumed"] = resume(est, config, folder, resume_from)
     return out
+
+
+def resume(est, config, folder, resume_from):
+    """The snapshot of the 'wide_deep' model_dir of ``resume_from`` (at step 5) trained on to step 10."""
+    target = os.path.join(folder, "wide_deep_resumed")
+    shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
+    model = programs(est, config)["wide_deep"](target)
+    model.train(input_fn(None), max_steps=10)
+    return snapshot(model)
 
 
 if __name__ == "__main__":

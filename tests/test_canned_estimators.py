@@ -37,16 +37,20 @@ needs_tf_estimator = pytest.mark.skipif(
 def runs(tmp_path_factory):
     """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}."""
     tmp = tmp_path_factory.mktemp("canned")
-    reference = None
-    if HAS_TF_ESTIMATOR:
+    reference = proc = None
+    if HAS_TF_ESTIMATOR:  # the reference runs in its subprocess while ours run here
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-        proc = subprocess.run([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
-                               "--dir", str(tmp / "tf")], capture_output=True, text=True, timeout=400, env=env)
-        assert proc.returncode == 0, proc.stderr[-6000:]
-        reference = json.loads(proc.stdout.strip().splitlines()[-1])
+        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
+                                 "--dir", str(tmp / "tf")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
     from tf1_recsys import estimator as est
-    ours = canned_side.run(est, est.RunConfig(tf_random_seed=7), str(tmp / "ours"),
-                           resume_from=str(tmp / "tf") if HAS_TF_ESTIMATOR else None)
+    config = est.RunConfig(tf_random_seed=7)
+    ours = canned_side.run(est, config, str(tmp / "ours"))
+    if proc is not None:
+        stdout, stderr = proc.communicate(timeout=400)
+        assert proc.returncode == 0, stderr[-6000:]
+        reference = json.loads(stdout.strip().splitlines()[-1])
+        ours["wide_deep_resumed"] = canned_side.resume(est, config, str(tmp / "ours"), str(tmp / "tf"))
     return reference, ours
 
 
@@ -70,7 +74,8 @@ def _assert_same(ours, reference):
 
 @needs_tf_estimator
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
-                                     "baseline", "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
+                                     "baseline", "wide_deep_regressor", "linear_estimator", "dnn_regressor",
+                                     "wide_deep_estimator"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -132,10 +137,13 @@ def _sigmoid_cross_entropy(labels, logits):
     return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
 
 
-@pytest.mark.parametrize("program,weighted", [("wide_deep", False), ("wide_deep_weighted_sgd", True)])
+@pytest.mark.parametrize("program,weighted", [("wide_deep", False), ("wide_deep_weighted_sgd", True),
+                                              ("wide_deep_estimator", True)])
 def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
     _, ours = runs
     result = ours[program]
+    if program == "wide_deep_estimator":  # a head named 'ctr' with thresholds=[0.3]: metric names end in '/ctr'
+        result = dict(result, evaluation={k.replace("/ctr", ""): v for k, v in result["evaluation"].items()})
     logits = np.array([p["logits"] for p in result["predictions"]], np.float64)  # [12, 1]
     logistic = 1 / (1 + np.exp(-logits))
     for p, z, s in zip(result["predictions"], logits, logistic):
@@ -167,6 +175,12 @@ def test_head_predictions_and_metrics_match_numpy(runs, program, weighted):
     assert ev["auc"] == pytest.approx(_threshold_auc(labels, logistic, w, "ROC"), rel=1e-4)
     assert ev["auc_precision_recall"] == pytest.approx(_threshold_auc(labels, logistic, w, "PR"), rel=1e-4)
     assert ev["global_step"] == 10
+    if program == "wide_deep_estimator":
+        above = (logistic >= 0.3).astype(np.float64)
+        assert ev["accuracy/positive_threshold_0.3"] == pytest.approx(np.sum(w * (above == labels)) / np.sum(w))
+        assert ev["recall/positive_threshold_0.3"] == pytest.approx(np.sum(w * above * labels) / np.sum(w * labels))
+        assert sorted(result["evaluation"]) == sorted(list(ours["wide_deep"]["evaluation"]) + [
+            "accuracy/positive_threshold_0.3", "precision/positive_threshold_0.3", "recall/positive_threshold_0.3"])
 
 
 def test_baseline_predicts_its_bias_for_every_example(runs):

@@ -80,6 +80,13 @@ DOCUMENTED = [
     ("from tensorflow.contrib.rnn.python.ops.gru_ops import GRUBlockCell", "GRUBlockCell is C.rnn.GRUBlockCell"),
     ("from tensorflow.contrib.rnn.python.ops.core_rnn_cell import _Linear",
      "_Linear is __import__('tf1_recsys.compat.rnn_cell.linear', fromlist=['Linear']).Linear"),
+    ("from tensorflow.contrib.estimator import multi_head, binary_classification_head, DNNEstimator",
+     "multi_head is C.estimator.multi_head and DNNEstimator is C.estimator.DNNEstimator"
+     " and binary_classification_head is C.estimator.binary_classification_head"),
+    ("from tensorflow.contrib.estimator.python.estimator import head",
+     "head.multi_label_head is C.estimator.multi_label_head"),
+    ("from tensorflow.contrib.estimator.python.estimator.multi_head import multi_head",
+     "multi_head is C.estimator.multi_head"),
 ]
 
 SCRIPT = r'''

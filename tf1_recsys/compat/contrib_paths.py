@@ -30,6 +30,7 @@ CONTRIB_PATHS = {
     "tensorflow.contrib.rnn.python.ops.lstm_ops": _C + ".rnn.block_cells",
     "tensorflow.contrib.rnn.python.ops.gru_ops": _C + ".rnn.block_cells",
     "tensorflow.contrib.rnn.python.ops.core_rnn_cell": "tf1_recsys.compat.rnn_cell.linear",  # _Linear
+    "tensorflow.contrib.estimator.python.estimator": _C + ".estimator",
 }
 CONTRIB_PATHS.update({"tensorflow.contrib.data.python.ops." + name: _C + ".data" for name in _DATA_FILES})
 

@@ -25,9 +25,13 @@ _EXPORTS = {
     "DNNLinearCombinedClassifier": "canned.dnn_linear_combined", "DNNClassifier": "canned.dnn",
     "LinearClassifier": "canned.linear", "DNNLinearCombinedRegressor": "canned.dnn_linear_combined",
     "DNNRegressor": "canned.dnn", "LinearRegressor": "canned.linear", "BaselineClassifier": "canned.baseline",
-    "BaselineRegressor": "canned.baseline",
+    "BaselineRegressor": "canned.baseline", "DNNEstimator": "canned.dnn", "LinearEstimator": "canned.linear",
+    "DNNLinearCombinedEstimator": "canned.dnn_linear_combined", "BaselineEstimator": "canned.baseline",
     "add_metrics": "extenders",
 }
+_EXPORTS.update({name: "head" for name in (
+    "Head", "BinaryClassHead", "MultiClassHead", "MultiLabelHead", "RegressionHead", "PoissonRegressionHead",
+    "LogisticRegressionHead", "MultiHead")})
 _EXPORTS.update({name: "hooks" for name in (
     "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook",
     "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook", "ProfilerHook", "SecondOrStepTimer",

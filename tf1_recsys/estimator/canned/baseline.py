@@ -52,7 +52,17 @@ def _baseline_model_fn(features, labels, mode, head, optimizer, weight_column=No
                                       train_op_fn=train_op_fn)
 
 
-class BaselineClassifier(Estimator):
+class _BaselineEstimatorBase(Estimator):
+    """The baseline ``model_fn`` over ``head``, shared by the classifier, the regressor and the estimator."""
+
+    def __init__(self, head, model_dir, optimizer, config, weight_column=None):
+        def _model_fn(features, labels, mode, config):
+            return _baseline_model_fn(features, labels, mode, head, optimizer, weight_column, config)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config)
+
+
+class BaselineClassifier(_BaselineEstimatorBase):
     """``tf.compat.v1.estimator.BaselineClassifier``: predicts the learned label distribution.
 
     Default optimizer Ftrl (by name, learning rate 0.3); loss reduced by ``loss_reduction`` (SUM).
@@ -62,25 +72,24 @@ class BaselineClassifier(Estimator):
                  config=None, loss_reduction=tf.losses.Reduction.SUM):
         head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                                              loss_reduction)
-
-        def _model_fn(features, labels, mode, config):
-            return _baseline_model_fn(features, labels, mode, head, optimizer, weight_column, config)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config)
+        super().__init__(head, model_dir, optimizer, config, weight_column)
 
 
-class BaselineRegressor(Estimator):
+class BaselineRegressor(_BaselineEstimatorBase):
     """``tf.compat.v1.estimator.BaselineRegressor``: predicts the learned label mean (squared error)."""
 
     def __init__(self, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl", config=None,
                  loss_reduction=tf.losses.Reduction.SUM):
         head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
                                          loss_reduction=loss_reduction)
-
-        def _model_fn(features, labels, mode, config):
-            return _baseline_model_fn(features, labels, mode, head, optimizer, weight_column, config)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config)
+        super().__init__(head, model_dir, optimizer, config, weight_column)
 
 
-__all__ = ["BaselineClassifier", "BaselineRegressor"]
+class BaselineEstimator(_BaselineEstimatorBase):
+    """``tf.compat.v1.estimator.BaselineEstimator``: the learned bias as logits of a given V1 ``head``."""
+
+    def __init__(self, head, model_dir=None, optimizer="Ftrl", config=None):
+        super().__init__(head, model_dir, optimizer, config)
+
+
+__all__ = ["BaselineClassifier", "BaselineEstimator", "BaselineRegressor"]

@@ -96,7 +96,24 @@ def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, o
                                           logits=logits)
 
 
-class DNNClassifier(Estimator):
+class _DNNEstimatorBase(Estimator):
+    """The DNN ``model_fn`` over ``head``: what ``DNNEstimator``, ``DNNClassifier`` and ``DNNRegressor`` share."""
+
+    def __init__(self, head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
+                 input_layer_partitioner, config, warm_start_from, batch_norm):
+        feature_columns = tuple(feature_columns or [])
+        self._feature_columns = list(feature_columns)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer=optimizer,
+                                 activation_fn=activation_fn, dropout=dropout,
+                                 input_layer_partitioner=input_layer_partitioner, config=config,
+                                 batch_norm=batch_norm)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+class DNNClassifier(_DNNEstimatorBase):
     """``tf.compat.v1.estimator.DNNClassifier``: a feed-forward classifier over feature columns.
 
     Loss: sigmoid (``n_classes=2``) or softmax cross-entropy, reduced by ``loss_reduction``
@@ -110,18 +127,11 @@ class DNNClassifier(Estimator):
                  loss_reduction=tf.losses.Reduction.SUM, batch_norm=False):
         head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                                              loss_reduction)
-        self._feature_columns = list(feature_columns)
-
-        def _model_fn(features, labels, mode, config):
-            return _dnn_model_fn(features, labels, mode, head, hidden_units, tuple(feature_columns or []),
-                                 optimizer=optimizer, activation_fn=activation_fn, dropout=dropout,
-                                 input_layer_partitioner=input_layer_partitioner, config=config,
-                                 batch_norm=batch_norm)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
+                         input_layer_partitioner, config, warm_start_from, batch_norm)
 
 
-class DNNRegressor(Estimator):
+class DNNRegressor(_DNNEstimatorBase):
     """``tf.compat.v1.estimator.DNNRegressor``: a feed-forward regressor, squared-error loss (SUM by default)."""
 
     def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
@@ -129,15 +139,21 @@ class DNNRegressor(Estimator):
                  config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM, batch_norm=False):
         head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
                                          loss_reduction=loss_reduction)
-        self._feature_columns = list(feature_columns)
-
-        def _model_fn(features, labels, mode, config):
-            return _dnn_model_fn(features, labels, mode, head, hidden_units, tuple(feature_columns or []),
-                                 optimizer=optimizer, activation_fn=activation_fn, dropout=dropout,
-                                 input_layer_partitioner=input_layer_partitioner, config=config,
-                                 batch_norm=batch_norm)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
+                         input_layer_partitioner, config, warm_start_from, batch_norm)
 
 
-__all__ = ["DNNClassifier", "DNNRegressor", "dnn_logit_fn_builder"]
+class DNNEstimator(_DNNEstimatorBase):
+    """``tf.compat.v1.estimator.DNNEstimator``: a feed-forward network whose loss, metrics and outputs are ``head``'s.
+
+    ``head``: a V1 head (``tf1_recsys.estimator.canned.head`` or ``tf.contrib.estimator.*_head``).
+    """
+
+    def __init__(self, head, hidden_units, feature_columns, model_dir=None, optimizer="Adagrad",
+                 activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None, config=None,
+                 warm_start_from=None, batch_norm=False):
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
+                         input_layer_partitioner, config, warm_start_from, batch_norm)
+
+
+__all__ = ["DNNClassifier", "DNNEstimator", "DNNRegressor", "dnn_logit_fn_builder"]

@@ -96,7 +96,26 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
                                       logits=logits)
 
 
-class DNNLinearCombinedClassifier(Estimator):
+class _DNNLinearCombinedEstimatorBase(Estimator):
+    """The Wide & Deep ``model_fn`` over ``head``, shared by the classifier, the regressor and the estimator."""
+
+    def __init__(self, head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                 dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner, config,
+                 warm_start_from, batch_norm, linear_sparse_combiner):
+        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
+
+        def _model_fn(features, labels, mode, config):
+            return _dnn_linear_combined_model_fn(
+                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
+                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
+                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
+                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+class DNNLinearCombinedClassifier(_DNNLinearCombinedEstimatorBase):
     """``tf.compat.v1.estimator.DNNLinearCombinedClassifier``: Wide & Deep classification.
 
     Args (tf.estimator 2.15's V1 order):
@@ -123,22 +142,14 @@ class DNNLinearCombinedClassifier(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes=2, weight_column=None,
                  label_vocabulary=None, input_layer_partitioner=None, config=None, warm_start_from=None,
                  loss_reduction=tf.losses.Reduction.SUM, batch_norm=False, linear_sparse_combiner="sum"):
-        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
         head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                                              loss_reduction)
-
-        def _model_fn(features, labels, mode, config):
-            return _dnn_linear_combined_model_fn(
-                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
-                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
-                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
-                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
-                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner,
+                         config, warm_start_from, batch_norm, linear_sparse_combiner)
 
 
-class DNNLinearCombinedRegressor(Estimator):
+class DNNLinearCombinedRegressor(_DNNLinearCombinedEstimatorBase):
     """``tf.compat.v1.estimator.DNNLinearCombinedRegressor``: Wide & Deep regression, squared-error loss.
 
     Arguments as ``DNNLinearCombinedClassifier``, with ``label_dimension`` (outputs per example)
@@ -150,19 +161,26 @@ class DNNLinearCombinedRegressor(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension=1, weight_column=None,
                  input_layer_partitioner=None, config=None, warm_start_from=None,
                  loss_reduction=tf.losses.Reduction.SUM, batch_norm=False, linear_sparse_combiner="sum"):
-        self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
         head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
                                          loss_reduction=loss_reduction)
-
-        def _model_fn(features, labels, mode, config):
-            return _dnn_linear_combined_model_fn(
-                features, labels, mode, head, linear_feature_columns=linear_feature_columns,
-                linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
-                dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
-                dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
-                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner,
+                         config, warm_start_from, batch_norm, linear_sparse_combiner)
 
 
-__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor"]
+class DNNLinearCombinedEstimator(_DNNLinearCombinedEstimatorBase):
+    """``tf.compat.v1.estimator.DNNLinearCombinedEstimator``: Wide & Deep with a given V1 ``head``.
+
+    Arguments as ``DNNLinearCombinedClassifier`` (no ``warm_start_from`` in tf.estimator's V1 class).
+    """
+
+    def __init__(self, head, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, input_layer_partitioner=None, config=None,
+                 batch_norm=False, linear_sparse_combiner="sum"):
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner,
+                         config, None, batch_norm, linear_sparse_combiner)
+
+
+__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedEstimator", "DNNLinearCombinedRegressor"]

@@ -5,10 +5,15 @@ mode: predictions, training loss, evaluation metrics and serving signatures. Her
 the binary-classification head (sigmoid cross-entropy), which
 ``DNNClassifier`` / ``LinearClassifier`` / ``DNNLinearCombinedClassifier`` use for
 ``n_classes=2``, the multi-class head (softmax cross-entropy) for more, and the
-regression head (squared error) of the regressors; a ``model_fn`` can use them directly::
+regression head (squared error) of the regressors, and TF 1.x contrib's multi-label head
+(independent sigmoids); a ``model_fn`` can use them directly::
 
     head = head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss()
     return head.create_estimator_spec(features, mode, logits, labels, train_op_fn=...)
+
+``_Head`` writes ``create_loss`` and ``create_estimator_spec`` once; each head class says
+only how it reads labels, its default loss, predictions, signatures and metrics. The V2
+heads (``tf1_recsys.estimator.head``) are these classes behind the V2 interface.
 """
 import collections
 import inspect
@@ -34,35 +39,110 @@ def _summary_key(head_name, key):
 
 
 class _Head(object):
-    """What a canned ``model_fn`` needs from a head: ``logits_dimension`` and ``create_estimator_spec``."""
+    """The V1 head: what every head shares; a subclass says what differs.
+
+    ``create_loss`` and ``create_estimator_spec`` are written once here. A subclass sets
+    ``self._logits_dimension`` and provides:
+
+    - ``_processed_labels(labels, logits)``: the labels as the loss sees them, [batch, dim];
+    - ``_default_unreduced_loss(labels, logits)``: the per-example loss without ``loss_fn``;
+    - ``_predictions(logits)``: the prediction dict of ``logits`` [batch, logits_dimension];
+    - ``_export_outputs(predictions)``: the serving signatures of PREDICT;
+    - ``_metric_ops(labels, predictions, weights, unreduced_loss)``: EVAL's metrics, unsuffixed
+      (``weights`` None when unweighted).
+    """
+
+    _OPTIONAL_LOSS_FN_ARGS = ("features",)
+
+    def __init__(self, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
+        _validate_loss_reduction(loss_reduction)
+        if loss_fn:
+            _validate_loss_fn_args(loss_fn, self._OPTIONAL_LOSS_FN_ARGS)
+        self._weight_column = weight_column
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._name = name
 
     @property
     def name(self):
-        raise NotImplementedError
+        return self._name
 
     @property
     def logits_dimension(self):
-        raise NotImplementedError
+        return self._logits_dimension
 
     def create_loss(self, features, mode, logits, labels):
-        raise NotImplementedError
+        """``LossSpec``: the reduced training loss, the per-example loss, the weights and the processed labels."""
+        del mode
+        logits = tf.convert_to_tensor(logits)
+        labels = self._processed_labels(labels, logits)
+        if self._loss_fn:
+            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
+            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
+        else:
+            unreduced = self._default_unreduced_loss(labels, logits)
+        weights = _weight_tensor(features, self._weight_column)
+        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
+        return LossSpec(training_loss, unreduced, weights, labels)
 
     def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
                               regularization_losses=None):
-        raise NotImplementedError
+        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, logits_dimension].
+
+        TRAIN needs exactly one of ``optimizer`` (``optimizer.minimize(loss, global_step)``)
+        and ``train_op_fn`` (loss -> train op); the ``UPDATE_OPS`` collection runs with it.
+        ``regularization_losses`` (scalars) add to the training loss.
+        """
+
+        def train_op_of(loss):
+            if optimizer is not None:
+                if train_op_fn is not None:
+                    raise ValueError("train_op_fn and optimizer cannot both be set.")
+                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+            elif train_op_fn is not None:
+                train_op = train_op_fn(loss)
+            else:
+                raise ValueError("train_op_fn and optimizer cannot both be None.")
+            return _append_update_ops(train_op)
+
+        return self._estimator_spec(features, mode, logits, labels, train_op_of, regularization_losses)
+
+    def _estimator_spec(self, features, mode, logits, labels, train_op_of, regularization_losses):
+        """``create_estimator_spec`` with the TRAIN op given as ``train_op_of(loss)``."""
+        with tf.name_scope(self._name, "head"):
+            logits = _logits_checked(logits, self.logits_dimension)
+            with tf.name_scope(None, "predictions", (logits,)):
+                predictions = self._predictions(logits)
+            if mode == ModeKeys.PREDICT:
+                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions,
+                                     export_outputs=self._export_outputs(predictions))
+            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
+            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
+            if mode == ModeKeys.EVAL:
+                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss,
+                                     eval_metric_ops=self._eval_metric_ops(labels, predictions, weights,
+                                                                           unreduced_loss, regularization_loss))
+            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
+                                    regularization_loss, train_op_of)
+
+    def _auc(self, labels, scores, weights, curve, name):
+        """The (value, update_op) of the area under ``curve`` ('ROC' or 'PR')."""
+        return _weighted_auc(labels, scores, weights, curve, name)
+
+    def _eval_metric_ops(self, labels, predictions, weights, unreduced_loss, regularization_loss):
+        """The subclass's metrics plus 'regularization_loss', each key suffixed with '/<name>'."""
+        weights = None if isinstance(weights, float) else weights
+        with tf.name_scope(None, "metrics", (labels, unreduced_loss)):
+            ops = self._metric_ops(labels, predictions, weights, unreduced_loss)
+            if regularization_loss is not None:
+                ops[MetricKeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
+                                                                      name=MetricKeys.LOSS_REGULARIZATION)
+        return {_summary_key(self._name, key): value for key, value in ops.items()}
 
     def _train_spec(self, predictions, loss, training_loss, unreduced_loss, weights, regularization_loss,
-                    optimizer, train_op_fn):
-        """The TRAIN ``EstimatorSpec``: the train op (``UPDATE_OPS`` appended) and the loss summaries."""
-        if optimizer is not None:
-            if train_op_fn is not None:
-                raise ValueError("train_op_fn and optimizer cannot both be set.")
-            train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-        elif train_op_fn is not None:
-            train_op = train_op_fn(loss)
-        else:
-            raise ValueError("train_op_fn and optimizer cannot both be None.")
-        train_op = _append_update_ops(train_op)
+                    train_op_of):
+        """The TRAIN ``EstimatorSpec``: the train op ``train_op_of(loss)`` and the loss summaries."""
+        train_op = train_op_of(loss)
         mean_loss = None
         if self._loss_reduction == tf.losses.Reduction.SUM:
             mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
@@ -160,11 +240,12 @@ def _logits_checked(logits, expected_dimension):
                 return tf.identity(logits, name=scope)
 
 
-def _check_label_range(labels, n_classes):
+def _check_label_range(labels, n_classes, message=None):
+    """``labels`` with run-time checks that each is in [0, n_classes - 1]."""
     with tf.name_scope(None, "assert_range", (labels,)):
         upper = tf.debugging.assert_less_equal(labels, tf.constant(n_classes - 1, labels.dtype),
-                                               message="Labels must <= n_classes - 1")
-        lower = tf.debugging.assert_non_negative(labels, message="Labels must >= 0")
+                                               message=message or "Labels must <= n_classes - 1")
+        lower = tf.debugging.assert_non_negative(labels, message=message or "Labels must >= 0")
         with tf.control_dependencies([upper, lower]):
             return tf.identity(labels)
 
@@ -206,12 +287,13 @@ def _loss_fn_args(loss_fn):
     return list(inspect.signature(loss_fn).parameters)
 
 
-def _validate_loss_fn_args(loss_fn):
+def _validate_loss_fn_args(loss_fn, optional=("features",)):
+    """``loss_fn`` must take ``labels`` and ``logits``, and nothing but those and ``optional``."""
     args = _loss_fn_args(loss_fn)
     for required in ("labels", "logits"):
         if required not in args:
             raise ValueError("loss_fn must contain argument: {}. Given arguments: {}".format(required, args))
-    unexpected = [a for a in args if a not in ("labels", "logits", "features")]
+    unexpected = [a for a in args if a not in ("labels", "logits") + tuple(optional)]
     if unexpected:
         raise ValueError("loss_fn has unexpected args: {}".format(unexpected))
 
@@ -226,46 +308,55 @@ def _append_update_ops(train_op):
     return tf.group(train_op, *update_ops) if update_ops else train_op
 
 
+def _threshold_metric_ops(labels, scores, weights, thresholds):
+    """accuracy / precision / recall at each threshold of ``scores`` (probabilities) in (0, 1)."""
+    keys, ops = MetricKeys, {}
+    for threshold in thresholds:
+        above = tf.cast(tf.greater_equal(scores, threshold), tf.float32)
+        ops[keys.ACCURACY_AT_THRESHOLD % threshold] = tf.metrics.accuracy(
+            labels, above, weights=weights, name=keys.ACCURACY_AT_THRESHOLD % threshold)
+        for key, fn in ((keys.PRECISION_AT_THRESHOLD, tf.metrics.precision_at_thresholds),
+                        (keys.RECALL_AT_THRESHOLD, tf.metrics.recall_at_thresholds)):
+            value, update = fn(labels, scores, [threshold], weights=weights, name=key % threshold)
+            ops[key % threshold] = (tf.squeeze(value), tf.squeeze(update))
+    return ops
+
+
+def _classification_output(scores, n_classes, label_vocabulary):
+    """The 'classification' signature: ``scores`` [batch, n_classes] and every class name per example."""
+    return ClassificationOutput(scores=scores,
+                                classes=_tiled_per_example(_class_names(n_classes, label_vocabulary), scores))
+
+
 class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
     """Binary classification: one logit per example, sigmoid cross-entropy loss."""
 
     def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None,
                  loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
-        self._weight_column = weight_column
-        self._thresholds = tuple(thresholds) if thresholds else ()
+        thresholds = tuple(thresholds) if thresholds else ()
+        if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+            raise TypeError("label_vocabulary should be a list or tuple. Given type: {}".format(
+                type(label_vocabulary)))
+        for threshold in thresholds:
+            if threshold <= 0.0 or threshold >= 1.0:
+                raise ValueError("thresholds not in (0, 1): {}.".format((thresholds,)))
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
+        self._logits_dimension = 1
+        self._thresholds = thresholds
         self._label_vocabulary = label_vocabulary
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
-        self._name = name
 
-    @property
-    def name(self):
-        return self._name
-
-    @property
-    def logits_dimension(self):
-        return 1
-
-    def create_loss(self, features, mode, logits, labels):
-        """``LossSpec`` of ``logits`` [batch, 1] against ``labels`` [batch] or [batch, 1] in {0, 1}."""
-        del mode
-        logits = tf.convert_to_tensor(logits)
+    def _processed_labels(self, labels, logits):
+        """Labels [batch(, 1)] in {0, 1} (or the vocabulary's two strings) as float [batch, 1]."""
         labels = _labels_as_column(labels, logits, expected_labels_dimension=1)
         if self._label_vocabulary is not None:
             labels = _vocabulary_ids(self._label_vocabulary, labels)
-        labels = _check_label_range(tf.cast(labels, tf.float32), n_classes=2)
-        if self._loss_fn:
-            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
-            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
-        else:
-            unreduced = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-        weights = _weight_tensor(features, self._weight_column)
-        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
-        return LossSpec(training_loss, unreduced, weights, labels)
+        return _check_label_range(tf.cast(labels, tf.float32), n_classes=2)
+
+    def _default_unreduced_loss(self, labels, logits):
+        return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
     def _predictions(self, logits):
         keys = PredictionKeys
-        logits = _logits_checked(logits, self.logits_dimension)
         logistic = tf.sigmoid(logits, name=keys.LOGISTIC)
         two_class_logits = tf.concat((tf.zeros_like(logits), logits), axis=-1, name="two_class_logits")
         probabilities = tf.nn.softmax(two_class_logits, name=keys.PROBABILITIES)
@@ -278,67 +369,37 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
             classes = table.lookup(class_ids)
         else:
             classes = tf.as_string(class_ids, name="str_classes")
-        return logits, logistic, probabilities, class_ids, {
+        return {
             keys.LOGITS: logits, keys.LOGISTIC: logistic, keys.PROBABILITIES: probabilities,
             keys.CLASS_IDS: class_ids, keys.CLASSES: classes,
             keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(2), logits),
             keys.ALL_CLASSES: _tiled_per_example(_class_names(2, self._label_vocabulary), logits),
         }
 
-    def _eval_metric_ops(self, labels, logistic, class_ids, weights, unreduced_loss, regularization_loss):
+    def _export_outputs(self, predictions):
+        keys = PredictionKeys
+        classification = _classification_output(predictions[keys.PROBABILITIES], 2, self._label_vocabulary)
+        return {DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                REGRESS_SERVING_KEY: RegressionOutput(value=predictions[keys.LOGISTIC]),
+                PREDICT_SERVING_KEY: PredictOutput(predictions)}
+
+    def _metric_ops(self, labels, predictions, weights, unreduced_loss):
         keys = MetricKeys
-        weights = None if isinstance(weights, float) else weights
-        with tf.name_scope(None, "metrics", (labels, logistic, class_ids, unreduced_loss)):
-            labels_mean = _weighted_mean(labels, weights, keys.LABEL_MEAN)
-            ops = {
-                keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
-                keys.ACCURACY: tf.metrics.accuracy(labels, class_ids, weights=weights, name=keys.ACCURACY),
-                keys.PRECISION: tf.metrics.precision(labels, class_ids, weights=weights, name=keys.PRECISION),
-                keys.RECALL: tf.metrics.recall(labels, class_ids, weights=weights, name=keys.RECALL),
-                keys.PREDICTION_MEAN: _weighted_mean(logistic, weights, keys.PREDICTION_MEAN),
-                keys.LABEL_MEAN: labels_mean,
-                keys.ACCURACY_BASELINE: _accuracy_baseline(labels_mean),
-                keys.AUC: _weighted_auc(labels, logistic, weights, "ROC", keys.AUC),
-                keys.AUC_PR: _weighted_auc(labels, logistic, weights, "PR", keys.AUC_PR),
-            }
-            if regularization_loss is not None:
-                ops[keys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss, name=keys.LOSS_REGULARIZATION)
-            for threshold in self._thresholds:
-                above = tf.cast(tf.greater_equal(logistic, threshold), tf.float32)
-                ops[keys.ACCURACY_AT_THRESHOLD % threshold] = tf.metrics.accuracy(
-                    labels, above, weights=weights, name=keys.ACCURACY_AT_THRESHOLD % threshold)
-                for key, fn in ((keys.PRECISION_AT_THRESHOLD, tf.metrics.precision_at_thresholds),
-                                (keys.RECALL_AT_THRESHOLD, tf.metrics.recall_at_thresholds)):
-                    value, update = fn(labels, logistic, [threshold], weights=weights, name=key % threshold)
-                    ops[key % threshold] = (tf.squeeze(value), tf.squeeze(update))
-        return {_summary_key(self._name, key): value for key, value in ops.items()}
-
-    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
-                              regularization_losses=None):
-        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, 1].
-
-        TRAIN needs exactly one of ``optimizer`` (``optimizer.minimize(loss, global_step)``)
-        and ``train_op_fn`` (loss -> train op). ``regularization_losses`` (scalars) add to
-        the training loss.
-        """
-        with tf.name_scope(self._name, "head"):
-            with tf.name_scope(None, "predictions", (logits,)):
-                logits, logistic, probabilities, class_ids, predictions = self._predictions(logits)
-            if mode == ModeKeys.PREDICT:
-                classification = ClassificationOutput(
-                    scores=probabilities, classes=_tiled_per_example(_class_names(2, self._label_vocabulary), logits))
-                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
-                    DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
-                    REGRESS_SERVING_KEY: RegressionOutput(value=logistic),
-                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
-            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
-            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
-            if mode == ModeKeys.EVAL:
-                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss,
-                                     eval_metric_ops=self._eval_metric_ops(labels, logistic, class_ids, weights,
-                                                                           unreduced_loss, regularization_loss))
-            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
-                                    regularization_loss, optimizer, train_op_fn)
+        logistic, class_ids = predictions[PredictionKeys.LOGISTIC], predictions[PredictionKeys.CLASS_IDS]
+        labels_mean = _weighted_mean(labels, weights, keys.LABEL_MEAN)
+        ops = {
+            keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
+            keys.ACCURACY: tf.metrics.accuracy(labels, class_ids, weights=weights, name=keys.ACCURACY),
+            keys.PRECISION: tf.metrics.precision(labels, class_ids, weights=weights, name=keys.PRECISION),
+            keys.RECALL: tf.metrics.recall(labels, class_ids, weights=weights, name=keys.RECALL),
+            keys.PREDICTION_MEAN: _weighted_mean(logistic, weights, keys.PREDICTION_MEAN),
+            keys.LABEL_MEAN: labels_mean,
+            keys.ACCURACY_BASELINE: _accuracy_baseline(labels_mean),
+            keys.AUC: self._auc(labels, logistic, weights, "ROC", keys.AUC),
+            keys.AUC_PR: self._auc(labels, logistic, weights, "PR", keys.AUC_PR),
+        }
+        ops.update(_threshold_metric_ops(labels, logistic, weights, self._thresholds))
+        return ops
 
 
 class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
@@ -350,22 +411,16 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
             raise ValueError("n_classes cannot be None")
         if isinstance(n_classes, int) and n_classes <= 2:
             raise ValueError("n_classes must be > 2: %s." % n_classes)
-        self._n_classes = n_classes
-        self._weight_column = weight_column
+        if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
+            raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(
+                type(label_vocabulary)))
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
+        self._logits_dimension = self._n_classes = n_classes
         self._label_vocabulary = label_vocabulary
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
-        self._name = name
 
-    @property
-    def name(self):
-        return self._name
-
-    @property
-    def logits_dimension(self):
-        return self._n_classes
-
-    def _label_ids(self, labels):
+    def _processed_labels(self, labels, logits):
+        """Class ids (or vocabulary strings) [batch(, 1)] as checked int ids [batch, 1]."""
+        labels = _labels_as_column(labels, logits, expected_labels_dimension=1)
         if self._label_vocabulary is None:
             if not labels.dtype.is_integer:
                 raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
@@ -377,72 +432,41 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
             ids = _vocabulary_ids(self._label_vocabulary, labels)
         return _check_label_range(ids, self._n_classes)
 
-    def create_loss(self, features, mode, logits, labels):
-        """``LossSpec`` of ``logits`` [batch, n_classes] against class ids (or vocabulary strings) [batch(, 1)]."""
-        del mode
-        logits = tf.convert_to_tensor(logits)
-        label_ids = self._label_ids(_labels_as_column(labels, logits, expected_labels_dimension=1))
-        if self._loss_fn:
-            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
-            unreduced = self._loss_fn(labels=label_ids, logits=logits, **kwargs)
-        else:
-            unreduced = tf.expand_dims(tf.losses.sparse_softmax_cross_entropy(
-                labels=label_ids, logits=logits, reduction=tf.losses.Reduction.NONE), axis=-1)
-        weights = _weight_tensor(features, self._weight_column)
-        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
-        return LossSpec(training_loss, unreduced, weights, label_ids)
+    def _default_unreduced_loss(self, labels, logits):
+        return tf.expand_dims(tf.losses.sparse_softmax_cross_entropy(
+            labels=labels, logits=logits, reduction=tf.losses.Reduction.NONE), axis=-1)
 
-    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
-                              regularization_losses=None):
-        """The ``EstimatorSpec`` of ``mode`` for ``logits`` [batch, n_classes]."""
+    def _predictions(self, logits):
         keys = PredictionKeys
-        with tf.name_scope(self._name, "head"):
-            logits = _logits_checked(logits, self._n_classes)
-            with tf.name_scope(None, "predictions", (logits,)):
-                names = _class_names(self._n_classes, self._label_vocabulary)
-                class_ids = tf.expand_dims(tf.argmax(logits, axis=-1, name=keys.CLASS_IDS), axis=-1)
-                if self._label_vocabulary:
-                    classes = tf.gather(names, class_ids)
-                else:
-                    classes = tf.as_string(class_ids, name="str_classes")
-                probabilities = tf.nn.softmax(logits, name=keys.PROBABILITIES)
-                predictions = {
-                    keys.LOGITS: logits, keys.PROBABILITIES: probabilities, keys.CLASS_IDS: class_ids,
-                    keys.CLASSES: classes, keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(self._n_classes), logits),
-                    keys.ALL_CLASSES: _tiled_per_example(names, logits)}
-            if mode == ModeKeys.PREDICT:
-                classification = ClassificationOutput(scores=probabilities,
-                                                      classes=_tiled_per_example(names, logits))
-                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
-                    DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
-                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
-            training_loss, unreduced_loss, weights, label_ids = self.create_loss(features, mode, logits, labels)
-            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
-            if mode == ModeKeys.EVAL:
-                mkeys = MetricKeys
-                w = None if isinstance(weights, float) else weights
-                with tf.name_scope(None, "metrics", (label_ids, class_ids, unreduced_loss)):
-                    ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w, name=mkeys.LOSS_MEAN),
-                           mkeys.ACCURACY: tf.metrics.accuracy(label_ids, class_ids, weights=w,
-                                                               name=mkeys.ACCURACY)}
-                    if regularization_loss is not None:
-                        ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
-                                                                         name=mkeys.LOSS_REGULARIZATION)
-                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
-                    _summary_key(self._name, key): value for key, value in ops.items()})
-            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
-                                    regularization_loss, optimizer, train_op_fn)
+        names = _class_names(self._n_classes, self._label_vocabulary)
+        class_ids = tf.expand_dims(tf.argmax(logits, axis=-1, name=keys.CLASS_IDS), axis=-1)
+        if self._label_vocabulary:
+            classes = tf.gather(names, class_ids)
+        else:
+            classes = tf.as_string(class_ids, name="str_classes")
+        return {keys.LOGITS: logits, keys.PROBABILITIES: tf.nn.softmax(logits, name=keys.PROBABILITIES),
+                keys.CLASS_IDS: class_ids, keys.CLASSES: classes,
+                keys.ALL_CLASS_IDS: _tiled_per_example(tf.range(self._n_classes), logits),
+                keys.ALL_CLASSES: _tiled_per_example(names, logits)}
+
+    def _export_outputs(self, predictions):
+        keys = PredictionKeys
+        classification = _classification_output(predictions[keys.PROBABILITIES], self._n_classes,
+                                                 self._label_vocabulary)
+        return {DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                PREDICT_SERVING_KEY: PredictOutput(predictions)}
+
+    def _metric_ops(self, labels, predictions, weights, unreduced_loss):
+        keys = MetricKeys
+        return {keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
+                keys.ACCURACY: tf.metrics.accuracy(labels, predictions[PredictionKeys.CLASS_IDS], weights=weights,
+                                                   name=keys.ACCURACY)}
 
 
 def _multi_class_head_with_softmax_cross_entropy_loss(n_classes, weight_column=None, label_vocabulary=None,
                                                       loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
                                                       name=None):
     """A multi-class head (``n_classes`` > 2): softmax cross-entropy; metrics ``accuracy``, ``average_loss``."""
-    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
-        raise ValueError("label_vocabulary should be a list or a tuple. Given type: {}".format(type(label_vocabulary)))
-    _validate_loss_reduction(loss_reduction)
-    if loss_fn:
-        _validate_loss_fn_args(loss_fn)
     return _MultiClassHeadWithSoftmaxCrossEntropyLoss(n_classes, weight_column, label_vocabulary, loss_reduction,
                                                       loss_fn, name)
 
@@ -454,68 +478,35 @@ class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
                  inverse_link_fn=None, name=None):
         if label_dimension < 1:
             raise ValueError("Invalid label_dimension %s." % label_dimension)
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._logits_dimension = label_dimension
-        self._weight_column = weight_column
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
         self._inverse_link_fn = inverse_link_fn
-        self._name = name
 
-    @property
-    def name(self):
-        return self._name
+    def _processed_labels(self, labels, logits):
+        """Float labels [batch, label_dimension] (or [batch] for 1) as float32 [batch, label_dimension]."""
+        return tf.cast(_labels_as_column(labels, logits, self._logits_dimension), tf.float32)
 
-    @property
-    def logits_dimension(self):
-        return self._logits_dimension
+    def _default_unreduced_loss(self, labels, logits):
+        return tf.losses.mean_squared_error(labels=labels, predictions=logits, reduction=tf.losses.Reduction.NONE)
 
-    def create_loss(self, features, mode, logits, labels):
-        """``LossSpec`` of ``logits`` against float ``labels`` [batch, label_dimension] (or [batch] for 1)."""
-        del mode
-        logits = tf.convert_to_tensor(logits)
-        labels = tf.cast(_labels_as_column(labels, logits, self._logits_dimension), tf.float32)
-        if self._loss_fn:
-            kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
-            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
-        else:
-            unreduced = tf.losses.mean_squared_error(labels=labels, predictions=logits,
-                                                     reduction=tf.losses.Reduction.NONE)
-        weights = _weight_tensor(features, self._weight_column)
-        training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
-        return LossSpec(training_loss, unreduced, weights, labels)
-
-    def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
-                              regularization_losses=None):
-        """The ``EstimatorSpec`` of ``mode``: prediction ``predictions`` (and ``logits`` with an inverse link)."""
+    def _predictions(self, logits):
+        """'predictions' (the inverse link of the logits, if any; then also 'logits')."""
         keys = PredictionKeys
-        with tf.name_scope(self._name, "head"):
-            logits = _logits_checked(logits, self._logits_dimension)
-            if self._inverse_link_fn:
-                predicted = self._inverse_link_fn(logits)
-                predictions = {keys.PREDICTIONS: predicted, keys.LOGITS: logits}
-            else:
-                predicted = logits
-                predictions = {keys.PREDICTIONS: predicted}
-            if mode == ModeKeys.PREDICT:
-                regression = RegressionOutput(value=predicted)
-                return EstimatorSpec(mode=ModeKeys.PREDICT, predictions=predictions, export_outputs={
-                    DEFAULT_SERVING_KEY: regression, REGRESS_SERVING_KEY: regression,
-                    PREDICT_SERVING_KEY: PredictOutput(predictions)})
-            training_loss, unreduced_loss, weights, labels = self.create_loss(features, mode, logits, labels)
-            loss, regularization_loss = self._regularized(training_loss, regularization_losses)
-            if mode == ModeKeys.EVAL:
-                mkeys = MetricKeys
-                w = None if isinstance(weights, float) else weights
-                ops = {mkeys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=w),
-                       mkeys.PREDICTION_MEAN: _weighted_mean(predicted, w, mkeys.PREDICTION_MEAN),
-                       mkeys.LABEL_MEAN: tf.metrics.mean(labels, weights=w)}
-                if regularization_loss is not None:
-                    ops[mkeys.LOSS_REGULARIZATION] = tf.metrics.mean(regularization_loss,
-                                                                     name=mkeys.LOSS_REGULARIZATION)
-                return EstimatorSpec(mode=ModeKeys.EVAL, predictions=predictions, loss=loss, eval_metric_ops={
-                    _summary_key(self._name, key): value for key, value in ops.items()})
-            return self._train_spec(predictions, loss, training_loss, unreduced_loss, weights,
-                                    regularization_loss, optimizer, train_op_fn)
+        if self._inverse_link_fn:
+            return {keys.PREDICTIONS: self._inverse_link_fn(logits), keys.LOGITS: logits}
+        return {keys.PREDICTIONS: logits}
+
+    def _export_outputs(self, predictions):
+        regression = RegressionOutput(value=predictions[PredictionKeys.PREDICTIONS])
+        return {DEFAULT_SERVING_KEY: regression, REGRESS_SERVING_KEY: regression,
+                PREDICT_SERVING_KEY: PredictOutput(predictions)}
+
+    def _metric_ops(self, labels, predictions, weights, unreduced_loss):
+        keys = MetricKeys
+        return {keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights),
+                keys.PREDICTION_MEAN: _weighted_mean(predictions[PredictionKeys.PREDICTIONS], weights,
+                                                     keys.PREDICTION_MEAN),
+                keys.LABEL_MEAN: tf.metrics.mean(labels, weights=weights)}
 
 
 def _regression_head(weight_column=None, label_dimension=1, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
@@ -524,11 +515,122 @@ def _regression_head(weight_column=None, label_dimension=1, loss_reduction=tf.lo
 
     ``inverse_link_fn`` (logits -> predictions) adds the 'logits' prediction key.
     """
-    _validate_loss_reduction(loss_reduction)
-    if loss_fn:
-        _validate_loss_fn_args(loss_fn)
     return _RegressionHeadWithMeanSquaredErrorLoss(label_dimension, weight_column, loss_reduction, loss_fn,
                                                    inverse_link_fn, name)
+
+
+class _MultiLabelHead(_Head):
+    """Multi-label classification: ``n_classes`` independent sigmoids, loss averaged over the classes.
+
+    Labels: a multi-hot int Tensor [batch, n_classes], or a SparseTensor of class ids (of
+    ``label_vocabulary`` strings) [batch, ?]. Predictions 'logits' and 'probabilities'.
+    """
+
+    def __init__(self, n_classes, weight_column=None, thresholds=None, label_vocabulary=None,
+                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None,
+                 classes_for_class_based_metrics=None, name=None):
+        thresholds = tuple(thresholds) if thresholds else ()
+        if n_classes is None or n_classes < 2:
+            raise ValueError("n_classes must be > 1 for multi-class classification. Given: {}".format(n_classes))
+        for threshold in thresholds:
+            if threshold <= 0.0 or threshold >= 1.0:
+                raise ValueError("thresholds must be in (0, 1) range. Given: {}".format(threshold))
+        if label_vocabulary is not None:
+            if not isinstance(label_vocabulary, (list, tuple)):
+                raise ValueError("label_vocabulary must be a list or tuple. Given type: {}".format(
+                    type(label_vocabulary)))
+            if len(label_vocabulary) != n_classes:
+                raise ValueError("Length of label_vocabulary must be n_classes ({}). Given: {}".format(
+                    n_classes, len(label_vocabulary)))
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
+        self._logits_dimension = self._n_classes = n_classes
+        self._thresholds = thresholds
+        self._label_vocabulary = label_vocabulary
+        self._classes_for_class_based_metrics = _class_ids_for_metrics(classes_for_class_based_metrics, n_classes,
+                                                                       label_vocabulary)
+
+    def _processed_labels(self, labels, logits):
+        """Multi-hot int64 labels [batch, n_classes]."""
+        if labels is None:
+            _labels_as_column(labels, logits, self._n_classes)  # raises the missing-labels error
+        if isinstance(labels, tf.SparseTensor):
+            if labels.dtype == tf.string:
+                ids = tf.SparseTensor(labels.indices, _vocabulary_ids(self._label_vocabulary, labels.values),
+                                      labels.dense_shape)
+                labels = tf.cast(tf.sparse.to_indicator(ids, self._n_classes), tf.int64)
+            else:
+                message = "labels must be an integer SparseTensor with values in [0, {})".format(self._n_classes)
+                checks = [tf.debugging.assert_integer(labels.values, message=message),
+                          tf.debugging.assert_less(labels.values, tf.cast(self._n_classes, labels.dtype),
+                                                   message=message),
+                          tf.debugging.assert_non_negative(labels.values, message=message)]
+                with tf.control_dependencies(checks):
+                    labels = tf.cast(tf.sparse.to_indicator(labels, self._n_classes), tf.int64)
+        else:
+            labels = _check_label_range(tf.convert_to_tensor(labels), 2,
+                                        message="labels must be an integer indicator Tensor with values in [0, 1]")
+        return _labels_as_column(labels, logits, self._n_classes)
+
+    def _default_unreduced_loss(self, labels, logits):
+        unreduced = tf.losses.sigmoid_cross_entropy(multi_class_labels=labels, logits=logits,
+                                                    reduction=tf.losses.Reduction.NONE)
+        return tf.reduce_mean(unreduced, axis=-1, keepdims=True)
+
+    def _predictions(self, logits):
+        keys = PredictionKeys
+        return {keys.LOGITS: logits, keys.PROBABILITIES: tf.sigmoid(logits, name=keys.PROBABILITIES)}
+
+    def _export_outputs(self, predictions):
+        classification = _classification_output(predictions[PredictionKeys.PROBABILITIES], self._n_classes,
+                                                 self._label_vocabulary)
+        return {DEFAULT_SERVING_KEY: classification, CLASSIFY_SERVING_KEY: classification,
+                PREDICT_SERVING_KEY: PredictOutput(predictions)}
+
+    def _metric_ops(self, labels, predictions, weights, unreduced_loss):
+        keys = MetricKeys
+        probabilities = predictions[PredictionKeys.PROBABILITIES]
+        ops = {keys.LOSS_MEAN: tf.metrics.mean(unreduced_loss, weights=weights, name=keys.LOSS_MEAN),
+               keys.AUC: self._auc(labels, probabilities, weights, "ROC", keys.AUC),
+               keys.AUC_PR: self._auc(labels, probabilities, weights, "PR", keys.AUC_PR)}
+        ops.update(_threshold_metric_ops(labels, probabilities, weights, self._thresholds))
+        for class_id in self._classes_for_class_based_metrics:
+            class_probabilities = probabilities[..., class_id:class_id + 1]
+            class_labels = labels[..., class_id:class_id + 1]
+            if self._label_vocabulary is None:
+                mean_key, auc_key, auc_pr_key = (keys.PROBABILITY_MEAN_AT_CLASS % class_id,
+                                                 keys.AUC_AT_CLASS % class_id, keys.AUC_PR_AT_CLASS % class_id)
+            else:
+                class_name = self._label_vocabulary[class_id]
+                mean_key, auc_key, auc_pr_key = (keys.PROBABILITY_MEAN_AT_NAME % class_name,
+                                                 keys.AUC_AT_NAME % class_name, keys.AUC_PR_AT_NAME % class_name)
+            ops[mean_key] = _weighted_mean(class_probabilities, weights, mean_key)
+            ops[auc_key] = self._auc(class_labels, class_probabilities, weights, "ROC", auc_key)
+            ops[auc_pr_key] = self._auc(class_labels, class_probabilities, weights, "PR", auc_pr_key)
+        return ops
+
+
+def _multi_label_head(n_classes, weight_column=None, thresholds=None, label_vocabulary=None,
+                      loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None,
+                      classes_for_class_based_metrics=None, name=None):
+    """A multi-label head (``tf.contrib.estimator.multi_label_head``)."""
+    return _MultiLabelHead(n_classes, weight_column, thresholds, label_vocabulary, loss_reduction, loss_fn,
+                           classes_for_class_based_metrics, name)
+
+
+def _class_ids_for_metrics(classes, n_classes, label_vocabulary):
+    """``classes_for_class_based_metrics`` (ids in [0, n_classes) or vocabulary strings) as ids."""
+    class_ids = []
+    for wanted in classes or ():
+        if isinstance(wanted, str):
+            if not label_vocabulary:
+                raise ValueError("label_vocabulary must be provided when classes_for_class_based_metrics are sting.")
+            class_ids.append(list(label_vocabulary).index(wanted))
+        else:
+            if wanted < 0 or wanted >= n_classes:
+                raise ValueError("All classes_for_class_based_metrics must be in range [0, {}]. Given: {}".format(
+                    n_classes - 1, wanted))
+            class_ids.append(wanted)
+    return tuple(class_ids)
 
 
 def _vocabulary_ids(label_vocabulary, labels):
@@ -553,15 +655,6 @@ def _binary_logistic_head_with_sigmoid_cross_entropy_loss(weight_column=None, th
       loss_fn: optional ``loss_fn(labels, logits[, features])`` -> per-example loss [batch, 1].
       name: suffix of the metric and summary names ("auc/<name>").
     """
-    thresholds = tuple(thresholds) if thresholds else ()
-    if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
-        raise TypeError("label_vocabulary should be a list or tuple. Given type: {}".format(type(label_vocabulary)))
-    for threshold in thresholds:
-        if threshold <= 0.0 or threshold >= 1.0:
-            raise ValueError("thresholds not in (0, 1): {}.".format((thresholds,)))
-    _validate_loss_reduction(loss_reduction)
-    if loss_fn:
-        _validate_loss_fn_args(loss_fn)
     return _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(weight_column, thresholds, label_vocabulary,
                                                           loss_reduction, loss_fn, name)
 
@@ -577,4 +670,4 @@ def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabul
 
 __all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
            "_binary_logistic_or_multi_class_head", "_multi_class_head_with_softmax_cross_entropy_loss",
-           "_regression_head"]
+           "_multi_label_head", "_regression_head"]

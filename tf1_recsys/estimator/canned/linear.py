@@ -64,7 +64,22 @@ def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, p
                                           logits=logits)
 
 
-class LinearClassifier(Estimator):
+class _LinearEstimatorBase(Estimator):
+    """The linear ``model_fn`` over ``head``: what ``LinearEstimator``, the classifier and the regressor share."""
+
+    def __init__(self, head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
+                 sparse_combiner):
+        feature_columns = tuple(feature_columns or [])
+        self._feature_columns = list(feature_columns)
+
+        def _model_fn(features, labels, mode, config):
+            return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
+                                    sparse_combiner)
+
+        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+class LinearClassifier(_LinearEstimatorBase):
     """``tf.compat.v1.estimator.LinearClassifier``: a linear classifier over feature columns.
 
     The default ``optimizer='Ftrl'``, like any optimizer given by name, has learning rate 0.2;
@@ -77,17 +92,11 @@ class LinearClassifier(Estimator):
                  loss_reduction=tf.losses.Reduction.SUM, sparse_combiner="sum"):
         head = head_lib._binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                                              loss_reduction)
-        feature_columns = tuple(feature_columns or [])
-        self._feature_columns = list(feature_columns)
-
-        def _model_fn(features, labels, mode, config):
-            return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                                    sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
+                         sparse_combiner)
 
 
-class LinearRegressor(Estimator):
+class LinearRegressor(_LinearEstimatorBase):
     """``tf.compat.v1.estimator.LinearRegressor``: a linear regressor, squared-error loss (SUM by default).
 
     Optimizer defaults as ``LinearClassifier``.
@@ -98,14 +107,17 @@ class LinearRegressor(Estimator):
                  sparse_combiner="sum"):
         head = head_lib._regression_head(label_dimension=label_dimension, weight_column=weight_column,
                                          loss_reduction=loss_reduction)
-        feature_columns = tuple(feature_columns or [])
-        self._feature_columns = list(feature_columns)
-
-        def _model_fn(features, labels, mode, config):
-            return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                                    sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+        super().__init__(head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
+                         sparse_combiner)
 
 
-__all__ = ["LinearClassifier", "LinearRegressor", "linear_logit_fn_builder"]
+class LinearEstimator(_LinearEstimatorBase):
+    """``tf.compat.v1.estimator.LinearEstimator``: a linear model whose loss, metrics and outputs are ``head``'s."""
+
+    def __init__(self, head, feature_columns, model_dir=None, optimizer="Ftrl", config=None, partitioner=None,
+                 sparse_combiner="sum", warm_start_from=None):
+        super().__init__(head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
+                         sparse_combiner)
+
+
+__all__ = ["LinearClassifier", "LinearEstimator", "LinearRegressor", "linear_logit_fn_builder"]
