@@ -51,6 +51,18 @@ def _estimator_modules():
     return modules
 
 
+def _install_estimator():
+    """``tf.compat.v1.estimator`` -> ``tf1_recsys.estimator`` (V1 classes); ``tf.estimator`` and
+    ``tf.compat.v2.estimator`` -> ``tf1_recsys._api.v2.estimator`` (V2 canned classes), as in TensorFlow."""
+    from tf1_recsys import estimator as v1_namespace
+    from tf1_recsys._api.v2 import estimator as v2_namespace
+
+    v1_modules = _compat_v1_modules()
+    for module in _estimator_modules():
+        is_v1 = any(module is m for m in v1_modules)
+        _set(module, "estimator", v1_namespace if is_v1 else v2_namespace)
+
+
 def install(contrib=False, estimator=False, private_names=False):
     """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
 
@@ -62,9 +74,10 @@ def install(contrib=False, estimator=False, private_names=False):
     With ``contrib=True`` also ``tf.compat.v1.contrib`` -> ``tf1_recsys.compat.contrib``
     (TensorFlow 2 has no ``contrib``) and the import paths ``tensorflow.contrib...`` of
     ``tf1_recsys.compat.contrib_paths``. With ``estimator=True`` also ``tf.estimator``,
-    ``tf.compat.v1.estimator`` and ``tf.compat.v2.estimator`` -> ``tf1_recsys.estimator``
-    (gone from TensorFlow 2.16+; on older releases this replaces TensorFlow's own while
-    installed). Idempotent; ``uninstall()`` undoes it.
+    ``tf.compat.v2.estimator`` -> ``tf1_recsys._api.v2.estimator`` (the V2 canned classes)
+    and ``tf.compat.v1.estimator`` -> ``tf1_recsys.estimator`` (the V1 ones), as TensorFlow
+    splits them (gone from TensorFlow 2.16+; on older releases this replaces TensorFlow's
+    own while installed). Idempotent; ``uninstall()`` undoes it.
     """
     from tf1_recsys.compat import contrib as contrib_module
     from tf1_recsys.compat import layers as layers_module
@@ -76,10 +89,7 @@ def install(contrib=False, estimator=False, private_names=False):
     if contrib:
         CONTRIB_ALIASES.install()
     if estimator:
-        from tf1_recsys import estimator as estimator_module
-
-        for module in _estimator_modules():
-            _set(module, "estimator", estimator_module)
+        _install_estimator()
     sys.modules.setdefault("tensorflow.compat.v1.layers", layers_module)
     if sys.modules.get("tensorflow.compat.v1.layers") is not layers_module:
         _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))

@@ -30,9 +30,9 @@ PROVISIONS = (
     Provision("tensorflow.compat.v1.layers", "tf1_recsys.compat.layers", None, True),
     Provision("tensorflow.compat.v1.nn.rnn_cell", "tf1_recsys.compat.rnn_cell", None, True),
     Provision("tensorflow.compat.v1.contrib", "tf1_recsys.compat.contrib", "contrib", False),
-    Provision("tensorflow.estimator", "tf1_recsys.estimator", "estimator", False),
+    Provision("tensorflow.estimator", "tf1_recsys._api.v2.estimator", "estimator", False),
     Provision("tensorflow.compat.v1.estimator", "tf1_recsys.estimator", "estimator", False),
-    Provision("tensorflow.compat.v2.estimator", "tf1_recsys.estimator", "estimator", False),
+    Provision("tensorflow.compat.v2.estimator", "tf1_recsys._api.v2.estimator", "estimator", False),
 )
 
 AliasTable = namedtuple("AliasTable", ["aliases", "flag"])

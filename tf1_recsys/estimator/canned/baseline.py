@@ -1,4 +1,7 @@
-"""``BaselineClassifier`` / ``BaselineRegressor`` (V1): the logits are one learned bias, whatever the features.
+"""``BaselineClassifier`` / ``BaselineRegressor``: the logits are one learned bias, whatever the features.
+
+The V1 classes (``tf.compat.v1.estimator``) and the V2 ones (``BaselineClassifierV2`` ...,
+``tf.estimator``: ``loss_reduction`` SUM_OVER_BATCH_SIZE, V2 heads, Keras' Ftrl by name).
 
 The single variable is ``baseline/bias`` [logits_dimension]; the classifier learns the
 (log-odds of the) label distribution, the regressor the label mean: the reference a real
@@ -8,6 +11,8 @@ from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.head import head_utils
+from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _LEARNING_RATE = 0.3
 
@@ -92,4 +97,33 @@ class BaselineEstimator(_BaselineEstimatorBase):
         super().__init__(head, model_dir, optimizer, config)
 
 
-__all__ = ["BaselineClassifier", "BaselineEstimator", "BaselineRegressor"]
+class BaselineClassifierV2(_BaselineEstimatorBase):
+    """``tf.estimator.BaselineClassifier`` (V2): a V2 head, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl (rate 0.3)."""
+
+    def __init__(self, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None, optimizer="Ftrl",
+                 config=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE):
+        head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
+        super().__init__(head, model_dir, optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE), config,
+                         weight_column)
+
+
+class BaselineRegressorV2(_BaselineEstimatorBase):
+    """``tf.estimator.BaselineRegressor`` (V2): ``RegressionHead``, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl."""
+
+    def __init__(self, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl", config=None,
+                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE):
+        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
+                              loss_reduction=loss_reduction)
+        super().__init__(head, model_dir, optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE), config,
+                         weight_column)
+
+
+class BaselineEstimatorV2(_BaselineEstimatorBase):
+    """``tf.estimator.BaselineEstimator`` (V2): the learned bias as logits of a V2 ``head``."""
+
+    def __init__(self, head, model_dir=None, optimizer="Ftrl", config=None):
+        super().__init__(head, model_dir, optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE), config)
+
+
+__all__ = ["BaselineClassifier", "BaselineClassifierV2", "BaselineEstimator", "BaselineEstimatorV2",
+           "BaselineRegressor", "BaselineRegressorV2"]

@@ -1,4 +1,10 @@
-"""``DNNClassifier`` (V1): a feed-forward network over feature columns, as tf.estimator 2.15 builds it.
+"""``DNNClassifier``: a feed-forward network over feature columns, as tf.estimator 2.15 builds it.
+
+``DNNClassifier`` / ``DNNRegressor`` / ``DNNEstimator`` are the V1 classes
+(``tf.compat.v1.estimator``); ``DNNClassifierV2`` / ``DNNRegressorV2`` / ``DNNEstimatorV2`` the V2
+ones (``tf.estimator``): no ``input_layer_partitioner``, ``loss_reduction`` SUM_OVER_BATCH_SIZE,
+V2 heads, optimizers by name as Keras' (``optimizers.get_optimizer_instance_v2``, default
+Adagrad with learning rate 0.001).
 
 Variables (``num_ps_replicas=0``): ``dnn/input_from_feature_columns/input_layer/<column>...``
 (embedding tables), ``dnn/hiddenlayer_<i>/kernel`` [in, units] and ``.../bias`` [units],
@@ -9,6 +15,8 @@ from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.head import head_utils
+from tf1_recsys.estimator.head.regression_head import RegressionHead
 from tf1_recsys.estimator.mode_keys import ModeKeys
 
 _LEARNING_RATE = 0.05
@@ -81,15 +89,19 @@ def _num_ps_replicas(config):
 
 def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer="Adagrad",
                   activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None, config=None,
-                  batch_norm=False):
-    """The V1 DNN ``model_fn``: logits from ``dnn_logit_fn_builder`` under 'dnn', spec from ``head``."""
+                  batch_norm=False, partition=True):
+    """The DNN ``model_fn``: logits from ``dnn_logit_fn_builder`` under 'dnn', spec from ``head``.
+
+    ``partition=False`` (the V2 classes): no variable partitioner at all, as tf.estimator's V2.
+    """
     optimizer = optimizers.get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
     _check_features(features)
     num_ps = _num_ps_replicas(config)
     with tf.variable_scope("dnn", values=tuple(features.values()),
-                           partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps)):
-        input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
-            max_partitions=num_ps, min_slice_size=64 << 20)
+                           partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps) if partition else None):
+        if partition:
+            input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
+                max_partitions=num_ps, min_slice_size=64 << 20)
         logits = dnn_logit_fn_builder(head.logits_dimension, hidden_units, feature_columns, activation_fn, dropout,
                                       input_layer_partitioner, batch_norm)(features=features, mode=mode)
         return head.create_estimator_spec(features=features, mode=mode, labels=labels, optimizer=optimizer,
@@ -100,7 +112,7 @@ class _DNNEstimatorBase(Estimator):
     """The DNN ``model_fn`` over ``head``: what ``DNNEstimator``, ``DNNClassifier`` and ``DNNRegressor`` share."""
 
     def __init__(self, head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
-                 input_layer_partitioner, config, warm_start_from, batch_norm):
+                 input_layer_partitioner, config, warm_start_from, batch_norm, partition=True):
         feature_columns = tuple(feature_columns or [])
         self._feature_columns = list(feature_columns)
 
@@ -108,7 +120,7 @@ class _DNNEstimatorBase(Estimator):
             return _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer=optimizer,
                                  activation_fn=activation_fn, dropout=dropout,
                                  input_layer_partitioner=input_layer_partitioner, config=config,
-                                 batch_norm=batch_norm)
+                                 batch_norm=batch_norm, partition=partition)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -156,4 +168,41 @@ class DNNEstimator(_DNNEstimatorBase):
                          input_layer_partitioner, config, warm_start_from, batch_norm)
 
 
-__all__ = ["DNNClassifier", "DNNEstimator", "DNNRegressor", "dnn_logit_fn_builder"]
+class DNNClassifierV2(_DNNEstimatorBase):
+    """``tf.estimator.DNNClassifier`` (V2): ``DNNClassifier`` with a V2 head and Keras' optimizer names.
+
+    ``loss_reduction`` defaults to SUM_OVER_BATCH_SIZE; ``optimizer`` by name has Keras' default
+    learning rate (Adagrad: 0.001, initial accumulator 0.1, epsilon 1e-7).
+    """
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,
+                 label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None,
+                 warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False):
+        head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+
+
+class DNNRegressorV2(_DNNEstimatorBase):
+    """``tf.estimator.DNNRegressor`` (V2): ``RegressionHead``, loss SUM_OVER_BATCH_SIZE, Keras' optimizer names."""
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
+                 optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False):
+        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
+                              loss_reduction=loss_reduction)
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+
+
+class DNNEstimatorV2(_DNNEstimatorBase):
+    """``tf.estimator.DNNEstimator`` (V2): a feed-forward network under a V2 ``head`` (``tf.estimator.*Head``)."""
+
+    def __init__(self, head, hidden_units, feature_columns, model_dir=None, optimizer="Adagrad",
+                 activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None, batch_norm=False):
+        super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+
+
+__all__ = ["DNNClassifier", "DNNClassifierV2", "DNNEstimator", "DNNEstimatorV2", "DNNRegressor", "DNNRegressorV2",
+           "dnn_logit_fn_builder"]

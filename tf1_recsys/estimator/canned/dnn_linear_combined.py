@@ -1,4 +1,8 @@
-"""``DNNLinearCombinedClassifier`` (V1): Wide & Deep, a linear model plus a DNN, as tf.estimator 2.15 builds it.
+"""``DNNLinearCombinedClassifier``: Wide & Deep, a linear model plus a DNN, as tf.estimator 2.15 builds it.
+
+The V1 classes (``tf.compat.v1.estimator``) and the V2 ones (``DNNLinearCombinedClassifierV2`` ...,
+``tf.estimator``: no ``input_layer_partitioner``, ``loss_reduction`` SUM_OVER_BATCH_SIZE, V2
+heads, optimizers by name as Keras' legacy ones, see ``optimizers.get_optimizer_instance_v2``).
 
 The logits are the sum of the DNN's (variables under ``dnn/``, see ``canned.dnn``) and the
 linear model's (under ``linear/``, see ``canned.linear``); each part has its own optimizer,
@@ -11,6 +15,8 @@ from tf1_recsys.estimator.canned import dnn, linear
 from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.head import head_utils
+from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _DNN_LEARNING_RATE = 0.001
 _LINEAR_LEARNING_RATE = 0.005
@@ -44,15 +50,19 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
                                   linear_optimizer="Ftrl", dnn_feature_columns=None, dnn_optimizer="Adagrad",
                                   dnn_hidden_units=None, dnn_activation_fn=tf.nn.relu, dnn_dropout=None,
                                   input_layer_partitioner=None, config=None, batch_norm=False,
-                                  linear_sparse_combiner="sum"):
-    """The V1 Wide & Deep ``model_fn``: logits [batch, head.logits_dimension] = dnn + linear."""
+                                  linear_sparse_combiner="sum", partition=True):
+    """The Wide & Deep ``model_fn``: logits [batch, head.logits_dimension] = dnn + linear.
+
+    ``partition=False`` (the V2 classes): no variable partitioner, as tf.estimator's V2.
+    """
     if not isinstance(features, dict):
         raise ValueError("features should be a dictionary of `Tensor`s. Given type: {}".format(type(features)))
     if not linear_feature_columns and not dnn_feature_columns:
         raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
     num_ps = config.num_ps_replicas if config else 0
-    input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
-        max_partitions=num_ps, min_slice_size=64 << 20)
+    if partition:
+        input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
+            max_partitions=num_ps, min_slice_size=64 << 20)
 
     dnn_logits = linear_logits = None
     if dnn_feature_columns:
@@ -61,7 +71,8 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
         if not dnn_hidden_units:
             raise ValueError("dnn_hidden_units must be defined when dnn_feature_columns is specified.")
         with tf.variable_scope("dnn", values=tuple(features.values()),
-                               partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps)) as scope:
+                               partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps) if partition
+                               else None) as scope:
             dnn_scope = scope.name
             dnn_logits = dnn.dnn_logit_fn_builder(
                 head.logits_dimension, dnn_hidden_units, dnn_feature_columns, dnn_activation_fn, dnn_dropout,
@@ -101,7 +112,7 @@ class _DNNLinearCombinedEstimatorBase(Estimator):
 
     def __init__(self, head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
                  dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner, config,
-                 warm_start_from, batch_norm, linear_sparse_combiner):
+                 warm_start_from, batch_norm, linear_sparse_combiner, partition=True):
         self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
 
         def _model_fn(features, labels, mode, config):
@@ -110,7 +121,7 @@ class _DNNLinearCombinedEstimatorBase(Estimator):
                 linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
                 dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
                 dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
-                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner)
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner, partition=partition)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -183,4 +194,66 @@ class DNNLinearCombinedEstimator(_DNNLinearCombinedEstimatorBase):
                          config, None, batch_norm, linear_sparse_combiner)
 
 
-__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedEstimator", "DNNLinearCombinedRegressor"]
+class _DNNLinearCombinedEstimatorBaseV2(_DNNLinearCombinedEstimatorBase):
+    """The V2 classes' common step: optimizer arguments as tf.estimator's V2 reads them, no partitioner."""
+
+    def __init__(self, head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                 dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, warm_start_from,
+                 batch_norm, linear_sparse_combiner):
+        linear_optimizer = optimizers.v2_optimizer_fn(
+            linear_optimizer, _linear_learning_rate(len(linear_feature_columns or []) or 1))
+        dnn_optimizer = optimizers.v2_optimizer_fn(dnn_optimizer, _DNN_LEARNING_RATE)
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, None, config,
+                         warm_start_from, batch_norm, linear_sparse_combiner, partition=False)
+
+
+class DNNLinearCombinedClassifierV2(_DNNLinearCombinedEstimatorBaseV2):
+    """``tf.estimator.DNNLinearCombinedClassifier`` (V2): Wide & Deep classification with a V2 head.
+
+    Arguments as ``DNNLinearCombinedClassifier`` without ``input_layer_partitioner``;
+    ``loss_reduction`` defaults to SUM_OVER_BATCH_SIZE; 'Ftrl' / 'Adagrad' ... mean Keras' updates
+    (linear learning rate min(0.005, 1/sqrt(len(linear_feature_columns))), DNN 0.001).
+    """
+
+    def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes=2, weight_column=None,
+                 label_vocabulary=None, config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False,
+                 linear_sparse_combiner="sum"):
+        head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, warm_start_from,
+                         batch_norm, linear_sparse_combiner)
+
+
+class DNNLinearCombinedRegressorV2(_DNNLinearCombinedEstimatorBaseV2):
+    """``tf.estimator.DNNLinearCombinedRegressor`` (V2): Wide & Deep regression with ``RegressionHead``."""
+
+    def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension=1, weight_column=None,
+                 config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                 batch_norm=False, linear_sparse_combiner="sum"):
+        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
+                              loss_reduction=loss_reduction)
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, warm_start_from,
+                         batch_norm, linear_sparse_combiner)
+
+
+class DNNLinearCombinedEstimatorV2(_DNNLinearCombinedEstimatorBaseV2):
+    """``tf.estimator.DNNLinearCombinedEstimator`` (V2): Wide & Deep under a V2 ``head``."""
+
+    def __init__(self, head, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
+                 dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
+                 dnn_activation_fn=tf.nn.relu, dnn_dropout=None, config=None, batch_norm=False,
+                 linear_sparse_combiner="sum"):
+        super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
+                         dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, None, batch_norm,
+                         linear_sparse_combiner)
+
+
+__all__ = ["DNNLinearCombinedClassifier", "DNNLinearCombinedClassifierV2", "DNNLinearCombinedEstimator",
+           "DNNLinearCombinedEstimatorV2", "DNNLinearCombinedRegressor", "DNNLinearCombinedRegressorV2"]

@@ -1,4 +1,8 @@
-"""``LinearClassifier`` (V1): a linear model over feature columns, as tf.estimator 2.15 builds it.
+"""``LinearClassifier``: a linear model over feature columns, as tf.estimator 2.15 builds it.
+
+The V1 classes (``tf.compat.v1.estimator``) and the V2 ones (``LinearClassifierV2`` ...,
+``tf.estimator``: no ``partitioner``, ``loss_reduction`` SUM_OVER_BATCH_SIZE, V2 heads, Keras'
+Ftrl: initial accumulator 0.1, slots ``<var>/accumulator`` and ``<var>/linear``).
 
 Variables: ``linear/linear_model/<column>/weights`` [column width, logits_dimension] and
 ``linear/linear_model/bias_weights`` [logits_dimension], from
@@ -10,6 +14,8 @@ from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.head import head_utils
+from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _LEARNING_RATE = 0.2
 
@@ -49,12 +55,16 @@ def linear_logit_fn_builder(units, feature_columns, sparse_combiner="sum"):
 
 
 def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                     sparse_combiner="sum"):
-    """The V1 linear ``model_fn``: logits under 'linear', spec from ``head``."""
+                     sparse_combiner="sum", partition=True):
+    """The linear ``model_fn``: logits under 'linear', spec from ``head``.
+
+    ``partition=False`` (the V2 classes): no variable partitioner, as tf.estimator's V2.
+    """
     if not isinstance(features, dict):
         raise ValueError("features should be a dictionary of `Tensor`s. Given type: {}".format(type(features)))
     num_ps = config.num_ps_replicas if config else 0
-    partitioner = partitioner or tf.min_max_variable_partitioner(max_partitions=num_ps, min_slice_size=64 << 20)
+    if partition:
+        partitioner = partitioner or tf.min_max_variable_partitioner(max_partitions=num_ps, min_slice_size=64 << 20)
     with tf.variable_scope("linear", values=tuple(features.values()), partitioner=partitioner):
         logits = linear_logit_fn_builder(head.logits_dimension, feature_columns, sparse_combiner)(features=features)
         optimizer = optimizers.get_optimizer_instance(
@@ -68,13 +78,13 @@ class _LinearEstimatorBase(Estimator):
     """The linear ``model_fn`` over ``head``: what ``LinearEstimator``, the classifier and the regressor share."""
 
     def __init__(self, head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
-                 sparse_combiner):
+                 sparse_combiner, partition=True):
         feature_columns = tuple(feature_columns or [])
         self._feature_columns = list(feature_columns)
 
         def _model_fn(features, labels, mode, config):
             return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                                    sparse_combiner)
+                                    sparse_combiner, partition)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -120,4 +130,44 @@ class LinearEstimator(_LinearEstimatorBase):
                          sparse_combiner)
 
 
-__all__ = ["LinearClassifier", "LinearEstimator", "LinearRegressor", "linear_logit_fn_builder"]
+def _v2_optimizer_fn(optimizer, feature_columns):
+    """The V2 optimizer: by name with learning rate 0.2; None: Ftrl with min(0.2, 1/sqrt(columns))."""
+    if optimizer is None:
+        return optimizers.v2_optimizer_fn("Ftrl", _default_learning_rate(list(feature_columns or [])))
+    return optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE)
+
+
+class LinearClassifierV2(_LinearEstimatorBase):
+    """``tf.estimator.LinearClassifier`` (V2): ``LinearClassifier`` with a V2 head and Keras' Ftrl."""
+
+    def __init__(self, feature_columns, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None,
+                 optimizer="Ftrl", config=None, warm_start_from=None,
+                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, sparse_combiner="sum"):
+        head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
+        super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
+                         None, warm_start_from, sparse_combiner, partition=False)
+
+
+class LinearRegressorV2(_LinearEstimatorBase):
+    """``tf.estimator.LinearRegressor`` (V2): ``RegressionHead``, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl."""
+
+    def __init__(self, feature_columns, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl",
+                 config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                 sparse_combiner="sum"):
+        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
+                              loss_reduction=loss_reduction)
+        super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
+                         None, warm_start_from, sparse_combiner, partition=False)
+
+
+class LinearEstimatorV2(_LinearEstimatorBase):
+    """``tf.estimator.LinearEstimator`` (V2): a linear model under a V2 ``head``."""
+
+    def __init__(self, head, feature_columns, model_dir=None, optimizer="Ftrl", config=None, sparse_combiner="sum",
+                 warm_start_from=None):
+        super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
+                         None, warm_start_from, sparse_combiner, partition=False)
+
+
+__all__ = ["LinearClassifier", "LinearClassifierV2", "LinearEstimator", "LinearEstimatorV2", "LinearRegressor",
+           "LinearRegressorV2", "linear_logit_fn_builder"]

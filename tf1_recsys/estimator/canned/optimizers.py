@@ -1,4 +1,9 @@
-"""``get_optimizer_instance``: a canned estimator's optimizer argument (name, instance or callable)."""
+"""A canned estimator's optimizer argument (name, instance or callable) -> a ``tf.compat.v1.train.Optimizer``.
+
+``get_optimizer_instance`` serves the V1 classes (``tf.compat.v1.estimator.*``);
+``get_optimizer_instance_v2`` the V2 classes (``tf.estimator.*``), whose names mean TensorFlow's
+legacy Keras optimizers: here the same updates and slot names, built from ``tf.compat.v1`` ops.
+"""
 from tf1_recsys._tf import tf
 
 _OPTIMIZERS_BY_NAME = {
@@ -33,4 +38,101 @@ def get_optimizer_instance(opt, learning_rate=None):
     return opt
 
 
-__all__ = ["get_optimizer_instance"]
+class _KerasSlotNames:
+    """Slots named ``<var>/<slot>`` whatever the variable scope of the step, as Keras names them."""
+
+    def _create_slots(self, var_list):
+        with tf.variable_scope(tf.VariableScope(False, name=""), auxiliary_name_scope=False):
+            super()._create_slots(var_list)
+
+
+class _KerasAdagrad(_KerasSlotNames, tf.train.AdagradOptimizer):
+    """Keras' legacy ``Adagrad``: accumulator starts at 0.1, ``var -= lr * g / (sqrt(acc) + epsilon)``.
+
+    Its slot is ``<var>/accumulator``, the name Keras gives it in a checkpoint.
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, use_locking=False,
+                 name="accumulator"):
+        super().__init__(learning_rate, initial_accumulator_value=initial_accumulator_value,
+                         use_locking=use_locking, name=name)
+        self._epsilon = epsilon
+
+    def _prepare(self):
+        super()._prepare()
+        self._epsilon_tensor = tf.convert_to_tensor(self._epsilon, name="epsilon")
+
+    def _hypers(self, var):
+        dtype = var.dtype.base_dtype
+        return tf.cast(self._learning_rate_tensor, dtype), tf.cast(self._epsilon_tensor, dtype)
+
+    def _resource_apply_dense(self, grad, var):
+        lr, epsilon = self._hypers(var)
+        return tf.raw_ops.ResourceApplyAdagradV2(var=var.handle, accum=self.get_slot(var, "accumulator").handle,
+                                                 lr=lr, epsilon=epsilon, grad=grad, use_locking=self._use_locking)
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        lr, epsilon = self._hypers(var)
+        return tf.raw_ops.ResourceSparseApplyAdagradV2(
+            var=var.handle, accum=self.get_slot(var, "accumulator").handle, lr=lr, epsilon=epsilon, grad=grad,
+            indices=indices, use_locking=self._use_locking)
+
+    def _apply_dense(self, grad, var):
+        raise NotImplementedError("tf1_recsys' Keras-style Adagrad updates resource variables only.")
+
+    _apply_sparse = _apply_dense
+
+
+class _KerasFtrl(_KerasSlotNames, tf.train.FtrlOptimizer):
+    """Keras' legacy ``Ftrl`` (beta 0, so the v1 Ftrl update), slots ``<var>/accumulator`` and ``<var>/linear``."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1):
+        super().__init__(learning_rate, initial_accumulator_value=initial_accumulator_value,
+                         accum_name="accumulator", linear_name="linear")
+
+
+# tf.estimator's V2 names, as Keras' legacy optimizers with their default learning rates.
+# Adam (epsilon 1e-7) and RMSProp (rho 0.9, epsilon 1e-7) keep the v1 slot names and RMSProp
+# the v1 update (docs/MIGRATION.md).
+_OPTIMIZERS_V2_BY_NAME = {
+    "Adagrad": _KerasAdagrad,
+    "Adam": lambda learning_rate=0.001: tf.train.AdamOptimizer(learning_rate, epsilon=1e-7),
+    "Ftrl": _KerasFtrl,
+    "RMSProp": lambda learning_rate=0.001: tf.train.RMSPropOptimizer(learning_rate, decay=0.9, epsilon=1e-7),
+    "SGD": lambda learning_rate=0.01: tf.train.GradientDescentOptimizer(learning_rate),
+}
+
+
+def get_optimizer_instance_v2(opt, learning_rate=None):
+    """What tf.estimator's V2 classes make of ``opt``, as a ``tf.compat.v1.train.Optimizer``.
+
+    Args:
+      opt: a name ('Adagrad', 'Adam', 'Ftrl', 'RMSProp', 'SGD': Keras' update, built with
+        ``learning_rate`` or, when that is None, Keras' default learning rate), a
+        ``tf.compat.v1.train.Optimizer``, or a callable without arguments returning one.
+        Keras optimizer instances are not accepted (tf1_recsys never imports Keras).
+      learning_rate: float or None.
+    """
+    if isinstance(opt, str):
+        if opt not in _OPTIMIZERS_V2_BY_NAME:
+            raise ValueError("Unsupported optimizer name: {}. Supported names are: {}".format(
+                opt, tuple(sorted(_OPTIMIZERS_V2_BY_NAME))))
+        build = _OPTIMIZERS_V2_BY_NAME[opt]
+        return build(learning_rate=learning_rate) if learning_rate else build()
+    if callable(opt) and not isinstance(opt, tf.train.Optimizer):
+        opt = opt()
+    if not isinstance(opt, tf.train.Optimizer):
+        raise ValueError("The given object is not a tf.compat.v1.train.Optimizer instance (tf1_recsys has no Keras "
+                         "optimizers). Given: {}".format(opt))
+    return opt
+
+
+def v2_optimizer_fn(opt, learning_rate=None):
+    """A callable for the shared V1 ``model_fn``s that builds ``get_optimizer_instance_v2(opt, learning_rate)``.
+
+    Called inside the ``model_fn``, so that each graph gets its own optimizer.
+    """
+    return lambda: get_optimizer_instance_v2(opt, learning_rate)
+
+
+__all__ = ["get_optimizer_instance", "get_optimizer_instance_v2", "v2_optimizer_fn"]
