@@ -201,7 +201,8 @@ class _DNNLinearCombinedEstimatorBaseV2(_DNNLinearCombinedEstimatorBase):
                  dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, warm_start_from,
                  batch_norm, linear_sparse_combiner):
         linear_optimizer = optimizers.v2_optimizer_fn(
-            linear_optimizer, _linear_learning_rate(len(linear_feature_columns or []) or 1))
+            linear_optimizer, _linear_learning_rate(len(linear_feature_columns or []) or 1),
+            own_iterations=bool(dnn_feature_columns))
         dnn_optimizer = optimizers.v2_optimizer_fn(dnn_optimizer, _DNN_LEARNING_RATE)
         super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
                          dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, None, config,

@@ -38,25 +38,60 @@ def get_optimizer_instance(opt, learning_rate=None):
     return opt
 
 
-class _KerasSlotNames:
-    """Slots named ``<var>/<slot>`` whatever the variable scope of the step, as Keras names them."""
+class _KerasVariables:
+    """Keras' checkpoint layout: slots ``training/<Name>/<var>/<slot>``, hyperparameters ``training/<Name>/<hyper>``.
+
+    The hyperparameters are float32 scalar variables, as Keras saves them; the update reads the
+    learning rate from its variable (so a restored one is used), the others from the constructor.
+    With ``own_iterations`` (the linear optimizer of Wide & Deep) also ``training/<Name>/iter``
+    (int64, +1 per step), Keras' step counter where it is not the global step.
+    """
+
+    _keras_name = None
+    own_iterations = False
+
+    def _keras_hypers(self):
+        raise NotImplementedError
 
     def _create_slots(self, var_list):
-        with tf.variable_scope(tf.VariableScope(False, name=""), auxiliary_name_scope=False):
+        with tf.variable_scope(tf.VariableScope(False, name=""), auxiliary_name_scope=False), \
+                tf.variable_scope("training", auxiliary_name_scope=False), \
+                tf.variable_scope(self._keras_name, auxiliary_name_scope=False):
+            self._hyper_variables = {
+                name: tf.get_variable(name, initializer=tf.constant(value, tf.float32), trainable=False,
+                                      use_resource=True)
+                for name, value in self._keras_hypers().items()}
+            if self.own_iterations:
+                self._iterations = tf.get_variable("iter", initializer=tf.constant(0, tf.int64), trainable=False,
+                                                   use_resource=True)
             super()._create_slots(var_list)
 
+    def _prepare(self):
+        super()._prepare()
+        self._learning_rate_tensor = self._hyper_variables["learning_rate"]
 
-class _KerasAdagrad(_KerasSlotNames, tf.train.AdagradOptimizer):
+    def _finish(self, update_ops, name_scope):
+        if self.own_iterations:
+            update_ops = list(update_ops) + [self._iterations.assign_add(1)]
+        return super()._finish(update_ops, name_scope)
+
+
+class _KerasAdagrad(_KerasVariables, tf.train.AdagradOptimizer):
     """Keras' legacy ``Adagrad``: accumulator starts at 0.1, ``var -= lr * g / (sqrt(acc) + epsilon)``.
 
-    Its slot is ``<var>/accumulator``, the name Keras gives it in a checkpoint.
+    Its slot is ``training/Adagrad/<var>/accumulator``, the name Keras gives it in a checkpoint.
     """
+
+    _keras_name = "Adagrad"
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, use_locking=False,
                  name="accumulator"):
         super().__init__(learning_rate, initial_accumulator_value=initial_accumulator_value,
                          use_locking=use_locking, name=name)
         self._epsilon = epsilon
+
+    def _keras_hypers(self):
+        return {"learning_rate": self._learning_rate, "decay": 0.0}
 
     def _prepare(self):
         super()._prepare()
@@ -83,12 +118,19 @@ class _KerasAdagrad(_KerasSlotNames, tf.train.AdagradOptimizer):
     _apply_sparse = _apply_dense
 
 
-class _KerasFtrl(_KerasSlotNames, tf.train.FtrlOptimizer):
-    """Keras' legacy ``Ftrl`` (beta 0, so the v1 Ftrl update), slots ``<var>/accumulator`` and ``<var>/linear``."""
+class _KerasFtrl(_KerasVariables, tf.train.FtrlOptimizer):
+    """Keras' legacy ``Ftrl`` (beta 0, so the v1 Ftrl update), slots ``training/Ftrl/<var>/accumulator`` and
+    ``.../linear``."""
+
+    _keras_name = "Ftrl"
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1):
         super().__init__(learning_rate, initial_accumulator_value=initial_accumulator_value,
                          accum_name="accumulator", linear_name="linear")
+
+    def _keras_hypers(self):
+        return {"learning_rate": self._learning_rate, "decay": 0.0, "learning_rate_power": -0.5,
+                "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0, "beta": 0.0}
 
 
 # tf.estimator's V2 names, as Keras' legacy optimizers with their default learning rates.
@@ -127,12 +169,19 @@ def get_optimizer_instance_v2(opt, learning_rate=None):
     return opt
 
 
-def v2_optimizer_fn(opt, learning_rate=None):
+def v2_optimizer_fn(opt, learning_rate=None, own_iterations=False):
     """A callable for the shared V1 ``model_fn``s that builds ``get_optimizer_instance_v2(opt, learning_rate)``.
 
-    Called inside the ``model_fn``, so that each graph gets its own optimizer.
+    Called inside the ``model_fn``, so that each graph gets its own optimizer. ``own_iterations``:
+    a Keras-style optimizer keeps its own step counter (``training/<Name>/iter``).
     """
-    return lambda: get_optimizer_instance_v2(opt, learning_rate)
+    def build():
+        optimizer = get_optimizer_instance_v2(opt, learning_rate)
+        if own_iterations and isinstance(optimizer, _KerasVariables):
+            optimizer.own_iterations = True
+        return optimizer
+
+    return build
 
 
 __all__ = ["get_optimizer_instance", "get_optimizer_instance_v2", "v2_optimizer_fn"]
