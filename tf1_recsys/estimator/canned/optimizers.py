@@ -71,8 +71,9 @@ class _KerasVariables:
         self._learning_rate_tensor = self._hyper_variables["learning_rate"]
 
     def _finish(self, update_ops, name_scope):
-        if self.own_iterations:
-            update_ops = list(update_ops) + [self._iterations.assign_add(1)]
+        if self.own_iterations:  # after the updates: a step cut short by the input's end does not count
+            with tf.control_dependencies(update_ops):
+                update_ops = [self._iterations.assign_add(1).op]
         return super()._finish(update_ops, name_scope)
 
 
