@@ -3,7 +3,8 @@
     python tests/canned_side.py --impl tf|tf1_recsys --dir DIR [--resume-from TFDIR]
 
 ``--impl tf`` uses ``tf.compat.v1.estimator`` and tensorflow_estimator's V1 heads
-(TensorFlow <= 2.15); ``--impl tf1_recsys`` uses ``tf1_recsys.estimator`` and its heads. Every
+(TensorFlow <= 2.15), and ``tf.estimator``'s V2 classes for ``programs_v2``; ``--impl tf1_recsys``
+uses ``tf1_recsys.estimator`` (V1) and ``tf1_recsys._api.v2.estimator`` (V2). Every
 program has the same seed, columns and data on both sides. ``--resume-from`` continues the
 'wide_deep' model_dir that the tf side left at step 5 (TFDIR/wide_deep_at_5) to step 10.
 ``run`` and ``resume`` are the same, in-process.
@@ -34,14 +35,17 @@ CLASS3 = np.digitize(DATA["x"][:, :1], [-0.5, 0.5]).astype(np.int64)  # 3 classe
 TARGETS = np.concatenate([DATA["x"][:, :1] * 2 + DATA["age"] / 50, DATA["x"][:, 1:] - 1], 1)  # regression [N, 2]
 
 
-def input_fn(epochs, labels=LABELS):
+def input_fn(epochs, labels=LABELS, v2=False):
+    """The data in batches of 4; ``v2``: a ``tf.data`` (V2) dataset, what tf.estimator's V2 classes read."""
+    data = tf_root.data if v2 else tf.data
+
     def fn():
-        dataset = tf.data.Dataset.from_tensor_slices((dict(DATA), labels)).batch(4)
+        dataset = data.Dataset.from_tensor_slices((dict(DATA), labels)).batch(4)
         return dataset.repeat(epochs)
     return fn
 
 
-def columns():
+def columns(fc=fc):
     age = fc.numeric_column("age")
     x = fc.numeric_column("x", shape=(2,))
     cat = fc.categorical_column_with_vocabulary_list("cat", ["a", "b", "c", "d"])
@@ -90,21 +94,39 @@ def programs(est, config):
     }
 
 
+def programs_v2(est, config):
+    """The V2 classes (``tf.estimator.*``): default optimizers by name (Keras' updates), SUM_OVER_BATCH_SIZE."""
+    c = columns(tf_root.feature_column)
+    return {
+        "v2_wide_deep": lambda d: est.DNNLinearCombinedClassifier(
+            d, linear_feature_columns=[c["cat"], c["age"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]],
+            dnn_hidden_units=[4, 3], config=config),
+        "v2_dnn_multiclass": lambda d: est.DNNClassifier([4], [c["emb"], c["x"]], d, n_classes=3, weight_column="w",
+                                                         config=config),
+        "v2_linear_regressor": lambda d: est.LinearRegressor([c["cat"], c["cross"], c["x"]], d, label_dimension=2,
+                                                             weight_column="w", config=config),
+        "v2_dnn_sgd_regressor": lambda d: est.DNNRegressor([3], [c["emb"], c["age"]], d, optimizer="SGD",
+                                                           config=config),
+    }
+
+
 def labels_of(program):
     if program == "linear_estimator":
         return TARGETS[:, :1]
-    if program == "dnn_multiclass":
+    if program in ("dnn_multiclass", "v2_dnn_multiclass"):
         return CLASS3
+    if program == "v2_dnn_sgd_regressor":
+        return TARGETS[:, :1]
     return TARGETS if program.endswith("regressor") else LABELS
 
 
-def snapshot(estimator_obj, labels=LABELS):
+def snapshot(estimator_obj, labels=LABELS, v2=False):
     model_dir = estimator_obj.model_dir
     reader = tf.train.load_checkpoint(model_dir)
     variables = {name: reader.get_tensor(name).tolist() for name in reader.get_variable_to_shape_map()}
-    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels)).items()}
+    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels, v2)).items()}
     predictions = [{k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in p.items()}
-                   for p in estimator_obj.predict(input_fn(1, labels))]
+                   for p in estimator_obj.predict(input_fn(1, labels, v2))]
     for p in predictions:
         for k in ("classes", "all_classes"):
             if k in p:
@@ -145,26 +167,36 @@ def main():
     parser.add_argument("--resume-from")
     args = parser.parse_args()
     if args.impl == "tf":
-        est = tf.estimator
-        config = est.RunConfig(tf_random_seed=7)
+        import inspect
+        if not hasattr(inspect, "getargspec"):  # tensorflow_estimator 2.12-2.13 calls it; Python 3.11 removed it
+            inspect.getargspec = inspect.getfullargspec
+        est, est_v2 = tf.estimator, tf_root.estimator
     else:
         from tf1_recsys import estimator as est
-        config = est.RunConfig(tf_random_seed=7)
-    out = run(est, config, args.dir, args.resume_from)
+        from tf1_recsys._api.v2 import estimator as est_v2
+    config = est.RunConfig(tf_random_seed=7)
+    out = run(est, config, args.dir, args.resume_from, est_v2)
     out["signatures"] = signatures(est)
+    out["signatures_v2"] = signatures(est_v2)
     sys.stdout.write("\n" + json.dumps(out) + "\n")
 
 
-def run(est, config, folder, resume_from=None):
-    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed' (see ``resume``)."""
+def run(est, config, folder, resume_from=None, est_v2=None):
+    """{program: snapshot} after 10 steps; with ``resume_from``, also 'wide_deep_resumed' (see ``resume``).
+
+    ``est_v2``: the V2 namespace (``tf.estimator``), whose ``programs_v2`` run too.
+    """
     out = {}
-    for name, build in programs(est, config).items():
+    builds = [(name, build, False) for name, build in programs(est, config).items()]
+    if est_v2 is not None:
+        builds += [(name, build, True) for name, build in programs_v2(est_v2, config).items()]
+    for name, build, v2 in builds:
         model = build(os.path.join(folder, name))
         if name == "wide_deep":  # stops at 5 for another implementation to resume
             model.train(input_fn(None), max_steps=5)
             shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
-        model.train(input_fn(None, labels_of(name)), max_steps=10)
-        out[name] = snapshot(model, labels_of(name))
+        model.train(input_fn(None, labels_of(name), v2), max_steps=10)
+        out[name] = snapshot(model, labels_of(name), v2)
     if resume_from:
         out["wide_deep_resumed"] = resume(est, config, folder, resume_from)
     return out

@@ -44,8 +44,9 @@ def runs(tmp_path_factory):
                                  "--dir", str(tmp / "tf")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env)
     from tf1_recsys import estimator as est
+    from tf1_recsys._api.v2 import estimator as est_v2
     config = est.RunConfig(tf_random_seed=7)
-    ours = canned_side.run(est, config, str(tmp / "ours"))
+    ours = canned_side.run(est, config, str(tmp / "ours"), est_v2=est_v2)
     if proc is not None:
         stdout, stderr = proc.communicate(timeout=400)
         assert proc.returncode == 0, stderr[-6000:]
@@ -75,7 +76,8 @@ def _assert_same(ours, reference):
 @needs_tf_estimator
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
                                      "baseline", "wide_deep_regressor", "linear_estimator", "dnn_regressor",
-                                     "wide_deep_estimator"])
+                                     "wide_deep_estimator", "v2_wide_deep", "v2_dnn_multiclass",
+                                     "v2_linear_regressor", "v2_dnn_sgd_regressor"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -89,6 +91,47 @@ def test_constructors_have_tf_estimators_arguments_order_and_defaults(runs):
     ours = canned_side.signatures(est)
     for name in canned_side.CLASSES:
         assert ours[name] == reference["signatures"][name], name
+
+
+@needs_tf_estimator
+def test_v2_constructors_have_tf_estimators_v2_arguments_order_and_defaults(runs):
+    from tf1_recsys._api.v2 import estimator as est_v2
+
+    reference, _ = runs
+    ours = canned_side.signatures(est_v2)
+    for name in canned_side.CLASSES:
+        assert ours[name] == reference["signatures_v2"][name], name
+
+
+def test_v2_programs_write_keras_optimizer_checkpoint_names(runs):
+    """TF 2.15's V2 Wide & Deep checkpoint: Keras' slot and hyperparameter names under training/<optimizer>/."""
+    _, ours = runs
+    names = set(ours["v2_wide_deep"]["variables"])
+    assert {"training/Adagrad/dnn/logits/kernel/accumulator", "training/Adagrad/learning_rate",
+            "training/Ftrl/linear/linear_model/cat/weights/accumulator",
+            "training/Ftrl/linear/linear_model/cat/weights/linear", "training/Ftrl/iter"} <= names
+    assert not [n for n in names if n.endswith(("/Adagrad", "/Ftrl", "/Ftrl_1"))]
+    variables = ours["v2_wide_deep"]["variables"]
+    assert variables["training/Ftrl/iter"] == variables["global_step"] == 10
+    # Keras' defaults: DNN Adagrad at 0.001, linear Ftrl at min(0.005, 1/sqrt(3 columns)).
+    assert variables["training/Adagrad/learning_rate"] == pytest.approx(0.001)
+    assert variables["training/Ftrl/learning_rate"] == pytest.approx(0.005)
+
+
+def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
+    from tf1_recsys.compat import install, uninstall
+    from tf1_recsys.estimator.canned import dnn, linear
+
+    install(estimator=True)
+    try:
+        import tensorflow.compat.v1 as tf_v1
+        assert tensorflow.estimator.DNNClassifier is dnn.DNNClassifierV2
+        assert tensorflow.compat.v2.estimator.LinearRegressor is linear.LinearRegressorV2
+        assert tf_v1.estimator.DNNClassifier is dnn.DNNClassifier
+        assert tensorflow.compat.v1.estimator.LinearRegressor is linear.LinearRegressor
+        assert tensorflow.estimator.RunConfig is tf_v1.estimator.RunConfig
+    finally:
+        uninstall()
 
 
 @needs_tf_estimator
