@@ -335,7 +335,8 @@ def test_install_estimator_runs_tf_estimator_code_unchanged(tmp_path):
     before = [getattr(m, "estimator", None) for m in (tf2, tf2.compat.v1, tf2.compat.v2)]
     compat.install(estimator=True)
     try:
-        assert tf2.estimator is ours and tf_v1.estimator is ours and tf2.compat.v2.estimator is ours
+        from tf1_recsys._api.v2 import estimator as ours_v2
+        assert tf_v1.estimator is ours and tf2.estimator is ours_v2 and tf2.compat.v2.estimator is ours_v2
 
         def model_fn(features, labels, mode):  # written against tf.estimator, untouched
             logits = tf_v1.squeeze(tf_v1.layers.dense(features["x"], 1, name="logits"), 1)

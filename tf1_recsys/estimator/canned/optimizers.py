@@ -134,6 +134,18 @@ class _KerasFtrl(_KerasVariables, tf.train.FtrlOptimizer):
                 "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0, "beta": 0.0}
 
 
+class _KerasSGD(_KerasVariables, tf.train.GradientDescentOptimizer):
+    """Keras' legacy ``SGD`` without momentum: the v1 update, Keras' hyperparameter variables."""
+
+    _keras_name = "SGD"
+
+    def __init__(self, learning_rate=0.01):
+        super().__init__(learning_rate)
+
+    def _keras_hypers(self):
+        return {"learning_rate": self._learning_rate, "decay": 0.0, "momentum": 0.0}
+
+
 # tf.estimator's V2 names, as Keras' legacy optimizers with their default learning rates.
 # Adam (epsilon 1e-7) and RMSProp (rho 0.9, epsilon 1e-7) keep the v1 slot names and RMSProp
 # the v1 update (docs/MIGRATION.md).
@@ -142,7 +154,7 @@ _OPTIMIZERS_V2_BY_NAME = {
     "Adam": lambda learning_rate=0.001: tf.train.AdamOptimizer(learning_rate, epsilon=1e-7),
     "Ftrl": _KerasFtrl,
     "RMSProp": lambda learning_rate=0.001: tf.train.RMSPropOptimizer(learning_rate, decay=0.9, epsilon=1e-7),
-    "SGD": lambda learning_rate=0.01: tf.train.GradientDescentOptimizer(learning_rate),
+    "SGD": _KerasSGD,
 }
 
 
