@@ -12,7 +12,6 @@ from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
 from tf1_recsys.estimator.head import head_utils
-from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _LEARNING_RATE = 0.3
 
@@ -101,7 +100,7 @@ class BaselineClassifierV2(_BaselineEstimatorBase):
     """``tf.estimator.BaselineClassifier`` (V2): a V2 head, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl (rate 0.3)."""
 
     def __init__(self, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None, optimizer="Ftrl",
-                 config=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE):
+                 config=None, loss_reduction=head_utils.SUM_OVER_BATCH_SIZE):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, model_dir, optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE), config,
                          weight_column)
@@ -111,9 +110,8 @@ class BaselineRegressorV2(_BaselineEstimatorBase):
     """``tf.estimator.BaselineRegressor`` (V2): ``RegressionHead``, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl."""
 
     def __init__(self, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl", config=None,
-                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE):
-        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
-                              loss_reduction=loss_reduction)
+                 loss_reduction=head_utils.SUM_OVER_BATCH_SIZE):
+        head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, model_dir, optimizers.v2_optimizer_fn(optimizer, _LEARNING_RATE), config,
                          weight_column)
 

@@ -16,7 +16,6 @@ from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
 from tf1_recsys.estimator.head import head_utils
-from tf1_recsys.estimator.head.regression_head import RegressionHead
 from tf1_recsys.estimator.mode_keys import ModeKeys
 
 _LEARNING_RATE = 0.05
@@ -177,7 +176,7 @@ class DNNClassifierV2(_DNNEstimatorBase):
 
     def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,
                  label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None,
-                 warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False):
+                 warm_start_from=None, loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, batch_norm=False):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
                          activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
@@ -188,9 +187,8 @@ class DNNRegressorV2(_DNNEstimatorBase):
 
     def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
                  optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None,
-                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False):
-        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
-                              loss_reduction=loss_reduction)
+                 loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, batch_norm=False):
+        head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
                          activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
 

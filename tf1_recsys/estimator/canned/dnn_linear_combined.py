@@ -16,7 +16,6 @@ from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
 from tf1_recsys.estimator.head import head_utils
-from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _DNN_LEARNING_RATE = 0.001
 _LINEAR_LEARNING_RATE = 0.005
@@ -221,7 +220,7 @@ class DNNLinearCombinedClassifierV2(_DNNLinearCombinedEstimatorBaseV2):
                  dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes=2, weight_column=None,
                  label_vocabulary=None, config=None, warm_start_from=None,
-                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, batch_norm=False,
+                 loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, batch_norm=False,
                  linear_sparse_combiner="sum"):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
@@ -235,10 +234,9 @@ class DNNLinearCombinedRegressorV2(_DNNLinearCombinedEstimatorBaseV2):
     def __init__(self, model_dir=None, linear_feature_columns=None, linear_optimizer="Ftrl",
                  dnn_feature_columns=None, dnn_optimizer="Adagrad", dnn_hidden_units=None,
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension=1, weight_column=None,
-                 config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                 config=None, warm_start_from=None, loss_reduction=head_utils.SUM_OVER_BATCH_SIZE,
                  batch_norm=False, linear_sparse_combiner="sum"):
-        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
-                              loss_reduction=loss_reduction)
+        head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
                          dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, config, warm_start_from,
                          batch_norm, linear_sparse_combiner)

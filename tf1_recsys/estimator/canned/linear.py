@@ -15,7 +15,6 @@ from tf1_recsys.estimator.canned import head as head_lib
 from tf1_recsys.estimator.canned import optimizers
 from tf1_recsys.estimator.estimator import Estimator
 from tf1_recsys.estimator.head import head_utils
-from tf1_recsys.estimator.head.regression_head import RegressionHead
 
 _LEARNING_RATE = 0.2
 
@@ -142,7 +141,7 @@ class LinearClassifierV2(_LinearEstimatorBase):
 
     def __init__(self, feature_columns, model_dir=None, n_classes=2, weight_column=None, label_vocabulary=None,
                  optimizer="Ftrl", config=None, warm_start_from=None,
-                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, sparse_combiner="sum"):
+                 loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, sparse_combiner="sum"):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
                          None, warm_start_from, sparse_combiner, partition=False)
@@ -152,10 +151,9 @@ class LinearRegressorV2(_LinearEstimatorBase):
     """``tf.estimator.LinearRegressor`` (V2): ``RegressionHead``, loss SUM_OVER_BATCH_SIZE, Keras' Ftrl."""
 
     def __init__(self, feature_columns, model_dir=None, label_dimension=1, weight_column=None, optimizer="Ftrl",
-                 config=None, warm_start_from=None, loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                 config=None, warm_start_from=None, loss_reduction=head_utils.SUM_OVER_BATCH_SIZE,
                  sparse_combiner="sum"):
-        head = RegressionHead(label_dimension=label_dimension, weight_column=weight_column,
-                              loss_reduction=loss_reduction)
+        head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
                          None, warm_start_from, sparse_combiner, partition=False)
 
