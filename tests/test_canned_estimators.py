@@ -1,4 +1,8 @@
-"""Canned V1 estimators (Wide & Deep, DNN, linear; binary and regression heads) against tf.estimator and numpy.
+"""Canned estimators (Wide & Deep, DNN, linear; V1 and V2 classes) against tf.estimator and numpy.
+
+The V2 programs (``canned_side.programs_v2``: ``tf.estimator.*`` with Keras' optimizers by name)
+run in the same processes against TF's V2 classes; after ``install(estimator=True)``
+``tf.estimator`` gives the V2 classes and ``tf.compat.v1.estimator`` the V1 ones.
 
 The programs of tests/canned_side.py (same seed, columns and data) run once with
 ``tf1_recsys.estimator`` in this process. On TensorFlow <= 2.15 they also run with

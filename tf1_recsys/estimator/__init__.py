@@ -13,6 +13,10 @@ with ``TF_CONFIG`` naming a cluster (chief, worker, ps, evaluator) each task run
 ``tf.compat.v1.train.Server``, variables go to the ps tasks through
 ``replica_device_setter``, and the ps tasks exit when every worker is done.
 ``tf1-recsys launch`` starts such a cluster on one machine.
+
+This package is the V1 namespace (``tf.compat.v1.estimator``: ``DNNClassifier`` ... are the V1
+canned classes); ``tf1_recsys._api.v2.estimator`` is the V2 one (``tf.estimator``), whose canned
+classes are ``canned.<module>.<Name>V2``.
 """
 from tf1_recsys._lazy import lazy_exports
 
