@@ -100,7 +100,7 @@ def programs_v2(est, config):
     return {
         "v2_wide_deep": lambda d: est.DNNLinearCombinedClassifier(
             d, linear_feature_columns=[c["cat"], c["age"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]],
-            dnn_hidden_units=[4, 3], config=config),
+            dnn_hidden_units=[4, 3], batch_norm=True, config=config),
         "v2_dnn_multiclass": lambda d: est.DNNClassifier([4], [c["emb"], c["x"]], d, n_classes=3, weight_column="w",
                                                          config=config),
         "v2_linear_regressor": lambda d: est.LinearRegressor([c["cat"], c["cross"], c["x"]], d, label_dimension=2,

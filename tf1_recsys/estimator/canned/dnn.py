@@ -44,6 +44,16 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
                          batch_norm):
     """A ``logit_fn(features, mode)`` -> logits [batch, units], built in the caller's variable scope.
 
+    As ``_logit_fn_builder`` with V1's layer names (``dnn/batchnorm_<i>``).
+    """
+    return _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropout, input_layer_partitioner,
+                             batch_norm)
+
+
+def _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropout, input_layer_partitioner,
+                      batch_norm, v2=False):
+    """A ``logit_fn(features, mode)`` -> logits [batch, units], built in the caller's variable scope.
+
     Args:
       units: int, the logits dimension.
       hidden_units: iterable of ints, the width of each hidden layer.
@@ -52,6 +62,7 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
       dropout: None, or the probability of dropping a hidden coordinate in training.
       input_layer_partitioner: partitioner of the input layer's variables.
       batch_norm: bool, batch normalization after each hidden layer.
+      v2: tf.estimator's V2 names: batch normalization ``hiddenlayer_<i>/batchnorm_<i>``.
     """
     if not isinstance(units, int):
         raise ValueError("units must be an int.  Given type: {}".format(type(units)))
@@ -67,7 +78,9 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
                 net = tf.nn.dropout(net, rate=dropout)
             if batch_norm:
                 from tf1_recsys.compat.layers.normalization import batch_normalization
-                net = batch_normalization(net, momentum=0.999, training=is_training, name="batchnorm_%d" % layer_id)
+                with tf.variable_scope(scope if v2 else tf.get_variable_scope(), auxiliary_name_scope=False):
+                    net = batch_normalization(net, momentum=0.999, training=is_training,
+                                              name="batchnorm_%d" % layer_id)
             _add_hidden_layer_summary(net, scope.name)
         with tf.variable_scope("logits", values=(net,)) as scope:
             logits = _dense(net, units, None)
@@ -88,30 +101,38 @@ def _num_ps_replicas(config):
 
 def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer="Adagrad",
                   activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None, config=None,
-                  batch_norm=False, partition=True):
+                  batch_norm=False, v2=False):
     """The DNN ``model_fn``: logits from ``dnn_logit_fn_builder`` under 'dnn', spec from ``head``.
 
-    ``partition=False`` (the V2 classes): no variable partitioner at all, as tf.estimator's V2.
+    ``v2=True`` (the V2 classes): tf.estimator's V2 graph: no variable partitioner, batch normalization
+    under its hidden layer's scope (``dnn/hiddenlayer_<i>/batchnorm_<i>``).
     """
     optimizer = optimizers.get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
     _check_features(features)
     num_ps = _num_ps_replicas(config)
     with tf.variable_scope("dnn", values=tuple(features.values()),
-                           partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps) if partition else None):
-        if partition:
+                           partitioner=None if v2 else tf.min_max_variable_partitioner(max_partitions=num_ps)):
+        if not v2:
             input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
                 max_partitions=num_ps, min_slice_size=64 << 20)
-        logits = dnn_logit_fn_builder(head.logits_dimension, hidden_units, feature_columns, activation_fn, dropout,
-                                      input_layer_partitioner, batch_norm)(features=features, mode=mode)
+        logits = _logit_fn_builder(head.logits_dimension, hidden_units, feature_columns, activation_fn, dropout,
+                                   input_layer_partitioner, batch_norm, v2)(features=features, mode=mode)
         return head.create_estimator_spec(features=features, mode=mode, labels=labels, optimizer=optimizer,
-                                          logits=logits)
+                                          logits=logits, **_v2_update_ops(v2))
+
+
+def _v2_update_ops(v2):
+    """``{'update_ops': [...]}`` for a V2 head (the batch normalization updates of the current scope), else {}."""
+    if not v2:
+        return {}
+    return {"update_ops": tf.get_collection(tf.GraphKeys.UPDATE_OPS, scope=tf.get_variable_scope().name)}
 
 
 class _DNNEstimatorBase(Estimator):
     """The DNN ``model_fn`` over ``head``: what ``DNNEstimator``, ``DNNClassifier`` and ``DNNRegressor`` share."""
 
     def __init__(self, head, hidden_units, feature_columns, model_dir, optimizer, activation_fn, dropout,
-                 input_layer_partitioner, config, warm_start_from, batch_norm, partition=True):
+                 input_layer_partitioner, config, warm_start_from, batch_norm, v2=False):
         feature_columns = tuple(feature_columns or [])
         self._feature_columns = list(feature_columns)
 
@@ -119,7 +140,7 @@ class _DNNEstimatorBase(Estimator):
             return _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer=optimizer,
                                  activation_fn=activation_fn, dropout=dropout,
                                  input_layer_partitioner=input_layer_partitioner, config=config,
-                                 batch_norm=batch_norm, partition=partition)
+                                 batch_norm=batch_norm, v2=v2)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -179,7 +200,7 @@ class DNNClassifierV2(_DNNEstimatorBase):
                  warm_start_from=None, loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, batch_norm=False):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
-                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, v2=True)
 
 
 class DNNRegressorV2(_DNNEstimatorBase):
@@ -190,7 +211,7 @@ class DNNRegressorV2(_DNNEstimatorBase):
                  loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, batch_norm=False):
         head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
-                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, v2=True)
 
 
 class DNNEstimatorV2(_DNNEstimatorBase):
@@ -199,7 +220,7 @@ class DNNEstimatorV2(_DNNEstimatorBase):
     def __init__(self, head, hidden_units, feature_columns, model_dir=None, optimizer="Adagrad",
                  activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None, batch_norm=False):
         super().__init__(head, hidden_units, feature_columns, model_dir, optimizers.v2_optimizer_fn(optimizer),
-                         activation_fn, dropout, None, config, warm_start_from, batch_norm, partition=False)
+                         activation_fn, dropout, None, config, warm_start_from, batch_norm, v2=True)
 
 
 __all__ = ["DNNClassifier", "DNNClassifierV2", "DNNEstimator", "DNNEstimatorV2", "DNNRegressor", "DNNRegressorV2",

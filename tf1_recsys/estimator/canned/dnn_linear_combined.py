@@ -49,33 +49,34 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
                                   linear_optimizer="Ftrl", dnn_feature_columns=None, dnn_optimizer="Adagrad",
                                   dnn_hidden_units=None, dnn_activation_fn=tf.nn.relu, dnn_dropout=None,
                                   input_layer_partitioner=None, config=None, batch_norm=False,
-                                  linear_sparse_combiner="sum", partition=True):
+                                  linear_sparse_combiner="sum", v2=False):
     """The Wide & Deep ``model_fn``: logits [batch, head.logits_dimension] = dnn + linear.
 
-    ``partition=False`` (the V2 classes): no variable partitioner, as tf.estimator's V2.
+    ``v2=True`` (the V2 classes): tf.estimator's V2 graph (no variable partitioner, V2 batch norm names).
     """
     if not isinstance(features, dict):
         raise ValueError("features should be a dictionary of `Tensor`s. Given type: {}".format(type(features)))
     if not linear_feature_columns and not dnn_feature_columns:
         raise ValueError("Either linear_feature_columns or dnn_feature_columns must be defined.")
     num_ps = config.num_ps_replicas if config else 0
-    if partition:
+    if not v2:
         input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
             max_partitions=num_ps, min_slice_size=64 << 20)
 
     dnn_logits = linear_logits = None
+    update_ops = {}
     if dnn_feature_columns:
         dnn_optimizer = optimizers.get_optimizer_instance(dnn_optimizer, learning_rate=_DNN_LEARNING_RATE)
         _check_no_sync_replicas_optimizer(dnn_optimizer)
         if not dnn_hidden_units:
             raise ValueError("dnn_hidden_units must be defined when dnn_feature_columns is specified.")
         with tf.variable_scope("dnn", values=tuple(features.values()),
-                               partitioner=tf.min_max_variable_partitioner(max_partitions=num_ps) if partition
-                               else None) as scope:
+                               partitioner=None if v2 else tf.min_max_variable_partitioner(max_partitions=num_ps)) as scope:
             dnn_scope = scope.name
-            dnn_logits = dnn.dnn_logit_fn_builder(
+            dnn_logits = dnn._logit_fn_builder(
                 head.logits_dimension, dnn_hidden_units, dnn_feature_columns, dnn_activation_fn, dnn_dropout,
-                input_layer_partitioner, batch_norm)(features=features, mode=mode)
+                input_layer_partitioner, batch_norm, v2)(features=features, mode=mode)
+            update_ops = dnn._v2_update_ops(v2)
     if linear_feature_columns:
         linear_optimizer = optimizers.get_optimizer_instance(
             linear_optimizer, learning_rate=_linear_learning_rate(len(linear_feature_columns)))
@@ -103,7 +104,7 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
             return tf.assign_add(tf.train.get_global_step(), 1).op
 
     return head.create_estimator_spec(features=features, mode=mode, labels=labels, train_op_fn=_train_op_fn,
-                                      logits=logits)
+                                      logits=logits, **update_ops)
 
 
 class _DNNLinearCombinedEstimatorBase(Estimator):
@@ -111,7 +112,7 @@ class _DNNLinearCombinedEstimatorBase(Estimator):
 
     def __init__(self, head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
                  dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, input_layer_partitioner, config,
-                 warm_start_from, batch_norm, linear_sparse_combiner, partition=True):
+                 warm_start_from, batch_norm, linear_sparse_combiner, v2=False):
         self._feature_columns = _validate_feature_columns(linear_feature_columns, dnn_feature_columns)
 
         def _model_fn(features, labels, mode, config):
@@ -120,7 +121,7 @@ class _DNNLinearCombinedEstimatorBase(Estimator):
                 linear_optimizer=linear_optimizer, dnn_feature_columns=dnn_feature_columns,
                 dnn_optimizer=dnn_optimizer, dnn_hidden_units=dnn_hidden_units, dnn_activation_fn=dnn_activation_fn,
                 dnn_dropout=dnn_dropout, input_layer_partitioner=input_layer_partitioner, config=config,
-                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner, partition=partition)
+                batch_norm=batch_norm, linear_sparse_combiner=linear_sparse_combiner, v2=v2)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -205,7 +206,7 @@ class _DNNLinearCombinedEstimatorBaseV2(_DNNLinearCombinedEstimatorBase):
         dnn_optimizer = optimizers.v2_optimizer_fn(dnn_optimizer, _DNN_LEARNING_RATE)
         super().__init__(head, model_dir, linear_feature_columns, linear_optimizer, dnn_feature_columns,
                          dnn_optimizer, dnn_hidden_units, dnn_activation_fn, dnn_dropout, None, config,
-                         warm_start_from, batch_norm, linear_sparse_combiner, partition=False)
+                         warm_start_from, batch_norm, linear_sparse_combiner, v2=True)
 
 
 class DNNLinearCombinedClassifierV2(_DNNLinearCombinedEstimatorBaseV2):

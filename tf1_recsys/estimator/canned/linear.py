@@ -54,15 +54,15 @@ def linear_logit_fn_builder(units, feature_columns, sparse_combiner="sum"):
 
 
 def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                     sparse_combiner="sum", partition=True):
+                     sparse_combiner="sum", v2=False):
     """The linear ``model_fn``: logits under 'linear', spec from ``head``.
 
-    ``partition=False`` (the V2 classes): no variable partitioner, as tf.estimator's V2.
+    ``v2=True`` (the V2 classes): no variable partitioner, as tf.estimator's V2.
     """
     if not isinstance(features, dict):
         raise ValueError("features should be a dictionary of `Tensor`s. Given type: {}".format(type(features)))
     num_ps = config.num_ps_replicas if config else 0
-    if partition:
+    if not v2:
         partitioner = partitioner or tf.min_max_variable_partitioner(max_partitions=num_ps, min_slice_size=64 << 20)
     with tf.variable_scope("linear", values=tuple(features.values()), partitioner=partitioner):
         logits = linear_logit_fn_builder(head.logits_dimension, feature_columns, sparse_combiner)(features=features)
@@ -77,13 +77,13 @@ class _LinearEstimatorBase(Estimator):
     """The linear ``model_fn`` over ``head``: what ``LinearEstimator``, the classifier and the regressor share."""
 
     def __init__(self, head, feature_columns, model_dir, optimizer, config, partitioner, warm_start_from,
-                 sparse_combiner, partition=True):
+                 sparse_combiner, v2=False):
         feature_columns = tuple(feature_columns or [])
         self._feature_columns = list(feature_columns)
 
         def _model_fn(features, labels, mode, config):
             return _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner, config,
-                                    sparse_combiner, partition)
+                                    sparse_combiner, v2)
 
         super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
 
@@ -144,7 +144,7 @@ class LinearClassifierV2(_LinearEstimatorBase):
                  loss_reduction=head_utils.SUM_OVER_BATCH_SIZE, sparse_combiner="sum"):
         head = head_utils.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction)
         super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
-                         None, warm_start_from, sparse_combiner, partition=False)
+                         None, warm_start_from, sparse_combiner, v2=True)
 
 
 class LinearRegressorV2(_LinearEstimatorBase):
@@ -155,7 +155,7 @@ class LinearRegressorV2(_LinearEstimatorBase):
                  sparse_combiner="sum"):
         head = head_utils.regression_head(label_dimension, weight_column, loss_reduction)
         super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
-                         None, warm_start_from, sparse_combiner, partition=False)
+                         None, warm_start_from, sparse_combiner, v2=True)
 
 
 class LinearEstimatorV2(_LinearEstimatorBase):
@@ -164,7 +164,7 @@ class LinearEstimatorV2(_LinearEstimatorBase):
     def __init__(self, head, feature_columns, model_dir=None, optimizer="Ftrl", config=None, sparse_combiner="sum",
                  warm_start_from=None):
         super().__init__(head, feature_columns, model_dir, _v2_optimizer_fn(optimizer, feature_columns), config,
-                         None, warm_start_from, sparse_combiner, partition=False)
+                         None, warm_start_from, sparse_combiner, v2=True)
 
 
 __all__ = ["LinearClassifier", "LinearClassifierV2", "LinearEstimator", "LinearEstimatorV2", "LinearRegressor",
