@@ -35,12 +35,13 @@ CLASS3 = np.digitize(DATA["x"][:, :1], [-0.5, 0.5]).astype(np.int64)  # 3 classe
 TARGETS = np.concatenate([DATA["x"][:, :1] * 2 + DATA["age"] / 50, DATA["x"][:, 1:] - 1], 1)  # regression [N, 2]
 
 
-def input_fn(epochs, labels=LABELS, v2=False):
-    """The data in batches of 4; ``v2``: a ``tf.data`` (V2) dataset, what tf.estimator's V2 classes read."""
+def input_fn(epochs, labels=LABELS, v2=False, keys=None):
+    """The data (``keys``: only those features) in batches of 4; ``v2``: a ``tf.data`` (V2) dataset."""
     data = tf_root.data if v2 else tf.data
+    features = {k: v for k, v in DATA.items() if keys is None or k in keys}
 
     def fn():
-        dataset = data.Dataset.from_tensor_slices((dict(DATA), labels)).batch(4)
+        dataset = data.Dataset.from_tensor_slices((features, labels)).batch(4)
         return dataset.repeat(epochs)
     return fn
 
@@ -107,7 +108,13 @@ def programs_v2(est, config):
                                                              weight_column="w", config=config),
         "v2_dnn_sgd_regressor": lambda d: est.DNNRegressor([3], [c["emb"], c["age"]], d, optimizer="SGD",
                                                            config=config),
+        "v2_baseline": lambda d: est.BaselineClassifier(d, config=config),
     }
+
+
+def features_of(program):
+    """TF's V2 baseline initializes its bias after its batch-size checks of 2+ features: one feature."""
+    return ["age"] if program == "v2_baseline" else None
 
 
 def labels_of(program):
@@ -120,13 +127,13 @@ def labels_of(program):
     return TARGETS if program.endswith("regressor") else LABELS
 
 
-def snapshot(estimator_obj, labels=LABELS, v2=False):
+def snapshot(estimator_obj, labels=LABELS, v2=False, keys=None):
     model_dir = estimator_obj.model_dir
     reader = tf.train.load_checkpoint(model_dir)
     variables = {name: reader.get_tensor(name).tolist() for name in reader.get_variable_to_shape_map()}
-    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels, v2)).items()}
+    evaluation = {k: float(v) for k, v in estimator_obj.evaluate(input_fn(1, labels, v2, keys)).items()}
     predictions = [{k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in p.items()}
-                   for p in estimator_obj.predict(input_fn(1, labels, v2))]
+                   for p in estimator_obj.predict(input_fn(1, labels, v2, keys))]
     for p in predictions:
         for k in ("classes", "all_classes"):
             if k in p:
@@ -195,8 +202,8 @@ def run(est, config, folder, resume_from=None, est_v2=None):
         if name == "wide_deep":  # stops at 5 for another implementation to resume
             model.train(input_fn(None), max_steps=5)
             shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
-        model.train(input_fn(None, labels_of(name), v2), max_steps=10)
-        out[name] = snapshot(model, labels_of(name), v2)
+        model.train(input_fn(None, labels_of(name), v2, features_of(name)), max_steps=10)
+        out[name] = snapshot(model, labels_of(name), v2, features_of(name))
     if resume_from:
         out["wide_deep_resumed"] = resume(est, config, folder, resume_from)
     return out

@@ -81,7 +81,7 @@ def _assert_same(ours, reference):
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
                                      "baseline", "wide_deep_regressor", "linear_estimator", "dnn_regressor",
                                      "wide_deep_estimator", "v2_wide_deep", "v2_dnn_multiclass",
-                                     "v2_linear_regressor", "v2_dnn_sgd_regressor"])
+                                     "v2_linear_regressor", "v2_dnn_sgd_regressor", "v2_baseline"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
