@@ -53,10 +53,19 @@ class _KerasVariables:
     def _keras_hypers(self):
         raise NotImplementedError
 
+    def _free_name(self):
+        """``<Name>``, or ``<Name>_1``, ... when another optimizer of this graph holds ``training/<Name>``."""
+        taken = {v.op.name.split("/")[1] for v in tf.global_variables() if v.op.name.startswith("training/")}
+        name, index = self._keras_name, 0
+        while name in taken:
+            index += 1
+            name = "%s_%d" % (self._keras_name, index)
+        return name
+
     def _create_slots(self, var_list):
         with tf.variable_scope(tf.VariableScope(False, name=""), auxiliary_name_scope=False), \
                 tf.variable_scope("training", auxiliary_name_scope=False), \
-                tf.variable_scope(self._keras_name, auxiliary_name_scope=False):
+                tf.variable_scope(self._free_name(), auxiliary_name_scope=False):
             self._hyper_variables = {
                 name: tf.get_variable(name, initializer=tf.constant(value, tf.float32), trainable=False,
                                       use_resource=True)
