@@ -96,65 +96,6 @@ def _lengths(fn, mask, keys):
     return mask, tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
 
 
-def _unrolled_gru(kind, cell, x, scores, lengths):
-    """``dynamic_rnn(cell, ...)``'s outputs and final state, unrolled over a static T with hoisted projections.
-
-    ``cell`` is a built ``GRUCell`` (``kind`` 'GRU') or the attention cell of ``kind``; only
-    its variables are used. The input halves of both kernels are applied to all T steps
-    in one matmul before the recurrence, which keeps only the state's products per step;
-    the state is frozen and the output 0 from each row's length on, as ``dynamic_rnn``.
-
-    Args:
-      x: float [B, T, D] with T static; scores: [B, T] (the a_t), None for 'GRU';
-      lengths: int32 [B].
-
-    Returns:
-      ``(outputs [B, T, H], final state [B, H])``.
-    """
-    steps = tf.compat.dimension_value(x.shape[1])
-    depth = tf.compat.dimension_value(x.shape[-1])
-    units = cell.output_size
-    if kind == "AIGRU":
-        x = x * scores[:, :, None]
-    gate_kernel = tf.convert_to_tensor(cell._gate_kernel)
-    candidate_kernel = tf.convert_to_tensor(cell._candidate_kernel)
-    # [B * T, D] @ [D, 3H]: the inputs' share of the reset, update and candidate pre-activations.
-    kernel_x = tf.concat([gate_kernel[:depth], candidate_kernel[:depth]], axis=1)
-    bias = tf.concat([cell._gate_bias, cell._candidate_bias], axis=0)
-    projected = tf.reshape(tf.nn.bias_add(tf.matmul(tf.reshape(x, [-1, depth]), kernel_x), bias),
-                           [-1, steps, 3 * units])
-    reset_x, update_x, candidate_x = [tf.unstack(p, num=steps, axis=1) for p in tf.split(projected, 3, axis=-1)]
-    reset_h, update_h = tf.split(gate_kernel[depth:], 2, axis=1)  # [H, H] each
-    candidate_h = candidate_kernel[depth:]
-    a = None if kind in ("GRU", "AIGRU") else tf.unstack(scores[:, :, None], num=steps, axis=1)
-    live = tf.unstack(tf.sequence_mask(lengths, steps)[:, :, None], num=steps, axis=1)  # [B, 1] each
-    h = tf.zeros([tf.shape(x)[0], units], x.dtype)
-    outputs = []
-    for t in range(steps):
-        r = tf.sigmoid(reset_x[t] + tf.matmul(h, reset_h))
-        c = cell._activation(candidate_x[t] + tf.matmul(r * h, candidate_h))
-        if kind == "AGRU":  # each update as the cell's call writes it
-            new_h = (1 - a[t]) * h + a[t] * c
-        else:
-            u = tf.sigmoid(update_x[t] + tf.matmul(h, update_h))
-            new_h = h + a[t] * (1 - u) * (c - h) if kind == "AUGRU" else u * h + (1 - u) * c
-        h = tf.where_v2(live[t], new_h, h)
-        outputs.append(tf.where_v2(live[t], new_h, tf.zeros([], new_h.dtype)))
-    return tf.stack(outputs, axis=1), h
-
-
-def _run_gru(kind, cell, x, scores, lengths):
-    """``cell`` over x [B, T, D] (scores [B, T] for the attention cells): unrolled where T is static."""
-    with tf.variable_scope("rnn"):
-        if tf.compat.dimension_value(x.shape[1]) is not None:
-            depth = tf.compat.dimension_value(x.shape[-1]) + (0 if scores is None else 1)
-            cell.build(tf.TensorShape([None, depth]))
-            cell.built = True
-            return _unrolled_gru(kind, cell, x, scores, lengths)
-    inputs = x if scores is None else tf.concat([x, scores[:, :, None]], axis=-1)
-    return tf.nn.dynamic_rnn(cell, inputs, sequence_length=lengths, dtype=x.dtype)
-
-
 def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor"):
     """The interest extractor layer: a ``GRUCell`` over the behaviours, up to each row's real length.
 
@@ -177,7 +118,8 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor")
     hidden_size = positive_int(fn, "hidden_size", hidden_size)
     _, lengths = _lengths(fn, mask, behaviours)
     with tf.variable_scope(name):
-        interests, _ = _run_gru("GRU", GRUCell(hidden_size, dtype=behaviours.dtype), behaviours, None, lengths)
+        interests, _ = tf.nn.dynamic_rnn(GRUCell(hidden_size), behaviours, sequence_length=lengths,
+                                         dtype=behaviours.dtype)
     return interests, lengths
 
 
@@ -230,7 +172,8 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
 
     Each pair goes through one shared network ``<name>``: ``concat([h_t, e])`` -> dense
     layers ``layer_i`` (sigmoid, widths ``layers``) -> ``logit`` (one unit), scored
-    ``sigmoid(logit)``. The loss is the masked mean over the N real pairs of
+    ``sigmoid(logit)``; only the real pairs are computed (gathered, the positive and the
+    negative ones as one batch). The loss is the mean over the N real pairs of
 
         - log sigmoid(logit(h_t, e_{t+1})) - log(1 - sigmoid(logit(h_t, neg_{t+1}))).
 
@@ -259,20 +202,21 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
         raise ValueError("%s: `interests` and `positives` must share [batch, behaviours]; got %s and %s."
                          % (fn, shape_str(interests), shape_str(positives)))
     mask, _ = _lengths(fn, mask, positives)
-    pair = tf.cast(mask[:, 1:], interests.dtype)  # [B, T-1]
-    h = interests[:, :-1]
+    # Only the N real pairs go through the network, positives and negatives as one batch [2N, H + E].
+    real = tf.reshape(tf.where(tf.reshape(mask[:, 1:], [-1])), [-1])  # int64 [N] into [B * (T-1)]
 
-    def score(e, reuse):
-        with tf.variable_scope(name, reuse=reuse):
-            x = tf.concat([h, e[:, 1:]], axis=-1)  # [B, T-1, H+E]
-            for i, units in enumerate(layers):
-                x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
-            return tf.squeeze(dense(x, 1, name="logit"), -1)  # [B, T-1]
+    def pairs(t):
+        return tf.gather(tf.reshape(t, [-1, tf.compat.dimension_value(t.shape[-1])]), real)
 
-    pos, neg = score(positives, None), score(negatives, True)
+    h = pairs(interests[:, :-1])
+    with tf.variable_scope(name):
+        x = tf.concat([tf.concat([h, pairs(positives[:, 1:])], -1), tf.concat([h, pairs(negatives[:, 1:])], -1)], 0)
+        for i, units in enumerate(layers):
+            x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
+        pos, neg = tf.split(tf.squeeze(dense(x, 1, name="logit"), -1), 2)  # [N] each
     xent = (tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(pos), logits=pos)
             + tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(neg), logits=neg))
-    return tf.math.divide_no_nan(tf.reduce_sum(xent * pair), tf.reduce_sum(pair), name="auxiliary_loss")
+    return tf.math.divide_no_nan(tf.reduce_sum(xent), tf.cast(tf.size(real), xent.dtype), name="auxiliary_loss")
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
@@ -315,8 +259,9 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
                            training=training, mask=mask[:, None], return_weights=True,
                            weight_normalization="softmax")
         scores = scores[:, 0, :]  # [B, T]
-        cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell", dtype=interests.dtype)
-        _, final = _run_gru(gru_type, cell, interests, scores, lengths)
+        cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
+        _, final = tf.nn.dynamic_rnn(cell, tf.concat([interests, scores[:, :, None]], axis=-1),
+                                     sequence_length=lengths, dtype=interests.dtype)
     return final, scores
 
 
