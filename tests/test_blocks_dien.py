@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tf1_recsys._tf import tf
-from tf1_recsys.layers.interest import (
+from tf1_recsys.layers import (  # the public names of tf1_recsys.layers.interest
     AGRUCell,
     AIGRUCell,
     AUGRUCell,
