@@ -127,6 +127,27 @@ def _scaffold_with_saver(scaffold, config):
     return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
 
 
+class _EvalStepsHook(tf.train.SessionRunHook):
+    """Stops an evaluation after ``steps`` runs of its update op."""
+
+    def __init__(self, steps):
+        self._steps = steps
+        self._done = 0
+
+    def begin(self):
+        self._done = 0
+
+    def after_run(self, run_context, run_values):
+        self._done += 1
+        if self._done >= self._steps:
+            run_context.request_stop()
+
+
+def _load_global_step_from_checkpoint_dir(checkpoint_dir):
+    """The global step of the latest checkpoint in ``checkpoint_dir``; 0 where there is none."""
+    return _global_step_of(tf.train.latest_checkpoint(checkpoint_dir))
+
+
 def _save_on_interrupt(mon_sess, hooks):
     """On KeyboardInterrupt the chief's ``CheckpointSaverHook``s save the current step, as at a normal end."""
     savers = [h for h in hooks if isinstance(h, tf.train.CheckpointSaverHook)]
@@ -359,36 +380,61 @@ class Estimator:
         if not checkpoint:
             tf.logging.info("Could not find trained model in model_dir: {}, running initialization to evaluate."
                             .format(self._model_dir))
-        graph = self._new_graph()
-        with graph.as_default():
-            global_step = tf.train.get_or_create_global_step()
-            features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.EVAL, self.params, self._config)
-            spec = call_model_fn(self._model_fn, features, labels, ModeKeys.EVAL, self.params, self._config)
-            if LOSS_METRIC_KEY in spec.eval_metric_ops:
-                raise ValueError('Metric with name "%s" is not allowed, because Estimator already defines a '
-                                 "default metric with the same name." % LOSS_METRIC_KEY)
-            metrics = dict(spec.eval_metric_ops)
-            metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
-            update_op = tf.group(*[update for _, update in metrics.values()])
-            values = {key: value for key, (value, _) in metrics.items()}
-            values[tf.GraphKeys.GLOBAL_STEP] = global_step
-            final = tf.train.FinalOpsHook(values)
-            scaffold = _scaffold_with_saver(spec.scaffold, self._config)
-            creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
-                                                   master=self._config.evaluation_master,
-                                                   config=self._local_session_config())
-            all_hooks = list(input_hooks) + hooks + list(spec.evaluation_hooks) + [final]
-            with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
-                done = 0
-                while not sess.should_stop() and (steps is None or done < steps):
-                    sess.run(update_op)
-                    done += 1
+        hooks += self._convert_eval_steps_to_hooks(steps)
+        with self._new_graph().as_default():
+            scaffold, update_op, eval_dict, all_hooks = self._evaluate_build_graph(input_fn, hooks, checkpoint)
+            return self._evaluate_run(checkpoint, scaffold, update_op, eval_dict, all_hooks, self.eval_dir(name))
+
+    @staticmethod
+    def _convert_eval_steps_to_hooks(steps):
+        """``[hook]`` ending an evaluation after ``steps`` batches, or ``[]`` for steps None (to the input's end)."""
+        if steps is None:
+            return []
+        return [_EvalStepsHook(steps)]
+
+    def _evaluate_build_graph(self, input_fn, hooks=None, checkpoint_path=None):
+        """Builds the evaluation in the default graph (also ``InMemoryEvaluatorHook``'s).
+
+        Returns:
+          ``(scaffold, update_op, eval_dict, all_hooks)``: ``eval_dict`` maps every metric,
+          ``'loss'`` and ``'global_step'`` to its value tensor.
+        """
+        del checkpoint_path  # the same graph evaluates any checkpoint
+        global_step = tf.train.get_or_create_global_step()
+        features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.EVAL, self.params, self._config)
+        spec = call_model_fn(self._model_fn, features, labels, ModeKeys.EVAL, self.params, self._config)
+        if LOSS_METRIC_KEY in spec.eval_metric_ops:
+            raise ValueError('Metric with name "%s" is not allowed, because Estimator already defines a '
+                             "default metric with the same name." % LOSS_METRIC_KEY)
+        metrics = dict(spec.eval_metric_ops)
+        metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
+        update_op = tf.group(*[update for _, update in metrics.values()])
+        eval_dict = {key: value for key, (value, _) in metrics.items()}
+        eval_dict[tf.GraphKeys.GLOBAL_STEP] = global_step
+        all_hooks = list(input_hooks) + list(hooks or []) + list(spec.evaluation_hooks)
+        return spec.scaffold, update_op, eval_dict, all_hooks
+
+    def _evaluate_run(self, checkpoint_path, scaffold, update_op, eval_dict, all_hooks, output_dir):
+        """Runs ``update_op`` until a hook or the input stops, writes the results as summaries to ``output_dir``.
+
+        Returns:
+          dict: the values of ``eval_dict`` at the end.
+        """
+        if checkpoint_path:
+            scaffold = _scaffold_with_saver(scaffold, self._config)
+        final = tf.train.FinalOpsHook(eval_dict)
+        creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint_path,
+                                               master=self._config.evaluation_master,
+                                               config=self._local_session_config())
+        with tf.train.MonitoredSession(session_creator=creator, hooks=list(all_hooks) + [final]) as sess:
+            while not sess.should_stop():
+                sess.run(update_op)
         results = dict(final.final_ops_values)
-        self._write_eval_summary(results, name)
+        self._write_eval_summary(results, output_dir)
         return results
 
-    def _write_eval_summary(self, results, name):
-        folder = self.eval_dir(name)
+    @staticmethod
+    def _write_eval_summary(results, folder):
         summary = tf.Summary()
         for key, value in sorted(results.items()):
             if key == tf.GraphKeys.GLOBAL_STEP:
