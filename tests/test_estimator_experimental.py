@@ -188,3 +188,52 @@ def test_pandas_input_fn_without_pandas_names_it(monkeypatch):
     with pytest.raises(ImportError, match="pandas_input_fn needs the optional package pandas") as raised:
         inputs.pandas_input_fn(None, shuffle=False)
     assert isinstance(raised.value, TypeError)  # what tf.estimator raised without pandas
+
+
+# ---------------------------------------------------------------------------- TF1 import paths of tf.estimator
+PUBLIC_MODULES = ["estimator", "run_config", "model_fn", "training", "exporter", "early_stopping", "export.export",
+                  "export.export_output", "export.export_lib", "inputs.numpy_io", "inputs.pandas_io", "canned.head",
+                  "canned.dnn", "canned.linear", "canned.dnn_linear_combined", "canned.baseline", "canned.metric_keys",
+                  "canned.prediction_keys", "canned.optimizers", "hooks.hooks"]
+
+
+def _served(module):
+    return {tree + "." + module for tree in ("tensorflow.python.estimator", "tensorflow_estimator.python.estimator")}
+
+
+def test_tf1_import_paths_of_tf_estimator_are_ours_only_where_no_real_one_is_installed():
+    import importlib
+
+    import tf1_recsys.estimator as ours
+    from tf1_recsys import compat
+    from tf1_recsys.compat.estimator_paths import ESTIMATOR_ALIASES
+
+    real = importlib.util.find_spec("tensorflow_estimator") is not None
+    assert real == HAS_TF_ESTIMATOR  # the venvs of CI: TF 2.12 has it, 2.21 has not
+    compat.install(estimator=True)
+    try:
+        from tensorflow.python.estimator import estimator
+        from tensorflow.python.estimator.canned import head  # noqa: F401
+        from tensorflow_estimator.python.estimator.export import export_lib
+        if real:
+            assert not ESTIMATOR_ALIASES.installed()
+            assert estimator.Estimator.__module__.startswith("tensorflow_estimator.")
+            assert export_lib.ServingInputReceiver.__module__.startswith("tensorflow_estimator.")
+            return
+        assert estimator.Estimator is ours.Estimator and export_lib.ServingInputReceiver is ours.export.ServingInputReceiver
+        from tensorflow_estimator import estimator as api
+        from tensorflow_estimator.python.estimator.inputs import pandas_io
+        from tensorflow_estimator.python.estimator.hooks import hooks
+        assert api is ours and pandas_io.pandas_input_fn is ours.inputs.pandas_input_fn
+        assert hooks.InMemoryEvaluatorHook is ours.experimental.InMemoryEvaluatorHook
+        for module in PUBLIC_MODULES:
+            for path in sorted(_served(module)):
+                assert ESTIMATOR_ALIASES.serves(path) is not None, path
+                assert importlib.import_module(path).__name__ == path
+        assert ESTIMATOR_ALIASES.serves("tensorflow_estimator.python.estimator.head.no_such_head") is None
+    finally:
+        compat.uninstall()
+    assert not ESTIMATOR_ALIASES.installed()
+    assert not [name for name in sys.modules if name.startswith(("tensorflow_estimator", "tensorflow.python.estim"))]
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("tensorflow_estimator.python.estimator.estimator")
