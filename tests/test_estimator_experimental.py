@@ -66,7 +66,6 @@ def test_program_has_tf_estimators_outcome(outcomes, name):
 def _expected_stop(should_stop, every_steps=1, max_steps=17):
     """The global step training ends at: after run k the evaluations of steps 1..k exist; the predicate is asked
     after the runs whose starting step is 0, every_steps, 2 * every_steps, ..."""
-    from estimator_behaviours import X  # noqa: F401 - the same module set-up as the programs
     from estimator_experimental_behaviours import SCRIPT
 
     for k in range(1, max_steps + 1):
@@ -121,10 +120,11 @@ def test_stop_at_checkpoint_step_hook_waits_for_the_checkpoint(outcomes):
 
 
 # ---------------------------------------------------------------------------- InMemoryEvaluatorHook, against numpy
-def _eval_loss(w, b, batch=2):
+def _eval_loss(w, b, batches=None):
+    """The evaluation's 'loss': the mean over the first ``batches`` batches of 2 rows of the batch mean squared error."""
     from estimator_behaviours import X, Y
 
-    return np.mean([np.mean((X[r] @ w + b - Y[r]) ** 2) for r in _batches(len(X), batch, 1)])
+    return np.mean([np.mean((X[r] @ w + b - Y[r]) ** 2) for r in _batches(len(X), 2, 1)[:batches]])
 
 
 def test_in_memory_evaluator_evaluates_the_live_variables(outcomes):
@@ -147,8 +147,7 @@ def test_in_memory_evaluations_feed_an_early_stopping_hook(outcomes):
     losses = {}
     for step in range(0, len(train), 2):  # evaluations of 2 batches every 2 steps, while none is below 1.0
         w, b = _sgd_reference(train[:step])
-        losses[step] = np.mean([np.mean((X[r] @ w + b - X[r] @ np.array([[1.5], [-2.0]]) - 0.25) ** 2)
-                                for r in _batches(len(X), 2, 1)[:2]])
+        losses[step] = _eval_loss(w, b, batches=2)
         if losses[step] < 1.0:
             break
     assert result["global_step"] == max(losses)
@@ -220,7 +219,8 @@ def test_tf1_import_paths_of_tf_estimator_are_ours_only_where_no_real_one_is_ins
             assert estimator.Estimator.__module__.startswith("tensorflow_estimator.")
             assert export_lib.ServingInputReceiver.__module__.startswith("tensorflow_estimator.")
             return
-        assert estimator.Estimator is ours.Estimator and export_lib.ServingInputReceiver is ours.export.ServingInputReceiver
+        assert estimator.Estimator is ours.Estimator
+        assert export_lib.ServingInputReceiver is ours.export.ServingInputReceiver
         from tensorflow_estimator import estimator as api
         from tensorflow_estimator.python.estimator.inputs import pandas_io
         from tensorflow_estimator.python.estimator.hooks import hooks

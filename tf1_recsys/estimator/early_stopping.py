@@ -57,7 +57,10 @@ def stop_if_higher_hook(estimator, metric_name, threshold, eval_dir=None, min_st
 
 def stop_if_lower_hook(estimator, metric_name, threshold, eval_dir=None, min_steps=0, run_every_secs=60,
                        run_every_steps=None):
-    """A hook stopping training once an evaluation at global step >= ``min_steps`` has ``metric_name`` < ``threshold``."""
+    """A hook stopping training once an evaluation at global step >= ``min_steps`` has ``metric_name`` < ``threshold``.
+
+    ``eval_dir`` defaults to ``estimator.eval_dir()``; the other arguments are ``make_early_stopping_hook``'s.
+    """
     return _threshold_hook(estimator, metric_name, threshold, False, eval_dir, min_steps, run_every_secs,
                            run_every_steps)
 

@@ -10,6 +10,7 @@ import collections
 import numpy as np
 
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.pandas_io import pandas_input_fn
 
 
 def _as_dict(what, value):
@@ -91,7 +92,5 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
 
     return input_fn
 
-
-from tf1_recsys.estimator.pandas_io import pandas_input_fn  # noqa: E402 - needs numpy_input_fn above
 
 __all__ = ["numpy_input_fn", "pandas_input_fn"]
