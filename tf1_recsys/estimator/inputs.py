@@ -1,6 +1,4 @@
-"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn``, as ``tf.compat.v1.estimator.inputs``.
-
-A pandas ``DataFrame`` goes in as ``numpy_input_fn({c: df[c].to_numpy() for c in df}, ...)``.
+"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn`` and ``pandas_input_fn``, as ``tf.compat.v1.estimator.inputs``.
 
 TensorFlow's version fed queues from Python threads; this one reads the arrays through
 ``tf.data.Dataset.from_generator``, a batch at a time, so they never enter the GraphDef
@@ -12,6 +10,7 @@ import collections
 import numpy as np
 
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.pandas_io import pandas_input_fn
 
 
 def _as_dict(what, value):
@@ -94,4 +93,4 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     return input_fn
 
 
-__all__ = ["numpy_input_fn"]
+__all__ = ["numpy_input_fn", "pandas_input_fn"]
