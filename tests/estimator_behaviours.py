@@ -461,6 +461,134 @@ def raw_supervised_receiver(E, work):
                 overlap]
 
 
+# ---------------------------------------------------------------------------- RunConfig
+def _outcome(fn):
+    """``["ok", fn()]`` or ``[exception type name, message]``: several checks in one behaviour."""
+    try:
+        return ["ok", fn()]
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+        return [type(e).__name__, str(e)]
+
+
+def _under_tf_config(tf_config, fn):
+    """``_outcome(fn)`` with ``$TF_CONFIG`` set to ``tf_config`` (a dict) meanwhile."""
+    before = os.environ.get("TF_CONFIG")
+    os.environ["TF_CONFIG"] = json.dumps(tf_config)
+    try:
+        return _outcome(fn)
+    finally:
+        if before is None:
+            del os.environ["TF_CONFIG"]
+        else:
+            os.environ["TF_CONFIG"] = before
+
+
+def _task_properties(E):
+    c = E.RunConfig()
+    session = c.session_config
+    return {"task": [c.task_type, c.task_id, c.is_chief, c.global_id_in_cluster],
+            "replicas": [c.num_ps_replicas, c.num_worker_replicas], "cluster": c.cluster_spec.as_dict(),
+            "masters": [c.master, c.evaluation_master], "service": c.service, "model_dir": c.model_dir,
+            "session_config": None if session is None else session.SerializeToString(deterministic=True).hex()}
+
+
+_CLUSTER = {"chief": ["host0:0"], "ps": ["host1:1", "host2:2"], "worker": ["host3:3", "host4:4"]}
+
+
+@behaviour
+def run_config_argument_checks(E, work):
+    bad = [{"model_dir": ""}, {"save_summary_steps": -1}, {"save_checkpoints_steps": -1},
+           {"save_checkpoints_secs": -1}, {"session_config": "config"}, {"keep_checkpoint_max": -1},
+           {"keep_checkpoint_every_n_hours": 0}, {"log_step_count_steps": 0}, {"tf_random_seed": 1.5},
+           {"experimental_max_worker_delay_secs": 1.5}, {"session_creation_timeout_secs": 0},
+           {"device_fn": lambda operation: None}, {"device_fn": "cpu"}, {"protocol": "http"},
+           {"save_checkpoints_steps": 5, "save_checkpoints_secs": 5}]
+    out = [_outcome(lambda: E.RunConfig(**kwargs) and None) for kwargs in bad]
+    good = E.RunConfig(save_checkpoints_steps=5, device_fn=lambda op: "/cpu:0", protocol="grpc+verbs",
+                       model_dir=os.path.join(work, "m"))
+    out.append([good.save_checkpoints_steps, good.save_checkpoints_secs, good.protocol, good.model_dir,
+                good.service, good.evaluation_master, good.global_id_in_cluster, good.session_config])
+    return out
+
+
+@behaviour
+def run_config_replace(E, work):
+    config = E.RunConfig(save_checkpoints_steps=5, tf_random_seed=1)
+    steps = config.replace(save_checkpoints_secs=7)
+    kept = config.replace(save_checkpoints_steps=None)
+    return [[steps.save_checkpoints_steps, steps.save_checkpoints_secs],
+            [kept.save_checkpoints_steps, kept.save_checkpoints_secs],
+            _outcome(lambda: config.replace(save_checkpoints_steps=3, save_checkpoints_secs=3) and None),
+            _outcome(lambda: config.replace(task_id=1) and None),
+            _outcome(lambda: config.replace(model_dir="") and None),
+            _outcome(lambda: config.replace(log_step_count_steps=-1) and None),
+            [config.save_checkpoints_steps, config.tf_random_seed]]
+
+
+@behaviour
+def run_config_tf_config_errors(E, work):
+    def cluster_with(**jobs):
+        return dict(_CLUSTER, **jobs)
+
+    configs = [
+        {"task": {"type": "ps", "index": 0}},
+        {"task": {"type": "worker", "index": 1}},
+        {"task": {"type": "worker", "index": -1}},
+        {"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}},
+        {"cluster": cluster_with(chief=["h:1", "h:2"]), "task": {"type": "chief", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "worker"}},
+        {"cluster": _CLUSTER, "task": {"type": "worker", "index": -1}},
+        {"cluster": _CLUSTER, "task": {"type": "worker", "index": 2}},
+        {"cluster": _CLUSTER, "task": {"type": "trainer", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "evaluator", "index": -1}},
+        {"cluster": {"master": ["h:0"], "chief": ["h:1"]}, "task": {"type": "chief", "index": 0}},
+        {"cluster": {"master": ["h:0"], "worker": ["h:1"]}, "task": {"type": "evaluator", "index": 0}},
+        {"cluster": {"master": ["h:0", "h:2"]}, "task": {"type": "master", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "chief", "index": 0}, "service": "not a dict"},
+        {"model_dir": ""},
+    ]
+    return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in configs]
+
+
+@behaviour
+def run_config_model_dir_from_tf_config(E, work):
+    tf_config = {"model_dir": os.path.join(work, "from_tf_config")}
+    return [_under_tf_config(tf_config, lambda: E.RunConfig().model_dir),
+            _under_tf_config(tf_config, lambda: E.RunConfig(model_dir=os.path.join(work, "from_tf_config")).model_dir),
+            _under_tf_config(tf_config, lambda: E.RunConfig(model_dir=os.path.join(work, "other")).model_dir),
+            _outcome(lambda: E.RunConfig(model_dir="").model_dir)]
+
+
+@behaviour
+def run_config_cluster_tasks(E, work):
+    """Every task of clusters with ps tasks, several worker types, a master, an evaluator, set masters."""
+    several = dict(_CLUSTER, worker_b=["host5:5"], alpha=["host6:6", "host7:7"])
+    cases = [({"cluster": several, "task": {"type": t, "index": i}, "service": {"name": "svc"}})
+             for t, n in sorted(several.items()) for i in range(len(n))]
+    cases += [{"cluster": _CLUSTER, "task": {"type": "evaluator", "index": 3}, "eval_session_master": "grpc://e:1"},
+              {"cluster": _CLUSTER, "task": {"type": "evaluator", "index": 0}},
+              {"cluster": _CLUSTER, "task": {"type": "worker", "index": 1}, "session_master": "grpc://s:1",
+               "eval_session_master": "grpc://e:1"},
+              {"task": {"type": "worker", "index": 0}, "session_master": "grpc://s:1", "eval_session_master": "e"},
+              {"cluster": {"chief": ["h:0"]}, "task": {"type": "chief", "index": 0}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "ps", "index": 0}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "worker", "index": 1}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "master", "index": 0}}]
+    return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in cases]
+
+
+@behaviour
+def run_config_user_session_config_in_a_cluster(E, work):
+    tf_config = {"cluster": _CLUSTER, "task": {"type": "chief", "index": 0}}
+    session = tf.ConfigProto(log_device_placement=True)
+    return _under_tf_config(tf_config, lambda: E.RunConfig(session_config=session).session_config
+                            .SerializeToString(deterministic=True).hex())
+
+
 # ---------------------------------------------------------------------------- serving input
 def _receiver_summary(receiver):
     def describe(tensors):

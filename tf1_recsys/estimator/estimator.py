@@ -101,6 +101,15 @@ def _config_with_model_dir(config, model_dir):
     return config
 
 
+def _replica_device_setter(config):
+    """tf.estimator's default placement in a cluster with ps tasks: variables round-robin on the ps; else None."""
+    if not config.is_distributed:
+        return None
+    return tf.train.replica_device_setter(
+        ps_tasks=config.num_ps_replicas, worker_device="/job:%s/task:%d" % (config.task_type, config.task_id),
+        merge_devices=True, cluster=config.cluster_spec)
+
+
 def _global_step_of(checkpoint):
     if not checkpoint:
         return 0
@@ -268,7 +277,7 @@ class Estimator:
     def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):
         config = self._config
         graph = self._new_graph()
-        with graph.as_default(), graph.device(config.device_fn):
+        with graph.as_default(), graph.device(config.device_fn or _replica_device_setter(config)):
             global_step = tf.train.get_or_create_global_step()
             features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.TRAIN, self.params, config)
             spec = call_model_fn(self._model_fn, features, labels, ModeKeys.TRAIN, self.params, config)
