@@ -240,7 +240,7 @@ def test_numpy_input_fn_forever_has_a_static_batch_and_trains_an_estimator(tmp_p
     (dict(x=[1, 2, 3]), TypeError, "`x` must be a numpy array"),
     (dict(x={}), ValueError, "empty dict"),
     (dict(batch_size=0), ValueError, "`batch_size`"),
-    (dict(num_epochs=0), ValueError, "`num_epochs`"),
+    (dict(num_epochs=-1), ValueError, "`num_epochs`"),
 ])
 def test_numpy_input_fn_errors(kwargs, error, message):
     args = dict(x={"a": np.zeros(3)}, y=np.zeros(3), shuffle=False)

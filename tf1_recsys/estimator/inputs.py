@@ -47,8 +47,8 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError("numpy_input_fn: `%s` must be an integer >= 1; got %r." % (name, value))
     if num_epochs is not None and (isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer))
-                                   or num_epochs < 1):
-        raise ValueError("numpy_input_fn: `num_epochs` must be None or an integer >= 1; got %r." % (num_epochs,))
+                                   or num_epochs < 0):
+        raise ValueError("numpy_input_fn: `num_epochs` must be None or an integer >= 0; got %r." % (num_epochs,))
     features, x_is_dict = _as_dict("x", x)
     targets, y_is_dict = (None, False) if y is None else _as_dict("y", y)
     if targets is not None and y_is_dict:

@@ -7,6 +7,7 @@ from tensorflow.core.protobuf import rewriter_config_pb2
 
 from tf1_recsys._tf import _tensorflow, tf
 from tf1_recsys.estimator.tf_config import TaskType, load_tf_config, parse_tf_config
+from tf1_recsys.estimator.user_fns import fn_args
 
 _USE_DEFAULT = object()
 _DEFAULT_CHECKPOINT_SECS = 600
@@ -27,7 +28,7 @@ def _is_int(value):
 
 def _device_fn_ok(fn):
     try:
-        return callable(fn) and set(inspect.signature(fn).parameters) == {"op"}
+        return callable(fn) and set(fn_args(fn)) == {"op"}
     except (TypeError, ValueError):
         return False
 
