@@ -589,6 +589,162 @@ def run_config_user_session_config_in_a_cluster(E, work):
                             .SerializeToString(deterministic=True).hex())
 
 
+# ---------------------------------------------------------------------------- exporters and specs
+class FolderExporting:
+    """Stands for an Estimator: ``export_saved_model`` writes the next 10-digit folder holding a saved_model.pb."""
+
+    def __init__(self, model_dir, first_version):
+        self.model_dir = model_dir
+        self.version = first_version
+
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None):
+        path = os.path.join(export_dir_base, "%010d" % self.version)
+        self.version += 1
+        os.makedirs(path)
+        open(os.path.join(path, "saved_model.pb"), "wb").close()
+        return path.encode()
+
+
+def _folders(base):
+    return sorted(os.listdir(base))
+
+
+@behaviour
+def latest_exporter_garbage_collection(E, work):
+    base = os.path.join(work, "export", "latest")
+    for name in ("1000000001", "1000000003", "0999999999", "123", "12345678901", "best_run"):  # exports: 04, 05
+        os.makedirs(os.path.join(base, name))
+        if name != "1000000003":  # one empty timestamp folder, as an interrupted export leaves
+            open(os.path.join(base, name, "saved_model.pb"), "wb").close()
+    exporter = E.LatestExporter("latest", lambda: None, exports_to_keep=2)
+    estimator = FolderExporting(work, 1000000004)
+    seen = []
+    for _ in range(2):
+        path = exporter.export(estimator, base, None, {"loss": 1.0}, False)
+        seen.append([os.path.basename(path.decode()), _folders(base)])
+    return [exporter.name, seen]
+
+
+@behaviour
+def best_exporter_export_without_results(E, work):
+    base = os.path.join(work, "export", "best")
+    exporter = E.BestExporter(serving_input_receiver_fn=lambda: None, exports_to_keep=2)
+    estimator = FolderExporting(work, 2000000000)
+    seen = []
+    for result in (None, {"loss": 1.0}, {"loss": 2.0}, {"loss": 0.5}, {"loss": 0.25}):
+        path = exporter.export(estimator, base, None, result, False)
+        seen.append([None if path is None else os.path.basename(path.decode()), _folders(base)])
+    return [exporter.name, seen]
+
+
+@behaviour
+def best_exporter_first_export_ignores_earlier_best(E, work):
+    """A restarted job: the evaluation event files hold a lower loss, yet the first export happens."""
+    writer = tf.summary.FileWriter(os.path.join(work, "eval"))
+    for step, loss in ((1, 0.1), (2, 0.3)):
+        writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=loss)]), step)
+    writer.close()
+    base = os.path.join(work, "export", "best")
+    exporter = E.BestExporter(serving_input_receiver_fn=lambda: None)
+    estimator = FolderExporting(work, 3000000000)
+    return [exporter.export(estimator, base, None, {"loss": 0.5}, False) is not None,
+            exporter.export(estimator, base, None, {"loss": 0.7}, False) is not None,
+            exporter.export(estimator, base, None, {"loss": 0.4}, False) is not None]
+
+
+@behaviour
+def exporter_argument_checks(E, work):
+    def three(best_eval_result, current_eval_result, other):
+        return True
+
+    return [_outcome(lambda: E.LatestExporter("l", None, exports_to_keep=0) and None),
+            _outcome(lambda: E.BestExporter(exports_to_keep=-1) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=None) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=lambda current_eval_result: True) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=lambda best_eval_result: True) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=three) and None),
+            _outcome(lambda: [E.BestExporter().name, E.FinalExporter(None, None).name,
+                              E.LatestExporter("", None, exports_to_keep=None).name])]
+
+
+@behaviour
+def train_and_eval_spec_checks(E, work):
+    fn = dataset_input_fn()
+    latest = E.LatestExporter("same", lambda: None)
+    return [_outcome(lambda: E.TrainSpec("not callable") and None),
+            _outcome(lambda: E.TrainSpec(fn, max_steps=0) and None),
+            _outcome(lambda: E.TrainSpec(fn, hooks=["not a hook"]) and None),
+            _outcome(lambda: E.TrainSpec(fn, saving_listeners=["not a listener"]) and None),
+            _outcome(lambda: list(E.TrainSpec(fn, max_steps=3, saving_listeners=[tf.train.CheckpointSaverListener()])
+                                  ._asdict())),
+            _outcome(lambda: E.EvalSpec(fn, steps=0) and None),
+            _outcome(lambda: E.EvalSpec(fn, name=1) and None),
+            _outcome(lambda: E.EvalSpec(fn, hooks=["not a hook"]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=["not an exporter"]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=5) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter(None, None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter(7, None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter("same", None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, start_delay_secs=-1) and None),
+            _outcome(lambda: E.EvalSpec(fn, throttle_secs=-1) and None),
+            _outcome(lambda: [len(E.EvalSpec(fn, exporters=latest).exporters), E.EvalSpec(fn).exporters,
+                              E.EvalSpec(fn, steps=None).steps])]
+
+
+@behaviour
+def train_and_evaluate_checks(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    train_spec, eval_spec = E.TrainSpec(dataset_input_fn()), E.EvalSpec(dataset_input_fn())
+    out = [_outcome(lambda: E.train_and_evaluate(est, train_spec, "eval spec") and None),
+           _outcome(lambda: E.train_and_evaluate("estimator", train_spec, eval_spec) and None),
+           _outcome(lambda: E.train_and_evaluate(est, "train spec", eval_spec) and None)]
+    tf_config = {"cluster": {"chief": ["host0:0"]}, "task": {"type": "evaluator", "index": 1}}
+    out.append(_under_tf_config(tf_config, lambda: E.train_and_evaluate(
+        E.Estimator(linear_model_fn(E), model_dir=work), train_spec, eval_spec) and None))
+    return out
+
+
+@behaviour
+def numpy_input_fn_zero_epochs(E, work):
+    with tf.Graph().as_default():
+        features, target = E.inputs.numpy_input_fn({"x": X}, Y, batch_size=2, shuffle=False, num_epochs=0)()
+        with tf.Session() as sess:
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord=coord)
+            outcome = _outcome(lambda: sess.run([features, target]) and None)
+            coord.request_stop()
+            coord.join(threads)
+    return [outcome[0]] + [_outcome(lambda: E.inputs.numpy_input_fn({"x": X}, Y, shuffle=False, num_epochs=-1)
+                                    and None)[0]]
+
+
+@behaviour
+def predict_warns_when_the_input_never_ends(E, work):
+    import logging
+
+    warnings = []
+
+    class Recording(logging.Handler):
+        def emit(self, record):
+            warnings.append(record.getMessage())
+
+    logger, handler = tf_root.get_logger(), Recording(logging.WARNING)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+        next(est.predict(lambda: {"x": tf.constant(X)}))
+        endless = [w for w in warnings if "Input graph" in w]
+        del warnings[:]
+        next(est.predict(dataset_input_fn(labels=False)))
+        return [endless, [w for w in warnings if "Input graph" in w]]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 # ---------------------------------------------------------------------------- serving input
 def _receiver_summary(receiver):
     def describe(tensors):

@@ -240,7 +240,7 @@ def test_numpy_input_fn_forever_has_a_static_batch_and_trains_an_estimator(tmp_p
     (dict(x=[1, 2, 3]), TypeError, "`x` must be a numpy array"),
     (dict(x={}), ValueError, "empty dict"),
     (dict(batch_size=0), ValueError, "`batch_size`"),
-    (dict(num_epochs=-1), ValueError, "`num_epochs`"),
+    (dict(num_epochs=1.5), ValueError, "`num_epochs`"),
 ])
 def test_numpy_input_fn_errors(kwargs, error, message):
     args = dict(x={"a": np.zeros(3)}, y=np.zeros(3), shuffle=False)
@@ -326,6 +326,23 @@ def test_train_and_evaluate_runs_final_latest_and_best_exporters(tmp_path):
         tf_estimator.EvalSpec(user.eval_input_fn, exporters=[receiver_fn])
     with pytest.raises(ValueError, match="exports_to_keep"):
         tf_estimator.LatestExporter("x", receiver_fn, exports_to_keep=0)
+
+
+def test_garbage_collection_keeps_what_tf_estimator_keeps_and_never_deletes_a_users_files(tmp_path):
+    """tf.estimator keeps the 2 largest 10-digit folders and deletes the rest, whatever they hold; ours leaves one
+    holding anything but a SavedModel (docs/MIGRATION.md)."""
+    from estimator_behaviours import FolderExporting
+
+    base = tmp_path / "export"
+    for name, files in (("1000000001", ["saved_model.pb"]), ("1000000002", ["notes.txt"]),
+                        ("1000000003", ["saved_model.pbtxt", "variables.index"])):
+        (base / name).mkdir(parents=True)
+        for f in files:
+            (base / name / f).write_text("x")
+    tf_estimator.LatestExporter("l", None, exports_to_keep=2).export(
+        FolderExporting(str(tmp_path), 1000000004), str(base), None, {}, False)
+    assert sorted(os.listdir(base)) == ["1000000002", "1000000003", "1000000004"]
+    assert (base / "1000000002" / "notes.txt").read_text() == "x"
 
 
 def test_model_fn_signature_checks(tmp_path):
