@@ -461,6 +461,53 @@ def raw_supervised_receiver(E, work):
                 overlap]
 
 
+# ---------------------------------------------------------------------------- public signatures, numpy_input_fn
+SIGNATURES = [
+    "RunConfig.__init__", "Estimator.__init__", "Estimator.train", "Estimator.evaluate", "Estimator.predict",
+    "Estimator.export_saved_model", "EstimatorSpec.__new__", "TrainSpec.__new__", "EvalSpec.__new__",
+    "train_and_evaluate", "WarmStartSettings.__new__", "FinalExporter.__init__", "LatestExporter.__init__",
+    "BestExporter.__init__", "export.PredictOutput.__init__", "export.RegressionOutput.__init__",
+    "export.ClassificationOutput.__init__", "export.ServingInputReceiver.__new__",
+    "export.build_raw_serving_input_receiver_fn", "inputs.numpy_input_fn",
+]
+
+
+@behaviour
+def public_signatures(E, work):
+    """{qualified name: [[argument, repr of a plain default or None], ...]} of the public API (compared apart:
+    ours may have more arguments after tf.estimator's)."""
+    out = {}
+    for qualified in SIGNATURES:
+        obj = E
+        for part in qualified.split("."):
+            obj = getattr(obj, part)
+        params = []
+        for p in inspect.signature(obj).parameters.values():
+            if p.name in ("self", "cls") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            plain = p.default is None or isinstance(p.default, (bool, int, float, str))
+            params.append([p.name, repr(p.default) if plain and p.default is not p.empty else None])
+        out[qualified] = params
+    return out
+
+
+@behaviour
+def numpy_input_fn_batches(E, work):
+    """Every batch of ``inputs.numpy_input_fn`` over 7 rows, batch 3, 2 epochs, unshuffled, as lists."""
+    x = {"a": np.arange(7, dtype=np.int64), "b": np.arange(14, dtype=np.float32).reshape(7, 2)}
+    y = np.arange(7, dtype=np.float32) * 10
+    input_fn = E.inputs.numpy_input_fn(x, y, batch_size=3, num_epochs=2, shuffle=False)
+    out = []
+    with tf.Graph().as_default():
+        features, target = input_fn()
+        with tf.train.MonitoredSession() as sess:  # starts the queue runners of TensorFlow's version
+            while not sess.should_stop():
+                f, t = sess.run((features, target))
+                out.append({"a": f["a"].tolist(), "b": f["b"].tolist(), "y": t.tolist()})
+    return out
+
+
+
 # ---------------------------------------------------------------------------- RunConfig
 def _outcome(fn):
     """``["ok", fn()]`` or ``[exception type name, message]``: several checks in one behaviour."""
