@@ -12,7 +12,7 @@ from tf1_recsys.estimator.user_fns import fn_args
 _USE_DEFAULT = object()
 _DEFAULT_CHECKPOINT_SECS = 600
 _SAVE_CKPT_ERR = "`save_checkpoints_steps` and `save_checkpoints_secs` cannot be both set."
-# The settings ``replace`` may change: tf.estimator's, then this package's three.
+# The settings ``replace`` may change: tf.estimator's list, then this package's three.
 _REPLACEABLE = [
     "model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps", "save_checkpoints_secs",
     "session_config", "keep_checkpoint_max", "keep_checkpoint_every_n_hours", "log_step_count_steps",
@@ -22,8 +22,7 @@ _OWN_SETTINGS = ["recovery_wait_secs", "stop_grace_period_secs", "ps_failure_tim
 
 
 def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool) or hasattr(value, "__index__") and not isinstance(
-        value, (float, bool))
+    return isinstance(value, int)  # as tf.estimator: a Python int (a bool too), not a numpy integer
 
 
 def _device_fn_ok(fn):
