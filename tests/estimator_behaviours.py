@@ -547,6 +547,7 @@ def run_config_argument_checks(E, work):
     bad = [{"model_dir": ""}, {"save_summary_steps": -1}, {"save_checkpoints_steps": -1},
            {"save_checkpoints_secs": -1}, {"session_config": "config"}, {"keep_checkpoint_max": -1},
            {"keep_checkpoint_every_n_hours": 0}, {"log_step_count_steps": 0}, {"tf_random_seed": 1.5},
+           {"tf_random_seed": np.int64(3)},
            {"experimental_max_worker_delay_secs": 1.5}, {"session_creation_timeout_secs": 0},
            {"device_fn": lambda operation: None}, {"device_fn": "cpu"}, {"protocol": "http"},
            {"save_checkpoints_steps": 5, "save_checkpoints_secs": 5}]
