@@ -101,6 +101,25 @@ def _config_with_model_dir(config, model_dir):
     return config
 
 
+def _warn_if_endless(features):
+    """tf.estimator's warning when ``predict``'s input has neither a Dataset iterator nor a queue runner to end it."""
+    tensors = [t for t in tf.nest.flatten(features) if isinstance(t, tf.Tensor)]
+    if any(t.op.type == "IteratorGetNext" for t in tensors):
+        return
+    if not tf.get_collection(tf.GraphKeys.QUEUE_RUNNERS):
+        tf.logging.warning("Input graph does not use tf.data.Dataset or contain a QueueRunner. That means predict "
+                           "yields forever. This is probably a mistake.")
+
+
+def _replica_device_setter(config):
+    """tf.estimator's default placement in a cluster with ps tasks: variables round-robin on the ps; else None."""
+    if not config.is_distributed:
+        return None
+    return tf.train.replica_device_setter(
+        ps_tasks=config.num_ps_replicas, worker_device="/job:%s/task:%d" % (config.task_type, config.task_id),
+        merge_devices=True, cluster=config.cluster_spec)
+
+
 def _global_step_of(checkpoint):
     if not checkpoint:
         return 0
@@ -294,7 +313,7 @@ class Estimator:
     def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):
         config = self._config
         graph = self._new_graph()
-        with graph.as_default(), graph.device(config.device_fn):
+        with graph.as_default(), graph.device(config.device_fn or _replica_device_setter(config)):
             global_step = tf.train.get_or_create_global_step()
             features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.TRAIN, self.params, config)
             spec = call_model_fn(self._model_fn, features, labels, ModeKeys.TRAIN, self.params, config)
@@ -489,6 +508,7 @@ class Estimator:
         with graph.as_default():
             tf.train.get_or_create_global_step()
             features, _, input_hooks = call_input_fn(input_fn, ModeKeys.PREDICT, self.params, self._config)
+            _warn_if_endless(features)
             spec = call_model_fn(self._model_fn, features, None, ModeKeys.PREDICT, self.params, self._config)
             predictions = self._selected(spec.predictions, predict_keys)
             scaffold = _scaffold_with_saver(spec.scaffold, self._config)
