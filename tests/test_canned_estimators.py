@@ -7,8 +7,7 @@ shapes, values, optimizer slots), the evaluation and the predictions must agree,
 tf.estimator's Wide & Deep ``model_dir`` at step 5 must train on with ours to tf.estimator's
 step 10; the constructors have tf.estimator's signatures. On every TensorFlow the heads'
 predictions and metrics are checked against numpy, the variable names against tf.estimator
-2.15's naming, and an exported Wide & Deep SavedModel scores serialized tf.Examples as
-``predict`` does.
+2.15's naming. Serving (tf.Example SavedModels) is tests/test_canned_serving.py.
 """
 import importlib.util
 import json
@@ -258,52 +257,3 @@ def test_bad_arguments_raise_tf_estimators_errors():
     with pytest.raises(ValueError, match=r"thresholds not in \(0, 1\)"):
         head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(thresholds=[1.5])
     assert isinstance(get_optimizer_instance(lambda: tf.train.AdamOptimizer(0.1)), tf.train.AdamOptimizer)
-
-
-def _examples(rows):
-    """Serialized tf.Examples of canned_side.DATA's rows (the features the Wide & Deep columns read)."""
-    out = []
-    for i in rows:
-        feature = {
-            "age": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["age"][i])),
-            "x": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["x"][i])),
-            "cat": tf.train.Feature(bytes_list=tf.train.BytesList(value=[canned_side.DATA["cat"][i].encode()])),
-        }
-        out.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-    return out
-
-
-def test_wide_and_deep_exports_tf_example_signatures_that_score_as_predict(runs, tmp_path):
-    from tf1_recsys import estimator as est
-
-    _, ours = runs
-    model = canned_side.programs(est, est.RunConfig(tf_random_seed=7))["wide_deep"](ours["wide_deep"]["model_dir"])
-    c = canned_side.columns()
-    spec = tf.feature_column.make_parse_example_spec([c["cat"], c["age"], c["cross"], c["emb"], c["x"]])
-
-    def receiver_fn():
-        serialized = tf.placeholder(tf.string, [None], name="input_example_tensor")
-        return est.export.ServingInputReceiver(tf.parse_example(serialized, spec), {"examples": serialized})
-
-    export_dir = model.export_saved_model(str(tmp_path), receiver_fn)
-    expected = ours["wide_deep"]["predictions"]
-    examples = _examples(range(12))
-    with tf.Graph().as_default(), tf.Session() as sess:
-        meta = tf.saved_model.loader.load(sess, ["serve"], export_dir)
-        signatures = meta.signature_def
-        assert sorted(signatures) == ["classification", "predict", "regression", "serving_default"]
-        assert signatures["classification"].method_name == "tensorflow/serving/classify"
-        assert signatures["regression"].method_name == "tensorflow/serving/regress"
-        assert sorted(signatures["predict"].outputs) == ["all_class_ids", "all_classes", "class_ids", "classes",
-                                                         "logistic", "logits", "probabilities"]
-
-        def run(name, output):
-            sig = signatures[name]
-            feed = {sig.inputs[key].name: examples for key in sig.inputs}
-            return sess.run(sig.outputs[output].name, feed)
-
-        np.testing.assert_allclose(run("classification", "scores"), [p["probabilities"] for p in expected],
-                                   rtol=1e-6)
-        assert run("serving_default", "classes").tolist() == [[b"0", b"1"]] * 12
-        np.testing.assert_allclose(run("regression", "outputs"), [p["logistic"] for p in expected], rtol=1e-6)
-        np.testing.assert_allclose(run("predict", "logits"), [p["logits"] for p in expected], rtol=1e-6)
