@@ -36,16 +36,18 @@ needs_tf_estimator = pytest.mark.skipif(
 def runs(tmp_path_factory):
     """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}."""
     tmp = tmp_path_factory.mktemp("canned")
+    from tf1_recsys import estimator as est
+    config = est.RunConfig(tf_random_seed=7)
+    ours = canned_side.run(est, config, str(tmp / "ours"))
     reference = None
-    if HAS_TF_ESTIMATOR:
+    if HAS_TF_ESTIMATOR:  # tf.estimator also trains on our 'wide_deep' model_dir at step 5, and ours on its
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
         proc = subprocess.run([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
-                               "--dir", str(tmp / "tf")], capture_output=True, text=True, timeout=400, env=env)
+                               "--dir", str(tmp / "tf"), "--resume-from", str(tmp / "ours")],
+                              capture_output=True, text=True, timeout=400, env=env)
         assert proc.returncode == 0, proc.stderr[-6000:]
         reference = json.loads(proc.stdout.strip().splitlines()[-1])
-    from tf1_recsys import estimator as est
-    ours = canned_side.run(est, est.RunConfig(tf_random_seed=7), str(tmp / "ours"),
-                           resume_from=str(tmp / "tf") if HAS_TF_ESTIMATOR else None)
+        ours["wide_deep_resumed"] = canned_side.resume(est, config, str(tmp / "ours"), str(tmp / "tf"))
     return reference, ours
 
 
@@ -53,6 +55,7 @@ def _assert_same(ours, reference):
     assert ours["checkpoint"] == reference["checkpoint"]
     assert sorted(ours) == sorted(reference)
     assert sorted(ours["variables"]) == sorted(reference["variables"])
+    assert ours["graph_variables"] == reference["graph_variables"]
     for name, value in reference["variables"].items():
         np.testing.assert_allclose(ours["variables"][name], value, rtol=1e-6, atol=1e-7, err_msg=name)
     assert sorted(ours["evaluation"]) == sorted(reference["evaluation"])
@@ -69,7 +72,8 @@ def _assert_same(ours, reference):
 
 @needs_tf_estimator
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
-                                     "baseline", "wide_deep_regressor", "linear_regressor", "dnn_regressor"])
+                                     "baseline", "wide_deep_regressor", "linear_regressor", "dnn_regressor",
+                                     "wide_deep_options", "wide_deep_warm_started"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -89,6 +93,47 @@ def test_constructors_have_tf_estimators_arguments_order_and_defaults(runs):
 def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
     reference, ours = runs
     _assert_same(ours["wide_deep_resumed"], reference["wide_deep"])
+
+
+@needs_tf_estimator
+def test_our_model_dir_trains_on_with_tf_estimator_as_ours_would(runs):
+    reference, ours = runs
+    _assert_same(reference["wide_deep_resumed"], ours["wide_deep"])
+
+
+def test_partitioned_embedding_and_batch_norm_variables_have_tf_estimators_names(runs):
+    _, ours = runs
+    variables, in_graph = ours["wide_deep_options"]["variables"], ours["wide_deep_options"]["graph_variables"]
+    table = "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights"
+    assert [n for n in in_graph if n.startswith(table)] == sorted(  # the Adagrad slots partitioned alike
+        table + "/part_%d%s:0" % (i, slot) for i in (0, 1) for slot in ("", "/Adagrad"))
+    assert np.shape(variables[table]) == (4, 3)  # the checkpoint holds the whole table
+    for part in ("gamma", "beta", "moving_mean", "moving_variance"):
+        assert np.shape(variables["dnn/hiddenlayer_1/batchnorm_1/%s" % part]) == (3,)
+    assert ours["wide_deep_options"]["predictions"][0]["all_classes"] == ["no", "yes"]
+
+
+def test_warm_start_moves_the_vocabulary_rows_to_their_new_ids(tmp_path):
+    """'wide_deep' at step 10 warm-starts 'wide_deep_warm_started' (step 0 here): old row of each new word."""
+    from tf1_recsys import estimator as est
+
+    config = est.RunConfig(tf_random_seed=7)
+    programs = canned_side.programs(est, config)
+    source = programs["wide_deep"](str(tmp_path / "wide_deep"))
+    source.train(canned_side.input_fn(None), max_steps=2)
+    target = programs["wide_deep_warm_started"](str(tmp_path / "wide_deep_warm_started"))
+    target.train(canned_side.input_fn(None), max_steps=1)  # step 0 is saved before the first update
+    start = tf.train.load_checkpoint(os.path.join(target.model_dir, "model.ckpt-0"))
+    old_ids = {w: i for i, w in enumerate(canned_side.OLD_VOCABULARY)}
+    for name in ("linear/linear_model/cat/weights",
+                 "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights"):
+        before, after = source.get_variable_value(name), start.get_tensor(name)
+        for new_id, word in enumerate(canned_side.NEW_VOCABULARY):
+            if word in old_ids:
+                np.testing.assert_array_equal(after[new_id], before[old_ids[word]], err_msg=(name, word))
+        assert not np.array_equal(after[2], before[old_ids["b"]])  # 'x' is new: not 'b''s old row
+    np.testing.assert_array_equal(start.get_tensor("dnn/hiddenlayer_0/kernel"),
+                                  source.get_variable_value("dnn/hiddenlayer_0/kernel"))
 
 
 def test_variable_names_are_tf_estimators(runs):
