@@ -113,27 +113,21 @@ def test_partitioned_embedding_and_batch_norm_variables_have_tf_estimators_names
     assert ours["wide_deep_options"]["predictions"][0]["all_classes"] == ["no", "yes"]
 
 
-def test_warm_start_moves_the_vocabulary_rows_to_their_new_ids(tmp_path):
-    """'wide_deep' at step 10 warm-starts 'wide_deep_warm_started' (step 0 here): old row of each new word."""
-    from tf1_recsys import estimator as est
-
-    config = est.RunConfig(tf_random_seed=7)
-    programs = canned_side.programs(est, config)
-    source = programs["wide_deep"](str(tmp_path / "wide_deep"))
-    source.train(canned_side.input_fn(None), max_steps=2)
-    target = programs["wide_deep_warm_started"](str(tmp_path / "wide_deep_warm_started"))
-    target.train(canned_side.input_fn(None), max_steps=1)  # step 0 is saved before the first update
-    start = tf.train.load_checkpoint(os.path.join(target.model_dir, "model.ckpt-0"))
+def test_warm_start_moves_the_vocabulary_rows_to_their_new_ids(runs):
+    """'wide_deep' at step 10 warm-started 'wide_deep_warm_started' (its step-0 checkpoint): old row of each word."""
+    _, ours = runs
+    before = ours["wide_deep"]["variables"]
+    start = tf.train.load_checkpoint(os.path.join(ours["wide_deep_warm_started"]["model_dir"], "model.ckpt-0"))
     old_ids = {w: i for i, w in enumerate(canned_side.OLD_VOCABULARY)}
     for name in ("linear/linear_model/cat/weights",
                  "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights"):
-        before, after = source.get_variable_value(name), start.get_tensor(name)
+        old, new = np.array(before[name], np.float32), start.get_tensor(name)
         for new_id, word in enumerate(canned_side.NEW_VOCABULARY):
             if word in old_ids:
-                np.testing.assert_array_equal(after[new_id], before[old_ids[word]], err_msg=(name, word))
-        assert not np.array_equal(after[2], before[old_ids["b"]])  # 'x' is new: not 'b''s old row
+                np.testing.assert_array_equal(new[new_id], old[old_ids[word]], err_msg=(name, word))
+        assert not np.array_equal(new[2], old[old_ids["b"]])  # 'x' is new: not 'b''s old row
     np.testing.assert_array_equal(start.get_tensor("dnn/hiddenlayer_0/kernel"),
-                                  source.get_variable_value("dnn/hiddenlayer_0/kernel"))
+                                  np.array(before["dnn/hiddenlayer_0/kernel"], np.float32))
 
 
 def test_variable_names_are_tf_estimators(runs):
