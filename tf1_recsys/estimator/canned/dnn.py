@@ -2,7 +2,7 @@
 
 Variables (``num_ps_replicas=0``): ``dnn/input_from_feature_columns/input_layer/<column>...``
 (embedding tables), ``dnn/hiddenlayer_<i>/kernel`` [in, units] and ``.../bias`` [units],
-``dnn/batchnorm_<i>/{gamma,beta,moving_mean,moving_variance}`` with ``batch_norm``,
+``dnn/hiddenlayer_<i>/batchnorm_<i>/{gamma,beta,moving_mean,moving_variance}`` with ``batch_norm``,
 ``dnn/logits/kernel`` [last, logits_dimension] and ``dnn/logits/bias``.
 """
 from tf1_recsys._tf import tf
@@ -56,11 +56,12 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
         for layer_id, width in enumerate(hidden_units):
             with tf.variable_scope("hiddenlayer_%d" % layer_id, values=(net,)) as scope:
                 net = _dense(net, width, activation_fn)
-            if dropout is not None and is_training:
-                net = tf.nn.dropout(net, rate=dropout)
-            if batch_norm:
-                from tf1_recsys.compat.layers.normalization import batch_normalization
-                net = batch_normalization(net, momentum=0.999, training=is_training, name="batchnorm_%d" % layer_id)
+                if dropout is not None and is_training:
+                    net = tf.nn.dropout(net, rate=dropout)
+                if batch_norm:  # tf.estimator's names: dnn/hiddenlayer_<i>/batchnorm_<i>/...
+                    from tf1_recsys.compat.layers.normalization import batch_normalization
+                    net = batch_normalization(net, momentum=0.999, training=is_training,
+                                              name="batchnorm_%d" % layer_id)
             _add_hidden_layer_summary(net, scope.name)
         with tf.variable_scope("logits", values=(net,)) as scope:
             logits = _dense(net, units, None)
