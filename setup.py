@@ -38,6 +38,8 @@ setup(
             "scikit-learn",
             "hypothesis",
             "matplotlib",
+            # estimator.inputs.pandas_input_fn's tests (pandas stays optional at run time)
+            "pandas",
         ],
         # tf1_recsys.export.to_onnx and `tf1-recsys freeze --onnx`. None of these depends on
         # TensorFlow; onnx and onnxruntime do depend on protobuf. Resolved together with TensorFlow

@@ -1,13 +1,13 @@
 """Trains, evaluates and predicts the canned estimators of one implementation; prints one JSON line.
 
-    python tests/canned_side.py --impl tf|tf1_recsys --dir DIR [--resume-from TFDIR]
+    python tests/canned_side.py --impl tf|tf1_recsys --dir DIR [--resume-from OTHERDIR]
 
 ``--impl tf`` uses ``tf.compat.v1.estimator`` and tensorflow_estimator's V1 heads
 (TensorFlow <= 2.15), and ``tf.estimator``'s V2 classes for ``programs_v2``; ``--impl tf1_recsys``
 uses ``tf1_recsys.estimator`` (V1) and ``tf1_recsys._api.v2.estimator`` (V2). Every
 program has the same seed, columns and data on both sides. ``--resume-from`` continues the
-'wide_deep' model_dir that the tf side left at step 5 (TFDIR/wide_deep_at_5) to step 10.
-``run`` and ``resume`` are the same, in-process.
+'wide_deep' model_dir that the other implementation left at step 5 (OTHERDIR/wide_deep_at_5) to
+step 10. ``run`` and ``resume`` are the same, in-process.
 """
 import argparse
 import json
@@ -92,6 +92,13 @@ def programs(est, config):
             d, [c["cat"], c["cross"]], dnn_feature_columns=[c["emb"], c["x"]], dnn_hidden_units=[3], config=config),
         "dnn_regressor": lambda d: est.DNNRegressor([4], [c["emb"], c["x"]], d, label_dimension=2,
                                                     loss_reduction=tf.losses.Reduction.MEAN, config=config),
+        # After 'wide_deep' (it warm-starts from that model_dir):
+        "wide_deep_options": lambda d: est.DNNLinearCombinedClassifier(
+            d, [c["cat"], c["cross"]], lambda: tf.train.FtrlOptimizer(0.05), [c["emb"], c["x"]],
+            tf.train.AdagradOptimizer(0.1), [4, 3], dnn_dropout=0.25, label_vocabulary=["no", "yes"],
+            input_layer_partitioner=tf.fixed_size_partitioner(2), loss_reduction=tf.losses.Reduction.MEAN,
+            batch_norm=True, linear_sparse_combiner="mean", config=config),
+        "wide_deep_warm_started": lambda d: _warm_started(est, config, d),
     }
 
 
@@ -117,7 +124,34 @@ def features_of(program):
     return ["age"] if program == "v2_baseline" else None
 
 
+OLD_VOCABULARY, NEW_VOCABULARY = ["a", "b", "c", "d"], ["d", "c", "x", "a"]
+
+
+def _warm_started(est, config, model_dir):
+    """'wide_deep' with its 'cat' vocabulary changed to NEW_VOCABULARY, warm-started from the 'wide_deep' model_dir:
+    the rows of the 'cat' weights and embedding move to the new ids ('b' is gone, 'x' starts at its initializer)."""
+    folder = os.path.dirname(model_dir)
+    files = {}
+    for name, words in (("old", OLD_VOCABULARY), ("new", NEW_VOCABULARY)):
+        files[name] = os.path.join(folder, "vocabulary_%s.txt" % name)
+        with open(files[name], "w") as f:
+            f.write("\n".join(words) + "\n")
+    vocab_info = tf.train.VocabInfo(files["new"], len(NEW_VOCABULARY), 0, files["old"])
+    settings = est.WarmStartSettings(os.path.join(folder, "wide_deep"), ".*", var_name_to_vocab_info={
+        "linear/linear_model/cat/weights": vocab_info,
+        "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights": vocab_info})
+    age = fc.numeric_column("age")
+    cat = fc.categorical_column_with_vocabulary_list("cat", NEW_VOCABULARY)
+    cross = fc.crossed_column([fc.bucketized_column(age, [30, 50]), cat], hash_bucket_size=7)
+    return est.DNNLinearCombinedClassifier(
+        model_dir, linear_feature_columns=[cat, age, cross],
+        dnn_feature_columns=[fc.embedding_column(cat, 3), fc.numeric_column("x", shape=(2,))],
+        dnn_hidden_units=[4, 3], warm_start_from=settings, config=config)
+
+
 def labels_of(program):
+    if program == "wide_deep_options":
+        return np.where(LABELS == 1, "yes", "no")
     if program == "linear_estimator":
         return TARGETS[:, :1]
     if program in ("dnn_multiclass", "v2_dnn_multiclass"):
@@ -138,8 +172,22 @@ def snapshot(estimator_obj, labels=LABELS, v2=False, keys=None):
         for k in ("classes", "all_classes"):
             if k in p:
                 p[k] = [s.decode() if isinstance(s, bytes) else s for s in p[k]]
+    checkpoint = tf.train.latest_checkpoint(model_dir)
     return {"variables": variables, "evaluation": evaluation, "predictions": predictions, "model_dir": model_dir,
-            "checkpoint": os.path.basename(tf.train.latest_checkpoint(model_dir))}
+            "checkpoint": os.path.basename(checkpoint), "graph_variables": graph_variables(checkpoint + ".meta")}
+
+
+def graph_variables(meta_file):
+    """The sorted names of the global variables of a checkpoint's MetaGraphDef: partitions by their part_<i>
+    names, which the checkpoint itself saves as one tensor under the variable's name."""
+    from tensorflow.core.framework import variable_pb2
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    meta = meta_graph_pb2.MetaGraphDef()
+    with open(meta_file, "rb") as f:
+        meta.ParseFromString(f.read())
+    values = meta.collection_def["variables"].bytes_list.value
+    return sorted(variable_pb2.VariableDef.FromString(v).variable_name for v in values)
 
 
 CLASSES = ("DNNLinearCombinedClassifier", "DNNClassifier", "LinearClassifier", "DNNLinearCombinedRegressor",
@@ -210,7 +258,7 @@ def run(est, config, folder, resume_from=None, est_v2=None):
 
 
 def resume(est, config, folder, resume_from):
-    """The snapshot of the 'wide_deep' model_dir of ``resume_from`` (at step 5) trained on to step 10."""
+    """The snapshot of the other implementation's 'wide_deep' model_dir at step 5 trained on to step 10 here."""
     target = os.path.join(folder, "wide_deep_resumed")
     shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
     model = programs(est, config)["wide_deep"](target)

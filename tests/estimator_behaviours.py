@@ -461,6 +461,338 @@ def raw_supervised_receiver(E, work):
                 overlap]
 
 
+# ---------------------------------------------------------------------------- public signatures, numpy_input_fn
+SIGNATURES = [
+    "RunConfig.__init__", "Estimator.__init__", "Estimator.train", "Estimator.evaluate", "Estimator.predict",
+    "Estimator.export_saved_model", "EstimatorSpec.__new__", "TrainSpec.__new__", "EvalSpec.__new__",
+    "train_and_evaluate", "WarmStartSettings.__new__", "FinalExporter.__init__", "LatestExporter.__init__",
+    "BestExporter.__init__", "export.PredictOutput.__init__", "export.RegressionOutput.__init__",
+    "export.ClassificationOutput.__init__", "export.ServingInputReceiver.__new__",
+    "export.build_raw_serving_input_receiver_fn", "inputs.numpy_input_fn",
+]
+
+
+@behaviour
+def public_signatures(E, work):
+    """{qualified name: [[argument, repr of a plain default or None], ...]} of the public API (compared apart:
+    ours may have more arguments after tf.estimator's)."""
+    out = {}
+    for qualified in SIGNATURES:
+        obj = E
+        for part in qualified.split("."):
+            obj = getattr(obj, part)
+        params = []
+        for p in inspect.signature(obj).parameters.values():
+            if p.name in ("self", "cls") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            plain = p.default is None or isinstance(p.default, (bool, int, float, str))
+            params.append([p.name, repr(p.default) if plain and p.default is not p.empty else None])
+        out[qualified] = params
+    return out
+
+
+@behaviour
+def numpy_input_fn_batches(E, work):
+    """Every batch of ``inputs.numpy_input_fn`` over 7 rows, batch 3, 2 epochs, unshuffled, as lists."""
+    x = {"a": np.arange(7, dtype=np.int64), "b": np.arange(14, dtype=np.float32).reshape(7, 2)}
+    y = np.arange(7, dtype=np.float32) * 10
+    input_fn = E.inputs.numpy_input_fn(x, y, batch_size=3, num_epochs=2, shuffle=False)
+    out = []
+    with tf.Graph().as_default():
+        features, target = input_fn()
+        with tf.train.MonitoredSession() as sess:  # starts the queue runners of TensorFlow's version
+            while not sess.should_stop():
+                f, t = sess.run((features, target))
+                out.append({"a": f["a"].tolist(), "b": f["b"].tolist(), "y": t.tolist()})
+    return out
+
+
+
+# ---------------------------------------------------------------------------- RunConfig
+def _outcome(fn):
+    """``["ok", fn()]`` or ``[exception type name, message]``: several checks in one behaviour."""
+    try:
+        return ["ok", fn()]
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+        return [type(e).__name__, str(e)]
+
+
+def _under_tf_config(tf_config, fn):
+    """``_outcome(fn)`` with ``$TF_CONFIG`` set to ``tf_config`` (a dict) meanwhile."""
+    before = os.environ.get("TF_CONFIG")
+    os.environ["TF_CONFIG"] = json.dumps(tf_config)
+    try:
+        return _outcome(fn)
+    finally:
+        if before is None:
+            del os.environ["TF_CONFIG"]
+        else:
+            os.environ["TF_CONFIG"] = before
+
+
+def _task_properties(E):
+    c = E.RunConfig()
+    session = c.session_config
+    return {"task": [c.task_type, c.task_id, c.is_chief, c.global_id_in_cluster],
+            "replicas": [c.num_ps_replicas, c.num_worker_replicas], "cluster": c.cluster_spec.as_dict(),
+            "masters": [c.master, c.evaluation_master], "service": c.service, "model_dir": c.model_dir,
+            "session_config": None if session is None else session.SerializeToString(deterministic=True).hex()}
+
+
+_CLUSTER = {"chief": ["host0:0"], "ps": ["host1:1", "host2:2"], "worker": ["host3:3", "host4:4"]}
+
+
+@behaviour
+def run_config_argument_checks(E, work):
+    bad = [{"model_dir": ""}, {"save_summary_steps": -1}, {"save_checkpoints_steps": -1},
+           {"save_checkpoints_secs": -1}, {"session_config": "config"}, {"keep_checkpoint_max": -1},
+           {"keep_checkpoint_every_n_hours": 0}, {"log_step_count_steps": 0}, {"tf_random_seed": 1.5},
+           {"tf_random_seed": np.int64(3)},
+           {"experimental_max_worker_delay_secs": 1.5}, {"session_creation_timeout_secs": 0},
+           {"device_fn": lambda operation: None}, {"device_fn": "cpu"}, {"protocol": "http"},
+           {"save_checkpoints_steps": 5, "save_checkpoints_secs": 5}]
+    out = [_outcome(lambda: E.RunConfig(**kwargs) and None) for kwargs in bad]
+    good = E.RunConfig(save_checkpoints_steps=5, device_fn=lambda op: "/cpu:0", protocol="grpc+verbs",
+                       model_dir=os.path.join(work, "m"))
+    out.append([good.save_checkpoints_steps, good.save_checkpoints_secs, good.protocol, good.model_dir,
+                good.service, good.evaluation_master, good.global_id_in_cluster, good.session_config])
+    return out
+
+
+@behaviour
+def run_config_replace(E, work):
+    config = E.RunConfig(save_checkpoints_steps=5, tf_random_seed=1)
+    steps = config.replace(save_checkpoints_secs=7)
+    kept = config.replace(save_checkpoints_steps=None)
+    return [[steps.save_checkpoints_steps, steps.save_checkpoints_secs],
+            [kept.save_checkpoints_steps, kept.save_checkpoints_secs],
+            _outcome(lambda: config.replace(save_checkpoints_steps=3, save_checkpoints_secs=3) and None),
+            _outcome(lambda: config.replace(task_id=1) and None),
+            _outcome(lambda: config.replace(model_dir="") and None),
+            _outcome(lambda: config.replace(log_step_count_steps=-1) and None),
+            [config.save_checkpoints_steps, config.tf_random_seed]]
+
+
+@behaviour
+def run_config_tf_config_errors(E, work):
+    def cluster_with(**jobs):
+        return dict(_CLUSTER, **jobs)
+
+    configs = [
+        {"task": {"type": "ps", "index": 0}},
+        {"task": {"type": "worker", "index": 1}},
+        {"task": {"type": "worker", "index": -1}},
+        {"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}},
+        {"cluster": cluster_with(chief=["h:1", "h:2"]), "task": {"type": "chief", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "worker"}},
+        {"cluster": _CLUSTER, "task": {"type": "worker", "index": -1}},
+        {"cluster": _CLUSTER, "task": {"type": "worker", "index": 2}},
+        {"cluster": _CLUSTER, "task": {"type": "trainer", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "evaluator", "index": -1}},
+        {"cluster": {"master": ["h:0"], "chief": ["h:1"]}, "task": {"type": "chief", "index": 0}},
+        {"cluster": {"master": ["h:0"], "worker": ["h:1"]}, "task": {"type": "evaluator", "index": 0}},
+        {"cluster": {"master": ["h:0", "h:2"]}, "task": {"type": "master", "index": 0}},
+        {"cluster": _CLUSTER, "task": {"type": "chief", "index": 0}, "service": "not a dict"},
+        {"model_dir": ""},
+    ]
+    return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in configs]
+
+
+@behaviour
+def run_config_model_dir_from_tf_config(E, work):
+    tf_config = {"model_dir": os.path.join(work, "from_tf_config")}
+    return [_under_tf_config(tf_config, lambda: E.RunConfig().model_dir),
+            _under_tf_config(tf_config, lambda: E.RunConfig(model_dir=os.path.join(work, "from_tf_config")).model_dir),
+            _under_tf_config(tf_config, lambda: E.RunConfig(model_dir=os.path.join(work, "other")).model_dir),
+            _outcome(lambda: E.RunConfig(model_dir="").model_dir)]
+
+
+@behaviour
+def run_config_cluster_tasks(E, work):
+    """Every task of clusters with ps tasks, several worker types, a master, an evaluator, set masters."""
+    several = dict(_CLUSTER, worker_b=["host5:5"], alpha=["host6:6", "host7:7"])
+    cases = [({"cluster": several, "task": {"type": t, "index": i}, "service": {"name": "svc"}})
+             for t, n in sorted(several.items()) for i in range(len(n))]
+    cases += [{"cluster": _CLUSTER, "task": {"type": "evaluator", "index": 3}, "eval_session_master": "grpc://e:1"},
+              {"cluster": _CLUSTER, "task": {"type": "evaluator", "index": 0}},
+              {"cluster": _CLUSTER, "task": {"type": "worker", "index": 1}, "session_master": "grpc://s:1",
+               "eval_session_master": "grpc://e:1"},
+              {"task": {"type": "worker", "index": 0}, "session_master": "grpc://s:1", "eval_session_master": "e"},
+              {"cluster": {"chief": ["h:0"]}, "task": {"type": "chief", "index": 0}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "ps", "index": 0}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "worker", "index": 1}},
+              {"cluster": {"master": ["m:0"], "ps": ["p:0"], "worker": ["w:0", "w:1"]},
+               "task": {"type": "master", "index": 0}}]
+    return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in cases]
+
+
+@behaviour
+def run_config_user_session_config_in_a_cluster(E, work):
+    tf_config = {"cluster": _CLUSTER, "task": {"type": "chief", "index": 0}}
+    session = tf.ConfigProto(log_device_placement=True)
+    return _under_tf_config(tf_config, lambda: E.RunConfig(session_config=session).session_config
+                            .SerializeToString(deterministic=True).hex())
+
+
+# ---------------------------------------------------------------------------- exporters and specs
+class FolderExporting:
+    """Stands for an Estimator: ``export_saved_model`` writes the next 10-digit folder holding a saved_model.pb."""
+
+    def __init__(self, model_dir, first_version):
+        self.model_dir = model_dir
+        self.version = first_version
+
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
+                           checkpoint_path=None):
+        path = os.path.join(export_dir_base, "%010d" % self.version)
+        self.version += 1
+        os.makedirs(path)
+        open(os.path.join(path, "saved_model.pb"), "wb").close()
+        return path.encode()
+
+
+def _folders(base):
+    return sorted(os.listdir(base))
+
+
+@behaviour
+def latest_exporter_garbage_collection(E, work):
+    base = os.path.join(work, "export", "latest")
+    for name in ("1000000001", "1000000003", "0999999999", "123", "12345678901", "best_run"):  # exports: 04, 05
+        os.makedirs(os.path.join(base, name))
+        if name != "1000000003":  # one empty timestamp folder, as an interrupted export leaves
+            open(os.path.join(base, name, "saved_model.pb"), "wb").close()
+    exporter = E.LatestExporter("latest", lambda: None, exports_to_keep=2)
+    estimator = FolderExporting(work, 1000000004)
+    seen = []
+    for _ in range(2):
+        path = exporter.export(estimator, base, None, {"loss": 1.0}, False)
+        seen.append([os.path.basename(path.decode()), _folders(base)])
+    return [exporter.name, seen]
+
+
+@behaviour
+def best_exporter_export_without_results(E, work):
+    base = os.path.join(work, "export", "best")
+    exporter = E.BestExporter(serving_input_receiver_fn=lambda: None, exports_to_keep=2)
+    estimator = FolderExporting(work, 2000000000)
+    seen = []
+    for result in (None, {"loss": 1.0}, {"loss": 2.0}, {"loss": 0.5}, {"loss": 0.25}):
+        path = exporter.export(estimator, base, None, result, False)
+        seen.append([None if path is None else os.path.basename(path.decode()), _folders(base)])
+    return [exporter.name, seen]
+
+
+@behaviour
+def best_exporter_first_export_ignores_earlier_best(E, work):
+    """A restarted job: the evaluation event files hold a lower loss, yet the first export happens."""
+    writer = tf.summary.FileWriter(os.path.join(work, "eval"))
+    for step, loss in ((1, 0.1), (2, 0.3)):
+        writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=loss)]), step)
+    writer.close()
+    base = os.path.join(work, "export", "best")
+    exporter = E.BestExporter(serving_input_receiver_fn=lambda: None)
+    estimator = FolderExporting(work, 3000000000)
+    return [exporter.export(estimator, base, None, {"loss": 0.5}, False) is not None,
+            exporter.export(estimator, base, None, {"loss": 0.7}, False) is not None,
+            exporter.export(estimator, base, None, {"loss": 0.4}, False) is not None]
+
+
+@behaviour
+def exporter_argument_checks(E, work):
+    def three(best_eval_result, current_eval_result, other):
+        return True
+
+    return [_outcome(lambda: E.LatestExporter("l", None, exports_to_keep=0) and None),
+            _outcome(lambda: E.BestExporter(exports_to_keep=-1) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=None) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=lambda current_eval_result: True) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=lambda best_eval_result: True) and None),
+            _outcome(lambda: E.BestExporter(compare_fn=three) and None),
+            _outcome(lambda: [E.BestExporter().name, E.FinalExporter(None, None).name,
+                              E.LatestExporter("", None, exports_to_keep=None).name])]
+
+
+@behaviour
+def train_and_eval_spec_checks(E, work):
+    fn = dataset_input_fn()
+    latest = E.LatestExporter("same", lambda: None)
+    return [_outcome(lambda: E.TrainSpec("not callable") and None),
+            _outcome(lambda: E.TrainSpec(fn, max_steps=0) and None),
+            _outcome(lambda: E.TrainSpec(fn, hooks=["not a hook"]) and None),
+            _outcome(lambda: E.TrainSpec(fn, saving_listeners=["not a listener"]) and None),
+            _outcome(lambda: list(E.TrainSpec(fn, max_steps=3, saving_listeners=[tf.train.CheckpointSaverListener()])
+                                  ._asdict())),
+            _outcome(lambda: E.EvalSpec(fn, steps=0) and None),
+            _outcome(lambda: E.EvalSpec(fn, name=1) and None),
+            _outcome(lambda: E.EvalSpec(fn, hooks=["not a hook"]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=["not an exporter"]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=5) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter(None, None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter(7, None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, exporters=[latest, E.FinalExporter("same", None)]) and None),
+            _outcome(lambda: E.EvalSpec(fn, start_delay_secs=-1) and None),
+            _outcome(lambda: E.EvalSpec(fn, throttle_secs=-1) and None),
+            _outcome(lambda: [len(E.EvalSpec(fn, exporters=latest).exporters), E.EvalSpec(fn).exporters,
+                              E.EvalSpec(fn, steps=None).steps])]
+
+
+@behaviour
+def train_and_evaluate_checks(E, work):
+    est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+    train_spec, eval_spec = E.TrainSpec(dataset_input_fn()), E.EvalSpec(dataset_input_fn())
+    out = [_outcome(lambda: E.train_and_evaluate(est, train_spec, "eval spec") and None),
+           _outcome(lambda: E.train_and_evaluate("estimator", train_spec, eval_spec) and None),
+           _outcome(lambda: E.train_and_evaluate(est, "train spec", eval_spec) and None)]
+    tf_config = {"cluster": {"chief": ["host0:0"]}, "task": {"type": "evaluator", "index": 1}}
+    out.append(_under_tf_config(tf_config, lambda: E.train_and_evaluate(
+        E.Estimator(linear_model_fn(E), model_dir=work), train_spec, eval_spec) and None))
+    return out
+
+
+@behaviour
+def numpy_input_fn_zero_epochs(E, work):
+    with tf.Graph().as_default():
+        features, target = E.inputs.numpy_input_fn({"x": X}, Y, batch_size=2, shuffle=False, num_epochs=0)()
+        with tf.Session() as sess:
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord=coord)
+            outcome = _outcome(lambda: sess.run([features, target]) and None)
+            coord.request_stop()
+            coord.join(threads)
+    return [outcome[0]] + [_outcome(lambda: E.inputs.numpy_input_fn({"x": X}, Y, shuffle=False, num_epochs=-1)
+                                    and None)[0]]
+
+
+@behaviour
+def predict_warns_when_the_input_never_ends(E, work):
+    import logging
+
+    warnings = []
+
+    class Recording(logging.Handler):
+        def emit(self, record):
+            warnings.append(record.getMessage())
+
+    logger, handler = tf_root.get_logger(), Recording(logging.WARNING)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        est = E.Estimator(linear_model_fn(E), model_dir=work, config=config(E))
+        next(est.predict(lambda: {"x": tf.constant(X)}))
+        endless = [w for w in warnings if "Input graph" in w]
+        del warnings[:]
+        next(est.predict(dataset_input_fn(labels=False)))
+        return [endless, [w for w in warnings if "Input graph" in w]]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 # ---------------------------------------------------------------------------- serving input
 def _receiver_summary(receiver):
     def describe(tensors):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tf1_recsys._tf import tf
-from tf1_recsys.layers.interest import (
+from tf1_recsys.layers import (  # the public names of tf1_recsys.layers.interest
     AGRUCell,
     AIGRUCell,
     AUGRUCell,
@@ -173,11 +173,12 @@ def test_auxiliary_loss_against_numpy():
         with tf.variable_scope(tf.get_variable_scope(), reuse=True):
             loss_junk = auxiliary_loss(hs, junk, np.where(mask[..., None], neg, -100.0).astype(np.float32), mask,
                                        layers=(5, 3))
+            loss_none = auxiliary_loss(hs, pos, neg, np.zeros_like(mask), layers=(5, 3))  # no real pair
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             values = {v.op.name: v for v in tf.global_variables()}
             p = {n: sess.run(v) for n, v in values.items()}
-            got, got_junk = sess.run([loss, loss_junk])
+            got, got_junk, got_none = sess.run([loss, loss_junk, loss_none])
     assert sorted(p) == ["auxiliary_net/%s/%s" % (l, w) for l in ("layer_0", "layer_1", "logit")
                          for w in ("bias", "kernel")]
 
@@ -192,6 +193,7 @@ def test_auxiliary_loss_against_numpy():
     want = terms[pair].sum() / pair.sum()
     np.testing.assert_allclose(got, want, rtol=1e-5)
     np.testing.assert_allclose(got_junk, want, rtol=1e-5)
+    assert got_none == 0
 
 
 def test_negative_sampler_draws_real_behaviours_as_a_function_of_seed_and_batch():

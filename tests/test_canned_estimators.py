@@ -11,8 +11,7 @@ shapes, values, optimizer slots), the evaluation and the predictions must agree,
 tf.estimator's Wide & Deep ``model_dir`` at step 5 must train on with ours to tf.estimator's
 step 10; the constructors have tf.estimator's signatures. On every TensorFlow the heads'
 predictions and metrics are checked against numpy, the variable names against tf.estimator
-2.15's naming, and an exported Wide & Deep SavedModel scores serialized tf.Examples as
-``predict`` does.
+2.15's naming. Serving (tf.Example SavedModels) is tests/test_canned_serving.py.
 """
 import importlib.util
 import json
@@ -41,20 +40,18 @@ needs_tf_estimator = pytest.mark.skipif(
 def runs(tmp_path_factory):
     """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}."""
     tmp = tmp_path_factory.mktemp("canned")
-    reference = proc = None
-    if HAS_TF_ESTIMATOR:  # the reference runs in its subprocess while ours run here
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-        proc = subprocess.Popen([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
-                                 "--dir", str(tmp / "tf")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env)
     from tf1_recsys import estimator as est
     from tf1_recsys._api.v2 import estimator as est_v2
     config = est.RunConfig(tf_random_seed=7)
     ours = canned_side.run(est, config, str(tmp / "ours"), est_v2=est_v2)
-    if proc is not None:
-        stdout, stderr = proc.communicate(timeout=400)
-        assert proc.returncode == 0, stderr[-6000:]
-        reference = json.loads(stdout.strip().splitlines()[-1])
+    reference = None
+    if HAS_TF_ESTIMATOR:  # tf.estimator also trains on our 'wide_deep' model_dir at step 5, and ours on its
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
+                               "--dir", str(tmp / "tf"), "--resume-from", str(tmp / "ours")],
+                              capture_output=True, text=True, timeout=400, env=env)
+        assert proc.returncode == 0, proc.stderr[-6000:]
+        reference = json.loads(proc.stdout.strip().splitlines()[-1])
         ours["wide_deep_resumed"] = canned_side.resume(est, config, str(tmp / "ours"), str(tmp / "tf"))
     return reference, ours
 
@@ -63,6 +60,7 @@ def _assert_same(ours, reference):
     assert ours["checkpoint"] == reference["checkpoint"]
     assert sorted(ours) == sorted(reference)
     assert sorted(ours["variables"]) == sorted(reference["variables"])
+    assert ours["graph_variables"] == reference["graph_variables"]
     for name, value in reference["variables"].items():
         np.testing.assert_allclose(ours["variables"][name], value, rtol=1e-6, atol=1e-7, err_msg=name)
     assert sorted(ours["evaluation"]) == sorted(reference["evaluation"])
@@ -80,8 +78,9 @@ def _assert_same(ours, reference):
 @needs_tf_estimator
 @pytest.mark.parametrize("program", ["wide_deep", "wide_deep_weighted_sgd", "linear", "dnn", "dnn_multiclass",
                                      "baseline", "wide_deep_regressor", "linear_estimator", "dnn_regressor",
-                                     "wide_deep_estimator", "v2_wide_deep", "v2_dnn_multiclass",
-                                     "v2_linear_regressor", "v2_dnn_sgd_regressor", "v2_baseline"])
+                                     "wide_deep_estimator", "wide_deep_options", "wide_deep_warm_started",
+                                     "v2_wide_deep", "v2_dnn_multiclass", "v2_linear_regressor",
+                                     "v2_dnn_sgd_regressor", "v2_baseline"])
 def test_same_variables_metrics_and_predictions_as_tf_estimator(runs, program):
     reference, ours = runs
     _assert_same(ours[program], reference[program])
@@ -143,6 +142,41 @@ def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
 def test_a_tf_estimator_model_dir_trains_on_as_tf_estimator_would(runs):
     reference, ours = runs
     _assert_same(ours["wide_deep_resumed"], reference["wide_deep"])
+
+
+@needs_tf_estimator
+def test_our_model_dir_trains_on_with_tf_estimator_as_ours_would(runs):
+    reference, ours = runs
+    _assert_same(reference["wide_deep_resumed"], ours["wide_deep"])
+
+
+def test_partitioned_embedding_and_batch_norm_variables_have_tf_estimators_names(runs):
+    _, ours = runs
+    variables, in_graph = ours["wide_deep_options"]["variables"], ours["wide_deep_options"]["graph_variables"]
+    table = "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights"
+    assert [n for n in in_graph if n.startswith(table)] == sorted(  # the Adagrad slots partitioned alike
+        table + "/part_%d%s:0" % (i, slot) for i in (0, 1) for slot in ("", "/Adagrad"))
+    assert np.shape(variables[table]) == (4, 3)  # the checkpoint holds the whole table
+    for part in ("gamma", "beta", "moving_mean", "moving_variance"):
+        assert np.shape(variables["dnn/hiddenlayer_1/batchnorm_1/%s" % part]) == (3,)
+    assert ours["wide_deep_options"]["predictions"][0]["all_classes"] == ["no", "yes"]
+
+
+def test_warm_start_moves_the_vocabulary_rows_to_their_new_ids(runs):
+    """'wide_deep' at step 10 warm-started 'wide_deep_warm_started' (its step-0 checkpoint): old row of each word."""
+    _, ours = runs
+    before = ours["wide_deep"]["variables"]
+    start = tf.train.load_checkpoint(os.path.join(ours["wide_deep_warm_started"]["model_dir"], "model.ckpt-0"))
+    old_ids = {w: i for i, w in enumerate(canned_side.OLD_VOCABULARY)}
+    for name in ("linear/linear_model/cat/weights",
+                 "dnn/input_from_feature_columns/input_layer/cat_embedding/embedding_weights"):
+        old, new = np.array(before[name], np.float32), start.get_tensor(name)
+        for new_id, word in enumerate(canned_side.NEW_VOCABULARY):
+            if word in old_ids:
+                np.testing.assert_array_equal(new[new_id], old[old_ids[word]], err_msg=(name, word))
+        assert not np.array_equal(new[2], old[old_ids["b"]])  # 'x' is new: not 'b''s old row
+    np.testing.assert_array_equal(start.get_tensor("dnn/hiddenlayer_0/kernel"),
+                                  np.array(before["dnn/hiddenlayer_0/kernel"], np.float32))
 
 
 def test_variable_names_are_tf_estimators(runs):
@@ -320,52 +354,3 @@ def test_bad_arguments_raise_tf_estimators_errors():
     with pytest.raises(ValueError, match=r"thresholds not in \(0, 1\)"):
         head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(thresholds=[1.5])
     assert isinstance(get_optimizer_instance(lambda: tf.train.AdamOptimizer(0.1)), tf.train.AdamOptimizer)
-
-
-def _examples(rows):
-    """Serialized tf.Examples of canned_side.DATA's rows (the features the Wide & Deep columns read)."""
-    out = []
-    for i in rows:
-        feature = {
-            "age": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["age"][i])),
-            "x": tf.train.Feature(float_list=tf.train.FloatList(value=canned_side.DATA["x"][i])),
-            "cat": tf.train.Feature(bytes_list=tf.train.BytesList(value=[canned_side.DATA["cat"][i].encode()])),
-        }
-        out.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-    return out
-
-
-def test_wide_and_deep_exports_tf_example_signatures_that_score_as_predict(runs, tmp_path):
-    from tf1_recsys import estimator as est
-
-    _, ours = runs
-    model = canned_side.programs(est, est.RunConfig(tf_random_seed=7))["wide_deep"](ours["wide_deep"]["model_dir"])
-    c = canned_side.columns()
-    spec = tf.feature_column.make_parse_example_spec([c["cat"], c["age"], c["cross"], c["emb"], c["x"]])
-
-    def receiver_fn():
-        serialized = tf.placeholder(tf.string, [None], name="input_example_tensor")
-        return est.export.ServingInputReceiver(tf.parse_example(serialized, spec), {"examples": serialized})
-
-    export_dir = model.export_saved_model(str(tmp_path), receiver_fn)
-    expected = ours["wide_deep"]["predictions"]
-    examples = _examples(range(12))
-    with tf.Graph().as_default(), tf.Session() as sess:
-        meta = tf.saved_model.loader.load(sess, ["serve"], export_dir)
-        signatures = meta.signature_def
-        assert sorted(signatures) == ["classification", "predict", "regression", "serving_default"]
-        assert signatures["classification"].method_name == "tensorflow/serving/classify"
-        assert signatures["regression"].method_name == "tensorflow/serving/regress"
-        assert sorted(signatures["predict"].outputs) == ["all_class_ids", "all_classes", "class_ids", "classes",
-                                                         "logistic", "logits", "probabilities"]
-
-        def run(name, output):
-            sig = signatures[name]
-            feed = {sig.inputs[key].name: examples for key in sig.inputs}
-            return sess.run(sig.outputs[output].name, feed)
-
-        np.testing.assert_allclose(run("classification", "scores"), [p["probabilities"] for p in expected],
-                                   rtol=1e-6)
-        assert run("serving_default", "classes").tolist() == [[b"0", b"1"]] * 12
-        np.testing.assert_allclose(run("regression", "outputs"), [p["logistic"] for p in expected], rtol=1e-6)
-        np.testing.assert_allclose(run("predict", "logits"), [p["logits"] for p in expected], rtol=1e-6)

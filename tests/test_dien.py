@@ -20,9 +20,9 @@ from tf1_recsys.data import generate, take
 from tf1_recsys.models import build_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TINY = ["--model", "dien", "--data", "synthetic", "--rows", "800", "--batch-size", "40", "--embedding-size", "4",
-        "--epochs", "2", "--checkpoint-steps", "8", "--no-progress"]
-STEPS = 2 * 16  # 640 training rows / 40, two epochs
+TINY = ["--model", "dien", "--data", "synthetic", "--rows", "400", "--batch-size", "40", "--embedding-size", "4",
+        "--epochs", "2", "--checkpoint-steps", "4", "--no-progress"]
+STEPS = 2 * 8  # 320 training rows / 40, two epochs
 
 
 def test_loss_is_cross_entropy_plus_alpha_times_the_auxiliary_loss(graph, sess):
@@ -62,13 +62,13 @@ def test_command_sigkill_then_resume_matches_the_uninterrupted_run(tmp_path):
 
     killed = tmp_path / "killed"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO)
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cli_slow.py"), "8", "train", *TINY,
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cli_slow.py"), "4", "train", *TINY,
                              "--out", str(killed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=REPO)
     seen = None
     try:
         for line in proc.stdout:
-            if line.startswith("CHECKPOINT") and int(line.split()[1]) >= 8:
+            if line.startswith("CHECKPOINT") and int(line.split()[1]) >= 4:
                 seen = int(line.split()[1])
                 proc.send_signal(signal.SIGKILL)
                 break

@@ -5,6 +5,7 @@ and the TensorFlow session of the unfrozen model (``Trainer.predict``). Skipped,
 reason, when the ``onnx`` extra is not installed; CI sets TF1_RECSYS_REQUIRE_ONNX=1 so
 that a missing package fails there instead.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -42,12 +43,28 @@ def _golden(name):
 
 
 # ---------------------------------------------------------------- golden graphs
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """``converted(name)``: the golden graph ``name`` through ``to_onnx`` (checked, written), once per module."""
+    folder = tmp_path_factory.mktemp("onnx")
+    done = {}
+
+    def convert(name):
+        if name not in done:
+            _, inputs = _golden(name)
+            path = str(folder / (name + ".onnx"))
+            done[name] = export.to_onnx(os.path.join(GRAPHS, name, "graph.pb"), path, check_inputs=inputs)
+        return done[name]
+
+    return convert
+
+
 @pytest.mark.parametrize("name", list(golden_models.GRAPHS))
-def test_golden_graph_converts_and_reproduces_its_golden_outputs(name, tmp_path):
+def test_golden_graph_converts_and_reproduces_its_golden_outputs(name, converted):
     stored, inputs = _golden(name)
-    path = str(tmp_path / (name + ".onnx"))
-    result = export.to_onnx(os.path.join(GRAPHS, name, "graph.pb"), path, check_inputs=inputs)
-    assert result.path == path and os.path.isfile(path)
+    result = converted(name)
+    path = result.path
+    assert path.endswith(name + ".onnx") and os.path.isfile(path)
     assert max(result.differences.values()) <= 1e-5
     model = onnx.load(path)
     onnx.checker.check_model(model)
@@ -66,14 +83,14 @@ def test_golden_graph_converts_and_reproduces_its_golden_outputs(name, tmp_path)
         np.testing.assert_allclose(one[key], stored.arrays["output/" + key][:1], rtol=1e-5, atol=1e-6)
 
 
-def test_golden_kit_checks_the_onnx_artifact_and_refuses_a_perturbed_one(tmp_path):
+def test_golden_kit_checks_the_onnx_artifact_and_refuses_a_perturbed_one(tmp_path, converted):
     directory = str(tmp_path / "fm")
     shutil.copytree(os.path.join(GRAPHS, "fm"), directory)
     model_fn = golden_models.GRAPHS["fm"].model_fn
     testing.assert_golden(directory, model_fn, runtimes=("tensorflow", "onnxruntime"))  # graph.pb converted
 
     onnx_path = os.path.join(directory, "graph.onnx")
-    export.to_onnx(os.path.join(directory, "graph.pb"), onnx_path)
+    shutil.copyfile(converted("fm").path, onnx_path)  # what to_onnx wrote for this graph.pb
     testing.assert_golden(directory, model_fn, runtimes=("tensorflow", "onnxruntime"))  # the shipped file
     model = onnx.load(onnx_path)
     _perturb_largest_initializer(model, 0.5)
@@ -102,14 +119,15 @@ def _perturb_largest_initializer(model, delta):
     return target.name
 
 
-def test_a_perturbed_initializer_is_refused_naming_the_output_and_the_difference(tmp_path, monkeypatch):
+def test_a_perturbed_initializer_is_refused_naming_the_output_and_the_difference(tmp_path, monkeypatch, converted):
     from tf1_recsys import export_onnx
 
-    convert = export_onnx.convert_graph_def
+    fm = converted("fm").model  # the converter's model of this graph.pb (converting again gives the same)
     perturbed = []
 
     def convert_then_perturb(*args, **kwargs):
-        model = convert(*args, **kwargs)
+        model = onnx.ModelProto()
+        model.CopyFrom(fm)
         perturbed.append(_perturb_largest_initializer(model, 1e-3))
         return model
 
@@ -175,6 +193,22 @@ def _checkpointed(name, small, model_dir):
     return trainer, model_fn
 
 
+@contextlib.contextmanager
+def _loops_as_tf1_built_them():
+    """Control flow v1 (as under ``disable_v2_behavior()``) while the model is built and converted.
+
+    tf2onnx cannot convert ``dynamic_rnn``'s v2 loop: lowered, it keeps TensorList ops; kept
+    functional, its ONNX Loop returns max(sequence_length) steps where TensorFlow returns all T.
+    """
+    was_v2 = tf.control_flow_v2_enabled()
+    tf.disable_control_flow_v2()
+    try:
+        yield
+    finally:
+        if was_v2:
+            tf.enable_control_flow_v2()
+
+
 @pytest.mark.parametrize("name,source", [("din", "trainer"), ("fm", "checkpoint"), ("mmoe", "saved_model")])
 def test_reference_model_converts_and_matches_the_session(name, source, small, tmp_path):
     trainer, model_fn = _checkpointed(name, small, str(tmp_path / "model"))
@@ -193,6 +227,28 @@ def test_reference_model_converts_and_matches_the_session(name, source, small, t
     assert result.inputs == inputs and result.outputs == outputs
     got = run_onnx(onnx_session(result.model), {inputs[k]: v for k, v in check.items()}, outputs)
     for task in outputs:
+        np.testing.assert_allclose(np.reshape(got[task], [-1]), expected[task], rtol=1e-5, atol=1e-6)
+
+
+def test_dien_checkpoint_converts_and_matches_the_session(small, tmp_path):
+    # The initial values saved from an inference graph (no training op: dien's loop gradients are
+    # the costly part of a Trainer); the reference is that graph's session.
+    hparams, _ = preset("dien", "synthetic")
+    model_fn = lambda: build_model("dien", small.schema, **hparams)  # noqa: E731
+    rows = take(small.test, np.arange(200))
+    model_dir = str(tmp_path / "model")
+    with _loops_as_tf1_built_them():
+        with tf.Graph().as_default():
+            spec = model_fn()
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                tf.train.Saver().save(sess, os.path.join(model_dir, "model.ckpt"))
+                expected = sess.run(spec.predictions, {p: rows[k] for k, p in spec.inputs.items()})
+        check = {k: rows[k] for k in spec.inputs}
+        result = export.to_onnx(model_dir, model_fn=model_fn, check_inputs=check)
+    assert sorted(result.inputs) == sorted(spec.inputs) and sorted(result.outputs) == sorted(spec.predictions)
+    got = run_onnx(onnx_session(result.model), {result.inputs[k]: v for k, v in check.items()}, result.outputs)
+    for task in result.outputs:
         np.testing.assert_allclose(np.reshape(got[task], [-1]), expected[task], rtol=1e-5, atol=1e-6)
 
 

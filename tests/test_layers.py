@@ -220,6 +220,45 @@ def test_batch_normalization_rejects_unknown_channels_and_bad_axis(graph):
         layers.batch_normalization(tf.placeholder(tf.float32, [None, 3]), axis=2)
 
 
+@pytest.fixture
+def v1_tensor_shapes():
+    """Shapes as under ``tf.compat.v1.disable_v2_behavior()``: entries are ``Dimension`` objects."""
+    tf.disable_v2_tensorshape()
+    try:
+        assert type(tf.TensorShape([None])[0]).__name__ == "Dimension"
+        yield
+    finally:
+        tf.enable_v2_tensorshape()
+
+
+def test_unknown_dimensions_are_found_under_v1_tensor_shapes(graph, sess, v1_tensor_shapes):
+    # Dimension(None) is not None: each check below raised TypeError from int(Dimension(None)).
+    from tf1_recsys._tf import static_last_dim
+    from tf1_recsys.compat.layers import batch_normalization as compat_bn, flatten
+    assert static_last_dim("f", "x", tf.placeholder(tf.float32, [None, 4])) == 4
+    unknown = tf.placeholder(tf.float32, [None, None])
+    with pytest.raises(ValueError, match=r"f: the last dimension of `x` must be known at graph-construction "
+                                         r"time; got shape \(None, None\)"):
+        static_last_dim("f", "x", unknown)
+    with pytest.raises(ValueError, match=r"dense: the last dimension of `inputs` must be known.*\(None, None\)"):
+        layers.dense(unknown, 3)
+    with pytest.raises(ValueError, match=r"layer_normalization: the last dimension of `inputs` must be known"):
+        layers.layer_normalization(unknown)
+    with pytest.raises(ValueError, match=r"senet: the field dimension \(axis 1\) of `inputs` must be known"):
+        layers.senet(tf.placeholder(tf.float32, [None, None, 4]))
+    with pytest.raises(ValueError, match=r"dimension 1 \(`axis`\) of `inputs` must be known; got shape \(None, None\)"):
+        compat_bn(unknown)
+    from tf1_recsys.sensitivity import get_gradients
+    with pytest.raises(ValueError, match=r"get_gradients: the width of `input_feas\[0\]` must be known"):
+        get_gradients([tf.reduce_sum(unknown)], [unknown], embedding_size=2, rv_feas_len=0)
+    # A known batch but unknown rest flattens to [batch, -1]; an unknown batch to [tf.shape[0], -1].
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    known_batch, unknown_batch = tf.placeholder(tf.float32, [2, None, 4]), tf.placeholder(tf.float32, [None, None, 4])
+    out = sess.run([flatten(known_batch), flatten(unknown_batch)], {known_batch: x, unknown_batch: x})
+    np.testing.assert_array_equal(out[0], x.reshape(2, 12))
+    np.testing.assert_array_equal(out[1], x.reshape(2, 12))
+
+
 def test_eager_call_says_to_build_a_graph():
     assert tf.executing_eagerly()
     with pytest.raises(RuntimeError, match=r"dense builds TF1 static-graph variables.*tf.Graph\(\).as_default\(\)"):

@@ -54,8 +54,12 @@ def check_rank(fn_name, arg_name, tensor, rank=None, min_rank=None):
 
 
 def static_last_dim(fn_name, arg_name, tensor):
-    """The known last dimension of ``tensor``; ValueError when it is unknown."""
-    dim = tensor.shape[-1]
+    """The known last dimension of ``tensor``; ValueError when it is unknown.
+
+    Under ``disable_v2_behavior()`` a shape's entries are ``Dimension`` objects, so the value is read
+    through ``tf.compat.dimension_value`` (``None`` when unknown, whichever shape behaviour is on).
+    """
+    dim = tf.compat.dimension_value(tensor.shape[-1])
     if dim is None:
         raise ValueError(
             "%s: the last dimension of `%s` must be known at graph-construction time; got shape %s."

@@ -250,8 +250,9 @@ def _name_batch_dimension(model, graph_def, inputs):
     graph = tf.Graph()
     with graph.as_default():
         tf.import_graph_def(graph_def, name="")
-    dynamic = {name for name in inputs.values()
-               if graph.get_tensor_by_name(name).shape.rank and graph.get_tensor_by_name(name).shape[0] is None}
+    shapes = {name: graph.get_tensor_by_name(name).shape for name in inputs.values()}
+    dynamic = {name for name, shape in shapes.items()
+               if shape.rank and tf.compat.dimension_value(shape[0]) is None}
     values = [v for v in model.graph.input if v.name in dynamic] + list(model.graph.output)
     for value in values:
         dims = value.type.tensor_type.shape.dim

@@ -30,7 +30,7 @@ def _input_width(fn, input_feas, embedding_size, rv_feas_len, num_slots):
     width = 0
     for i, t in enumerate(input_feas):
         check_rank(fn, "input_feas[%d]" % i, t, rank=2)
-        if t.shape[-1] is None:
+        if tf.compat.dimension_value(t.shape[-1]) is None:
             raise ValueError("%s: the width of `input_feas[%d]` must be known; got shape %s."
                              % (fn, i, shape_str(t)))
         width += int(t.shape[-1])
@@ -122,7 +122,7 @@ def feature_sensitivity(sess, qs, input_feas, embedding_size, rv_feas_len, feed_
         raise ValueError("%s: got %d `head_names` for %d heads in `qs`." % (fn, len(head_names), len(qs)))
     with sess.graph.as_default():
         grads = get_gradients(qs, input_feas, embedding_size, rv_feas_len, num_slots, unconnected)
-    n_features = int(grads[0].shape[0]) if grads[0].shape[0] is not None else None
+    n_features = tf.compat.dimension_value(grads[0].shape[0])
     feature_names = list(feature_names)
     if n_features is not None and len(feature_names) != n_features:
         raise ValueError(

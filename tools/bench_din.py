@@ -75,17 +75,12 @@ def make_data(n, users, items, cates, seed=0):
 
 
 # --------------------------------------------------------------------------- tf1_recsys child
-def din_model_fn(data, sequence_attention="separate"):
-    """The ``model_fn`` of tf1_recsys ``din`` at the bench's shapes for the vocabularies of ``data``.
-
-    ``sequence_attention`` is passed to ``build_din`` only when not the default, so the
-    separate contenders also run on revisions older than that argument (``--against``).
-    """
+def din_schema(data):
+    """The bench's ``Schema`` for the vocabularies of ``data`` (``make_data``'s columns)."""
     from tf1_recsys.data.schema import Feature, Schema
-    from tf1_recsys.models.din import build_din
 
     v = {k[len("vocab_"):]: int(x) for k, x in data.items() if k.startswith("vocab_")}
-    schema = Schema([
+    return Schema([
         Feature("user", "slot", v["user"]), Feature("gender", "slot", v["gender"]),
         Feature("item_id", "slot", v["item_id"]), Feature("cate_id", "slot", v["cate_id"]),
         Feature("pay_score", "real"),
@@ -93,6 +88,16 @@ def din_model_fn(data, sequence_attention="separate"):
         Feature("hist_cate_id", "sequence", v["cate_id"], max_len=SEQ, query="cate_id"),
     ], labels=("click",))
 
+
+def din_model_fn(data, sequence_attention="separate"):
+    """The ``model_fn`` of tf1_recsys ``din`` at the bench's shapes for the vocabularies of ``data``.
+
+    ``sequence_attention`` is passed to ``build_din`` only when not the default, so the
+    separate contenders also run on revisions older than that argument (``--against``).
+    """
+    from tf1_recsys.models.din import build_din
+
+    schema = din_schema(data)
     extra = {} if sequence_attention == "separate" else {"sequence_attention": sequence_attention}
 
     def model_fn():
@@ -102,7 +107,9 @@ def din_model_fn(data, sequence_attention="separate"):
     return model_fn
 
 
-def child(args):
+def child(args, make_model_fn=None):
+    """Times ``Trainer.fit`` on ``args.data`` and prints one JSON line; ``make_model_fn(data)`` (default
+    ``din_model_fn``) gives the model (``tools/bench_dien.py`` passes its own)."""
     import resource
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -113,7 +120,7 @@ def child(args):
         return r.ru_utime + r.ru_stime
 
     data = dict(np.load(args.data))
-    model_fn = din_model_fn(data, args.sequence_attention)
+    model_fn = (make_model_fn or (lambda d: din_model_fn(d, args.sequence_attention)))(data)
     train = {k: x for k, x in data.items() if not k.startswith("vocab_")}
     n = len(train["click"])
     cfg = TrainConfig(batch_size=BATCH, epochs=args.epochs, learning_rate=1e-3, optimizer=args.optimizer,

@@ -44,10 +44,12 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 
 LEARNING_RATES = (1e-3, 3e-3)
 L2 = {"din": (0.01, 0.05), "dien": (0.01, 0.05), "base": (0.01, 0.05), "din_noseq": (0.01, 0.05), "din_raw": (0.01, 0.05),
-      "fm": (0.1, 0.3), "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3)}
+      "fm": (0.1, 0.3), "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3),
+      "wide_deep": (1.0, 10.0)}
 """Per network, the two L2 strengths of its grid, on its own scale: ours penalise the
 looked-up embedding rows (``l2`` of the builders, mean over the batch); DeepCTR's its
-``l2_reg_embedding`` (DeepFM: also ``l2_reg_linear``), around its defaults."""
+``l2_reg_embedding`` (DeepFM: also ``l2_reg_linear``), around its defaults; the canned Wide &
+Deep its linear part's (Ftrl's ``l2_regularization_strength``)."""
 LR_C = (0.1, 0.3, 1.0, 3.0)
 KNN = tuple(itertools.product((20, 50), (10.0, 100.0)))  # (neighbours, shrink)
 GRID_SIZE = 4
@@ -61,7 +63,12 @@ DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
 LABELS = {"fm": "fm", "din": "din", "dien": "dien (AUGRU, alpha 1)", "mmoe": "mmoe", "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
           "deepctr_din": "DeepCTR DIN", "deepctr_deepfm": "DeepCTR DeepFM"}
-MODEL_CHOICES = sorted(OURS) + sorted(DEEPCTR)
+CANNED = {"wide_deep": "DNNLinearCombinedClassifier"}
+"""tf.estimator's canned Wide & Deep as TF1 teams ran it, on ``tf1_recsys.estimator``: wide user, movie and
+genres ids; deep 16-wide user embedding, movie and ``hist_movie`` sharing one 16-wide table (mean over the
+sequence), 8-wide genres (mean), hidden 64-32; Adam on the deep part, Ftrl (0.01) on the wide part."""
+LABELS["wide_deep"] = "canned Wide & Deep (DNNLinearCombinedClassifier)"
+MODEL_CHOICES = sorted(OURS) + sorted(DEEPCTR) + sorted(CANNED)
 
 
 def one_hot(data, schema):
@@ -260,6 +267,52 @@ def train_ours(name, data, setting, seed, max_epochs, progress=False):
     return history
 
 
+def train_canned(name, data, setting, seed, max_epochs):
+    """One run of the canned Wide & Deep (``CANNED``); returns what ``train_ours`` returns."""
+    from tf1_recsys import estimator as E
+    from tf1_recsys._tf import tf
+
+    fc = tf.feature_column
+    task = data.schema.labels[0]
+    ids = {k: fc.categorical_column_with_identity(k, data.schema.get(v).vocab_size)
+           for k, v in (("user", "user"), ("movie", "movie"), ("genres", "genres"), ("hist_movie", "movie"))}
+    with tf.Graph().as_default():  # TensorFlow makes shared columns in graph mode only
+        movie, hist = fc.shared_embedding_columns([ids["movie"], ids["hist_movie"]], 16, combiner="mean")
+    deep = [fc.embedding_column(ids["user"], 16), movie, hist, fc.embedding_column(ids["genres"], 8)]
+
+    def features(split):  # padding id 0 -> -1, which the categorical columns ignore
+        return {k: np.where(split[k] > 0, split[k], -1).astype(np.int64) for k in ids}
+
+    def input_fn(split, epoch=None):
+        def fn():
+            x = features(split)
+            if epoch is None:
+                return tf.data.Dataset.from_tensor_slices(x).batch(4096)
+            labels = split[task].astype(np.float32).reshape(-1, 1)
+            return tf.data.Dataset.from_tensor_slices((x, labels)).shuffle(
+                len(labels), seed=seed * 1000 + epoch).batch(BATCH_SIZE)
+        return fn
+
+    def scores(model, split):
+        return np.concatenate([p["logistic"].ravel() for p in model.predict(
+            input_fn(split), predict_keys=["logistic"], yield_single_examples=False)])
+
+    history = []
+    with tempfile.TemporaryDirectory() as model_dir:
+        model = getattr(E, CANNED[name])(
+            model_dir, [ids["user"], ids["movie"], ids["genres"]],
+            lambda: tf.train.FtrlOptimizer(0.01, l2_regularization_strength=setting["l2"]), deep,
+            lambda: tf.train.AdamOptimizer(setting["learning_rate"]), [64, 32],
+            config=E.RunConfig(tf_random_seed=seed, save_summary_steps=None, log_step_count_steps=None,
+                               save_checkpoints_steps=10 ** 9))
+        for epoch in range(max_epochs):
+            model.train(input_fn(data.train, epoch))
+            history.append((_auc(data.valid[task], scores(model, data.valid)), {task: scores(model, data.test)}))
+            if history[-1][0] < max(v for v, _ in history):
+                break
+    return history
+
+
 def train_deepctr(name, data, jobs, max_epochs, workdir, venv=None):
     """Runs ``jobs`` [(setting, seed)] of a DeepCTR model in its environment, one subprocess.
 
@@ -309,7 +362,8 @@ def tune_network(name, data, seeds, max_epochs, log, venv=None):
             runs = lambda jobs: train_deepctr(name, data, jobs, max_epochs, tmp, venv)
             first = runs([(s, seeds[0]) for s in settings])
     else:
-        runs = lambda jobs: [train_ours(name, data, s, seed, max_epochs) for s, seed in jobs]
+        train = train_canned if name in CANNED else train_ours
+        runs = lambda jobs: [train(name, data, s, seed, max_epochs) for s, seed in jobs]
         first = runs([(s, seeds[0]) for s in settings])
     best = None
     for s, history in zip(settings, first):
@@ -384,7 +438,8 @@ def main(argv=None):
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
                         help="networks besides LR and item-kNN ('dien' is opt-in); 'base' is din with sum pooling, 'din_noseq' "
                         "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
-                        "sum; deepctr_* run in tools/deepctr_venv.py's environment")
+                        "sum; deepctr_* run in tools/deepctr_venv.py's environment; 'wide_deep' is the canned "
+                        "DNNLinearCombinedClassifier of tf1_recsys.estimator (opt-in)")
     parser.add_argument("--max-epochs", type=int, help="epochs per run, early-stopped on validation "
                         "(default %s)" % MAX_EPOCHS)
     parser.add_argument("--deepctr-venv", help="DeepCTR environment of tools/deepctr_venv.py (default: "

@@ -40,6 +40,7 @@ TEST_FILES = collections.OrderedDict([
     ("model_fn_test", "model_fn_test.py"),
     ("export_test", "export/export_test.py"),
     ("numpy_io_test", "inputs/numpy_io_test.py"),
+    ("pandas_io_test", "inputs/pandas_io_test.py"),
     ("exporter_test", "exporter_test.py"),
     ("training_test", "training_test.py"),
     ("early_stopping_test", "early_stopping_test.py"),

@@ -70,8 +70,8 @@ def cluster_task():
         return None
     try:
         info = parse_tf_config()
-    except ValueError as e:
-        raise CLIError(str(e)) from None
+    except (TypeError, ValueError) as e:  # tf.estimator's messages, some of several lines: one line here
+        raise CLIError(" ".join(str(e).split())) from None
     return info if info.cluster or info.task_type == "evaluator" else None
 
 

@@ -10,6 +10,7 @@ import sys
 import tensorflow as _tensorflow
 
 from tf1_recsys.compat.contrib_paths import CONTRIB_ALIASES
+from tf1_recsys.compat.estimator_paths import ESTIMATOR_ALIASES, install_estimator_paths
 from tf1_recsys.compat import install_rnn
 
 _MISSING = object()
@@ -77,7 +78,9 @@ def install(contrib=False, estimator=False, private_names=False):
     ``tf.compat.v2.estimator`` -> ``tf1_recsys._api.v2.estimator`` (the V2 canned classes)
     and ``tf.compat.v1.estimator`` -> ``tf1_recsys.estimator`` (the V1 ones), as TensorFlow
     splits them (gone from TensorFlow 2.16+; on older releases this replaces TensorFlow's
-    own while installed). Idempotent; ``uninstall()`` undoes it.
+    own while installed), and where no real ``tensorflow_estimator`` is installed the import
+    paths ``tensorflow.python.estimator...`` / ``tensorflow_estimator...`` of
+    ``tf1_recsys.compat.estimator_paths``. Idempotent; ``uninstall()`` undoes it.
     """
     from tf1_recsys.compat import contrib as contrib_module
     from tf1_recsys.compat import layers as layers_module
@@ -90,6 +93,7 @@ def install(contrib=False, estimator=False, private_names=False):
         CONTRIB_ALIASES.install()
     if estimator:
         _install_estimator()
+        install_estimator_paths()
     sys.modules.setdefault("tensorflow.compat.v1.layers", layers_module)
     if sys.modules.get("tensorflow.compat.v1.layers") is not layers_module:
         _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))
@@ -102,6 +106,7 @@ def install(contrib=False, estimator=False, private_names=False):
 def uninstall():
     """Restores what ``install()`` replaced. Idempotent."""
     CONTRIB_ALIASES.uninstall()
+    ESTIMATOR_ALIASES.uninstall()
     install_rnn.uninstall()
     for (key, attr), (module, previous) in list(_saved.items()):
         if key == "sys.modules":

@@ -14,7 +14,8 @@ When ``install()`` learns to put a module somewhere new, add a row to ``PROVISIO
 
 When ``install()`` learns to serve import paths through a ``ModuleAliases`` finder
 (``tf1_recsys.compat.module_aliases``), add one row to ``ALIAS_TABLES``: the finder, named
-``"module:attribute"``, and the flag that puts it on ``sys.meta_path``. When it learns to put
+``"module:attribute"``, the flag that puts it on ``sys.meta_path`` and, where ``install()`` puts it
+there only under a condition, ``only_if``: the ``"module:function"`` of that condition. When it learns to put
 private TensorFlow 1.x names into ``tensorflow.python...`` modules, add one row to
 ``PRIVATE_NAME_TABLES``: a ``{TensorFlow module: {name: "module:attribute" of the value}}``
 table, its flag, and whether each name is set only where TensorFlow lacks it.
@@ -35,10 +36,12 @@ PROVISIONS = (
     Provision("tensorflow.compat.v2.estimator", "tf1_recsys._api.v2.estimator", "estimator", False),
 )
 
-AliasTable = namedtuple("AliasTable", ["aliases", "flag"])
+AliasTable = namedtuple("AliasTable", ["aliases", "flag", "only_if"], defaults=[None])
 
 ALIAS_TABLES = (
     AliasTable("tf1_recsys.compat.contrib_paths:CONTRIB_ALIASES", "contrib"),
+    AliasTable("tf1_recsys.compat.estimator_paths:ESTIMATOR_ALIASES", "estimator",
+               "tf1_recsys.compat.estimator_paths:real_estimator_missing"),
 )
 
 PrivateNameTable = namedtuple("PrivateNameTable", ["table", "flag", "only_where_missing"])
@@ -75,8 +78,10 @@ def provisions(flags=None):
 
 
 def alias_tables(flags=None):
-    """[(ModuleAliases finder, flag)] of ``ALIAS_TABLES`` that ``install(...)`` with ``flags`` puts on sys.meta_path."""
-    return [(resolve(row.aliases), row.flag) for row in ALIAS_TABLES if _applies(row.flag, flags)]
+    """[(ModuleAliases finder, flag)] of ``ALIAS_TABLES`` that ``install(...)`` with ``flags`` puts on sys.meta_path
+    (here, now: a row with ``only_if`` counts where its condition holds)."""
+    return [(resolve(row.aliases), row.flag) for row in ALIAS_TABLES
+            if _applies(row.flag, flags) and (row.only_if is None or resolve(row.only_if)())]
 
 
 def private_names(flags=None):

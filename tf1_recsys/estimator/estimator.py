@@ -101,6 +101,25 @@ def _config_with_model_dir(config, model_dir):
     return config
 
 
+def _warn_if_endless(features):
+    """tf.estimator's warning when ``predict``'s input has neither a Dataset iterator nor a queue runner to end it."""
+    tensors = [t for t in tf.nest.flatten(features) if isinstance(t, tf.Tensor)]
+    if any(t.op.type == "IteratorGetNext" for t in tensors):
+        return
+    if not tf.get_collection(tf.GraphKeys.QUEUE_RUNNERS):
+        tf.logging.warning("Input graph does not use tf.data.Dataset or contain a QueueRunner. That means predict "
+                           "yields forever. This is probably a mistake.")
+
+
+def _replica_device_setter(config):
+    """tf.estimator's default placement in a cluster with ps tasks: variables round-robin on the ps; else None."""
+    if not config.is_distributed:
+        return None
+    return tf.train.replica_device_setter(
+        ps_tasks=config.num_ps_replicas, worker_device="/job:%s/task:%d" % (config.task_type, config.task_id),
+        merge_devices=True, cluster=config.cluster_spec)
+
+
 def _global_step_of(checkpoint):
     if not checkpoint:
         return 0
@@ -127,10 +146,30 @@ def _scaffold_with_saver(scaffold, config):
     return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
 
 
-def _log_evaluation_progress(done, steps):
-    """``Evaluation [done/steps]`` every step below 20 steps, else every tenth of them; nothing without ``steps``."""
-    if steps is not None and (done % (1 if steps < 20 else steps // 10) == 0 or done == steps):
-        tf.logging.info("Evaluation [%d/%d]", done, steps)
+class _EvalStepsHook(tf.train.SessionRunHook):
+    """Stops an evaluation after ``steps`` runs of its update op, logging ``Evaluation [done/steps]`` as TF does.
+
+    Every run below 20 steps, else every tenth of them, and the last.
+    """
+
+    def __init__(self, steps):
+        self._steps = steps
+        self._done = 0
+
+    def begin(self):
+        self._done = 0
+
+    def after_run(self, run_context, run_values):
+        self._done += 1
+        if self._done % (1 if self._steps < 20 else self._steps // 10) == 0 or self._done == self._steps:
+            tf.logging.info("Evaluation [%d/%d]", self._done, self._steps)
+        if self._done >= self._steps:
+            run_context.request_stop()
+
+
+def _load_global_step_from_checkpoint_dir(checkpoint_dir):
+    """The global step of the latest checkpoint in ``checkpoint_dir``; 0 where there is none."""
+    return _global_step_of(tf.train.latest_checkpoint(checkpoint_dir))
 
 
 def _save_on_interrupt(mon_sess, hooks):
@@ -274,7 +313,7 @@ class Estimator:
     def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):
         config = self._config
         graph = self._new_graph()
-        with graph.as_default(), graph.device(config.device_fn):
+        with graph.as_default(), graph.device(config.device_fn or _replica_device_setter(config)):
             global_step = tf.train.get_or_create_global_step()
             features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.TRAIN, self.params, config)
             spec = call_model_fn(self._model_fn, features, labels, ModeKeys.TRAIN, self.params, config)
@@ -370,41 +409,66 @@ class Estimator:
         if not checkpoint:
             tf.logging.info("Could not find trained model in model_dir: {}, running initialization to evaluate."
                             .format(self._model_dir))
-        graph = self._new_graph()
-        with graph.as_default():
-            global_step = tf.train.get_or_create_global_step()
-            features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.EVAL, self.params, self._config)
-            spec = call_model_fn(self._model_fn, features, labels, ModeKeys.EVAL, self.params, self._config)
-            if LOSS_METRIC_KEY in spec.eval_metric_ops:
-                raise ValueError('Metric with name "%s" is not allowed, because Estimator already defines a '
-                                 "default metric with the same name." % LOSS_METRIC_KEY)
-            metrics = dict(spec.eval_metric_ops)
-            metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
-            update_op = tf.group(*[update for _, update in metrics.values()])
-            values = {key: value for key, (value, _) in metrics.items()}
-            values[tf.GraphKeys.GLOBAL_STEP] = global_step
-            final = tf.train.FinalOpsHook(values)
-            scaffold = _scaffold_with_saver(spec.scaffold, self._config)
-            creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint,
-                                                   master=self._config.evaluation_master,
-                                                   config=self._local_session_config())
-            all_hooks = list(input_hooks) + hooks + list(spec.evaluation_hooks) + [final]
-            tf.logging.info("Starting evaluation at " + time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime()))
-            start = time.time()
-            with tf.train.MonitoredSession(session_creator=creator, hooks=all_hooks) as sess:
-                done = 0
-                while not sess.should_stop() and (steps is None or done < steps):
-                    sess.run(update_op)
-                    done += 1
-                    _log_evaluation_progress(done, steps)
-            tf.logging.info("Inference Time : {:0.5f}s".format(time.time() - start))
-            tf.logging.info("Finished evaluation at " + time.strftime("%Y-%m-%d-%H:%M:%S", time.localtime()))
+        hooks += self._convert_eval_steps_to_hooks(steps)
+        with self._new_graph().as_default():
+            scaffold, update_op, eval_dict, all_hooks = self._evaluate_build_graph(input_fn, hooks, checkpoint)
+            return self._evaluate_run(checkpoint, scaffold, update_op, eval_dict, all_hooks, self.eval_dir(name))
+
+    @staticmethod
+    def _convert_eval_steps_to_hooks(steps):
+        """``[hook]`` ending an evaluation after ``steps`` batches, or ``[]`` for steps None (to the input's end)."""
+        if steps is None:
+            return []
+        return [_EvalStepsHook(steps)]
+
+    def _evaluate_build_graph(self, input_fn, hooks=None, checkpoint_path=None):
+        """Builds the evaluation in the default graph (also ``InMemoryEvaluatorHook``'s).
+
+        Returns:
+          ``(scaffold, update_op, eval_dict, all_hooks)``: ``eval_dict`` maps every metric,
+          ``'loss'`` and ``'global_step'`` to its value tensor.
+        """
+        del checkpoint_path  # the same graph evaluates any checkpoint
+        global_step = tf.train.get_or_create_global_step()
+        features, labels, input_hooks = call_input_fn(input_fn, ModeKeys.EVAL, self.params, self._config)
+        spec = call_model_fn(self._model_fn, features, labels, ModeKeys.EVAL, self.params, self._config)
+        if LOSS_METRIC_KEY in spec.eval_metric_ops:
+            raise ValueError('Metric with name "%s" is not allowed, because Estimator already defines a '
+                             "default metric with the same name." % LOSS_METRIC_KEY)
+        metrics = dict(spec.eval_metric_ops)
+        metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
+        update_op = tf.group(*[update for _, update in metrics.values()])
+        eval_dict = {key: value for key, (value, _) in metrics.items()}
+        eval_dict[tf.GraphKeys.GLOBAL_STEP] = global_step
+        all_hooks = list(input_hooks) + list(hooks or []) + list(spec.evaluation_hooks)
+        return spec.scaffold, update_op, eval_dict, all_hooks
+
+    def _evaluate_run(self, checkpoint_path, scaffold, update_op, eval_dict, all_hooks, output_dir):
+        """Runs ``update_op`` until a hook or the input stops, writes the results as summaries to ``output_dir``.
+
+        Returns:
+          dict: the values of ``eval_dict`` at the end.
+        """
+        if checkpoint_path:
+            scaffold = _scaffold_with_saver(scaffold, self._config)
+        final = tf.train.FinalOpsHook(eval_dict)
+        creator = tf.train.ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint_path,
+                                               master=self._config.evaluation_master,
+                                               config=self._local_session_config())
+        tf.logging.info("Starting evaluation at " + time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime()))
+        start = time.time()
+        with tf.train.MonitoredSession(session_creator=creator, hooks=list(all_hooks) + [final]) as sess:
+            while not sess.should_stop():
+                sess.run(update_op)
+        tf.logging.info("Inference Time : {:0.5f}s".format(time.time() - start))
+        tf.logging.info("Finished evaluation at " + time.strftime("%Y-%m-%d-%H:%M:%S", time.localtime()))
         results = dict(final.final_ops_values)
-        self._write_eval_summary(results, name, checkpoint)
+        self._write_eval_summary(results, output_dir, checkpoint_path)
         return results
 
-    def _write_eval_summary(self, results, name, checkpoint):
-        """Logs ``results`` and writes them (and ``checkpoint``'s path) to ``eval_dir(name)``, as tf.estimator."""
+    @staticmethod
+    def _write_eval_summary(results, folder, checkpoint):
+        """Logs ``results`` and writes them (and ``checkpoint``'s path) to ``folder``, as tf.estimator."""
         step = int(results[tf.GraphKeys.GLOBAL_STEP])
         tf.logging.info("Saving dict for global step %d: %s", step, ", ".join(
             "%s = %s" % (k, v) for k, v in sorted(results.items()) if not isinstance(v, bytes)))
@@ -419,7 +483,7 @@ class Estimator:
             tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
             summary.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
         with tf.Graph().as_default():
-            writer = tf.summary.FileWriterCache.get(self.eval_dir(name))
+            writer = tf.summary.FileWriterCache.get(folder)
             writer.add_summary(summary, step)
             writer.flush()
 
@@ -444,6 +508,7 @@ class Estimator:
         with graph.as_default():
             tf.train.get_or_create_global_step()
             features, _, input_hooks = call_input_fn(input_fn, ModeKeys.PREDICT, self.params, self._config)
+            _warn_if_endless(features)
             spec = call_model_fn(self._model_fn, features, None, ModeKeys.PREDICT, self.params, self._config)
             predictions = self._selected(spec.predictions, predict_keys)
             scaffold = _scaffold_with_saver(spec.scaffold, self._config)

@@ -1,10 +1,14 @@
 """``tf1_recsys.estimator.experimental``: the parts of ``tf.estimator.experimental`` provided here.
 
-``build_raw_supervised_input_receiver_fn`` and ``call_logit_fn``. The early-stopping hooks,
-``InMemoryEvaluatorHook`` and ``make_stop_at_checkpoint_step_hook`` are not provided yet
-(docs/MIGRATION.md).
+``build_raw_supervised_input_receiver_fn``, ``call_logit_fn``, the early-stopping hooks
+(``tf1_recsys.estimator.early_stopping``), ``InMemoryEvaluatorHook`` and
+``make_stop_at_checkpoint_step_hook``.
 """
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.early_stopping import (make_early_stopping_hook, stop_if_higher_hook, stop_if_lower_hook,
+                                                 stop_if_no_decrease_hook, stop_if_no_increase_hook)
+from tf1_recsys.estimator.in_memory_evaluator import InMemoryEvaluatorHook
+from tf1_recsys.estimator.stop_at_checkpoint import make_stop_at_checkpoint_step_hook
 from tf1_recsys.estimator.serving import build_raw_supervised_input_receiver_fn
 from tf1_recsys.estimator.user_fns import fn_args
 
@@ -26,4 +30,6 @@ def call_logit_fn(logit_fn, features, mode, params, config):
     return result
 
 
-__all__ = ["build_raw_supervised_input_receiver_fn", "call_logit_fn"]
+__all__ = ["InMemoryEvaluatorHook", "build_raw_supervised_input_receiver_fn", "call_logit_fn",
+           "make_early_stopping_hook", "make_stop_at_checkpoint_step_hook", "stop_if_higher_hook",
+           "stop_if_lower_hook", "stop_if_no_decrease_hook", "stop_if_no_increase_hook"]

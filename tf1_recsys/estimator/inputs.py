@@ -1,6 +1,4 @@
-"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn``, as ``tf.compat.v1.estimator.inputs``.
-
-A pandas ``DataFrame`` goes in as ``numpy_input_fn({c: df[c].to_numpy() for c in df}, ...)``.
+"""``tf1_recsys.estimator.inputs``: ``numpy_input_fn`` and ``pandas_input_fn``, as ``tf.compat.v1.estimator.inputs``.
 
 TensorFlow's version fed queues from Python threads; this one reads the arrays through
 ``tf.data.Dataset.from_generator``, a batch at a time, so they never enter the GraphDef
@@ -12,6 +10,7 @@ import collections
 import numpy as np
 
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.pandas_io import pandas_input_fn
 
 
 def _as_dict(what, value):
@@ -32,8 +31,8 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
       x: numpy array [N, ...] (the features are then that one tensor) or dict name -> array [N, ...].
       y: None, a numpy array [N, ...] or a dict name -> array [N, ...] (keys not in ``x``).
       batch_size: examples per batch.
-      num_epochs: passes over the data; None repeats forever (every batch then has
-        ``batch_size`` rows, also in the static shape).
+      num_epochs: passes over the data (0 or less: no batch, as tf.estimator's); None
+        repeats forever (every batch then has ``batch_size`` rows, also in the static shape).
       shuffle: True or False; it must be given (shuffle for training, not for prediction).
       queue_capacity: accepted for compatibility; each epoch is a full permutation.
       num_threads: batches prepared ahead.
@@ -46,9 +45,8 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     for name, value in (("batch_size", batch_size), ("queue_capacity", queue_capacity), ("num_threads", num_threads)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError("numpy_input_fn: `%s` must be an integer >= 1; got %r." % (name, value))
-    if num_epochs is not None and (isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer))
-                                   or num_epochs < 1):
-        raise ValueError("numpy_input_fn: `num_epochs` must be None or an integer >= 1; got %r." % (num_epochs,))
+    if num_epochs is not None and (isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer))):
+        raise ValueError("numpy_input_fn: `num_epochs` must be None or an integer; got %r." % (num_epochs,))
     features, x_is_dict = _as_dict("x", x)
     targets, y_is_dict = (None, False) if y is None else _as_dict("y", y)
     if targets is not None and y_is_dict:
@@ -94,4 +92,4 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     return input_fn
 
 
-__all__ = ["numpy_input_fn"]
+__all__ = ["numpy_input_fn", "pandas_input_fn"]

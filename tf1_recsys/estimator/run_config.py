@@ -1,20 +1,106 @@
 """``RunConfig``: where and how often to checkpoint, and which task of a ``TF_CONFIG`` cluster this is."""
 import copy
+import inspect
+import os
 
-from tf1_recsys._tf import tf
-from tf1_recsys.estimator.tf_config import TaskType, parse_tf_config
+from tensorflow.core.protobuf import rewriter_config_pb2
+
+from tf1_recsys._tf import _tensorflow, tf
+from tf1_recsys.estimator.tf_config import TaskType, load_tf_config, parse_tf_config
+from tf1_recsys.estimator.user_fns import fn_args
 
 _USE_DEFAULT = object()
 _DEFAULT_CHECKPOINT_SECS = 600
+_SAVE_CKPT_ERR = "`save_checkpoints_steps` and `save_checkpoints_secs` cannot be both set."
+# The settings ``replace`` may change: tf.estimator's list, then this package's three.
+_REPLACEABLE = [
+    "model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps", "save_checkpoints_secs",
+    "session_config", "keep_checkpoint_max", "keep_checkpoint_every_n_hours", "log_step_count_steps",
+    "train_distribute", "device_fn", "protocol", "eval_distribute", "experimental_distribute",
+    "experimental_max_worker_delay_secs", "session_creation_timeout_secs", "checkpoint_save_graph_def"]
+_OWN_SETTINGS = ["recovery_wait_secs", "stop_grace_period_secs", "ps_failure_timeout_secs"]
 
 
-def _positive_or_none(name, value, allow_zero=False):
-    if value is None:
+def _is_int(value):
+    return isinstance(value, int)  # as tf.estimator: a Python int (a bool too), not a numpy integer
+
+
+def _device_fn_ok(fn):
+    try:
+        return callable(fn) and set(fn_args(fn)) == {"op"}
+    except (TypeError, ValueError):
+        return False
+
+
+# (setting, test of a value that is not None, tf.estimator's message when the test fails), in its order.
+_CHECKS = [
+    ("model_dir", bool, "model_dir should be non-empty"),
+    ("save_summary_steps", lambda v: v >= 0, "save_summary_steps should be >= 0"),
+    ("save_checkpoints_steps", lambda v: v >= 0, "save_checkpoints_steps should be >= 0"),
+    ("save_checkpoints_secs", lambda v: v >= 0, "save_checkpoints_secs should be >= 0"),
+    ("session_config", lambda v: isinstance(v, tf.ConfigProto), "session_config must be instance of ConfigProto"),
+    ("keep_checkpoint_max", lambda v: v >= 0, "keep_checkpoint_max should be >= 0"),
+    ("keep_checkpoint_every_n_hours", lambda v: v > 0, "keep_checkpoint_every_n_hours should be > 0"),
+    ("log_step_count_steps", lambda v: v > 0, "log_step_count_steps should be > 0"),
+    ("tf_random_seed", _is_int, "tf_random_seed must be integer."),
+    ("experimental_max_worker_delay_secs", _is_int, "experimental_max_worker_delay_secs must be an integer if set."),
+    ("session_creation_timeout_secs", lambda v: v > 0, "session_creation_timeout_secs should be > 0"),
+    ("device_fn", _device_fn_ok, 'device_fn must be callable with exactly one argument "op".'),
+    ("protocol", lambda v: v in ("grpc", "grpc+verbs"), "protocol should be grpc or grpc+verbs"),
+    ("recovery_wait_secs", lambda v: v > 0, "recovery_wait_secs should be > 0"),
+    ("stop_grace_period_secs", lambda v: v >= 0, "stop_grace_period_secs should be >= 0"),
+    ("ps_failure_timeout_secs", lambda v: v > 0, "ps_failure_timeout_secs should be > 0"),
+]
+
+
+def _validate(config):
+    for name, ok, message in _CHECKS:
+        value = getattr(config, "_" + name)
+        if value is not None and not ok(value):
+            raise ValueError(message)
+
+
+def _refuse_strategies(**strategies):
+    """Only None: the cluster comes from ``TF_CONFIG``. TF2's ParameterServerStrategy gets tf.estimator's message."""
+    v2_ps_strategy = _tensorflow.distribute.experimental.ParameterServerStrategy
+    if any(type(value) is v2_ps_strategy for value in strategies.values()):
+        raise ValueError("Please use `tf.compat.v1.distribute.experimental.ParameterServerStrategy` for parameter "
+                         "server strategy with estimator.")
+    for name, value in strategies.items():
+        if value is not None:
+            raise ValueError("RunConfig: `%s` (a tf.distribute strategy) is not supported; tf1_recsys.estimator "
+                             "distributes through TF_CONFIG's ps tasks. Got %r." % (name, value))
+
+
+def _model_dir(model_dir, tf_config):
+    """``model_dir``, or ``TF_CONFIG``'s where only it is set; both set must agree (tf.estimator's checks)."""
+    if hasattr(model_dir, "__fspath__"):
+        model_dir = os.fspath(model_dir)
+    if model_dir == "":
+        raise ValueError("model_dir should be non-empty.")
+    in_tf_config = tf_config.get("model_dir")
+    if in_tf_config == "":
+        raise ValueError("model_dir in TF_CONFIG should be non-empty.")
+    if in_tf_config:
+        if model_dir and model_dir != in_tf_config:
+            raise ValueError("`model_dir` provided in RunConfig construct, if set, must have the same value as the "
+                             "model_dir in TF_CONFIG. model_dir: {}\nTF_CONFIG[\"model_dir\"]: {}.\n"
+                             .format(model_dir, in_tf_config))
+        tf.logging.info("Using model_dir in TF_CONFIG: %s", in_tf_config)
+    return model_dir or in_tf_config
+
+
+def _distributed_session_config(task_type, task_id):
+    """tf.estimator's session config of a cluster task given none: soft placement, one Grappler pass, the
+    task's device filters (None for the evaluator and job types it does not know)."""
+    filters = {TaskType.MASTER: ["/job:ps", "/job:master"], TaskType.CHIEF: ["/job:ps", "/job:chief"],
+               TaskType.WORKER: ["/job:ps", "/job:worker/task:%d" % task_id],
+               TaskType.PS: ["/job:ps", "/job:worker", "/job:chief", "/job:master"]}.get(task_type)
+    if filters is None:
         return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        raise ValueError("RunConfig: `%s` must be %s or None; got %r." % (name, ">= 0" if allow_zero else "> 0", value))
-    return value
+    rewrite = rewriter_config_pb2.RewriterConfig(meta_optimizer_iterations=rewriter_config_pb2.RewriterConfig.ONE)
+    return tf.ConfigProto(allow_soft_placement=True, graph_options=tf.GraphOptions(rewrite_options=rewrite),
+                          device_filters=filters)
 
 
 class RunConfig:
@@ -29,16 +115,16 @@ class RunConfig:
       tf_random_seed: graph-level seed of every graph the Estimator builds.
       save_summary_steps: summaries every N steps (None or 0: none).
       save_checkpoints_steps, save_checkpoints_secs: checkpoint interval.
-      session_config: ``tf.compat.v1.ConfigProto``. In a cluster, one without
-        ``device_filters`` gets the filters of this task (ps plus itself), so a task
-        never waits for another worker to start.
+      session_config: ``tf.compat.v1.ConfigProto``. A cluster task given none gets
+        tf.estimator's, with the device filters of this task (ps plus itself), so a
+        task never waits for another worker to start.
       keep_checkpoint_max, keep_checkpoint_every_n_hours: ``tf.compat.v1.train.Saver``'s.
       log_step_count_steps: steps/sec and loss logged every N steps.
       train_distribute, eval_distribute, experimental_distribute: ``tf.distribute``
         strategies; only None is accepted (the cluster comes from ``TF_CONFIG``).
-      device_fn: a device function for the training graph; default in a cluster:
-        ``tf.compat.v1.train.replica_device_setter`` (variables round-robin on the ps).
-      protocol: the servers' protocol: None or 'grpc'.
+      device_fn: a device function ``fn(op)`` for the training graph; default in a
+        cluster: ``tf.compat.v1.train.replica_device_setter`` (variables round-robin on the ps).
+      protocol: the servers' protocol: None, 'grpc' or 'grpc+verbs'.
       experimental_max_worker_delay_secs: non-chief worker ``i`` waits
         ``min(this, 5 * (i + 1))`` seconds before training, as with ``tf.estimator``
         (spreads the start-up load on the ps tasks); None: no wait.
@@ -47,6 +133,7 @@ class RunConfig:
       checkpoint_save_graph_def: whether checkpoints carry the graph (``.meta`` files).
       recovery_wait_secs: (not in tf.estimator) how often a non-chief worker polls for
         initialised variables; TensorFlow's ``MonitoredTrainingSession`` polls every 30 s.
+      ps_failure_timeout_secs: (not in tf.estimator) see docs/DISTRIBUTED.md.
       stop_grace_period_secs: (not in tf.estimator) how long closing the training
         session waits for its threads (``MonitoredTrainingSession``'s argument). The
         chief's ``SyncReplicasOptimizer`` queue runner never ends by itself, so with
@@ -60,61 +147,50 @@ class RunConfig:
                  experimental_distribute=None, experimental_max_worker_delay_secs=None,
                  session_creation_timeout_secs=7200, checkpoint_save_graph_def=True, recovery_wait_secs=1.0,
                  stop_grace_period_secs=120, ps_failure_timeout_secs=60):
-        for name, value in (("train_distribute", train_distribute), ("eval_distribute", eval_distribute),
-                            ("experimental_distribute", experimental_distribute)):
-            if value is not None:
-                raise ValueError("RunConfig: `%s` (a tf.distribute strategy) is not supported; tf1_recsys.estimator "
-                                 "distributes through TF_CONFIG's ps tasks. Got %r." % (name, value))
-        if protocol not in (None, "grpc"):
-            raise ValueError("RunConfig: `protocol` must be None or 'grpc'; got %r." % (protocol,))
-        steps_default = save_checkpoints_steps is _USE_DEFAULT
-        secs_default = save_checkpoints_secs is _USE_DEFAULT
-        if steps_default and secs_default:
-            save_checkpoints_steps, save_checkpoints_secs = None, _DEFAULT_CHECKPOINT_SECS
-        elif steps_default:
-            save_checkpoints_steps = None
-        elif secs_default:
-            save_checkpoints_secs = None
-        if save_checkpoints_steps is not None and save_checkpoints_secs is not None:
-            raise ValueError("RunConfig: `save_checkpoints_steps` (%r) and `save_checkpoints_secs` (%r) cannot both "
-                             "be set." % (save_checkpoints_steps, save_checkpoints_secs))
-        if model_dir is not None and not isinstance(model_dir, str):
-            model_dir = str(model_dir)
-        if session_config is not None and not isinstance(session_config, tf.ConfigProto):
-            raise TypeError("RunConfig: `session_config` must be a tf.compat.v1.ConfigProto; got %r."
-                            % (session_config,))
-        if device_fn is not None and not callable(device_fn):
-            raise TypeError("RunConfig: `device_fn` must be callable; got %r." % (device_fn,))
-        if tf_random_seed is not None and not isinstance(tf_random_seed, int):
-            raise TypeError("RunConfig: `tf_random_seed` must be an int or None; got %r." % (tf_random_seed,))
-        self._model_dir = model_dir
-        self._tf_random_seed = tf_random_seed
-        self._save_summary_steps = _positive_or_none("save_summary_steps", save_summary_steps, allow_zero=True)
-        self._save_checkpoints_steps = _positive_or_none("save_checkpoints_steps", save_checkpoints_steps)
-        self._save_checkpoints_secs = _positive_or_none("save_checkpoints_secs", save_checkpoints_secs)
-        self._user_session_config = session_config
-        self._keep_checkpoint_max = _positive_or_none("keep_checkpoint_max", keep_checkpoint_max, allow_zero=True)
-        self._keep_checkpoint_every_n_hours = _positive_or_none(
-            "keep_checkpoint_every_n_hours", keep_checkpoint_every_n_hours)
-        self._log_step_count_steps = _positive_or_none("log_step_count_steps", log_step_count_steps, allow_zero=True)
-        self._user_device_fn = device_fn
-        self._session_creation_timeout_secs = _positive_or_none(
-            "session_creation_timeout_secs", session_creation_timeout_secs)
-        self._recovery_wait_secs = _positive_or_none("recovery_wait_secs", recovery_wait_secs)
-        self._stop_grace_period_secs = _positive_or_none("stop_grace_period_secs", stop_grace_period_secs,
-                                                         allow_zero=True)
-        self._ps_failure_timeout_secs = _positive_or_none("ps_failure_timeout_secs", ps_failure_timeout_secs)
-        self._protocol = protocol
-        self._experimental_max_worker_delay_secs = _positive_or_none(
-            "experimental_max_worker_delay_secs", experimental_max_worker_delay_secs, allow_zero=True)
-        self._checkpoint_save_graph_def = bool(checkpoint_save_graph_def)
-        self._task = parse_tf_config()
+        self._build(load_tf_config(), model_dir=model_dir, tf_random_seed=tf_random_seed,
+                    save_summary_steps=save_summary_steps, save_checkpoints_steps=save_checkpoints_steps,
+                    save_checkpoints_secs=save_checkpoints_secs, session_config=session_config,
+                    keep_checkpoint_max=keep_checkpoint_max,
+                    keep_checkpoint_every_n_hours=keep_checkpoint_every_n_hours,
+                    log_step_count_steps=log_step_count_steps, train_distribute=train_distribute,
+                    device_fn=device_fn, protocol=protocol, eval_distribute=eval_distribute,
+                    experimental_distribute=experimental_distribute,
+                    experimental_max_worker_delay_secs=experimental_max_worker_delay_secs,
+                    session_creation_timeout_secs=session_creation_timeout_secs,
+                    checkpoint_save_graph_def=checkpoint_save_graph_def, recovery_wait_secs=recovery_wait_secs,
+                    stop_grace_period_secs=stop_grace_period_secs, ps_failure_timeout_secs=ps_failure_timeout_secs)
+
+    def _build(self, tf_config, **settings):
+        """Checks and sets ``settings`` in tf.estimator's order, then reads the task of ``tf_config`` (a dict)."""
+        steps, secs = settings["save_checkpoints_steps"], settings["save_checkpoints_secs"]
+        if steps is _USE_DEFAULT and secs is _USE_DEFAULT:
+            steps, secs = None, _DEFAULT_CHECKPOINT_SECS
+        elif secs is _USE_DEFAULT:
+            secs = None
+        elif steps is _USE_DEFAULT:
+            steps = None
+        elif steps is not None and secs is not None:
+            raise ValueError(_SAVE_CKPT_ERR)
+        settings.update(save_checkpoints_steps=steps, save_checkpoints_secs=secs)
+        _refuse_strategies(train_distribute=settings.pop("train_distribute"),
+                           eval_distribute=settings.pop("eval_distribute"),
+                           experimental_distribute=settings.pop("experimental_distribute"))
+        settings["model_dir"] = _model_dir(settings["model_dir"], tf_config)
+        for name, value in settings.items():
+            setattr(self, "_" + name, value)
+        _validate(self)
+        self._user_session_config = self._session_config
+        self._task = parse_tf_config(tf_config)
+        if self._session_config is None and self._task.cluster:
+            self._session_config = _distributed_session_config(self._task.task_type, self._task.task_id)
 
     @classmethod
     def _single_process(cls, **kwargs):
         """A RunConfig of this one process, whatever ``$TF_CONFIG`` says (``Trainer.fit`` trains here)."""
-        config = cls(**kwargs)
-        config._task = parse_tf_config({})
+        config = cls.__new__(cls)
+        arguments = inspect.signature(cls.__init__).bind(config, **kwargs)
+        arguments.apply_defaults()
+        config._build({}, **{k: v for k, v in arguments.arguments.items() if k != "self"})
         return config
 
     # --- run settings ---
@@ -131,6 +207,7 @@ class RunConfig:
     stop_grace_period_secs = property(lambda self: self._stop_grace_period_secs)
     ps_failure_timeout_secs = property(lambda self: self._ps_failure_timeout_secs)
     protocol = property(lambda self: self._protocol)
+    session_config = property(lambda self: self._session_config)
     experimental_max_worker_delay_secs = property(lambda self: self._experimental_max_worker_delay_secs)
     checkpoint_save_graph_def = property(lambda self: self._checkpoint_save_graph_def)
     train_distribute = eval_distribute = experimental_distribute = property(lambda self: None)
@@ -143,7 +220,8 @@ class RunConfig:
     num_worker_replicas = property(lambda self: self._task.num_worker_replicas)
     master = property(lambda self: self._task.master)
     global_id_in_cluster = property(lambda self: self._task.global_id)
-    evaluation_master = property(lambda self: "")
+    evaluation_master = property(lambda self: self._task.evaluation_master)
+    service = property(lambda self: self._task.service, doc="``TF_CONFIG['service']`` (a dict) or None.")
 
     @property
     def cluster_spec(self):
@@ -155,68 +233,44 @@ class RunConfig:
         """True for a task of a training cluster with ps tasks (the evaluator is not one)."""
         return bool(self._task.cluster) and self._task.num_ps_replicas > 0
 
-    @property
-    def device_fn(self):
-        """The training graph's device function: the user's, or ``replica_device_setter`` in a cluster."""
-        if self._user_device_fn is not None or not self.is_distributed:
-            return self._user_device_fn
-        return tf.train.replica_device_setter(
-            ps_tasks=self.num_ps_replicas, worker_device="/job:%s/task:%d" % (self.task_type, self.task_id),
-            merge_devices=True, cluster=self.cluster_spec)
+    device_fn = property(lambda self: self._device_fn, doc="The user's device function (default None: the "
+                         "Estimator places a cluster's variables on its ps tasks).")
 
     @property
     def device_filters(self):
-        """tf.estimator's filters: a chief, master or worker sees the ps tasks and its own job (task); None alone."""
+        """tf.estimator's filters of this task: the chief, master or a worker sees the ps tasks and itself."""
         if not self._task.cluster:
             return None
-        return {TaskType.MASTER: ["/job:ps", "/job:master"], TaskType.CHIEF: ["/job:ps", "/job:chief"],
-                TaskType.WORKER: ["/job:ps", "/job:worker/task:%d" % self.task_id],
-                TaskType.PS: ["/job:ps", "/job:worker", "/job:chief", "/job:master"]}.get(self.task_type)
-
-    @property
-    def session_config(self):
-        """The ``ConfigProto``: the user's, with this task's ``device_filters`` added in a cluster."""
-        config = self._user_session_config
-        filters = self.device_filters
-        if filters is None:
-            return config
-        if config is None:
-            config = tf.ConfigProto(allow_soft_placement=True)
-        else:
-            config = copy.deepcopy(config)
-        if not config.device_filters:
-            config.device_filters.extend(filters)
-        return config
+        config = _distributed_session_config(self._task.task_type, self._task.task_id)
+        return None if config is None else list(config.device_filters)
 
     def replace(self, **kwargs):
-        """A copy (same class and extra attributes, same task) with the given run settings changed."""
-        args = dict(
-            model_dir=self._model_dir, tf_random_seed=self._tf_random_seed,
-            save_summary_steps=self._save_summary_steps, save_checkpoints_steps=self._save_checkpoints_steps,
-            save_checkpoints_secs=self._save_checkpoints_secs, session_config=self._user_session_config,
-            keep_checkpoint_max=self._keep_checkpoint_max,
-            keep_checkpoint_every_n_hours=self._keep_checkpoint_every_n_hours,
-            log_step_count_steps=self._log_step_count_steps, device_fn=self._user_device_fn,
-            session_creation_timeout_secs=self._session_creation_timeout_secs,
-            recovery_wait_secs=self._recovery_wait_secs, stop_grace_period_secs=self._stop_grace_period_secs,
-            ps_failure_timeout_secs=self._ps_failure_timeout_secs, protocol=self._protocol,
-            experimental_max_worker_delay_secs=self._experimental_max_worker_delay_secs,
-            checkpoint_save_graph_def=self._checkpoint_save_graph_def)
-        unknown = sorted(set(kwargs) - set(args))
-        if unknown:
-            raise ValueError("RunConfig.replace: unknown settings %s; known: %s." % (unknown, sorted(args)))
-        if "save_checkpoints_steps" in kwargs and "save_checkpoints_secs" not in kwargs:
-            args["save_checkpoints_secs"] = None
-        if "save_checkpoints_secs" in kwargs and "save_checkpoints_steps" not in kwargs:
-            args["save_checkpoints_steps"] = None
-        args.update(kwargs)
-        checked = RunConfig(**args)
-        # A deep copy of this config, as tf.estimator's replace: a subclass and its extra
-        # attributes are kept, and so is the task this config was built for.
+        """A deep copy (same class, extra attributes and task) with the given settings changed and checked.
+
+        Raises:
+          ValueError: a setting ``replace`` may not change, both checkpoint intervals set,
+            or a value ``RunConfig`` refuses (tf.estimator's messages).
+        """
+        for key in kwargs:
+            if key not in _REPLACEABLE and key not in _OWN_SETTINGS:
+                # tf.estimator's message, which lists only its own settings
+                raise ValueError("Replacing {} is not supported. Allowed properties are {}.".format(key, _REPLACEABLE))
+        _refuse_strategies(**{k: kwargs.pop(k) for k in ("train_distribute", "eval_distribute",
+                                                          "experimental_distribute") if k in kwargs})
         replaced = copy.deepcopy(self)
-        for key, value in vars(checked).items():
-            if key != "_task":
-                setattr(replaced, key, value)
+        for key, value in kwargs.items():
+            setattr(replaced, "_" + key, value)
+        if "session_config" in kwargs:
+            replaced._user_session_config = kwargs["session_config"]
+        steps, secs = replaced._save_checkpoints_steps, replaced._save_checkpoints_secs
+        if "save_checkpoints_steps" in kwargs and "save_checkpoints_secs" in kwargs:
+            if steps is not None and secs is not None:
+                raise ValueError(_SAVE_CKPT_ERR)
+        elif "save_checkpoints_steps" in kwargs and steps is not None:
+            replaced._save_checkpoints_secs = None
+        elif "save_checkpoints_secs" in kwargs and secs is not None:
+            replaced._save_checkpoints_steps = None
+        _validate(replaced)
         return replaced
 
     def __repr__(self):

@@ -10,46 +10,69 @@ from tf1_recsys.estimator.exporter import Exporter
 from tf1_recsys.estimator.tf_config import TaskType
 
 
-def _check_hooks(cls_name, hooks):
+def _check_input_fn(input_fn):
+    if not callable(input_fn):
+        raise TypeError("`input_fn` must be callable, given: {}".format(input_fn))
+
+
+def _check_hooks(hooks):
     hooks = tuple(hooks or ())
     for hook in hooks:
         if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("%s: every hook must be a tf.compat.v1.train.SessionRunHook; got %r." % (cls_name, hook))
+            raise TypeError("All hooks must be `SessionRunHook` instances, given: {}".format(hook))
     return hooks
 
 
+def _check_saving_listeners(saving_listeners):
+    saving_listeners = tuple(saving_listeners or ())
+    for listener in saving_listeners:
+        if not isinstance(listener, tf.train.CheckpointSaverListener):
+            raise TypeError("All saving_listeners must be `CheckpointSaverListener` instances, given: {}"
+                            .format(listener))
+    return saving_listeners
+
+
 def _check_exporters(exporters):
-    if exporters is None:
+    """``exporters`` as a tuple; tf.estimator's errors for a non-Exporter, a missing, non-string or repeated name."""
+    if not exporters:
         return ()
-    exporters = (exporters,) if isinstance(exporters, Exporter) else tuple(exporters)
-    names = set()
-    for exporter in exporters:
-        if not isinstance(exporter, Exporter):
-            raise TypeError("EvalSpec: `exporters` must be an Exporter or a list of them; got %r." % (exporter,))
-        if not isinstance(exporter.name, str) or not exporter.name.strip():
-            raise ValueError("EvalSpec: every exporter needs a non-empty name; got %r." % (exporter.name,))
-        if exporter.name in names:
-            raise ValueError("EvalSpec: two exporters are named %r; names must be unique." % exporter.name)
-        names.add(exporter.name)
-    return exporters
-
-
-def _positive(cls_name, name, value, allow_zero=False):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError("%s: `%s` must be %s; got %r." % (cls_name, name, ">= 0" if allow_zero else "> 0", value))
-    return value
+    if isinstance(exporters, Exporter):
+        exporters = [exporters]
+    not_exporters = TypeError("`exporters` must be an Exporter, an iterable of Exporter, or `None`, found %s."
+                              % (exporters,))
+    try:
+        names = []
+        for exporter in exporters:
+            if not isinstance(exporter, Exporter):
+                raise not_exporters
+            if not exporter.name:
+                raise ValueError("An Exporter cannot have a name that is `None` or empty. All exporter names: {}"
+                                 .format([e.name for e in exporters]))
+            if not isinstance(exporter.name, str):
+                raise ValueError("An Exporter must have a string name. Given: {}".format(type(exporter.name)))
+            if exporter.name in names:
+                raise ValueError("`exporters` must have unique names. Such a name cannot be `None`. All exporter "
+                                 "names: {}".format([e.name for e in exporters]))
+            names.append(exporter.name)
+    except TypeError:  # also an ``exporters`` that is not iterable
+        raise not_exporters from None
+    return tuple(exporters)
 
 
 class TrainSpec(collections.namedtuple("TrainSpec", ["input_fn", "max_steps", "hooks", "saving_listeners"])):
-    """``TrainSpec(input_fn, max_steps=None, hooks=None, saving_listeners=None)``: what training reads and stops at."""
+    """``TrainSpec(input_fn, max_steps=None, hooks=None, saving_listeners=None)``: what training reads and stops at.
+
+    Raises tf.estimator's errors: TypeError for an ``input_fn`` that is not callable, a hook
+    that is not a ``SessionRunHook`` or a listener that is not a ``CheckpointSaverListener``;
+    ValueError for ``max_steps <= 0``.
+    """
 
     def __new__(cls, input_fn, max_steps=None, hooks=None, saving_listeners=None):
-        if not callable(input_fn):
-            raise TypeError("TrainSpec: `input_fn` must be callable; got %r." % (input_fn,))
-        return super().__new__(cls, input_fn, _positive("TrainSpec", "max_steps", max_steps),
-                               _check_hooks("TrainSpec", hooks), tuple(saving_listeners or ()))
+        _check_input_fn(input_fn)
+        if max_steps is not None and max_steps <= 0:
+            raise ValueError("Must specify max_steps > 0, given: {}".format(max_steps))
+        return super().__new__(cls, input_fn=input_fn, max_steps=max_steps, hooks=_check_hooks(hooks),
+                               saving_listeners=_check_saving_listeners(saving_listeners))
 
 
 class EvalSpec(collections.namedtuple(
@@ -57,7 +80,7 @@ class EvalSpec(collections.namedtuple(
     """What and how often the evaluation runs.
 
     ``EvalSpec(input_fn, steps=100, name=None, hooks=None, exporters=None,
-    start_delay_secs=120, throttle_secs=600)``, as in ``tf.estimator``.
+    start_delay_secs=120, throttle_secs=600)``, as in ``tf.estimator`` (its checks and messages).
 
     ``steps`` None evaluates until the input ends. The evaluator waits
     ``start_delay_secs`` and then evaluates each new checkpoint, at most every
@@ -68,14 +91,19 @@ class EvalSpec(collections.namedtuple(
 
     def __new__(cls, input_fn, steps=100, name=None, hooks=None, exporters=None, start_delay_secs=120,
                 throttle_secs=600):
-        if not callable(input_fn):
-            raise TypeError("EvalSpec: `input_fn` must be callable; got %r." % (input_fn,))
+        _check_input_fn(input_fn)
+        if steps is not None and steps <= 0:
+            raise ValueError("Must specify steps > 0, given: {}".format(steps))
         if name is not None and not isinstance(name, str):
-            raise TypeError("EvalSpec: `name` must be a string or None; got %r." % (name,))
-        return super().__new__(cls, input_fn, _positive("EvalSpec", "steps", steps), name,
-                               _check_hooks("EvalSpec", hooks), _check_exporters(exporters),
-                               _positive("EvalSpec", "start_delay_secs", start_delay_secs, allow_zero=True),
-                               _positive("EvalSpec", "throttle_secs", throttle_secs, allow_zero=True))
+            raise TypeError("`name` must be string, given: {}".format(name))
+        hooks = _check_hooks(hooks)
+        exporters = _check_exporters(exporters)
+        if start_delay_secs < 0:
+            raise ValueError("Must specify start_delay_secs >= 0, given: {}".format(start_delay_secs))
+        if throttle_secs < 0:
+            raise ValueError("Must specify throttle_secs >= 0, given: {}".format(throttle_secs))
+        return super().__new__(cls, input_fn=input_fn, steps=steps, name=name, hooks=hooks, exporters=exporters,
+                               start_delay_secs=start_delay_secs, throttle_secs=throttle_secs)
 
 
 def _export(estimator, eval_spec, checkpoint, result, max_steps):
@@ -163,14 +191,16 @@ def train_and_evaluate(estimator, train_spec, eval_spec):
       the export folders the exporters wrote after the last evaluation), None on the
       other tasks.
     """
-    if not isinstance(estimator, Estimator):
-        raise TypeError("train_and_evaluate: `estimator` must be a tf1_recsys.estimator.Estimator; got %r."
-                        % (estimator,))
-    if not isinstance(train_spec, TrainSpec):
-        raise TypeError("train_and_evaluate: `train_spec` must be a TrainSpec; got %r." % (train_spec,))
     if not isinstance(eval_spec, EvalSpec):
-        raise TypeError("train_and_evaluate: `eval_spec` must be an EvalSpec; got %r." % (eval_spec,))
+        raise TypeError("`eval_spec` must have type `tf.estimator.EvalSpec`. Got: {}".format(type(eval_spec)))
+    if not isinstance(estimator, Estimator):
+        raise TypeError("`estimator` must have type `tf.estimator.Estimator`. Got: {}".format(type(estimator)))
+    if not isinstance(train_spec, TrainSpec):
+        raise TypeError("`train_spec` must have type `tf.estimator.TrainSpec`. Got: {}".format(type(train_spec)))
     config = estimator.config
+    if config.task_type == TaskType.EVALUATOR and config.task_id > 0:
+        raise ValueError("For distributed training, there can only be one `evaluator` task (with task id 0).  "
+                         "Given task id {}".format(config.task_id))
     if config.task_type == TaskType.EVALUATOR:
         return _evaluate_continuously(estimator, train_spec, eval_spec)
     if config.task_type == TaskType.PS:

@@ -143,7 +143,7 @@ def senet(inputs, hidden_units=512, name=None):
     require_graph_mode(fn)
     inputs = as_float_tensor(fn, "inputs", inputs)
     check_rank(fn, "inputs", inputs, rank=3)
-    fields = inputs.shape[1]
+    fields = tf.compat.dimension_value(inputs.shape[1])
     if fields is None:
         raise ValueError(
             "%s: the field dimension (axis 1) of `inputs` must be known; got shape %s."

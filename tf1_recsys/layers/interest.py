@@ -172,7 +172,8 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
 
     Each pair goes through one shared network ``<name>``: ``concat([h_t, e])`` -> dense
     layers ``layer_i`` (sigmoid, widths ``layers``) -> ``logit`` (one unit), scored
-    ``sigmoid(logit)``. The loss is the masked mean over the N real pairs of
+    ``sigmoid(logit)``; only the real pairs are computed (gathered, the positive and the
+    negative ones as one batch). The loss is the mean over the N real pairs of
 
         - log sigmoid(logit(h_t, e_{t+1})) - log(1 - sigmoid(logit(h_t, neg_{t+1}))).
 
@@ -201,20 +202,21 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
         raise ValueError("%s: `interests` and `positives` must share [batch, behaviours]; got %s and %s."
                          % (fn, shape_str(interests), shape_str(positives)))
     mask, _ = _lengths(fn, mask, positives)
-    pair = tf.cast(mask[:, 1:], interests.dtype)  # [B, T-1]
-    h = interests[:, :-1]
+    # Only the N real pairs go through the network, positives and negatives as one batch [2N, H + E].
+    real = tf.reshape(tf.where(tf.reshape(mask[:, 1:], [-1])), [-1])  # int64 [N] into [B * (T-1)]
 
-    def score(e, reuse):
-        with tf.variable_scope(name, reuse=reuse):
-            x = tf.concat([h, e[:, 1:]], axis=-1)  # [B, T-1, H+E]
-            for i, units in enumerate(layers):
-                x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
-            return tf.squeeze(dense(x, 1, name="logit"), -1)  # [B, T-1]
+    def pairs(t):
+        return tf.gather(tf.reshape(t, [-1, tf.compat.dimension_value(t.shape[-1])]), real)
 
-    pos, neg = score(positives, None), score(negatives, True)
+    h = pairs(interests[:, :-1])
+    with tf.variable_scope(name):
+        x = tf.concat([tf.concat([h, pairs(positives[:, 1:])], -1), tf.concat([h, pairs(negatives[:, 1:])], -1)], 0)
+        for i, units in enumerate(layers):
+            x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
+        pos, neg = tf.split(tf.squeeze(dense(x, 1, name="logit"), -1), 2)  # [N] each
     xent = (tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(pos), logits=pos)
             + tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(neg), logits=neg))
-    return tf.math.divide_no_nan(tf.reduce_sum(xent * pair), tf.reduce_sum(pair), name="auxiliary_loss")
+    return tf.math.divide_no_nan(tf.reduce_sum(xent), tf.cast(tf.size(real), xent.dtype), name="auxiliary_loss")
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,

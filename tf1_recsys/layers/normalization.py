@@ -48,7 +48,7 @@ def layer_normalization(
     rank = inputs.shape.rank
     begin = _normalized_axis(fn, begin_norm_axis, rank)
     params_shape = inputs.shape[-1:]
-    if params_shape[0] is None:
+    if tf.compat.dimension_value(params_shape[0]) is None:
         raise ValueError(
             "%s: the last dimension of `inputs` must be known; got shape %s." % (fn, shape_str(inputs))
         )

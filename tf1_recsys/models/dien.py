@@ -26,7 +26,7 @@ slot and per sequence.
 """
 from tf1_recsys._tf import tf
 from tf1_recsys.features import FeatureEmbedder
-from tf1_recsys.layers import dense, senet
+from tf1_recsys.layers import dense
 from tf1_recsys.layers.interest import (
     GRU_TYPES,
     auxiliary_loss,
@@ -34,8 +34,8 @@ from tf1_recsys.layers.interest import (
     interest_extractor,
     sample_negative_positions,
 )
-from tf1_recsys.models.common import flat_fields, make_spec, mlp, model_inputs, tasks_of
-from tf1_recsys.models.din import wide_logit
+from tf1_recsys.models.common import make_spec, model_inputs, tasks_of
+from tf1_recsys.models.din import senet_mlp_logit
 
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
@@ -112,20 +112,9 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         seq_names, seq_fields, aux = evolve_sequences(embedder, schema, inputs, training, gru_units, gru_type,
                                                       attention_layers, aux_layers, attention_layer_norm,
                                                       negative_seed)
-        names, fields = names + seq_names, fields + seq_fields
-        flat, stacked = flat_fields(fields)
-        weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
-        x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
-        real = embedder.real(inputs)
-        if real is not None:
-            x = tf.concat([x, real], axis=-1)
-        h = mlp(x, mlp_layers, training, name="mlp")
-        logit = dense(h, 1, name="logit")
-        if wide:
-            logit = logit + wide_logit(schema, inputs, real, l2 if wide_l2 is None else wide_l2,
-                                       partition_strategy)
+        logit, sensitivity = senet_mlp_logit(embedder, schema, inputs, training, names + seq_names,
+                                             fields + seq_fields, senet_hidden, mlp_layers, wide,
+                                             l2 if wide_l2 is None else wide_l2, partition_strategy)
     auxiliary = aux[0] if len(aux) == 1 else tf.add_n(aux) / len(aux)
-    feas = ([real] if real is not None else []) + [flat]
-    sensitivity = (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
     return make_spec("dien", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity,
                      extra_losses={"auxiliary": (alpha, auxiliary)})

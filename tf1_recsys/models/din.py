@@ -106,6 +106,31 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
     return tf.add_n(terms) if terms else 0.0
 
 
+def senet_mlp_logit(embedder, schema, inputs, training, names, fields, senet_hidden, mlp_layers, wide, wide_l2,
+                    partition_strategy):
+    """Steps 3-5, shared with ``dien``: the L fields [B, E] (named ``names``) -> ``senet`` ->
+    ``[.., real [B, R]]`` -> ``mlp`` -> ``logit`` [B, 1] (+ ``wide_logit`` with ``wide``),
+    in the caller's variable scope.
+
+    Returns:
+      ``(logit [B, 1], sensitivity)``: the ``make_spec`` entry, ``[real, flat [B, L*E]]``
+      with the real features' names, then ``names``.
+    """
+    embedding_size = embedder.embedding_size
+    flat, stacked = flat_fields(fields)
+    weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
+    x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
+    real = embedder.real(inputs)
+    if real is not None:
+        x = tf.concat([x, real], axis=-1)
+    h = mlp(x, mlp_layers, training, name="mlp")
+    logit = dense(h, 1, name="logit")
+    if wide:
+        logit = logit + wide_logit(schema, inputs, real, wide_l2, partition_strategy)
+    feas = ([real] if real is not None else []) + [flat]
+    return logit, (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
+
+
 def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64),
               senet_hidden=16, task=None, l2=0.0, partition_strategy="div", wide=False, wide_l2=None,
               attention_layer_norm=True, init_stddev=0.05, sequence_pooling="attention",
@@ -179,17 +204,6 @@ def build_din(schema, embedding_size=8, attention_layers=(32, 16), mlp_layers=(1
         names, fields = names + seq_names, fields + seq_fields
         if not fields:
             raise ValueError("%s: the schema has no id features to embed." % fn)
-        flat, stacked = flat_fields(fields)
-        weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
-        x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
-        real = embedder.real(inputs)
-        if real is not None:
-            x = tf.concat([x, real], axis=-1)
-        h = mlp(x, mlp_layers, training, name="mlp")
-        logit = dense(h, 1, name="logit")
-        if wide:
-            logit = logit + wide_logit(schema, inputs, real, l2 if wide_l2 is None else wide_l2,
-                                       partition_strategy)
-    feas = ([real] if real is not None else []) + [flat]
-    sensitivity = (feas, embedding_size, len(schema.real), [f.name for f in schema.real] + names)
+        logit, sensitivity = senet_mlp_logit(embedder, schema, inputs, training, names, fields, senet_hidden,
+                                             mlp_layers, wide, l2 if wide_l2 is None else wide_l2, partition_strategy)
     return make_spec("din", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity)

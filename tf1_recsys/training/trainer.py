@@ -251,9 +251,9 @@ class Trainer:
 
         cfg, summaries = self.config, self.model_dir is not None
         return RunConfig._single_process(
-            model_dir=run_dir, tf_random_seed=cfg.seed, save_summary_steps=cfg.log_every if summaries else 0,
+            model_dir=run_dir, tf_random_seed=int(cfg.seed), save_summary_steps=cfg.log_every if summaries else 0,
             save_checkpoints_steps=None, save_checkpoints_secs=None, session_config=cfg.session_config(),
-            keep_checkpoint_max=cfg.max_to_keep, log_step_count_steps=cfg.log_every if summaries else 0,
+            keep_checkpoint_max=cfg.max_to_keep, log_step_count_steps=cfg.log_every if summaries else None,
             checkpoint_save_graph_def=summaries)
 
     def fit(self, train, eval_data=None, callback=None):

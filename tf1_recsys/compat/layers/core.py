@@ -205,7 +205,7 @@ class Flatten(Layer):
         rest = shape[1:]
         if rest.is_fully_defined():
             new_shape = tf.constant([-1, int(np.prod(rest.as_list()))])
-        elif shape[0] is not None:
+        elif tf.compat.dimension_value(shape[0]) is not None:
             new_shape = tf.constant([int(shape[0]), -1])
         else:
             new_shape = [tf.shape(inputs)[0], -1]

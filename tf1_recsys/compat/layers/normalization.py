@@ -136,7 +136,7 @@ class BatchNormalization(Layer):
             raise ValueError("%s: with `virtual_batch_size`, `axis` cannot include the batch axis 0; "
                              "got %r." % (fn, self.axis))
         for a in axes:
-            if input_shape[a] is None:
+            if tf.compat.dimension_value(input_shape[a]) is None:
                 raise ValueError("%s: dimension %d (`axis`) of `inputs` must be known; got shape %s."
                                  % (fn, a, shape_str(input_shape)))
         axis_to_dim = {a: int(input_shape[a]) for a in axes}

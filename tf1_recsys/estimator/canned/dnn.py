@@ -8,7 +8,7 @@ Adagrad with learning rate 0.001).
 
 Variables (``num_ps_replicas=0``): ``dnn/input_from_feature_columns/input_layer/<column>...``
 (embedding tables), ``dnn/hiddenlayer_<i>/kernel`` [in, units] and ``.../bias`` [units],
-``dnn/batchnorm_<i>/{gamma,beta,moving_mean,moving_variance}`` with ``batch_norm``,
+``dnn/hiddenlayer_<i>/batchnorm_<i>/{gamma,beta,moving_mean,moving_variance}`` with ``batch_norm``,
 ``dnn/logits/kernel`` [last, logits_dimension] and ``dnn/logits/bias``.
 """
 from tf1_recsys._tf import tf
@@ -44,16 +44,6 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
                          batch_norm):
     """A ``logit_fn(features, mode)`` -> logits [batch, units], built in the caller's variable scope.
 
-    As ``_logit_fn_builder`` with V1's layer names (``dnn/batchnorm_<i>``).
-    """
-    return _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropout, input_layer_partitioner,
-                             batch_norm)
-
-
-def _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropout, input_layer_partitioner,
-                      batch_norm, v2=False):
-    """A ``logit_fn(features, mode)`` -> logits [batch, units], built in the caller's variable scope.
-
     Args:
       units: int, the logits dimension.
       hidden_units: iterable of ints, the width of each hidden layer.
@@ -61,8 +51,8 @@ def _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropo
       activation_fn: applied after each hidden layer.
       dropout: None, or the probability of dropping a hidden coordinate in training.
       input_layer_partitioner: partitioner of the input layer's variables.
-      batch_norm: bool, batch normalization after each hidden layer.
-      v2: tf.estimator's V2 names: batch normalization ``hiddenlayer_<i>/batchnorm_<i>``.
+      batch_norm: bool, batch normalization after each hidden layer (``hiddenlayer_<i>/batchnorm_<i>``,
+        as both tf.estimator's V1 and V2 classes name it).
     """
     if not isinstance(units, int):
         raise ValueError("units must be an int.  Given type: {}".format(type(units)))
@@ -74,11 +64,10 @@ def _logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropo
         for layer_id, width in enumerate(hidden_units):
             with tf.variable_scope("hiddenlayer_%d" % layer_id, values=(net,)) as scope:
                 net = _dense(net, width, activation_fn)
-            if dropout is not None and is_training:
-                net = tf.nn.dropout(net, rate=dropout)
-            if batch_norm:
-                from tf1_recsys.compat.layers.normalization import batch_normalization
-                with tf.variable_scope(scope if v2 else tf.get_variable_scope(), auxiliary_name_scope=False):
+                if dropout is not None and is_training:
+                    net = tf.nn.dropout(net, rate=dropout)
+                if batch_norm:  # tf.estimator's names: dnn/hiddenlayer_<i>/batchnorm_<i>/...
+                    from tf1_recsys.compat.layers.normalization import batch_normalization
                     net = batch_normalization(net, momentum=0.999, training=is_training,
                                               name="batchnorm_%d" % layer_id)
             _add_hidden_layer_summary(net, scope.name)
@@ -104,8 +93,8 @@ def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, o
                   batch_norm=False, v2=False):
     """The DNN ``model_fn``: logits from ``dnn_logit_fn_builder`` under 'dnn', spec from ``head``.
 
-    ``v2=True`` (the V2 classes): tf.estimator's V2 graph: no variable partitioner, batch normalization
-    under its hidden layer's scope (``dnn/hiddenlayer_<i>/batchnorm_<i>``).
+    ``v2=True`` (the V2 classes): tf.estimator's V2 graph: no variable partitioner, the batch
+    normalization updates passed to the V2 head.
     """
     optimizer = optimizers.get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
     _check_features(features)
@@ -115,8 +104,8 @@ def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, o
         if not v2:
             input_layer_partitioner = input_layer_partitioner or tf.min_max_variable_partitioner(
                 max_partitions=num_ps, min_slice_size=64 << 20)
-        logits = _logit_fn_builder(head.logits_dimension, hidden_units, feature_columns, activation_fn, dropout,
-                                   input_layer_partitioner, batch_norm, v2)(features=features, mode=mode)
+        logits = dnn_logit_fn_builder(head.logits_dimension, hidden_units, feature_columns, activation_fn, dropout,
+                                      input_layer_partitioner, batch_norm)(features=features, mode=mode)
         return head.create_estimator_spec(features=features, mode=mode, labels=labels, optimizer=optimizer,
                                           logits=logits, **_v2_update_ops(v2))
 

@@ -73,9 +73,9 @@ def _dnn_linear_combined_model_fn(features, labels, mode, head, linear_feature_c
         with tf.variable_scope("dnn", values=tuple(features.values()),
                                partitioner=None if v2 else tf.min_max_variable_partitioner(max_partitions=num_ps)) as scope:
             dnn_scope = scope.name
-            dnn_logits = dnn._logit_fn_builder(
+            dnn_logits = dnn.dnn_logit_fn_builder(
                 head.logits_dimension, dnn_hidden_units, dnn_feature_columns, dnn_activation_fn, dnn_dropout,
-                input_layer_partitioner, batch_norm, v2)(features=features, mode=mode)
+                input_layer_partitioner, batch_norm)(features=features, mode=mode)
             update_ops = dnn._v2_update_ops(v2)
     if linear_feature_columns:
         linear_optimizer = optimizers.get_optimizer_instance(
