@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import estimator_behaviours as base  # noqa: E402
-from estimator_behaviours import X, Y, config, dataset_input_fn, linear_model_fn, tf, tf_root  # noqa: E402
+from estimator_behaviours import X, Y, dataset_input_fn, linear_model_fn, tf, tf_root  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -64,6 +64,19 @@ def _eval_history(eval_dir):
                     out.setdefault(str(event.step), {})[value.tag] = round(value.simple_value, 5)
     return out
 
+
+
+def config(E, **kwargs):
+    """The behaviours' RunConfig, with sessions on one inter-op thread.
+
+    A hook that fetches the global step beside the train op reads it before or after the
+    step's increment, whichever the executor runs first (the read has no dependency on the
+    increment, in tf.estimator as here): under load the "Requesting early stopping at global
+    step N" line and the step an evaluation is attributed to moved by one on either side.
+    One inter-op thread makes the order the same on every run.
+    """
+    kwargs.setdefault("session_config", tf.ConfigProto(inter_op_parallelism_threads=1))
+    return base.config(E, **kwargs)
 
 class _ScriptedEvaluations(tf.train.SessionRunHook):
     """Writes ``SCRIPT[step - 1]`` as the metric ``m`` into ``eval_dir`` after each step, as evaluations would."""
