@@ -121,39 +121,40 @@ def _export(estimator, eval_spec, checkpoint, result, max_steps):
 class _EvaluateAfterSave(tf.train.CheckpointSaverListener):
     """Evaluates (and exports) the checkpoints the chief saves, as tf.estimator's local ``train_and_evaluate``.
 
-    The first save of a training session (before any step) is skipped; later ones are evaluated
-    at most every ``throttle_secs``; the last one always, when training ends.
+    The first save of a training session (before any step) is skipped; a later one is evaluated
+    when ``throttle_secs`` have passed since the start of the previous evaluation; the last one
+    always, when training ends.
     """
 
     def __init__(self, estimator, eval_spec, max_steps):
         self._estimator, self._spec, self._max_steps = estimator, eval_spec, max_steps
-        self._last_time = None
-        self.last_step, self.last_result, self.last_exports = None, None, None
+        self.last_result, self.last_exports = None, None
+        self.begin()
 
     def _evaluate(self, global_step_value):
+        self._timer.update_last_triggered_step(global_step_value)
         checkpoint = self._estimator.latest_checkpoint()
         self.last_result = self._estimator.evaluate(self._spec.input_fn, steps=self._spec.steps,
                                                     hooks=self._spec.hooks, checkpoint_path=checkpoint,
                                                     name=self._spec.name)
-        self.last_step = global_step_value
         self.last_exports = _export(self._estimator, self._spec, checkpoint, self.last_result, self._max_steps)
-        self._last_time = time.time()
 
     def begin(self):
+        self._timer = tf.train.SecondOrStepTimer(every_secs=self._spec.throttle_secs)
         self._is_first_run = True
 
     def after_save(self, session, global_step_value):
         if self._is_first_run:  # the checkpoint a training session saves when it starts: nothing trained yet
             self._is_first_run = False
             return
-        if self._last_time is not None and time.time() - self._last_time < self._spec.throttle_secs:
+        if not self._timer.should_trigger_for_step(global_step_value):
             tf.logging.info("Skip the current checkpoint eval due to throttle secs ({} secs).".format(
                 self._spec.throttle_secs))
             return
         self._evaluate(global_step_value)
 
     def end(self, session, global_step_value):
-        if global_step_value != self.last_step:
+        if global_step_value != self._timer.last_triggered_step():
             self._evaluate(global_step_value)
 
 
