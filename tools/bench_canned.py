@@ -16,14 +16,14 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+
+import bench_estimator  # noqa: E402  (its alternating fresh-process runner)
 
 USERS, ITEMS, BATCH, ROWS = 10_000, 2_000, 512, 65_536
 TITLE = "## Canned Wide & Deep against tf.estimator (`tools/bench_canned.py`)"
@@ -82,16 +82,6 @@ def child(impl, steps):
                       "tf": tf_root.version.VERSION}))
 
 
-def run_child(impl, steps):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join([ROOT, os.environ.get(
-        "PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", impl, "--steps", str(steps)],
-                          capture_output=True, text=True, env=env, timeout=1800)
-    if proc.returncode != 0:
-        raise RuntimeError("%s run failed:\n%s" % (impl, proc.stderr[-4000:]))
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=3)
@@ -102,11 +92,7 @@ def main(argv=None):
     if a.child:
         child(a.child, a.steps)
         return 0
-    runs = {"tf1_recsys": [], "tf": []}
-    for round_ in range(a.rounds):
-        for impl in (("tf1_recsys", "tf") if round_ % 2 == 0 else ("tf", "tf1_recsys")):
-            runs[impl].append(run_child(impl, a.steps))
-            print(json.dumps(runs[impl][-1]), flush=True)
+    runs = bench_estimator.alternating_runs(a.rounds, a.steps, __file__)
     keys = [("steps_per_cpu_s", "train steps per CPU-second", "%.1f"),
             ("steps_per_wall_s", "train steps per wall-second", "%.1f"),
             ("first_train_call_s", "first train(steps=1) call, wall (s)", "%.2f")]

@@ -110,14 +110,25 @@ def child(impl, steps):
                       "tf": tf_root.version.VERSION}))
 
 
-def run_child(impl, steps):
+def run_child(impl, steps, script=__file__):
+    """The JSON line of ``script --child impl --steps steps``, run in a fresh process."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join([ROOT, os.environ.get(
         "PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", impl, "--steps", str(steps)],
+    proc = subprocess.run([sys.executable, os.path.abspath(script), "--child", impl, "--steps", str(steps)],
                           capture_output=True, text=True, env=env, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError("%s run failed:\n%s" % (impl, proc.stderr[-4000:]))
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def alternating_runs(rounds, steps, script=__file__):
+    """{impl: [child result per round]}: ours and tf.estimator alternate which goes first, one process each."""
+    runs = {"tf1_recsys": [], "tf": []}
+    for round_ in range(rounds):
+        for impl in (("tf1_recsys", "tf") if round_ % 2 == 0 else ("tf", "tf1_recsys")):
+            runs[impl].append(run_child(impl, steps, script))
+            print(json.dumps(runs[impl][-1]), flush=True)
+    return runs
 
 
 def main(argv=None):
@@ -130,11 +141,7 @@ def main(argv=None):
     if a.child:
         child(a.child, a.steps)
         return 0
-    runs = {"tf1_recsys": [], "tf": []}
-    for round_ in range(a.rounds):
-        for impl in (("tf1_recsys", "tf") if round_ % 2 == 0 else ("tf", "tf1_recsys")):
-            runs[impl].append(run_child(impl, a.steps))
-            print(json.dumps(runs[impl][-1]), flush=True)
+    runs = alternating_runs(a.rounds, a.steps)
     keys = [("steps_per_cpu_s", "train steps per CPU-second", "%.1f"),
             ("steps_per_wall_s", "train steps per wall-second", "%.1f"),
             ("first_step_s", "time to the first step (s)", "%.2f"),

@@ -95,15 +95,7 @@ class _Head(object):
         """
 
         def train_op_of(loss):
-            if optimizer is not None:
-                if train_op_fn is not None:
-                    raise ValueError("train_op_fn and optimizer cannot both be set.")
-                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-            elif train_op_fn is not None:
-                train_op = train_op_fn(loss)
-            else:
-                raise ValueError("train_op_fn and optimizer cannot both be None.")
-            return _append_update_ops(train_op)
+            return _append_update_ops(_train_op(loss, optimizer, train_op_fn))
 
         return self._estimator_spec(features, mode, logits, labels, train_op_of, regularization_losses)
 
@@ -301,6 +293,17 @@ def _validate_loss_fn_args(loss_fn, optional=("features",)):
 def _validate_loss_reduction(loss_reduction):
     if loss_reduction not in tf.losses.Reduction.all() or loss_reduction == tf.losses.Reduction.NONE:
         raise ValueError("Invalid loss_reduction: {}".format(loss_reduction))
+
+
+def _train_op(loss, optimizer, train_op_fn, var_list=None):
+    """``optimizer.minimize(loss, global_step, var_list)`` or ``train_op_fn(loss)``: exactly one must be given."""
+    if optimizer is not None:
+        if train_op_fn is not None:
+            raise ValueError("train_op_fn and optimizer cannot both be set.")
+        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), var_list=var_list)
+    if train_op_fn is not None:
+        return train_op_fn(loss)
+    raise ValueError("train_op_fn and optimizer cannot both be None.")
 
 
 def _append_update_ops(train_op):

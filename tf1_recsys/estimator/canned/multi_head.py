@@ -9,7 +9,7 @@ already end in '/<head name>') and ``loss/<head name>``; serving has each head's
 ``serving_default`` and one merged ``predict`` signature (outputs ``<head name>/<key>``).
 """
 from tf1_recsys._tf import tf
-from tf1_recsys.estimator.canned.head import (PREDICT_SERVING_KEY, LossSpec, _Head, _summary_key)
+from tf1_recsys.estimator.canned.head import PREDICT_SERVING_KEY, LossSpec, _Head, _summary_key, _train_op
 from tf1_recsys.estimator.canned.metric_keys import MetricKeys
 from tf1_recsys.estimator.estimator_spec import DEFAULT_SERVING_KEY, EstimatorSpec
 from tf1_recsys.estimator.export_output import PredictOutput
@@ -109,14 +109,7 @@ class _MultiHead(_Head):
 
     def _merge_train(self, specs, predictions, optimizer, train_op_fn, regularization_losses):
         loss = _merge_losses([spec.loss for spec in specs], self._head_weights, regularization_losses)
-        if optimizer is not None:
-            if train_op_fn is not None:
-                raise ValueError("train_op_fn and optimizer cannot both be set.")
-            train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-        elif train_op_fn is not None:
-            train_op = train_op_fn(loss)
-        else:
-            raise ValueError("train_op_fn and optimizer cannot both be None.")
+        train_op = _train_op(loss, optimizer, train_op_fn)
         with tf.name_scope(""):
             tf.summary.scalar(MetricKeys.LOSS, loss)
         return EstimatorSpec(mode=ModeKeys.TRAIN, loss=loss, train_op=train_op, predictions=predictions)

@@ -16,7 +16,7 @@ values of the Keras metrics TensorFlow uses (the AUCs are Keras' interpolated on
 """
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned.head import (CLASSIFY_SERVING_KEY, PREDICT_SERVING_KEY, REGRESS_SERVING_KEY,
-                                              _logits_checked)
+                                              _logits_checked, _train_op)
 from tf1_recsys.estimator.estimator_spec import DEFAULT_SERVING_KEY
 
 _NUM_THRESHOLDS = 200
@@ -106,21 +106,14 @@ class Head(object):
             raise ValueError("update_ops must be list or tuple. Given type: {}.".format(type(update_ops)))
 
         def train_op_of(loss):
-            if optimizer is not None:
-                if train_op_fn is not None:
-                    raise ValueError("train_op_fn and optimizer cannot both be set.")
+            if optimizer is not None and train_op_fn is None:
                 if not isinstance(optimizer, tf.train.Optimizer):
                     raise ValueError("The given optimizer is not a tf.compat.v1.train.Optimizer instance (tf1_recsys "
                                      "has no Keras optimizers). Given: {}".format(optimizer))
                 if trainable_variables is not None and not isinstance(trainable_variables, (list, tuple)):
                     raise ValueError("trainable_variables should be a list or a tuple. Given type: {}.".format(
                         type(trainable_variables)))
-                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step(),
-                                              var_list=trainable_variables)
-            elif train_op_fn is not None:
-                train_op = train_op_fn(loss)
-            else:
-                raise ValueError("train_op_fn and optimizer cannot both be None.")
+            train_op = _train_op(loss, optimizer, train_op_fn, var_list=trainable_variables)
             return tf.group(train_op, *update_ops) if update_ops else train_op
 
         return self._estimator_spec(features, mode, logits, labels, train_op_of, regularization_losses)
