@@ -99,7 +99,8 @@ def markdown(args, results, load0, load1, seconds):
     lines = [
         SECTION, "",
         "DIEN at DeepCTR's shapes (`tools/bench_dien.py`'s docstring): %d synthetic rows of `bench_din.make_data`, "
-        "batch %d, %d whole epochs (%d steps) timed after a warm-up fit of %d batches, each contender a fresh "
+        "batch %d, %d whole epochs (%d steps) timed after a warm-up fit of %d batches (tf1_recsys' timed fit "
+        "continues from the warm-up's global step: it times that many steps fewer), each contender a fresh "
         "process per round, %d rounds, order rotating. Command: `%s` (%.0f s). TensorFlow 2.21 on both sides, %s, "
         "%d CPU cores, **shared with other jobs** (load average %.1f at the start, %.1f at the end): examples per "
         "CPU-second of the contender's own process (user + system, `getrusage`) are the figures to read."

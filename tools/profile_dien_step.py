@@ -139,8 +139,9 @@ def run(a):
 def markdown(a, results):
     names = list(results)
     cmd = "python tools/profile_dien_step.py" + (" --against %s" % a.against if a.against else "")
-    if a.rounds != 3:
-        cmd += " --rounds %d" % a.rounds
+    for flag, value, default in (("--rounds", a.rounds, 3), ("--traces", a.traces, 3), ("--steps", a.steps, 15)):
+        if value != default:
+            cmd += " %s %d" % (flag, value)
     peer = PEER if PEER in results else None
     out = [SECTION, "",
            "One training step of `dien` at `tools/bench_dien.py`'s shapes (batch 1024, sequences of 50, GRUs 32, "
