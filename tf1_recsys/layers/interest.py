@@ -95,14 +95,6 @@ class _ProjectedInputs(object):
 class _ExtractorGRUCell(_ProjectedInputs, GRUCell):
     """``GRUCell`` (same name, variables and step) taking ``project_inputs``' triple as its input."""
 
-    def call(self, inputs, state):
-        if self._recurrent is None:
-            return super(_ExtractorGRUCell, self).call(inputs, state)
-        r, u = self.gates(inputs, state)
-        c = self.candidate(inputs, r * state)
-        new_h = u * state + (1 - u) * c
-        return new_h, new_h
-
 
 class _AttentionGRUCell(_ProjectedInputs, GRUCell):
     """A ``GRUCell`` whose input carries the attention score a_t [B, 1] as its last column
@@ -151,12 +143,8 @@ class AIGRUCell(_AttentionGRUCell):
     """GRU with attentional input: the plain GRU step on ``a_t * x_t``."""
 
     def attend_step(self, x, score, state):
-        if self._recurrent is not None:
-            x = tuple(score * t for t in x)  # (a x) W = a (x W): the projections scale like the input
-            r, u = self.gates(x, state)
-            c = self.candidate(x, r * state)
-            new_h = u * state + (1 - u) * c
-            return new_h, new_h
+        if self._recurrent is not None:  # (a x) W = a (x W): the projections scale like the input
+            return GRUCell.call(self, tuple(score * t for t in x), state)
         return GRUCell.call(self, score * x, state)
 
 
