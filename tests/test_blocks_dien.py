@@ -130,6 +130,32 @@ def test_attention_gru_gradients(cell_results, kind):
     assert np.all(g["gx"][1, 2:] == 0) and np.all(g["gx"][2] == 0)
 
 
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_projected_inputs_compute_the_same_recurrence(cell_results, kind):
+    """``project_inputs`` (x @ W_x of all steps before the loop, the cell then taking the projections,
+    as ``interest_evolution`` runs it): outputs, final state and gradients of the concatenated-input
+    path, which the tests above check against numpy."""
+    xs, scores, p, got = cell_results
+    with tf.Graph().as_default():
+        x, a = tf.constant(xs), tf.constant(scores)
+        cell = CELLS[kind](H, dtype=tf.float64)
+        with tf.variable_scope("rnn") as rnn:
+            steps = cell.project_inputs(x, extra_columns=1)
+        outs, final = tf.nn.dynamic_rnn(cell, steps + (a[:, :, None],), sequence_length=LENGTHS,
+                                        dtype=tf.float64, scope=rnn)
+        var = {v.op.name.split("/", 2)[-1]: v for v in tf.global_variables()}
+        assert sorted(v.op.name for v in tf.global_variables()) == got[kind]["names"]
+        loss = tf.reduce_sum(outs * np.linspace(-1, 1, B * T * H).reshape(B, T, H)) + tf.reduce_sum(final ** 2)
+        grads = tf.gradients(loss, [x, a, var["gates/kernel"], var["candidate/kernel"]])
+        with tf.Session() as sess:
+            for key, v in (("gk", "gates/kernel"), ("gb", "gates/bias"), ("ck", "candidate/kernel"),
+                           ("cb", "candidate/bias")):
+                var[v].load(p[key], sess)
+            values = dict(zip(("outs", "final", "gx", "ga", "ggk", "gck"), sess.run([outs, final] + grads)))
+    for key, value in values.items():
+        np.testing.assert_allclose(value, got[kind][key], rtol=1e-10, atol=1e-12, err_msg=key)
+
+
 def test_scores_of_zero_keep_the_state():
     """a_t = 0 leaves the state as it was for every variant (the paper's "no interest drift")."""
     rng = np.random.default_rng(1)

@@ -5,10 +5,15 @@
     python tools/bench_dien.py --against 4e89d49      # also this tree's dien at a git revision
     python tools/bench_dien.py --write-docs           # and replaces its section of docs/BENCHMARKS.md
 
-The data, the slots and the timing are ``tools/bench_din.py``'s (``make_data``, its
-``child`` through ``Trainer.fit`` with ``feed_dict``, Adam 1e-3, batch 1024, a warm-up fit
-of a few batches, then ``--epochs`` timed epochs, each contender a fresh process per round,
-order rotating). The model (both sides): behaviours = concat(item, cate) embeddings (16
+The data, the slots, the arguments and the timing are ``tools/bench_din.py``'s
+(``make_data``, ``add_arguments``, its ``child`` through ``Trainer.fit`` with ``feed_dict``,
+Adam 1e-3, batch 1024, a warm-up fit of a few batches, then ``--epochs`` whole epochs of
+``--examples`` rows timed, each contender a fresh process per round, order rotating). Two
+figures per contender: examples per CPU-second of the whole timed fit (what a user's
+``fit`` gets, its start-up included), and of the median training step (CPU of one step,
+from one step's end to the next; DeepCTR: ``on_train_batch_begin`` to ``_end``), the
+steady state once start-up is amortised. Their difference per fit is the "fit overhead"
+column: the timed fit's CPU beyond steps x median step (start-up, epoch ends). The model (both sides): behaviours = concat(item, cate) embeddings (16
 each, length 50, lengths uniform 1-50), the interest extractor GRU and the AUGRU as wide
 as the behaviour (32, DeepCTR's defaults), attention 64-16 over the interests with
 softmax scores, auxiliary loss (network 100-50 sigmoid, alpha 1), DNN 256-128-64.
@@ -35,7 +40,7 @@ import benchdoc  # noqa: E402  (tools/benchdoc.py)
 import deepctr_venv  # noqa: E402  (tools/deepctr_venv.py)
 
 SECTION = "## DIEN against DeepCTR (`tools/bench_dien.py`)"
-PEER = "DeepCTR 0.9.4 `DIEN` `fit`"
+OURS, PEER = "tf1_recsys `dien`", "DeepCTR 0.9.4 `DIEN` `fit`"
 
 
 def dien_model_fn(data):
@@ -59,11 +64,11 @@ def run(args):
         np.savez(data_path, **bench_din.make_data(args.examples, args.users, args.items, args.cates))
         common = ["--data", data_path, "--epochs", str(args.epochs), "--warmup-steps", str(args.warmup_steps)]
         me = [sys.executable, os.path.abspath(__file__), "--child"] + common
-        cands = [("tf1_recsys `dien`", me, dict(env, PYTHONPATH=REPO))]
+        cands = [(OURS, me, dict(env, PYTHONPATH=REPO))]
         if args.against:
             os.makedirs(os.path.join(tmp, "old"))
             old = bench_din.unpack_revision(args.against, os.path.join(tmp, "old"))
-            cands.append(("tf1_recsys `dien` at `%s`" % args.against, me, dict(env, PYTHONPATH=old)))
+            cands.append(("%s at `%s`" % (OURS, args.against), me, dict(env, PYTHONPATH=old)))
         python = deepctr_venv.ensure(args.deepctr_venv)
         cands.append((PEER, [python, os.path.join(HERE, "deepctr_dien_speed.py")] + common,
                       deepctr_venv.environment()))
@@ -73,62 +78,59 @@ def run(args):
                 res = bench_din.run_child(cmd, cenv)
                 res["load"] = os.getloadavg()[0]
                 results[name].append(res)
-                print("round %d  %-36s %7.0f ex/s wall  %7.0f ex/CPU-s  load %.1f"
-                      % (r, name, res["examples"] / res["wall"], res["examples"] / res["cpu"], res["load"]),
-                      flush=True)
+                print("round %d  %-36s %7.0f ex/s wall  %7.0f ex/CPU-s  median step %.0f CPU ms  load %.1f"
+                      % (r, name, res["examples"] / res["wall"], res["examples"] / res["cpu"],
+                         np.median(res["step_cpu_ms"]), res["load"]), flush=True)
     return results, load0, os.getloadavg(), time.time() - t_start
 
 
-def markdown(args, results, load0, load1, seconds):
-    def rate(name, key, pick):
-        return pick([r["examples"] / r[key] for r in results[name]])
+def figures(res):
+    """One child's ``(examples / CPU-s of the fit, examples / CPU-s of its median step, fit overhead CPU-s,
+    examples / s wall)``."""
+    steps = res["step_cpu_ms"]
+    step = float(np.median(steps)) / 1e3
+    return (res["examples"] / res["cpu"], bench_din.BATCH / step, res["cpu"] - len(steps) * step,
+            res["examples"] / res["wall"])
 
-    cmd = "python tools/bench_dien.py" + (" --against %s" % args.against if args.against else "")
-    for flag, value, default in (("--rounds", args.rounds, 3), ("--epochs", args.epochs, 2),
-                                 ("--examples", args.examples, bench_din.BATCH * 20)):
-        if value != default:
-            cmd += " %s %d" % (flag, value)
+
+def markdown(args, results, load0, load1, seconds):
+    table = {n: np.array([figures(r) for r in rs]) for n, rs in results.items()}  # [rounds, 4]
+    best = {n: t.max(axis=0) for n, t in table.items()}
     lines = [
         SECTION, "",
         "DIEN at DeepCTR's shapes (`tools/bench_dien.py`'s docstring): %d synthetic rows of `bench_din.make_data`, "
-        "batch %d, %d epochs timed after a warm-up fit of %d batches, each contender a fresh process per round, "
-        "%d rounds, order rotating. Command: `%s` (%.0f s). TensorFlow 2.21 on both sides, %s, %d CPU cores, "
-        "**shared with other jobs** (load average %.1f at the start, %.1f at the end): examples per CPU-second of "
-        "the contender's own process (user + system, `getrusage`) are the figure to read."
-        % (args.examples, bench_din.BATCH, args.epochs, args.warmup_steps, args.rounds, cmd, seconds,
-           platform.machine(), os.cpu_count() or 0, load0[0], load1[0]),
+        "batch %d, %d whole epochs (%d steps) timed after a warm-up fit of %d batches (tf1_recsys' timed fit "
+        "continues from the warm-up's global step: it times that many steps fewer), each contender a fresh "
+        "process per round, %d rounds, order rotating. Command: `%s` (%.0f s). TensorFlow 2.21 on both sides, %s, "
+        "%d CPU cores, **shared with other jobs** (load average %.1f at the start, %.1f at the end): examples per "
+        "CPU-second of the contender's own process (user + system, `getrusage`) are the figures to read."
+        % (args.examples, bench_din.BATCH, args.epochs, args.epochs * -(-args.examples // bench_din.BATCH),
+           args.warmup_steps, args.rounds, args.command, seconds, platform.machine(), os.cpu_count() or 0,
+           load0[0], load1[0]),
         "",
-        "| contender | examples / CPU-s (best / median) | vs DeepCTR, CPU-s (best) | examples / s wall (best / median) "
+        "| contender | whole fit: examples / CPU-s (best / median) | vs DeepCTR | median step: CPU ms (best round) "
+        "| median step: examples / CPU-s | vs DeepCTR | fit overhead, CPU-s (median) | examples / s wall (best) "
         "| parameters | load per round |",
-        "|---|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    peer = rate(PEER, "cpu", max)
-    for n in results:
-        lines.append("| %s | %.0f / %.0f | %.2fx | %.0f / %.0f | %d | %s |" % (
-            n, rate(n, "cpu", max), rate(n, "cpu", np.median), rate(n, "cpu", max) / peer, rate(n, "wall", max),
-            rate(n, "wall", np.median), results[n][0]["params"], ", ".join("%.1f" % r["load"] for r in results[n])))
+    for n, t in table.items():
+        lines.append("| %s | %.0f / %.0f | %.2fx | %.0f | %.0f | %.2fx | %.1f | %.0f | %d | %s |" % (
+            n, best[n][0], np.median(t[:, 0]), best[n][0] / best[PEER][0], bench_din.BATCH / best[n][1] * 1e3,
+            best[n][1], best[n][1] / best[PEER][1], np.median(t[:, 2]), best[n][3], results[n][0]["params"],
+            ", ".join("%.1f" % r["load"] for r in results[n])))
     lines += ["", "Target of issue 26: tf1_recsys `dien` >= 1.5x DeepCTR's `DIEN` in examples per CPU-second. "
-              "Measured (best rounds): %s." % ", ".join("%s %.2fx" % (n, rate(n, "cpu", max) / peer)
-                                                        for n in results if n != PEER)]
+              "Measured (best rounds, whole fit / median step): %s." % ", ".join(
+                  "%s %.2fx / %.2fx" % (n, best[n][0] / best[PEER][0], best[n][1] / best[PEER][1])
+                  for n in results if n != PEER)]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--data", help=argparse.SUPPRESS)
-    p.add_argument("--examples", type=int, default=bench_din.BATCH * 20)
-    p.add_argument("--users", type=int, default=10 ** 5)
-    p.add_argument("--items", type=int, default=10 ** 5)
-    p.add_argument("--cates", type=int, default=10 ** 3)
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--warmup-steps", type=int, default=3)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--against", metavar="GIT_REF", help="also time tf1_recsys dien at this git revision")
-    p.add_argument("--deepctr-venv", default=deepctr_venv.DEFAULT_PATH)
-    p.add_argument("--json", help="also write every child's raw results to this file")
-    p.add_argument("--write-docs", action="store_true")
+    bench_din.add_arguments(p, examples=bench_din.BATCH * 50, epochs=2, warmup_steps=5, rounds=3)
     args = p.parse_args(argv)
+    args.command = bench_din.command_line("bench_dien.py", args, p)
     if args.child:
         args.child, args.optimizer, args.sequence_attention = "feed", "adam", "separate"
         return bench_din.child(args, dien_model_fn)

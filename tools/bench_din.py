@@ -156,6 +156,7 @@ def child(args, make_model_fn=None):
         "wall": wall, "cpu": used, "examples": int(out["steps"] * BATCH),
         "start_step": start, "loss": out.get("loss"), "params": params, "ops": len(ops),
         "median_step_ms": float(np.median(times) * 1e3),
+        "step_cpu_ms": [float(c * 1e3) for c in cpus],
         "epoch_wall": [e[1] for e in full], "epoch_cpu": [e[2] for e in full], "epoch_examples": n,
         "epoch_first_step_ms": [float(times[i] * 1e3) for i in first],
         "epoch_first_step_cpu_ms": [float(cpus[i] * 1e3) for i in first],
@@ -241,11 +242,7 @@ def markdown(args, results, load0, load1, seconds):
     def median(name, key):
         return float(np.median([r["examples"] / r[key] for r in results[name]]))
 
-    cmd = "python tools/bench_din.py" + ("" if not args.against else " --against %s" % args.against)
-    if args.rounds != 2:
-        cmd += " --rounds %d" % args.rounds
-    if args.epochs != 3:
-        cmd += " --epochs %d" % args.epochs
+    cmd = args.command
     lines = [
         SECTION, "",
         "DIN at DeepCTR's shapes: slots user (%d ids), gender, item_id (%d ids), cate_id (%d ids), embedding %d, "
@@ -302,25 +299,43 @@ def markdown(args, results, load0, load1, seconds):
     return "\n".join(lines) + "\n"
 
 
+SHARED = ("examples", "users", "items", "cates", "epochs", "warmup_steps", "rounds")
+
+
+def add_arguments(p, examples, epochs, warmup_steps, rounds):
+    """The arguments of the DeepCTR speed benches (this one and ``tools/bench_dien.py``), with their defaults."""
+    p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--examples", type=int, default=examples, help="synthetic rows, one epoch")
+    p.add_argument("--users", type=int, default=10 ** 5)
+    p.add_argument("--items", type=int, default=10 ** 5)
+    p.add_argument("--cates", type=int, default=10 ** 3)
+    p.add_argument("--epochs", type=int, default=epochs, help="epochs timed")
+    p.add_argument("--warmup-steps", type=int, default=warmup_steps, help="batches of the untimed warm-up fit")
+    p.add_argument("--rounds", type=int, default=rounds, help="fresh processes per contender")
+    p.add_argument("--against", metavar="GIT_REF", help="also time this tree's tf1_recsys at this git revision")
+    p.add_argument("--deepctr-venv", default=deepctr_venv.DEFAULT_PATH,
+                   help="the DeepCTR environment (tools/deepctr_venv.py creates it when missing)")
+    p.add_argument("--json", help="also write every child's raw results to this file")
+    p.add_argument("--write-docs", action="store_true")
+
+
+def command_line(script, args, parser):
+    """``python tools/<script>`` with ``--against`` and the shared arguments that differ from their defaults."""
+    cmd = "python tools/%s" % script + (" --against %s" % args.against if args.against else "")
+    for name in SHARED:
+        if getattr(args, name) != parser.get_default(name):
+            cmd += " --%s %d" % (name.replace("_", "-"), getattr(args, name))
+    return cmd
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--child", choices=["feed", "tf_data"], help=argparse.SUPPRESS)
     p.add_argument("--optimizer", default="adam", help=argparse.SUPPRESS)
     p.add_argument("--sequence-attention", choices=["separate", "joint"], default="separate", help=argparse.SUPPRESS)
-    p.add_argument("--data", help=argparse.SUPPRESS)
-    p.add_argument("--examples", type=int, default=BATCH * 40)
-    p.add_argument("--users", type=int, default=10 ** 5)
-    p.add_argument("--items", type=int, default=10 ** 5)
-    p.add_argument("--cates", type=int, default=10 ** 3)
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--warmup-steps", type=int, default=5)
-    p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--against", metavar="GIT_REF", help="also time tf1_recsys at this git revision")
-    p.add_argument("--deepctr-venv", default=deepctr_venv.DEFAULT_PATH,
-                   help="the DeepCTR environment (tools/deepctr_venv.py creates it when missing)")
-    p.add_argument("--json", help="also write every child's raw results to this file")
-    p.add_argument("--write-docs", action="store_true")
+    add_arguments(p, examples=BATCH * 40, epochs=3, warmup_steps=5, rounds=2)
     args = p.parse_args(argv)
+    args.command = command_line("bench_din.py", args, p)
     if args.child:
         return child(args)
     results, load0, load1, seconds = run(args)

@@ -25,9 +25,18 @@ u' = 1 - u moving towards the candidate; the attention acts on u' as the paper s
 
 Each reduces to "keep the state" where a_t = 0. (The authors' released ``VecAttGRUCell``
 scales the other gate, u, by 1 - a_t; this module follows the paper's equations.)
+
+Speed (``interest_extractor`` and ``interest_evolution``): a GRU step computes
+``concat([x_t, h]) @ W``, whose x_t rows do not depend on the state. Before the loop,
+``project_inputs`` computes ``x_t @ W_x`` for all T steps in one matmul (W_x: the input
+rows of ``gates/kernel`` and ``candidate/kernel``, sliced, so the variables stay
+``GRUCell``'s), and the cell then takes these projections as its step input and adds
+``h @ W_h`` (the recurrent rows, split per gate) in the loop: no concatenation, no gate
+split and smaller matmuls per step, the same function up to float rounding.
 """
 from tf1_recsys._tf import as_float_tensor, check_rank, require_graph_mode, shape_str, static_last_dim, tf
 from tf1_recsys.compat.rnn_cell import GRUCell
+from tf1_recsys.compat.layers.input_spec import InputSpec
 from tf1_recsys.compat.rnn_cell.base import check_input_dtypes
 from tf1_recsys.layers.core import dense, positive_int
 from tf1_recsys.layers.sequence import DINModel
@@ -35,8 +44,61 @@ from tf1_recsys.layers.sequence import DINModel
 GRU_TYPES = ("AUGRU", "AGRU", "AIGRU")
 
 
-class _AttentionGRUCell(GRUCell):
-    """A ``GRUCell`` whose input carries the attention score a_t [B, 1] as its last column."""
+class _ProjectedInputs(object):
+    """Mixin of a ``GRUCell``: the input terms of every step computed once, before the loop.
+
+    ``project_inputs(x)`` builds the cell (in the current variable scope: open the scope
+    that ``dynamic_rnn`` will open, ``rnn``, so the variables keep their names) and returns
+    ``(x @ W_xr, x @ W_xu, x @ W_xc)``, each [B, T, H]; from then on the cell's step input
+    is that triple at step t (plus what a subclass appends, e.g. the attention score),
+    and ``gates`` / ``candidate`` add the recurrent terms ``h @ W_h*`` and the biases.
+    """
+
+    _recurrent = None
+
+    def project_inputs(self, inputs, extra_columns=0):
+        """inputs float [B, T, D] (or time-major [T, B, D]) -> three [B, T, H] (or [T, B, H]) tensors;
+        ``extra_columns``: step-input columns beyond D that the cell's ``build`` expects (1 for the
+        attention score)."""
+        depth = int(inputs.shape[-1])
+        if not self.built:
+            if self._dtype is None:
+                self._dtype = inputs.dtype.base_dtype.name
+            self.build(tf.TensorShape([None, depth + extra_columns]))
+            self.built = True
+        units = self._num_units
+        gates, candidate = self._gate_kernel, self._candidate_kernel
+        w_x = tf.concat([gates[:depth], candidate[:depth]], axis=1)  # [D, 3H]
+        flat = tf.matmul(tf.reshape(inputs, [-1, depth]), w_x)  # [B*T, 3H]
+        projected = tf.reshape(flat, tf.concat([tf.shape(inputs)[:2], [3 * units]], 0))
+        projected.set_shape(inputs.shape[:2].concatenate([3 * units]))
+        self._recurrent = (gates[depth:, :units], gates[depth:, units:], candidate[depth:],
+                           self._gate_bias[:units], self._gate_bias[units:])
+        self.input_spec = tuple(InputSpec(ndim=2) for _ in range(3 + extra_columns))
+        return tuple(tf.split(projected, 3, axis=-1))
+
+    def gates(self, inputs, state):
+        if self._recurrent is None:
+            return super(_ProjectedInputs, self).gates(inputs, state)
+        x_r, x_u, _ = inputs
+        w_r, w_u, _, b_r, b_u = self._recurrent
+        return (tf.sigmoid(tf.nn.bias_add(x_r + tf.matmul(state, w_r), b_r)),
+                tf.sigmoid(tf.nn.bias_add(x_u + tf.matmul(state, w_u), b_u)))
+
+    def candidate(self, inputs, r_state):
+        if self._recurrent is None:
+            return super(_ProjectedInputs, self).candidate(inputs, r_state)
+        return self._activation(tf.nn.bias_add(inputs[2] + tf.matmul(r_state, self._recurrent[2]),
+                                               self._candidate_bias))
+
+
+class _ExtractorGRUCell(_ProjectedInputs, GRUCell):
+    """``GRUCell`` (same name, variables and step) taking ``project_inputs``' triple as its input."""
+
+
+class _AttentionGRUCell(_ProjectedInputs, GRUCell):
+    """A ``GRUCell`` whose input carries the attention score a_t [B, 1] as its last column
+    (after ``project_inputs``: the four-tuple ``(x_r, x_u, x_c, a_t)``)."""
 
     def build(self, inputs_shape):
         shape = tf.TensorShape(inputs_shape)
@@ -48,6 +110,8 @@ class _AttentionGRUCell(GRUCell):
 
     def call(self, inputs, state):
         check_input_dtypes([inputs, state])
+        if self._recurrent is not None:
+            return self.attend_step(tuple(inputs[:3]), inputs[3], state)
         x, score = inputs[:, :-1], inputs[:, -1:]
         return self.attend_step(x, score, state)
 
@@ -79,6 +143,8 @@ class AIGRUCell(_AttentionGRUCell):
     """GRU with attentional input: the plain GRU step on ``a_t * x_t``."""
 
     def attend_step(self, x, score, state):
+        if self._recurrent is not None:  # (a x) W = a (x W): the projections scale like the input
+            return GRUCell.call(self, tuple(score * t for t in x), state)
         return GRUCell.call(self, score * x, state)
 
 
@@ -118,8 +184,13 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor")
     hidden_size = positive_int(fn, "hidden_size", hidden_size)
     _, lengths = _lengths(fn, mask, behaviours)
     with tf.variable_scope(name):
-        interests, _ = tf.nn.dynamic_rnn(GRUCell(hidden_size), behaviours, sequence_length=lengths,
-                                         dtype=behaviours.dtype)
+        cell = _ExtractorGRUCell(hidden_size, name="gru_cell")
+        with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/gru_cell/...
+            # time-major [T, B, .] from the start: one transpose in, one out, not one per projection
+            steps = cell.project_inputs(tf.transpose(behaviours, [1, 0, 2]))
+        interests, _ = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype,
+                                         time_major=True, scope=rnn)
+        interests = tf.transpose(interests, [1, 0, 2])
     return interests, lengths
 
 
@@ -203,14 +274,18 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
                          % (fn, shape_str(interests), shape_str(positives)))
     mask, _ = _lengths(fn, mask, positives)
     # Only the N real pairs go through the network, positives and negatives as one batch [2N, H + E].
-    real = tf.reshape(tf.where(tf.reshape(mask[:, 1:], [-1])), [-1])  # int64 [N] into [B * (T-1)]
+    # Pair (b, t) takes row b*T + t of the flattened interests and row b*T + t + 1 of the flattened
+    # behaviours (gathered from the [B*T] rows directly: no [:, :-1] / [:, 1:] slices to differentiate).
+    coords = tf.where(mask[:, 1:])  # int64 [N, 2]: (b, t) with t + 1 real
+    real = coords[:, 0] * tf.shape(mask, out_type=tf.int64)[1] + coords[:, 1]  # int64 [N] into [B * T]
 
-    def pairs(t):
-        return tf.gather(tf.reshape(t, [-1, tf.compat.dimension_value(t.shape[-1])]), real)
+    def rows(t, index):
+        return tf.gather(tf.reshape(t, [-1, tf.compat.dimension_value(t.shape[-1])]), index)
 
-    h = pairs(interests[:, :-1])
+    h, following = rows(interests, real), real + 1
     with tf.variable_scope(name):
-        x = tf.concat([tf.concat([h, pairs(positives[:, 1:])], -1), tf.concat([h, pairs(negatives[:, 1:])], -1)], 0)
+        x = tf.concat([tf.concat([h, rows(positives, following)], -1),
+                       tf.concat([h, rows(negatives, following)], -1)], 0)
         for i, units in enumerate(layers):
             x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
         pos, neg = tf.split(tf.squeeze(dense(x, 1, name="logit"), -1), 2)  # [N] each
@@ -260,8 +335,10 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
                            weight_normalization="softmax")
         scores = scores[:, 0, :]  # [B, T]
         cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
-        _, final = tf.nn.dynamic_rnn(cell, tf.concat([interests, scores[:, :, None]], axis=-1),
-                                     sequence_length=lengths, dtype=interests.dtype)
+        with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/<cell>/...
+            steps = cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)  # time-major
+        _, final = tf.nn.dynamic_rnn(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
+                                     dtype=interests.dtype, time_major=True, scope=rnn)
     return final, scores
 
 

@@ -57,8 +57,13 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
             width = len(feats) * e
             interests, _ = interest_extractor(behaviours, mask, gru_units or width)
             negative = sample_negative_positions(mask, key=ids[0], seed=negative_seed)  # [B, T] into [B*T]
-            negatives = tf.concat([embedder.lookup(f.name, tf.gather(tf.reshape(i, [-1]), negative))
-                                   for f, i in zip(feats, ids)], -1)  # [B, T, S*E]
+            # the negative behaviours are rows of the behaviours already looked up (the same embeddings
+            # as a lookup of their ids, without B*T more rows in each table's sparse gradient)
+            negatives = tf.gather(tf.reshape(behaviours, [-1, len(feats) * e]), negative)  # [B, T, S*E]
+            if embedder.l2 > 0:  # the penalty a lookup adds on its rows (FeatureEmbedder.lookup), per sequence
+                for part in tf.split(negatives, len(feats), axis=-1):
+                    tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES,
+                                         embedder.l2 * tf.reduce_mean(tf.reduce_sum(tf.square(part), axis=-1)))
             aux.append(auxiliary_loss(interests, behaviours, negatives, mask, layers=aux_layers))
             final, _ = interest_evolution(interests, query, mask, gru_type=gru_type,
                                           attention_layers=attention_layers, training=training,
