@@ -1,0 +1,104 @@
+"""A weight created without initializer: TensorFlow's numbers under either behaviour (the DIEN/DIN trial).
+
+Public TF1 programs (DIEN, DeepInterestNetwork) leave ``kernel_initializer`` unset. TensorFlow's
+``tf.compat.v1.layers`` and ``tf.compat.v1.nn.rnn_cell`` cells then use, under TF 2 behaviour, Keras'
+Glorot uniform seeded from Python's ``random`` (one draw per weight), and ``get_variable``'s
+graph-seeded one after ``disable_v2_behavior()``; the cells of TensorFlow's private ``rnn_cell``
+module keep ``get_variable``'s in both. One reference run of TensorFlow's own layers (natively on
+2.12-2.15, through tf_keras on 2.16+) builds a dense, a conv1d and both kinds of GRU under each
+behaviour; ours, installed, must give the same initial values and leave Python's ``random`` where
+TensorFlow's leaves it.
+"""
+import random
+
+import numpy as np
+import pytest
+from tensorflow.python import tf2
+
+from tf1_recsys._tf import tf
+from tf1_recsys import compat
+from tf1_recsys.compat.rnn_cell import private
+from tests.legacy import needs_reference, run_reference
+
+BUILD = """
+def build(layers, public_gru, private_gru):
+    tf.set_random_seed(3)
+    random.seed(7)
+    x = tf.placeholder(tf.float32, [None, 2, 3])
+    layers.dense(x, 4, name="d")
+    layers.conv1d(x, 2, 2, name="c")
+    with tf.variable_scope("pub"):
+        tf.nn.dynamic_rnn(public_gru(2), x, dtype=tf.float32)
+    with tf.variable_scope("priv"):
+        tf.nn.dynamic_rnn(private_gru(2), x, dtype=tf.float32)
+    after = random.random()
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        return {"vars": {v.op.name: s.run(v).tolist() for v in tf.global_variables()}, "after": after}
+"""
+
+REFERENCE_SCRIPT = """
+import json, random
+import tensorflow.compat.v1 as tf
+tf.disable_eager_execution()
+from tensorflow.python.ops import rnn_cell as private_rnn_cell
+""" + BUILD + """
+out = {}
+for mode in ("tf2", "v1"):
+    if mode == "v1":
+        tf.disable_v2_behavior()
+    with tf.Graph().as_default():
+        out[mode] = build(tf.layers, tf.nn.rnn_cell.GRUCell, private_rnn_cell.GRUCell)
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def theirs(tmp_path_factory):
+    return run_reference(REFERENCE_SCRIPT, tmp_path_factory.mktemp("default_initializer"))
+
+
+def _ours(tf2_on):
+    namespace = {"tf": tf, "random": random}
+    exec(BUILD, namespace)
+    was_on, state = tf2.enabled(), random.getstate()
+    (tf2.enable if tf2_on else tf2.disable)()
+    compat.install()
+    try:
+        with tf.Graph().as_default():
+            return namespace["build"](compat.layers, compat.rnn_cell.GRUCell, private.GRUCell)
+    finally:
+        compat.uninstall()
+        (tf2.enable if was_on else tf2.disable)()
+        random.setstate(state)
+
+
+@needs_reference
+@pytest.mark.parametrize("mode", ["tf2", "v1"])
+def test_default_kernels_and_python_random_as_tensorflow(theirs, mode):
+    ours = _ours(mode == "tf2")
+    assert sorted(ours["vars"]) == sorted(theirs[mode]["vars"])
+    for name, value in theirs[mode]["vars"].items():
+        np.testing.assert_allclose(ours["vars"][name], value, rtol=0, atol=1e-7, err_msg=name)
+    assert ours["after"] == theirs[mode]["after"]  # as many draws of Python's random as TensorFlow
+    random.seed(7)
+    draws = 4 if mode == "tf2" else 0  # dense, conv1d, the public GRU's two kernels
+    for _ in range(draws):
+        random.randint(1, int(1e9))
+    assert ours["after"] == random.random()
+
+
+def test_without_install_the_default_stays_graph_seeded():
+    """tf1_recsys' own models: reproducible from the graph seed, whatever Python's random holds."""
+    values, was_on = [], tf2.enabled()
+    tf2.enable()  # TF 2 behaviour, where an installed drop-in would draw from Python's random
+    for python_seed in (1, 2):
+        with tf.Graph().as_default():
+            tf.set_random_seed(5)
+            random.seed(python_seed)
+            compat.layers.dense(tf.zeros([1, 3]), 2, name="d")
+            with tf.Session() as s:
+                s.run(tf.global_variables_initializer())
+                values.append(s.run(tf.trainable_variables()[0]))
+    (tf2.enable if was_on else tf2.disable)()
+    np.testing.assert_array_equal(values[0], values[1])
