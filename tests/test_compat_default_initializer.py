@@ -5,9 +5,9 @@ Public TF1 programs (DIEN, DeepInterestNetwork) leave ``kernel_initializer`` uns
 Glorot uniform seeded from Python's ``random`` (one draw per weight), and ``get_variable``'s
 graph-seeded one after ``disable_v2_behavior()``; the cells of TensorFlow's private ``rnn_cell``
 module keep ``get_variable``'s in both. One reference run of TensorFlow's own layers (natively on
-2.12-2.15, through tf_keras on 2.16+) builds a dense, a conv1d and both kinds of GRU under each
-behaviour; ours, installed, must give the same initial values and leave Python's ``random`` where
-TensorFlow's leaves it.
+2.12-2.15, through tf_keras on 2.16+) builds layers and cells of both modules under each behaviour;
+ours, installed, must give the same initial values and leave Python's ``random`` where TensorFlow's
+leaves it.
 """
 import random
 
@@ -21,16 +21,20 @@ from tf1_recsys.compat.rnn_cell import private
 from tests.legacy import needs_reference, run_reference
 
 BUILD = """
-def build(layers, public_gru, private_gru):
+def build(layers, cells, private):
     tf.set_random_seed(3)
     random.seed(7)
     x = tf.placeholder(tf.float32, [None, 2, 3])
     layers.dense(x, 4, name="d")
+    layers.dense(x, 4, kernel_initializer=tf.ones_initializer(), name="d_given")
     layers.conv1d(x, 2, 2, name="c")
-    with tf.variable_scope("pub"):
-        tf.nn.dynamic_rnn(public_gru(2), x, dtype=tf.float32)
-    with tf.variable_scope("priv"):
-        tf.nn.dynamic_rnn(private_gru(2), x, dtype=tf.float32)
+    layers.separable_conv1d(x, 2, 2, name="s")
+    for scope, cell in (("pub_gru", cells.GRUCell(2)), ("priv_gru", private.GRUCell(2)),
+                        ("lstm", cells.LSTMCell(2, num_proj=3, use_peepholes=True)),
+                        ("basic_lstm", cells.BasicLSTMCell(2)), ("basic_rnn", cells.BasicRNNCell(2)),
+                        ("priv_lstm", private.LSTMCell(2, num_proj=3))):
+        with tf.variable_scope(scope):
+            tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
     after = random.random()
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
@@ -41,14 +45,14 @@ REFERENCE_SCRIPT = """
 import json, random
 import tensorflow.compat.v1 as tf
 tf.disable_eager_execution()
-from tensorflow.python.ops import rnn_cell as private_rnn_cell
+from tensorflow.python.ops import rnn_cell as private_rnn_cell  # TensorFlow's internal cells
 """ + BUILD + """
 out = {}
 for mode in ("tf2", "v1"):
     if mode == "v1":
         tf.disable_v2_behavior()
     with tf.Graph().as_default():
-        out[mode] = build(tf.layers, tf.nn.rnn_cell.GRUCell, private_rnn_cell.GRUCell)
+        out[mode] = build(tf.layers, tf.nn.rnn_cell, private_rnn_cell)
 print(json.dumps(out))
 """
 
@@ -66,7 +70,7 @@ def _ours(tf2_on):
     compat.install()
     try:
         with tf.Graph().as_default():
-            return namespace["build"](compat.layers, compat.rnn_cell.GRUCell, private.GRUCell)
+            return namespace["build"](compat.layers, compat.rnn_cell, private)
     finally:
         compat.uninstall()
         (tf2.enable if was_on else tf2.disable)()
@@ -82,7 +86,8 @@ def test_default_kernels_and_python_random_as_tensorflow(theirs, mode):
         np.testing.assert_allclose(ours["vars"][name], value, rtol=0, atol=1e-7, err_msg=name)
     assert ours["after"] == theirs[mode]["after"]  # as many draws of Python's random as TensorFlow
     random.seed(7)
-    draws = 4 if mode == "tf2" else 0  # dense, conv1d, the public GRU's two kernels
+    # dense, conv1d, separable (2), GRU (2), LSTM (kernel, 3 peepholes, projection), BasicLSTM, BasicRNN
+    draws = 13 if mode == "tf2" else 0
     for _ in range(draws):
         random.randint(1, int(1e9))
     assert ours["after"] == random.random()
