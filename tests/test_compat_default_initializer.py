@@ -27,6 +27,8 @@ def build(layers, cells, private):
     x = tf.placeholder(tf.float32, [None, 2, 3])
     layers.dense(x, 4, name="d")
     layers.dense(x, 4, kernel_initializer=tf.ones_initializer(), name="d_given")
+    with tf.variable_scope("outer", initializer=tf.ones_initializer()):  # a scope's initializer comes first
+        layers.dense(x, 4, name="d_scope")
     layers.conv1d(x, 2, 2, name="c")
     layers.separable_conv1d(x, 2, 2, name="s")
     for scope, cell in (("pub_gru", cells.GRUCell(2)), ("priv_gru", private.GRUCell(2)),

@@ -292,12 +292,12 @@ class Layer(object):
                        synchronization, aggregation, partitioner):
         existing = {id(v) for v in tf.global_variables()}
         dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
-        if initializer is None and self._keras_default_initializer:
-            initializer = default_initializer(dtype)
         self._set_scope(None)
         reuse = self.built or self._reuse
         with tf.variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False) as scope:
             self._current_scope = scope
+            if initializer is None and scope.initializer is None and self._keras_default_initializer:
+                initializer = default_initializer(dtype)  # a scope's initializer comes first, as in TensorFlow
             with tf.name_scope(scope.original_name_scope):
                 variable = get_variable_in_scope(
                     self._api_name(), name, shape=shape, dtype=dtype, initializer=initializer,
