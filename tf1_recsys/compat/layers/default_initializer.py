@@ -24,8 +24,9 @@ from tensorflow.python import tf2 as _tf2
 from tf1_recsys._tf import tf
 
 
-def _fans(shape):
-    """``(fan_in, fan_out)`` of a weight ``shape``: ``[in, out]``, or ``[*window, in, out]``."""
+def fans(shape):
+    """``(fan_in, fan_out)`` of a weight ``shape`` (ints): ``[in, out]``, ``[*window, in, out]`` (each times
+    the window's size), ``[n]`` -> ``(n, n)``, ``[]`` -> ``(1, 1)``; as TensorFlow's initializers count them."""
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -46,7 +47,7 @@ class KerasGlorotUniform(object):
         shape = [int(d) for d in shape]
         if self._seed is None:
             self._seed = random.randint(1, int(1e9))
-        fan_in, fan_out = _fans(shape)
+        fan_in, fan_out = fans(shape)
         limit = math.sqrt(3.0 / max(1.0, (fan_in + fan_out) / 2.0))
         return tf.random.stateless_uniform(shape=shape, minval=-limit, maxval=limit,
                                            dtype=tf.as_dtype(dtype or tf.float32), seed=[self._seed, 0])
@@ -67,4 +68,4 @@ def default_initializer(dtype):
     return None
 
 
-__all__ = ["KerasGlorotUniform", "default_initializer", "follow_keras_defaults"]
+__all__ = ["KerasGlorotUniform", "default_initializer", "follow_keras_defaults", "fans"]
