@@ -109,3 +109,29 @@ def test_without_install_the_default_stays_graph_seeded():
                 values.append(s.run(tf.trainable_variables()[0]))
     (tf2.enable if was_on else tf2.disable)()
     np.testing.assert_array_equal(values[0], values[1])
+
+
+def test_contrib_cells_keep_the_graph_seeded_default():
+    """tf.contrib exists only in TF 1.x, whose cells took get_variable's default: no draw from Python's random."""
+    from tf1_recsys.compat.contrib.rnn import GRUBlockCell, LSTMBlockCell
+
+    was_on, state = tf2.enabled(), random.getstate()
+    tf2.enable()
+    compat.install(contrib=True)
+    try:
+        with tf.Graph().as_default():
+            x = tf.zeros([1, 2, 3])
+            for scope, cell in (("gru", GRUBlockCell(2)), ("lstm", LSTMBlockCell(2, use_peephole=True))):
+                with tf.variable_scope(scope):
+                    tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+            random.seed(7)
+            before = random.getstate()
+            with tf.variable_scope("again"):
+                tf.nn.dynamic_rnn(GRUBlockCell(2), x, dtype=tf.float32)
+            assert random.getstate() == before
+            types = {op.type for op in tf.get_default_graph().get_operations()}
+            assert "RandomUniform" in types and "StatelessRandomUniformV2" not in types
+    finally:
+        compat.uninstall()
+        (tf2.enable if was_on else tf2.disable)()
+        random.setstate(state)
