@@ -26,6 +26,7 @@ from tests.legacy import needs_reference, run_reference
 from tf1_recsys import compat
 from tf1_recsys._tf import tf
 from tf1_recsys.compat import rnn_cell as compat_rnn_cell
+from tf1_recsys.compat.rnn_cell import private as private_cells
 
 SOURCE = '''
 def build(R, tf):
@@ -413,7 +414,9 @@ def test_private_names_opt_in_runs_copied_tf1_code_and_uninstall_removes_them(gr
         namespace["vs"] = importlib.import_module("tensorflow.python.ops.variable_scope")
         namespace["init_ops"] = importlib.import_module("tensorflow.python.ops.init_ops")
         exec(DIEN_STYLE, namespace)
-        assert namespace["RNNCell"] is compat_rnn_cell.RNNCell and namespace["GRUCell"] is compat_rnn_cell.GRUCell
+        # the public classes but for the graph-seeded default initializer (test_compat_default_initializer.py)
+        assert namespace["RNNCell"] is private_cells.RNNCell and namespace["GRUCell"] is private_cells.GRUCell
+        assert issubclass(private_cells.GRUCell, compat_rnn_cell.GRUCell)
         x = rng.normal(size=(2, 4, 3)).astype(np.float32)
         scores = rng.uniform(size=(2, 4)).astype(np.float32)
         outputs, state = namespace["run_copied_loop"](namespace["VecAttGRUCell"](5), tf.constant(x),

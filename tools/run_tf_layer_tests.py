@@ -156,6 +156,9 @@ def install_aliases(behavior="v1", against="ours"):
         sys.modules["tf_keras.testing_infra"].test_combinations = _combinations()
         return
 
+    from tf1_recsys.compat.layers.default_initializer import follow_keras_defaults
+
+    follow_keras_defaults(True)  # as after install(): TensorFlow's default initializers under v2 behaviour
     root = _module("tf_keras")
     legacy = _module("tf_keras.legacy_tf_layers")
     root.legacy_tf_layers = legacy

@@ -12,6 +12,7 @@ import tensorflow as _tensorflow
 from tf1_recsys.compat.contrib_paths import CONTRIB_ALIASES
 from tf1_recsys.compat.estimator_paths import ESTIMATOR_ALIASES, install_estimator_paths
 from tf1_recsys.compat import install_rnn
+from tf1_recsys.compat.layers.default_initializer import follow_keras_defaults
 
 _MISSING = object()
 _saved = {}  # (id of module, attribute) -> (module, previous value or _MISSING)
@@ -67,7 +68,9 @@ def _install_estimator():
 def install(contrib=False, estimator=False, private_names=False):
     """Makes ``tf.compat.v1.layers.X`` resolve to ``tf1_recsys.compat.layers.X``.
 
-    Also ``tf.compat.v1.nn.rnn_cell`` -> ``tf1_recsys.compat.rnn_cell``. With
+    Also ``tf.compat.v1.nn.rnn_cell`` -> ``tf1_recsys.compat.rnn_cell``, and a weight created
+    without initializer gets TensorFlow's layers' default (Keras' Glorot uniform under TF 2
+    behaviour: ``tf1_recsys.compat.layers.default_initializer``). With
     ``private_names=True`` also TF 1.x's private names that code copied from TensorFlow 1.x
     imports (``rnn_cell_impl._Linear``, ``_like_rnncell``, ``control_flow_ops.while_loop``, ...;
     see ``tf1_recsys.compat.install_rnn``).
@@ -99,12 +102,14 @@ def install(contrib=False, estimator=False, private_names=False):
         _saved.setdefault(("sys.modules", "layers"), (None, sys.modules["tensorflow.compat.v1.layers"]))
         sys.modules["tensorflow.compat.v1.layers"] = layers_module
     install_rnn.install_rnn_cell()
+    follow_keras_defaults(True)
     if private_names:
         install_rnn.install_private_names()
 
 
 def uninstall():
     """Restores what ``install()`` replaced. Idempotent."""
+    follow_keras_defaults(False)
     CONTRIB_ALIASES.uninstall()
     ESTIMATOR_ALIASES.uninstall()
     install_rnn.uninstall()

@@ -5,7 +5,8 @@
 of ``sys.modules``) at ``tf1_recsys.compat.rnn_cell``.
 
 ``install_private_names()`` (``install(private_names=True)``) serves code copied from
-TensorFlow 1.x's own sources, which imports private modules: it puts the cells, ``_Linear``
+TensorFlow 1.x's own sources, which imports private modules: it puts the cells (those of
+``tf1_recsys.compat.rnn_cell.private`` where they differ), ``_Linear``
 and ``_like_rnncell`` into ``tensorflow.python.ops.rnn_cell_impl`` and ``rnn_cell``, and the
 names later TensorFlow moved elsewhere back where TF 1.x had them (``control_flow_ops.while_loop``
 / ``cond`` / ``case`` / ``Assert``, ``array_ops.stack`` / ``unstack``, ``nest.is_sequence``),
@@ -25,7 +26,9 @@ _saved = []  # (module or None for sys.modules, name, previous value or _MISSING
 _RNN_CELL_MODULES = ("tensorflow._api.v2.compat.v1.nn.rnn_cell", "tensorflow.compat.v1.nn.rnn_cell")
 _CELL_NAMES = ("RNNCell", "LayerRNNCell", "BasicRNNCell", "GRUCell", "BasicLSTMCell", "LSTMCell", "MultiRNNCell",
                "DropoutWrapper", "ResidualWrapper", "DeviceWrapper", "LSTMStateTuple")
-_TF1_CELLS = dict({name: "tf1_recsys.compat.rnn_cell:" + name for name in _CELL_NAMES},
+_GRAPH_SEEDED = ("RNNCell", "LayerRNNCell", "BasicRNNCell", "GRUCell", "BasicLSTMCell", "LSTMCell")
+_TF1_CELLS = dict({name: ("tf1_recsys.compat.rnn_cell.private:" if name in _GRAPH_SEEDED else "tf1_recsys.compat.rnn_cell:")
+                   + name for name in _CELL_NAMES},
                   _Linear="tf1_recsys.compat.rnn_cell.linear:Linear",
                   _like_rnncell="tf1_recsys.compat.rnn_cell.base:like_rnncell")
 

@@ -20,6 +20,7 @@ import weakref
 import numpy as np
 
 from tf1_recsys._tf import require_graph_mode, tf
+from tf1_recsys.compat.layers.default_initializer import default_initializer
 from tf1_recsys.compat.layers.input_spec import InputSpec, assert_input_compatibility, is_input_spec, SPEC_FIELDS
 from tf1_recsys.compat.layers.variables import get_variable_in_scope
 
@@ -117,6 +118,9 @@ class Layer(object):
     """
 
     _instrumented_keras_api = False  # TensorFlow's test of "not a Keras layer" reads it
+    _keras_default_initializer = True
+    """A float weight added without initializer gets ``default_initializer``'s (Keras' Glorot under TF 2
+    behaviour); False keeps ``get_variable``'s, as the cells of TensorFlow's private ``rnn_cell`` module."""
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         for key in kwargs:
@@ -292,6 +296,8 @@ class Layer(object):
         reuse = self.built or self._reuse
         with tf.variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False) as scope:
             self._current_scope = scope
+            if initializer is None and scope.initializer is None and self._keras_default_initializer:
+                initializer = default_initializer(dtype)  # a scope's initializer comes first, as in TensorFlow
             with tf.name_scope(scope.original_name_scope):
                 variable = get_variable_in_scope(
                     self._api_name(), name, shape=shape, dtype=dtype, initializer=initializer,

@@ -2,6 +2,7 @@
 import math
 
 from tf1_recsys._tf import tf
+from tf1_recsys.compat.layers.default_initializer import fans
 
 _MODES = ("FAN_IN", "FAN_OUT", "FAN_AVG")
 
@@ -30,14 +31,7 @@ def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=
         if not dtype.is_floating:
             raise TypeError("variance_scaling_initializer: cannot initialize a %s variable." % dtype.name)
         shape = [int(d) for d in tf.TensorShape(shape).as_list()]
-        if shape:
-            fan_in = float(shape[-2]) if len(shape) > 1 else float(shape[-1])
-            fan_out = float(shape[-1])
-        else:
-            fan_in = fan_out = 1.0
-        for dim in shape[:-2]:
-            fan_in *= float(dim)
-            fan_out *= float(dim)
+        fan_in, fan_out = (float(n) for n in fans(shape))
         n = {"FAN_IN": fan_in, "FAN_OUT": fan_out, "FAN_AVG": (fan_in + fan_out) / 2.0}[mode]
         if uniform:
             limit = math.sqrt(3.0 * factor / n)

@@ -90,6 +90,8 @@ class LSTMBlockCell(LayerRNNCell):
     ``cell_clip`` None: no clipping.
     """
 
+    _keras_default_initializer = False  # TF 1.x's contrib cells: get_variable's default, graph-seeded
+
     def __init__(self, num_units, forget_bias=1.0, cell_clip=None, use_peephole=False, dtype=None, reuse=None,
                  name="lstm_cell"):
         super(LSTMBlockCell, self).__init__(_reuse=reuse, dtype=dtype, name=name)
@@ -136,6 +138,8 @@ class LSTMBlockWrapper(Layer):
     ``sequence_length``; ``final_state`` ``LSTMStateTuple(c, h)`` at each sequence's last step.
     Subclasses define ``num_units`` and ``_call_cell``.
     """
+
+    _keras_default_initializer = False  # TF 1.x's contrib cells: get_variable's default, graph-seeded
 
     @property
     def num_units(self):
@@ -233,6 +237,8 @@ class GRUBlockCell(LayerRNNCell):
     Exactly one of ``num_units`` and its deprecated name ``cell_size``. State and output
     ``[batch, num_units]``; the same recurrence as ``GRUCell``.
     """
+
+    _keras_default_initializer = False  # TF 1.x's contrib cells: get_variable's default, graph-seeded
 
     _names = ("w_ru", "b_ru", "w_c", "b_c")
 
