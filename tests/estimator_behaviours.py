@@ -599,6 +599,27 @@ def run_config_tf_config_errors(E, work):
     return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in configs]
 
 
+def _half_built_repr(E):
+    """The repr of the RunConfig whose construction a bad ``$TF_CONFIG`` stopped, as a traceback shows it."""
+    try:
+        E.RunConfig(model_dir="m")
+    except ValueError as e:
+        tb = e.__traceback__
+        while tb is not None:
+            half_built = tb.tb_frame.f_locals.get("self")
+            if isinstance(half_built, E.RunConfig):
+                return repr(half_built).replace(type(half_built).__module__ + ".", "")
+            tb = tb.tb_next
+    return "no RunConfig in the traceback"
+
+
+@behaviour
+def run_config_half_built_by_a_bad_tf_config_has_a_repr(E, work):
+    return [_under_tf_config(tf_config, lambda: _half_built_repr(E)) for tf_config in (
+        {"task": {"type": "ps", "index": 0}},
+        {"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}})]
+
+
 @behaviour
 def run_config_model_dir_from_tf_config(E, work):
     tf_config = {"model_dir": os.path.join(work, "from_tf_config")}

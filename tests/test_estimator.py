@@ -455,6 +455,21 @@ def test_tf_config_errors_name_the_fault(config, message):
         parse_tf_config(config)
 
 
+@pytest.mark.parametrize("tf_config", ["{not json", json.dumps({"task": {"type": "ps", "index": 0}})])
+def test_a_run_config_half_built_by_a_bad_tf_config_has_pythons_default_repr(monkeypatch, tf_config):
+    """As tf.estimator's RunConfig (which has no ``__repr__``): a traceback or debugger can show it."""
+    monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(ValueError) as raised:
+        tf_estimator.RunConfig(model_dir="m")
+    tb, half_built = raised.tb, []
+    while tb is not None:
+        if isinstance(tb.tb_frame.f_locals.get("self"), tf_estimator.RunConfig):
+            half_built.append(tb.tb_frame.f_locals["self"])
+        tb = tb.tb_next
+    assert half_built
+    assert repr(half_built[0]) == object.__repr__(half_built[0])
+
+
 def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": _cluster(), "task": {"type": "worker", "index": 0}}))
     config = tf_estimator.RunConfig()
