@@ -20,6 +20,7 @@ from tensorflow.python.saved_model import model_utils as _model_utils
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.estimator_spec import checked_instances
 from tf1_recsys.estimator.user_fns import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
@@ -40,19 +41,12 @@ def _positive_steps(name, value):
 
 def _check_hooks_type(hooks):
     """``hooks`` as a list, each a ``SessionRunHook`` (checked before any graph is built)."""
-    hooks = list(hooks or [])
-    for hook in hooks:
-        if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("Hooks must be a SessionRunHook, given: {}".format(hook))
-    return hooks
+    return checked_instances(hooks, tf.train.SessionRunHook, "Hooks must be a SessionRunHook, given: {}")
 
 
 def _check_listeners_type(saving_listeners):
-    listeners = list(saving_listeners or [])
-    for listener in listeners:
-        if not isinstance(listener, tf.train.CheckpointSaverListener):
-            raise TypeError("saving_listeners must be a list of CheckpointSaverListener, given: {}".format(listener))
-    return listeners
+    return checked_instances(saving_listeners, tf.train.CheckpointSaverListener,
+                             "saving_listeners must be a list of CheckpointSaverListener, given: {}")
 
 
 # Members a subclass may redefine; any other Estimator member it redefines is refused, as by tf.estimator.
