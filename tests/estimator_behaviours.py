@@ -508,6 +508,21 @@ def numpy_input_fn_batches(E, work):
 
 
 
+@behaviour
+def train_opens_the_session_through_tensorflows_training_module(E, work):
+    """A program that patches ``training.MonitoredTrainingSession`` (tf.estimator's own tests do) sees the call."""
+    from unittest import mock
+    from tensorflow.python.training import training
+
+    model_dir = os.path.join(work, "model")
+    est = E.Estimator(linear_model_fn(E), model_dir=model_dir, config=config(E))
+    real = training.MonitoredTrainingSession
+    with mock.patch.object(training, "MonitoredTrainingSession", side_effect=real) as opened:
+        est.train(dataset_input_fn(), steps=2)
+    return {"calls": opened.call_count, "checkpoint_dir": [c[1].get("checkpoint_dir") for c in opened.call_args_list],
+            "global_step": int(est.get_variable_value("global_step"))}
+
+
 # ---------------------------------------------------------------------------- RunConfig
 def _outcome(fn):
     """``["ok", fn()]`` or ``[exception type name, message]``: several checks in one behaviour."""

@@ -155,6 +155,12 @@ def test_tf2_dataset_input_fn_trains_evaluates_and_predicts(behaviours):
     np.testing.assert_allclose(result["predictions"], X @ w + b, rtol=1e-5, atol=1e-5)
 
 
+def test_train_opens_its_session_through_tensorflows_training_module(behaviours):
+    """As tf.estimator: a patch of ``tensorflow.python.training.training.MonitoredTrainingSession`` is seen."""
+    outcome = behaviours["tf1_recsys"]["train_opens_the_session_through_tensorflows_training_module"]
+    assert outcome == {"result": {"calls": 1, "checkpoint_dir": ["<work>/model"], "global_step": 2}}
+
+
 def test_parsing_receiver_export_scores_tf_examples_as_trained(behaviours):
     from estimator_behaviours import X
 

@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ElementTree
+import time
 
 TEST_FILES = collections.OrderedDict([
     ("estimator_test", "estimator_test.py"),
@@ -53,6 +53,7 @@ NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
 LEFT_OUT = {NON_PUBLIC: "uses a non-public name", PATCHES_PRIVATE: PATCHES_PRIVATE}
 MISSING = "public name missing in tf1_recsys.estimator"
+HUNG_EXIT = 70  # the exit status of a test process ended because a test hung (the SHIM's)
 
 
 # ---------------------------------------------------------------------------- public API of the source
@@ -165,14 +166,38 @@ class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
-import signal
+import signal, threading, time
 import pytest
 
 TEST_TIMEOUT = int(os.environ.get("TF1_RECSYS_TEST_TIMEOUT", "120"))
+HUNG_GRACE = 30  # a test still running this long after its alarm is stuck in TensorFlow's C++ (a session run)
+RESULTS = os.environ["TF1_RECSYS_RESULTS"]
+HUNG_EXIT = 70
+_current = {}
+
+
+def _record(**result):
+    with open(RESULTS, "a") as f:
+        f.write(json.dumps(result) + "\n")
 
 
 def _over_time(signum, frame):
     raise TimeoutError("harness: the test ran over %d s (a non-chief waiting for a chief, say)" % TEST_TIMEOUT)
+
+
+def _hang_watch():
+    """Ends the process when a test outlives its alarm: a C++ call never returns to Python to raise it."""
+    while True:
+        time.sleep(1)
+        started = _current.get("started")
+        if started is not None and time.time() - started > TEST_TIMEOUT + HUNG_GRACE:
+            _record(nodeid=_current["nodeid"], outcome="failed", message="harness: the test hung over %d s "
+                    "inside TensorFlow; its process was ended and the file resumed after it" % TEST_TIMEOUT,
+                    details="")
+            os._exit(HUNG_EXIT)
+
+
+threading.Thread(target=_hang_watch, daemon=True).start()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -184,6 +209,26 @@ def pytest_runtest_call(item):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _current.update(nodeid=nodeid, started=time.time(), outcome="passed", message=None, details="")
+
+
+def pytest_runtest_logreport(report):
+    """One JSON line per test: its first failing phase decides (setup, call, teardown), as pytest's junit."""
+    if _current.get("outcome") == "passed":
+        if report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            _current.update(outcome="failed", message=crash.message if crash else str(report.longrepr)[:500],
+                            details=str(report.longrepr)[-20000:])
+        elif report.skipped:
+            _current.update(outcome="skipped")
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    _record(nodeid=nodeid, outcome=_current["outcome"], message=_current["message"], details=_current["details"])
+    _current.clear()
 
 
 for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
@@ -223,42 +268,56 @@ def outcome_of(reason):
     return "left out" if reason in LEFT_OUT else "failed"
 
 
-def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120):
-    """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``."""
+def _test_id(nodeid):
+    """pytest's ``f.py::Class::test`` as junit names it: ``f.Class::test``."""
+    parts = nodeid.split("::")
+    return "%s::%s" % (".".join([parts[0][:-len(".py")]] + parts[1:-1]), parts[-1])
+
+
+def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40):
+    """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``.
+
+    A test that hangs inside TensorFlow (where its alarm cannot interrupt it) ends its process;
+    it counts as failed and a new process runs the tests not yet run, up to ``max_resumes`` times.
+    """
     work = tempfile.mkdtemp(prefix="tf_estimator_tests_")
+    deadline = time.time() + timeout
     try:
         shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
         with open(os.path.join(work, "conftest.py"), "w") as f:
             f.write(SHIM)
         with open(os.path.join(work, "pytest.ini"), "w") as f:
             f.write("[pytest]\n")
-        report = os.path.join(work, "report.xml")
+        results_path = os.path.join(work, "results.jsonl")
         env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout))
+                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path)
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
-               os.path.join(work, "pytest.ini"), "--junitxml", report, "-o", "junit_family=xunit1",
-               key + ".py"]
-        try:
-            subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        if not os.path.exists(report):
-            return {key + "::(file)": ("failed", "the file did not run to the end (timeout or crash)")}
+               os.path.join(work, "pytest.ini"), key + ".py"]
+        records, finished = [], False
+        for _ in range(max_resumes + 1):
+            done = [r["nodeid"] for r in records]
+            try:
+                proc = subprocess.run(cmd + ["--deselect=" + nodeid for nodeid in done], cwd=work, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      timeout=max(1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                break
+            if os.path.exists(results_path):
+                with open(results_path) as f:
+                    records = [json.loads(line) for line in f if line.strip()]
+            if proc.returncode != HUNG_EXIT:
+                finished = True
+                break
         results = {}
-        for case in ElementTree.parse(report).getroot().iter("testcase"):
-            name = "%s::%s" % (case.get("classname", ""), case.get("name"))
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
-            if case.find("skipped") is not None:
-                results[name] = ("skipped", None)
-            elif problem is None:
-                results[name] = ("passed", None)
+        for record in records:
+            if record["outcome"] == "failed":
+                reason = reason_of(record["message"] or "", record["details"] or "")
+                results[_test_id(record["nodeid"])] = (outcome_of(reason), reason)
             else:
-                reason = reason_of(problem.get("message", ""), problem.text or "")
-                results[name] = (outcome_of(reason), reason)
+                results[_test_id(record["nodeid"])] = (record["outcome"], None)
+        if not finished:
+            results[key + "::(file)"] = ("failed", "the file did not run to the end (timeout or crash)")
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -270,7 +329,8 @@ def main(argv=None):
     parser.add_argument("--files", nargs="*", default=list(TEST_FILES), choices=list(TEST_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
-    parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails)")
+    parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
+                        "stuck in TensorFlow 30 s longer ends its process, and the file resumes after it)")
     parser.add_argument("--json", help="write the per-test outcomes and reasons here")
     parser.add_argument("--reasons", type=int, default=40, help="how many failure reasons to print")
     args = parser.parse_args(argv)

@@ -17,6 +17,7 @@ import numpy as np
 
 from tensorflow.core.protobuf import rewriter_config_pb2 as _rewriter_config_pb2
 from tensorflow.python.saved_model import model_utils as _model_utils
+from tensorflow.python.training import training as _training
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
@@ -374,7 +375,9 @@ class Estimator:
         config = self._config
         if config.is_chief:
             # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
-            return tf.train.MonitoredTrainingSession(
+            # Looked up in TensorFlow's training module at each call, as tf.estimator does, so a program
+            # that patches training.MonitoredTrainingSession sees its patch.
+            return _training.MonitoredTrainingSession(
                 master=master, is_chief=True, checkpoint_dir=self._model_dir, scaffold=scaffold,
                 hooks=worker_hooks + chief_hooks, chief_only_hooks=None, save_checkpoint_secs=None,
                 save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
