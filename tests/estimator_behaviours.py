@@ -9,6 +9,7 @@ and the folder replaced, so tests/test_estimator_vs_tf_estimator.py compares the
 implementations' outcomes as they are, messages included.
 """
 import argparse
+import glob
 import inspect
 import json
 import os
@@ -506,6 +507,61 @@ def numpy_input_fn_batches(E, work):
                 out.append({"a": f["a"].tolist(), "b": f["b"].tolist(), "y": t.tolist()})
     return out
 
+
+
+@behaviour
+def predict_keys_select_and_refuse_as_tf_estimator(E, work):
+    """Keys in the model's order, unknown keys left out, an empty list; none known; a single-tensor prediction."""
+    def model_fn(features, labels, mode):
+        x = features["x"] if isinstance(features, dict) else features
+        w = tf.get_variable("w", [2, 1], initializer=tf.ones_initializer())
+        y = tf.matmul(x, w)
+        predictions = y if single[0] else {"y1": y, "y2": 2.0 * y, "y3": -y}
+        return E.EstimatorSpec(mode, predictions=predictions, loss=tf.reduce_mean(y),
+                               train_op=tf.assign_add(tf.train.get_global_step(), 1))
+
+    single = [False]
+    est = E.Estimator(model_fn, model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1)
+    input_fn = dataset_input_fn(batch=6, labels=False)
+    out = [_outcome(lambda: sorted(next(est.predict(input_fn, predict_keys=keys)))) for keys in (
+        ["y3", "y1"], ["y2", "nope"], [], ["nope"], "y1")]
+    out.append(_outcome(lambda: list(next(est.predict(input_fn, predict_keys=["y3", "y1"],
+                                                       yield_single_examples=False)))))
+    single[0] = True
+    out.append(_outcome(lambda: next(est.predict(input_fn, predict_keys=["y1"])).tolist()))
+    return out
+
+
+@behaviour
+def evaluation_summaries_of_every_kind_of_metric_value(E, work):
+    """A float, an int, a tensor, a serialized Summary and a nested tuple as metric values: what evaluate()
+    returns and what its event file holds (tag and kind of each summary value)."""
+    def model_fn(features, labels, mode):
+        x = features["x"] if isinstance(features, dict) else features
+        w = tf.get_variable("w", [2, 1], initializer=tf.ones_initializer())
+        y = tf.matmul(x, w)
+        nothing = tf.no_op()
+        metrics = {"mean": tf.metrics.mean(y), "count": (tf.constant(7, tf.int64), nothing),
+                   "vector": tf.metrics.mean_tensor(tf.constant([1.0, 0.5, 0.0])),
+                   "proto": (tf.summary.merge([tf.summary.scalar("a", tf.constant(2.0)),
+                                               tf.summary.scalar("b", tf.constant(3.0))]), nothing),
+                   "nested": (((tf.constant(2.0), tf.constant(1)), tf.constant(3.0, tf.float64)), nothing)}
+        return E.EstimatorSpec(mode, loss=tf.reduce_mean(y), eval_metric_ops=metrics,
+                               train_op=tf.assign_add(tf.train.get_global_step(), 1))
+
+    est = E.Estimator(model_fn, model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1)
+    results = est.evaluate(dataset_input_fn(), steps=1)
+    tf.summary.FileWriterCache.clear()
+    values = []
+    for path in sorted(glob.glob(os.path.join(est.eval_dir(), "events.*"))):
+        for event in tf.train.summary_iterator(path):
+            values += [[v.tag, v.WhichOneof("value")] for v in event.summary.value]
+    nested = results["nested"]
+    return {"results": {k: (np.asarray(v).tolist() if k not in ("proto", "nested") else type(v).__name__)
+                        for k, v in results.items()},
+            "nested": [[float(nested[0][0]), int(nested[0][1])], float(nested[1])], "summaries": sorted(values)}
 
 
 @behaviour

@@ -118,7 +118,7 @@ def test_predict_equals_numpy_forward(trained):
     batches = list(est.predict(user.predict_input_fn, predict_keys=["logits"], yield_single_examples=False))
     assert [set(b) for b in batches] == [{"logits"}] * 4
     np.testing.assert_allclose(np.concatenate([b["logits"] for b in batches]), logits, rtol=1e-5, atol=1e-5)
-    with pytest.raises(ValueError, match="not in the predictions"):
+    with pytest.raises(ValueError, match="Expected to run at least one output from"):
         next(est.predict(user.predict_input_fn, predict_keys=["nope"]))
 
 

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from google.protobuf import message as _protobuf_message
 from tensorflow.core.protobuf import rewriter_config_pb2 as _rewriter_config_pb2
 from tensorflow.python.saved_model import model_utils as _model_utils
 from tensorflow.python.training import training as _training
@@ -48,6 +49,30 @@ def _check_hooks_type(hooks):
 def _check_listeners_type(saving_listeners):
     return checked_instances(saving_listeners, tf.train.CheckpointSaverListener,
                              "saving_listeners must be a list of CheckpointSaverListener, given: {}")
+
+
+def _add_to_summary(summary, key, value):
+    """Adds one evaluation result to ``summary`` as tf.estimator does: a Python or numpy float / int
+    (np.float32, np.int32, np.int64) as ``simple_value``; a serialized ``Summary`` (bytes) as its values,
+    tagged ``key/<i>``; any other numpy array as a tensor; anything else (a nested tuple) is logged and skipped."""
+    if isinstance(value, (float, np.float32, int, np.int32, np.int64)):
+        summary.value.add(tag=key, simple_value=float(value))
+    elif isinstance(value, bytes):
+        try:
+            parsed = tf.Summary.FromString(value)
+        except _protobuf_message.DecodeError:
+            tf.logging.warn("Skipping summary for %s, cannot parse string to Summary.", key)
+            return
+        for i, item in enumerate(parsed.value):
+            item.tag = "%s/%d" % (key, i)
+        summary.value.extend(parsed.value)
+    elif isinstance(value, np.ndarray):
+        summary.value.add(tag=key, node_name=key, tensor=tf.make_tensor_proto(value))
+        tf.logging.info("Summary for np.ndarray is not visible in Tensorboard by default. Consider using a "
+                        "Tensorboard plugin for visualization.")
+    else:
+        tf.logging.warn("Skipping summary for %s, must be a float, np.float32, np.int64, np.int32 or int or "
+                        "np.ndarray or a serialized string of Summary.", key)
 
 
 # Members a subclass may redefine; any other Estimator member it redefines is refused, as by tf.estimator.
@@ -470,12 +495,9 @@ class Estimator:
         tf.logging.info("Saving dict for global step %d: %s", step, ", ".join(
             "%s = %s" % (k, v) for k, v in sorted(results.items()) if not isinstance(v, bytes)))
         summary = tf.Summary()
-        for key, value in sorted(results.items()):
-            if key == tf.GraphKeys.GLOBAL_STEP:
-                continue
-            array = np.asarray(value)
-            if array.ndim == 0 and np.issubdtype(array.dtype, np.number):
-                summary.value.add(tag=key, simple_value=float(array))
+        for key, value in results.items():
+            if key != tf.GraphKeys.GLOBAL_STEP and value is not None:
+                _add_to_summary(summary, key, value)
         if checkpoint:
             tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
             summary.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
@@ -533,17 +555,18 @@ class Estimator:
 
     @staticmethod
     def _selected(predictions, predict_keys):
-        if predict_keys is None:
+        """The ``predictions`` named in ``predict_keys`` (None or empty: all), in their order, as tf.estimator:
+        keys that are not predictions are left out; ValueError if none is, or for a single-tensor prediction."""
+        if not predict_keys:
             return predictions
         if not isinstance(predictions, dict):
-            raise ValueError("predict_keys (%r) given, but model_fn's predictions are a single tensor, not a dict."
-                             % (predict_keys,))
+            raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
         keys = [predict_keys] if isinstance(predict_keys, str) else list(predict_keys)
-        missing = [k for k in keys if k not in predictions]
-        if missing:
-            raise ValueError("predict_keys %s are not in the predictions; available: %s."
-                             % (missing, sorted(predictions)))
-        return {k: predictions[k] for k in keys}
+        selected = {key: value for key, value in predictions.items() if key in keys}
+        if not selected:
+            raise ValueError("Expected to run at least one output from %s, provided %s."
+                             % (predictions.keys(), predict_keys))
+        return selected
 
     # ------------------------------------------------------------------ export
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,
