@@ -157,13 +157,15 @@ def _worker_delay_secs(config):
 
 
 def _scaffold_with_saver(scaffold, config):
-    """``scaffold`` with a sharded saver keeping ``config.keep_checkpoint_max`` checkpoints, unless it has one."""
-    if scaffold.saver is not None or tf.get_collection(tf.GraphKeys.SAVERS):
-        return scaffold
-    saver = tf.train.Saver(sharded=True, max_to_keep=config.keep_checkpoint_max,
-                           keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours,
-                           defer_build=True, save_relative_paths=True)
-    return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
+    """``scaffold``, whose saver is the graph's sharded saver keeping ``config.keep_checkpoint_max``
+    checkpoints unless it or the graph has one: added to the SAVERS collection as tf.estimator does, so
+    what a hook or ``Scaffold().finalize()`` looks up in the graph is that saver."""
+    if scaffold.saver is None and not tf.get_collection(tf.GraphKeys.SAVERS):
+        tf.add_to_collection(tf.GraphKeys.SAVERS, tf.train.Saver(
+            sharded=True, max_to_keep=config.keep_checkpoint_max,
+            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours, defer_build=True,
+            save_relative_paths=True))
+    return scaffold
 
 
 class _EvalStepsHook(tf.train.SessionRunHook):
