@@ -554,14 +554,22 @@ def evaluation_summaries_of_every_kind_of_metric_value(E, work):
     est.train(dataset_input_fn(), steps=1)
     results = est.evaluate(dataset_input_fn(), steps=1)
     tf.summary.FileWriterCache.clear()
-    values = []
+    events = []  # per event with a summary: [tag, kind] of its values
     for path in sorted(glob.glob(os.path.join(est.eval_dir(), "events.*"))):
         for event in tf.train.summary_iterator(path):
-            values += [[v.tag, v.WhichOneof("value")] for v in event.summary.value]
+            if event.summary.value:
+                events.append(sorted([v.tag, v.WhichOneof("value")] for v in event.summary.value))
     nested = results["nested"]
+
+    def global_step_metric(features, labels, mode):
+        spec = model_fn(features, labels, mode)
+        return spec._replace(eval_metric_ops={"global_step": tf.metrics.mean(spec.loss)})
+
+    named_global_step = E.Estimator(global_step_metric, model_dir=est.model_dir, config=config(E))
     return {"results": {k: (np.asarray(v).tolist() if k not in ("proto", "nested") else type(v).__name__)
                         for k, v in results.items()},
-            "nested": [[float(nested[0][0]), int(nested[0][1])], float(nested[1])], "summaries": sorted(values)}
+            "nested": [[float(nested[0][0]), int(nested[0][1])], float(nested[1])], "summaries": events,
+            "global_step_metric": _outcome(lambda: named_global_step.evaluate(dataset_input_fn(), steps=1))}
 
 
 @behaviour

@@ -167,10 +167,11 @@ def test_evaluation_writes_tensors_and_serialized_summaries_and_skips_nested_val
     assert "result" in outcome, outcome
     result = outcome["result"]
     assert result["nested"] == [[2.0, 1], 3.0] and result["results"]["vector"] == [1.0, 0.5, 0.0]
-    kinds = dict(result["summaries"])
-    assert kinds == {"checkpoint_path": "tensor", "count": "simple_value", "loss": "simple_value",
-                     "mean": "simple_value", "proto/0": "simple_value", "proto/1": "simple_value",
-                     "vector": "tensor"}
+    assert result["summaries"] == [  # the results, then the checkpoint's path in a Summary of its own
+        [["count", "simple_value"], ["loss", "simple_value"], ["mean", "simple_value"], ["proto/0", "simple_value"],
+         ["proto/1", "simple_value"], ["vector", "tensor"]], [["checkpoint_path", "tensor"]]]
+    assert result["global_step_metric"] == ["ValueError", "Metric with name `global_step` is not allowed, because "
+                                            "Estimator already defines a default metric with the same name."]
 
 
 def test_parsing_receiver_export_scores_tf_examples_as_trained(behaviours):

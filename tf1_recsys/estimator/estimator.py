@@ -463,6 +463,9 @@ class Estimator:
         metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
         update_op = tf.group(*[update for _, update in metrics.values()])
         eval_dict = {key: value for key, (value, _) in metrics.items()}
+        if tf.GraphKeys.GLOBAL_STEP in eval_dict:
+            raise ValueError("Metric with name `global_step` is not allowed, because Estimator already defines a "
+                             "default metric with the same name.")
         eval_dict[tf.GraphKeys.GLOBAL_STEP] = global_step
         all_hooks = list(input_hooks) + list(hooks or []) + list(spec.evaluation_hooks)
         return spec.scaffold, update_op, eval_dict, all_hooks
@@ -500,12 +503,14 @@ class Estimator:
         for key, value in results.items():
             if key != tf.GraphKeys.GLOBAL_STEP and value is not None:
                 _add_to_summary(summary, key, value)
-        if checkpoint:
-            tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
-            summary.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
         with tf.Graph().as_default():
             writer = tf.summary.FileWriterCache.get(folder)
             writer.add_summary(summary, step)
+            if checkpoint:  # a Summary of its own, after the results', as tf.estimator writes it
+                tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
+                path = tf.Summary()
+                path.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
+                writer.add_summary(path, step)
             writer.flush()
 
     # ------------------------------------------------------------------ predict
