@@ -9,6 +9,7 @@ and the folder replaced, so tests/test_estimator_vs_tf_estimator.py compares the
 implementations' outcomes as they are, messages included.
 """
 import argparse
+import glob
 import inspect
 import json
 import os
@@ -508,6 +509,84 @@ def numpy_input_fn_batches(E, work):
 
 
 
+@behaviour
+def predict_keys_select_and_refuse_as_tf_estimator(E, work):
+    """Keys in the model's order, unknown keys left out, an empty list; none known; a single-tensor prediction."""
+    def model_fn(features, labels, mode):
+        x = features["x"] if isinstance(features, dict) else features
+        w = tf.get_variable("w", [2, 1], initializer=tf.ones_initializer())
+        y = tf.matmul(x, w)
+        predictions = y if single[0] else {"y1": y, "y2": 2.0 * y, "y3": -y}
+        return E.EstimatorSpec(mode, predictions=predictions, loss=tf.reduce_mean(y),
+                               train_op=tf.assign_add(tf.train.get_global_step(), 1))
+
+    single = [False]
+    est = E.Estimator(model_fn, model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1)
+    input_fn = dataset_input_fn(batch=6, labels=False)
+    out = [_outcome(lambda: sorted(next(est.predict(input_fn, predict_keys=keys)))) for keys in (
+        ["y3", "y1"], ["y2", "nope"], [], ["nope"], "y1")]
+    out.append(_outcome(lambda: list(next(est.predict(input_fn, predict_keys=["y3", "y1"],
+                                                       yield_single_examples=False)))))
+    single[0] = True
+    out.append(_outcome(lambda: next(est.predict(input_fn, predict_keys=["y1"])).tolist()))
+    return out
+
+
+@behaviour
+def evaluation_summaries_of_every_kind_of_metric_value(E, work):
+    """A float, an int, a tensor, a serialized Summary and a nested tuple as metric values: what evaluate()
+    returns and what its event file holds (tag and kind of each summary value)."""
+    def model_fn(features, labels, mode):
+        x = features["x"] if isinstance(features, dict) else features
+        w = tf.get_variable("w", [2, 1], initializer=tf.ones_initializer())
+        y = tf.matmul(x, w)
+        nothing = tf.no_op()
+        metrics = {"mean": tf.metrics.mean(y), "count": (tf.constant(7, tf.int64), nothing),
+                   "vector": tf.metrics.mean_tensor(tf.constant([1.0, 0.5, 0.0])),
+                   "proto": (tf.summary.merge([tf.summary.scalar("a", tf.constant(2.0)),
+                                               tf.summary.scalar("b", tf.constant(3.0))]), nothing),
+                   "nested": (((tf.constant(2.0), tf.constant(1)), tf.constant(3.0, tf.float64)), nothing)}
+        return E.EstimatorSpec(mode, loss=tf.reduce_mean(y), eval_metric_ops=metrics,
+                               train_op=tf.assign_add(tf.train.get_global_step(), 1))
+
+    est = E.Estimator(model_fn, model_dir=work, config=config(E))
+    est.train(dataset_input_fn(), steps=1)
+    results = est.evaluate(dataset_input_fn(), steps=1)
+    tf.summary.FileWriterCache.clear()
+    events = []  # per event with a summary: [tag, kind] of its values
+    for path in sorted(glob.glob(os.path.join(est.eval_dir(), "events.*"))):
+        for event in tf.train.summary_iterator(path):
+            if event.summary.value:
+                events.append(sorted([v.tag, v.WhichOneof("value")] for v in event.summary.value))
+    nested = results["nested"]
+
+    def global_step_metric(features, labels, mode):
+        spec = model_fn(features, labels, mode)
+        return spec._replace(eval_metric_ops={"global_step": tf.metrics.mean(spec.loss)})
+
+    named_global_step = E.Estimator(global_step_metric, model_dir=est.model_dir, config=config(E))
+    return {"results": {k: (np.asarray(v).tolist() if k not in ("proto", "nested") else type(v).__name__)
+                        for k, v in results.items()},
+            "nested": [[float(nested[0][0]), int(nested[0][1])], float(nested[1])], "summaries": events,
+            "global_step_metric": _outcome(lambda: named_global_step.evaluate(dataset_input_fn(), steps=1))}
+
+
+@behaviour
+def train_opens_the_session_through_tensorflows_training_module(E, work):
+    """A program that patches ``training.MonitoredTrainingSession`` (tf.estimator's own tests do) sees the call."""
+    from unittest import mock
+    from tensorflow.python.training import training
+
+    model_dir = os.path.join(work, "model")
+    est = E.Estimator(linear_model_fn(E), model_dir=model_dir, config=config(E))
+    real = training.MonitoredTrainingSession
+    with mock.patch.object(training, "MonitoredTrainingSession", side_effect=real) as opened:
+        est.train(dataset_input_fn(), steps=2)
+    return {"calls": opened.call_count, "checkpoint_dir": [c[1].get("checkpoint_dir") for c in opened.call_args_list],
+            "global_step": int(est.get_variable_value("global_step"))}
+
+
 # ---------------------------------------------------------------------------- RunConfig
 def _outcome(fn):
     """``["ok", fn()]`` or ``[exception type name, message]``: several checks in one behaviour."""
@@ -597,6 +676,27 @@ def run_config_tf_config_errors(E, work):
         {"model_dir": ""},
     ]
     return [_under_tf_config(tf_config, lambda: _task_properties(E)) for tf_config in configs]
+
+
+def _half_built_repr(E):
+    """The repr of the RunConfig whose construction a bad ``$TF_CONFIG`` stopped, as a traceback shows it."""
+    try:
+        E.RunConfig(model_dir="m")
+    except ValueError as e:
+        tb = e.__traceback__
+        while tb is not None:
+            half_built = tb.tb_frame.f_locals.get("self")
+            if isinstance(half_built, E.RunConfig):
+                return repr(half_built).replace(type(half_built).__module__ + ".", "")
+            tb = tb.tb_next
+    return "no RunConfig in the traceback"
+
+
+@behaviour
+def run_config_half_built_by_a_bad_tf_config_has_a_repr(E, work):
+    return [_under_tf_config(tf_config, lambda: _half_built_repr(E)) for tf_config in (
+        {"task": {"type": "ps", "index": 0}},
+        {"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}})]
 
 
 @behaviour

@@ -1,4 +1,5 @@
-"""The V2 heads' losses, predictions, EVAL metrics and signatures for fixed logits and labels; prints one JSON line.
+"""The V2 heads' losses, predictions, EVAL metrics, signatures and ``loss_reduction`` for fixed logits and labels,
+and the errors of bad ``loss_reduction`` values; prints one JSON line.
 
     python tests/heads_side.py        # TensorFlow's own tf.estimator.*Head (TensorFlow <= 2.15), eagerly
 
@@ -34,7 +35,34 @@ def cases(est):
         "poisson": (est.PoissonRegressionHead(), logits[:, :1], np.array([[0.], [2.], [1.], [4.]], np.float32), {}),
         "logistic": (est.LogisticRegressionHead(weight_column="w"), logits[:, 2:],
                      np.array([[0.2], [1.0], [0.0], [0.7]], np.float32), features),
+        "regression_sum": (est.RegressionHead(2, weight_column="w", loss_reduction="sum"), logits[:, 1:],
+                           logits[:, :2] + 0.5, features),
+        "multi_class_auto": (est.MultiClassHead(3, loss_reduction="auto"), logits, np.array([[1], [0], [2], [1]]),
+                             {}),
     }
+
+
+# Not TensorFlow 2's tf.losses.Reduction values (the V1 ones among them); 'none' is one, refused by a head.
+BAD_REDUCTIONS = ["weighted_sum", "weighted_sum_over_batch_size", "weighted_mean", "none", "mean", None]
+
+
+def reduction_errors(est):
+    """{head class: [[exception type, message] of each of BAD_REDUCTIONS]}."""
+    out = {}
+    for name, make in (("BinaryClassHead", lambda r: est.BinaryClassHead(loss_reduction=r)),
+                       ("MultiClassHead", lambda r: est.MultiClassHead(3, loss_reduction=r)),
+                       ("MultiLabelHead", lambda r: est.MultiLabelHead(3, loss_reduction=r)),
+                       ("RegressionHead", lambda r: est.RegressionHead(loss_reduction=r)),
+                       ("PoissonRegressionHead", lambda r: est.PoissonRegressionHead(loss_reduction=r)),
+                       ("LogisticRegressionHead", lambda r: est.LogisticRegressionHead(loss_reduction=r))):
+        out[name] = []
+        for reduction in BAD_REDUCTIONS:
+            try:
+                make(reduction)
+                out[name].append(["accepted", reduction])
+            except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+                out[name].append([type(e).__name__, str(e)])
+    return out
 
 
 def _plain(value):
@@ -67,7 +95,8 @@ def reference_results():
         out[name] = {"loss": float(head.loss(tf.constant(labels), tf.constant(logits), features)),
                      "metrics": {k: float(m.result()) for k, m in metrics.items()},
                      "predictions": {k: _plain(v) for k, v in head.predictions(tf.constant(logits)).items()},
-                     "signatures": signatures(head, logits)}
+                     "signatures": signatures(head, logits), "loss_reduction": head.loss_reduction}
+    out["(bad loss_reduction)"] = reduction_errors(tf.estimator)
     return out
 
 
@@ -86,7 +115,9 @@ def results(est):
                 metrics = sess.run({k: value for k, (value, _) in spec.eval_metric_ops.items()})
                 loss, predictions = sess.run([spec.loss, spec.predictions])
         out[name] = {"loss": float(loss), "metrics": {k: float(v) for k, v in metrics.items()},
-                     "predictions": {k: _plain(v) for k, v in predictions.items()}, "signatures": signatures(head, logits)}
+                     "predictions": {k: _plain(v) for k, v in predictions.items()}, "signatures": signatures(head, logits),
+                     "loss_reduction": head.loss_reduction}
+    out["(bad loss_reduction)"] = reduction_errors(est)
     return out
 
 

@@ -252,7 +252,7 @@ def test_v2_binary_class_head_metrics_are_tf_estimators_keras_values():
         got = _evaluate(spec)
     w, z, y = WEIGHTS.astype(np.float64), logits.astype(np.float64), labels.astype(np.float64)
     p = _sigmoid(z)
-    assert head.loss_reduction == tf.losses.Reduction.SUM_OVER_BATCH_SIZE
+    assert head.loss_reduction == "sum_over_batch_size"  # TF 2's tf.losses.Reduction, as tf.estimator's V2 heads
     assert got["loss"] == pytest.approx(np.sum(w * _sigmoid_xent(y, z)) / 4, rel=1e-5)
     assert got["auc"] == pytest.approx(_interpolated_auc(y, p, w, "ROC"), rel=1e-5)
     assert got["auc_precision_recall"] == pytest.approx(_interpolated_auc(y, p, w, "PR"), rel=1e-5)
@@ -361,8 +361,10 @@ def test_v2_heads_match_tf_estimators_own():
     assert proc.returncode == 0, stderr[-6000:]
     reference = json.loads(stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(reference)
+    assert ours.pop("(bad loss_reduction)") == reference.pop("(bad loss_reduction)")
     for case, theirs in reference.items():
         mine = ours[case]
+        assert mine["loss_reduction"] == theirs["loss_reduction"], case
         assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-6), case
         assert sorted(mine["metrics"]) == sorted(theirs["metrics"]), case
         for key, value in theirs["metrics"].items():

@@ -4,9 +4,8 @@ One ``DNNLinearCombinedClassifier`` of ``tf1_recsys.estimator`` over numeric, bu
 vocabulary, hashed, crossed and embedding columns trains a few steps and is exported with
 ``build_parsing_serving_input_receiver_fn(make_parse_example_spec(columns))``. The
 references are independent of our export code: ``predict`` of the same model, TensorFlow's
-own ``saved_model_cli`` (``show --all`` and ``run --input_examples``, in subprocesses started
-together) and the ``tensorflow-serving-api`` request messages a client sends. Those tests
-are skipped, with the reason, when ``tensorflow-serving-api`` is not installed (it needs
+own ``saved_model_cli`` (what ``show --all`` and ``run --input_examples`` do, in one subprocess)
+and the ``tensorflow-serving-api`` request messages a client sends. Those tests are skipped, with the reason, when ``tensorflow-serving-api`` is not installed (it needs
 ``pip install --no-deps``, like tf_keras); CI sets TF1_RECSYS_REQUIRE_SERVING_API=1, which
 turns that skip into a failure.
 
@@ -127,12 +126,19 @@ def test_the_loaded_saved_model_scores_serialized_examples_as_predict_does(serve
     np.testing.assert_allclose(regress["outputs"], predicted["logistic"], rtol=1e-6, atol=1e-7)
 
 
-def _saved_model_cli():
-    """TensorFlow's own saved_model_cli of this interpreter's environment, as an argv prefix."""
-    script = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-    if os.path.exists(script):
-        return [script]
-    return [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
+# What ``saved_model_cli show --all --dir D`` and ``saved_model_cli run --dir D --tag_set serve
+# --signature_def S --input_examples K=ROWS --outdir O`` do, through the functions of TensorFlow's own
+# saved_model_cli module that those commands call, in one process (one TensorFlow import, not three).
+_SAVED_MODEL_CLI = r"""
+import os, sys
+from tensorflow.python.tools import saved_model_cli as cli
+export_dir, rows, outdir = sys.argv[1:]
+cli._show_all(export_dir)
+print("\n--- end of show --all ---", flush=True)
+for signature, key in (("predict", "examples"), ("classification", "inputs")):
+    feeds = cli.load_inputs_from_input_arg_string("", "", "%s=%s" % (key, rows))
+    cli.run_saved_model_with_feed_dict(export_dir, "serve", signature, feeds, os.path.join(outdir, signature), False)
+"""
 
 
 def _example_json(i):
@@ -143,26 +149,17 @@ def _example_json(i):
 
 @pytest.fixture(scope="module")
 def saved_model_cli(served, tmp_path_factory):
-    """{'show': stdout of ``show --all``, signature: {output: array}} from saved_model_cli, run in parallel."""
+    """{'show': what ``show --all`` prints, signature: {output: array} of ``run --input_examples``}."""
     export_dir, _ = served
     tmp = tmp_path_factory.mktemp("saved_model_cli")
     rows = json.dumps([_example_json(i) for i in range(N)])
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    commands = {"show": ["show", "--dir", export_dir, "--all"]}
-    for signature, key in (("predict", "examples"), ("classification", "inputs")):
-        commands[signature] = ["run", "--dir", export_dir, "--tag_set", "serve", "--signature_def", signature,
-                               "--input_examples", "%s=%s" % (key, rows), "--outdir", str(tmp / signature)]
-    procs = {name: subprocess.Popen(_saved_model_cli() + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, env=env) for name, argv in commands.items()}
-    out = {}
-    for name, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=300)
-        assert proc.returncode == 0, (name, stderr[-4000:])
-        if name == "show":
-            out[name] = stdout
-        else:
-            folder = tmp / name
-            out[name] = {f[:-len(".npy")]: np.load(str(folder / f), allow_pickle=True) for f in os.listdir(folder)}
+    proc = subprocess.run([sys.executable, "-c", _SAVED_MODEL_CLI, export_dir, rows, str(tmp)], capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = {"show": proc.stdout.split("--- end of show --all ---")[0]}
+    for name in ("predict", "classification"):
+        folder = tmp / name
+        out[name] = {f[:-len(".npy")]: np.load(str(folder / f), allow_pickle=True) for f in os.listdir(folder)}
     shutil.rmtree(str(tmp), ignore_errors=True)
     return out
 

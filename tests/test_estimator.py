@@ -118,7 +118,7 @@ def test_predict_equals_numpy_forward(trained):
     batches = list(est.predict(user.predict_input_fn, predict_keys=["logits"], yield_single_examples=False))
     assert [set(b) for b in batches] == [{"logits"}] * 4
     np.testing.assert_allclose(np.concatenate([b["logits"] for b in batches]), logits, rtol=1e-5, atol=1e-5)
-    with pytest.raises(ValueError, match="not in the predictions"):
+    with pytest.raises(ValueError, match="Expected to run at least one output from"):
         next(est.predict(user.predict_input_fn, predict_keys=["nope"]))
 
 
@@ -453,6 +453,21 @@ def test_tf_config_cluster_tasks():
 def test_tf_config_errors_name_the_fault(config, message):
     with pytest.raises(ValueError, match=message):
         parse_tf_config(config)
+
+
+@pytest.mark.parametrize("tf_config", ["{not json", json.dumps({"task": {"type": "ps", "index": 0}})])
+def test_a_run_config_half_built_by_a_bad_tf_config_has_pythons_default_repr(monkeypatch, tf_config):
+    """As tf.estimator's RunConfig (which has no ``__repr__``): a traceback or debugger can show it."""
+    monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(ValueError) as raised:
+        tf_estimator.RunConfig(model_dir="m")
+    tb, half_built = raised.tb, []
+    while tb is not None:
+        if isinstance(tb.tb_frame.f_locals.get("self"), tf_estimator.RunConfig):
+            half_built.append(tb.tb_frame.f_locals["self"])
+        tb = tb.tb_next
+    assert half_built
+    assert repr(half_built[0]) == object.__repr__(half_built[0])
 
 
 def test_run_config_reads_tf_config_and_sets_device_filters(monkeypatch):

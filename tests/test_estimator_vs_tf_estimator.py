@@ -155,6 +155,25 @@ def test_tf2_dataset_input_fn_trains_evaluates_and_predicts(behaviours):
     np.testing.assert_allclose(result["predictions"], X @ w + b, rtol=1e-5, atol=1e-5)
 
 
+def test_train_opens_its_session_through_tensorflows_training_module(behaviours):
+    """As tf.estimator: a patch of ``tensorflow.python.training.training.MonitoredTrainingSession`` is seen."""
+    outcome = behaviours["tf1_recsys"]["train_opens_the_session_through_tensorflows_training_module"]
+    assert outcome == {"result": {"calls": 1, "checkpoint_dir": ["<work>/model"], "global_step": 2}}
+
+
+def test_evaluation_writes_tensors_and_serialized_summaries_and_skips_nested_values(behaviours):
+    """tf.estimator's summary of each kind of metric value, on every TensorFlow (compared with it on 2.12)."""
+    outcome = behaviours["tf1_recsys"]["evaluation_summaries_of_every_kind_of_metric_value"]
+    assert "result" in outcome, outcome
+    result = outcome["result"]
+    assert result["nested"] == [[2.0, 1], 3.0] and result["results"]["vector"] == [1.0, 0.5, 0.0]
+    assert result["summaries"] == [  # the results, then the checkpoint's path in a Summary of its own
+        [["count", "simple_value"], ["loss", "simple_value"], ["mean", "simple_value"], ["proto/0", "simple_value"],
+         ["proto/1", "simple_value"], ["vector", "tensor"]], [["checkpoint_path", "tensor"]]]
+    assert result["global_step_metric"] == ["ValueError", "Metric with name `global_step` is not allowed, because "
+                                            "Estimator already defines a default metric with the same name."]
+
+
 def test_parsing_receiver_export_scores_tf_examples_as_trained(behaviours):
     from estimator_behaviours import X
 

@@ -15,11 +15,14 @@ import time
 
 import numpy as np
 
+from google.protobuf import message as _protobuf_message
 from tensorflow.core.protobuf import rewriter_config_pb2 as _rewriter_config_pb2
 from tensorflow.python.saved_model import model_utils as _model_utils
+from tensorflow.python.training import training as _training
 
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.estimator_spec import checked_instances
 from tf1_recsys.estimator.user_fns import call_input_fn, call_model_fn, check_model_fn
 from tf1_recsys.estimator.mode_keys import ModeKeys
 from tf1_recsys.estimator.run_config import RunConfig
@@ -40,19 +43,36 @@ def _positive_steps(name, value):
 
 def _check_hooks_type(hooks):
     """``hooks`` as a list, each a ``SessionRunHook`` (checked before any graph is built)."""
-    hooks = list(hooks or [])
-    for hook in hooks:
-        if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("Hooks must be a SessionRunHook, given: {}".format(hook))
-    return hooks
+    return checked_instances(hooks, tf.train.SessionRunHook, "Hooks must be a SessionRunHook, given: {}")
 
 
 def _check_listeners_type(saving_listeners):
-    listeners = list(saving_listeners or [])
-    for listener in listeners:
-        if not isinstance(listener, tf.train.CheckpointSaverListener):
-            raise TypeError("saving_listeners must be a list of CheckpointSaverListener, given: {}".format(listener))
-    return listeners
+    return checked_instances(saving_listeners, tf.train.CheckpointSaverListener,
+                             "saving_listeners must be a list of CheckpointSaverListener, given: {}")
+
+
+def _add_to_summary(summary, key, value):
+    """Adds one evaluation result to ``summary`` as tf.estimator does: a Python or numpy float / int
+    (np.float32, np.int32, np.int64) as ``simple_value``; a serialized ``Summary`` (bytes) as its values,
+    tagged ``key/<i>``; any other numpy array as a tensor; anything else (a nested tuple) is logged and skipped."""
+    if isinstance(value, (float, np.float32, int, np.int32, np.int64)):
+        summary.value.add(tag=key, simple_value=float(value))
+    elif isinstance(value, bytes):
+        try:
+            parsed = tf.Summary.FromString(value)
+        except _protobuf_message.DecodeError:
+            tf.logging.warn("Skipping summary for %s, cannot parse string to Summary.", key)
+            return
+        for i, item in enumerate(parsed.value):
+            item.tag = "%s/%d" % (key, i)
+        summary.value.extend(parsed.value)
+    elif isinstance(value, np.ndarray):
+        summary.value.add(tag=key, node_name=key, tensor=tf.make_tensor_proto(value))
+        tf.logging.info("Summary for np.ndarray is not visible in Tensorboard by default. Consider using a "
+                        "Tensorboard plugin for visualization.")
+    else:
+        tf.logging.warn("Skipping summary for %s, must be a float, np.float32, np.int64, np.int32 or int or "
+                        "np.ndarray or a serialized string of Summary.", key)
 
 
 # Members a subclass may redefine; any other Estimator member it redefines is refused, as by tf.estimator.
@@ -137,13 +157,15 @@ def _worker_delay_secs(config):
 
 
 def _scaffold_with_saver(scaffold, config):
-    """``scaffold`` with a sharded saver keeping ``config.keep_checkpoint_max`` checkpoints, unless it has one."""
-    if scaffold.saver is not None or tf.get_collection(tf.GraphKeys.SAVERS):
-        return scaffold
-    saver = tf.train.Saver(sharded=True, max_to_keep=config.keep_checkpoint_max,
-                           keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours,
-                           defer_build=True, save_relative_paths=True)
-    return tf.train.Scaffold(saver=saver, copy_from_scaffold=scaffold)
+    """``scaffold``, whose saver is the graph's sharded saver keeping ``config.keep_checkpoint_max``
+    checkpoints unless it or the graph has one: added to the SAVERS collection as tf.estimator does, so
+    what a hook or ``Scaffold().finalize()`` looks up in the graph is that saver."""
+    if scaffold.saver is None and not tf.get_collection(tf.GraphKeys.SAVERS):
+        tf.add_to_collection(tf.GraphKeys.SAVERS, tf.train.Saver(
+            sharded=True, max_to_keep=config.keep_checkpoint_max,
+            keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours, defer_build=True,
+            save_relative_paths=True))
+    return scaffold
 
 
 class _EvalStepsHook(tf.train.SessionRunHook):
@@ -380,7 +402,9 @@ class Estimator:
         config = self._config
         if config.is_chief:
             # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
-            return tf.train.MonitoredTrainingSession(
+            # Looked up in TensorFlow's training module at each call, as tf.estimator does, so a program
+            # that patches training.MonitoredTrainingSession sees its patch.
+            return _training.MonitoredTrainingSession(
                 master=master, is_chief=True, checkpoint_dir=self._model_dir, scaffold=scaffold,
                 hooks=worker_hooks + chief_hooks, chief_only_hooks=None, save_checkpoint_secs=None,
                 save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
@@ -439,6 +463,9 @@ class Estimator:
         metrics[LOSS_METRIC_KEY] = tf.metrics.mean(spec.loss)
         update_op = tf.group(*[update for _, update in metrics.values()])
         eval_dict = {key: value for key, (value, _) in metrics.items()}
+        if tf.GraphKeys.GLOBAL_STEP in eval_dict:
+            raise ValueError("Metric with name `global_step` is not allowed, because Estimator already defines a "
+                             "default metric with the same name.")
         eval_dict[tf.GraphKeys.GLOBAL_STEP] = global_step
         all_hooks = list(input_hooks) + list(hooks or []) + list(spec.evaluation_hooks)
         return spec.scaffold, update_op, eval_dict, all_hooks
@@ -473,18 +500,17 @@ class Estimator:
         tf.logging.info("Saving dict for global step %d: %s", step, ", ".join(
             "%s = %s" % (k, v) for k, v in sorted(results.items()) if not isinstance(v, bytes)))
         summary = tf.Summary()
-        for key, value in sorted(results.items()):
-            if key == tf.GraphKeys.GLOBAL_STEP:
-                continue
-            array = np.asarray(value)
-            if array.ndim == 0 and np.issubdtype(array.dtype, np.number):
-                summary.value.add(tag=key, simple_value=float(array))
-        if checkpoint:
-            tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
-            summary.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
+        for key, value in results.items():
+            if key != tf.GraphKeys.GLOBAL_STEP and value is not None:
+                _add_to_summary(summary, key, value)
         with tf.Graph().as_default():
             writer = tf.summary.FileWriterCache.get(folder)
             writer.add_summary(summary, step)
+            if checkpoint:  # a Summary of its own, after the results', as tf.estimator writes it
+                tf.logging.info("Saving 'checkpoint_path' summary for global step %d: %s", step, checkpoint)
+                path = tf.Summary()
+                path.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint, dtype=tf.string))
+                writer.add_summary(path, step)
             writer.flush()
 
     # ------------------------------------------------------------------ predict
@@ -536,17 +562,18 @@ class Estimator:
 
     @staticmethod
     def _selected(predictions, predict_keys):
-        if predict_keys is None:
+        """The ``predictions`` named in ``predict_keys`` (None or empty: all), in their order, as tf.estimator:
+        keys that are not predictions are left out; ValueError if none is, or for a single-tensor prediction."""
+        if not predict_keys:
             return predictions
         if not isinstance(predictions, dict):
-            raise ValueError("predict_keys (%r) given, but model_fn's predictions are a single tensor, not a dict."
-                             % (predict_keys,))
+            raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
         keys = [predict_keys] if isinstance(predict_keys, str) else list(predict_keys)
-        missing = [k for k in keys if k not in predictions]
-        if missing:
-            raise ValueError("predict_keys %s are not in the predictions; available: %s."
-                             % (missing, sorted(predictions)))
-        return {k: predictions[k] for k in keys}
+        selected = {key: value for key, value in predictions.items() if key in keys}
+        if not selected:
+            raise ValueError("Expected to run at least one output from %s, provided %s."
+                             % (predictions.keys(), predict_keys))
+        return selected
 
     # ------------------------------------------------------------------ export
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn, assets_extra=None, as_text=False,

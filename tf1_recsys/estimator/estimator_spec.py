@@ -81,12 +81,21 @@ def _export_outputs(export_outputs, predictions):
     return _model_utils.get_export_outputs(export_outputs, predictions)
 
 
+def checked_instances(values, cls, message):
+    """``values`` (an iterable or None) as a list, each an instance of ``cls``; else TypeError(message.format(value)).
+
+    The one check of user hooks and saving listeners; each caller gives tf.estimator's message of that place.
+    """
+    values = list(values or [])
+    for value in values:
+        if not isinstance(value, cls):
+            raise TypeError(message.format(value))
+    return values
+
+
 def _hooks(hooks):
-    hooks = tuple(hooks or [])
-    for hook in hooks:
-        if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("All hooks must be SessionRunHook instances, given: {}".format(hook))
-    return hooks
+    return tuple(checked_instances(hooks, tf.train.SessionRunHook, "All hooks must be SessionRunHook instances, "
+                                   "given: {}"))
 
 
 def is_metric_object(value):

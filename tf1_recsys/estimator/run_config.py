@@ -274,6 +274,10 @@ class RunConfig:
         return replaced
 
     def __repr__(self):
+        if "_task" not in self.__dict__:
+            # Construction failed before TF_CONFIG's task was read (a traceback or a debugger shows the
+            # object): Python's default, which is what tf.estimator's RunConfig shows in every case.
+            return object.__repr__(self)
         return ("RunConfig(model_dir=%r, task=%s:%s, is_chief=%s, num_ps_replicas=%d, num_worker_replicas=%d, "
                 "save_checkpoints_steps=%r, save_checkpoints_secs=%r)"
                 % (self._model_dir, self.task_type, self.task_id, self.is_chief, self.num_ps_replicas,

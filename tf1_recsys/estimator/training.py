@@ -6,6 +6,7 @@ import time
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator import cluster
 from tf1_recsys.estimator.estimator import Estimator
+from tf1_recsys.estimator.estimator_spec import checked_instances
 from tf1_recsys.estimator.exporter import Exporter
 from tf1_recsys.estimator.tf_config import TaskType
 
@@ -16,20 +17,13 @@ def _check_input_fn(input_fn):
 
 
 def _check_hooks(hooks):
-    hooks = tuple(hooks or ())
-    for hook in hooks:
-        if not isinstance(hook, tf.train.SessionRunHook):
-            raise TypeError("All hooks must be `SessionRunHook` instances, given: {}".format(hook))
-    return hooks
+    return tuple(checked_instances(hooks, tf.train.SessionRunHook,
+                                   "All hooks must be `SessionRunHook` instances, given: {}"))
 
 
 def _check_saving_listeners(saving_listeners):
-    saving_listeners = tuple(saving_listeners or ())
-    for listener in saving_listeners:
-        if not isinstance(listener, tf.train.CheckpointSaverListener):
-            raise TypeError("All saving_listeners must be `CheckpointSaverListener` instances, given: {}"
-                            .format(listener))
-    return saving_listeners
+    return tuple(checked_instances(saving_listeners, tf.train.CheckpointSaverListener,
+                                   "All saving_listeners must be `CheckpointSaverListener` instances, given: {}"))
 
 
 def _check_exporters(exporters):

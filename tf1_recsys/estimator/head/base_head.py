@@ -22,6 +22,21 @@ from tf1_recsys.estimator.estimator_spec import DEFAULT_SERVING_KEY
 _NUM_THRESHOLDS = 200
 _EPSILON = 1e-7
 
+# TensorFlow 2's tf.losses.Reduction (Keras' ReductionV2) values a V2 head takes, and the
+# tf.compat.v1.losses.Reduction that reduces the same way; 'auto' is 'sum_over_batch_size' here.
+SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+_V1_OF_V2_REDUCTION = {"auto": tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                       SUM_OVER_BATCH_SIZE: tf.losses.Reduction.SUM_OVER_BATCH_SIZE,
+                       "sum": tf.losses.Reduction.SUM}
+
+
+def v1_loss_reduction(loss_reduction):
+    """The ``tf.compat.v1.losses.Reduction`` of a V2 ``loss_reduction``; ValueError (tf.estimator's) otherwise."""
+    if not isinstance(loss_reduction, str) or loss_reduction not in _V1_OF_V2_REDUCTION:
+        raise ValueError("Invalid loss_reduction: {}. See `tf.losses.Reduction` for valid options.".format(
+            loss_reduction))
+    return _V1_OF_V2_REDUCTION[loss_reduction]
+
 
 def _interpolated_auc(labels, scores, weights, curve, name):
     """Keras ``AUC(curve=curve)``'s value (200 thresholds, 'interpolation') as a v1 (value, update_op) pair.
@@ -60,13 +75,18 @@ def _auc_from_counts(tp, fp, fn, tn, curve):
 
 
 class Head(object):
-    """The V2 interface over a V1 head class: mixed in first, ``class BinaryClassHead(Head, _V1Head)``."""
+    """The V2 interface over a V1 head class: mixed in first, ``class BinaryClassHead(Head, _V1Head)``.
+
+    A subclass gives the V1 class ``v1_loss_reduction(loss_reduction)`` and keeps the V2 value in
+    ``_v2_loss_reduction``, which ``loss_reduction`` reports as tf.estimator's V2 heads do.
+    """
 
     _OPTIONAL_LOSS_FN_ARGS = ("features", "loss_reduction")  # V2 accepts (and does not pass) loss_reduction
 
     @property
     def loss_reduction(self):
-        return self._loss_reduction
+        """TensorFlow 2's ``tf.losses.Reduction`` value given: 'sum_over_batch_size' (default), 'sum' or 'auto'."""
+        return self._v2_loss_reduction
 
     def loss(self, labels, logits, features=None, mode=None, regularization_losses=None):
         """The training loss (scalar) of ``logits`` against ``labels``, plus ``regularization_losses``."""

@@ -1,15 +1,15 @@
 """``MultiClassHead`` (``tf.estimator.MultiClassHead``): ``n_classes`` logits, softmax cross-entropy."""
-from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned import head as v1
-from tf1_recsys.estimator.head.base_head import Head
+from tf1_recsys.estimator.head.base_head import SUM_OVER_BATCH_SIZE, Head, v1_loss_reduction
 
 
 class MultiClassHead(Head, v1._MultiClassHeadWithSoftmaxCrossEntropyLoss):
     """Multi-class classification over logits [batch, n_classes]; labels class ids or vocabulary strings."""
 
     def __init__(self, n_classes, weight_column=None, label_vocabulary=None,
-                 loss_reduction=tf.losses.Reduction.SUM_OVER_BATCH_SIZE, loss_fn=None, name=None):
-        super().__init__(n_classes, weight_column, label_vocabulary, loss_reduction, loss_fn, name)
+                 loss_reduction=SUM_OVER_BATCH_SIZE, loss_fn=None, name=None):
+        super().__init__(n_classes, weight_column, label_vocabulary, v1_loss_reduction(loss_reduction), loss_fn, name)
+        self._v2_loss_reduction = loss_reduction
 
 
 __all__ = ["MultiClassHead"]

@@ -1,0 +1,59 @@
+"""tools/run_tf_estimator_tests.py's classification of a failed test of tensorflow/estimator's suite.
+
+The messages are made here the way the tool's test processes make them: ``unittest.mock``
+patching a module that stands in for a ``tensorflow_estimator`` module, whose attributes are
+only the names TensorFlow exports.
+"""
+import importlib.machinery
+import os
+import sys
+import types
+from unittest import mock
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+import run_tf_estimator_tests as tool  # noqa: E402
+
+
+class _StandIn(types.ModuleType):
+    """A module with one exported name, ``TrainSpec``; any other name raises AttributeError."""
+
+    def __getattr__(self, name):
+        if name == "TrainSpec":
+            return object
+        raise AttributeError("non-public tensorflow_estimator name: %s.%s" % (self.__name__, name))
+
+
+def _patch_message(module, name):
+    """pytest's failure message of a test that patches ``module.name``."""
+    with pytest.raises(AttributeError) as raised:
+        with mock.patch.object(module, name):
+            pass
+    return "AttributeError: %s" % raised.value
+
+
+@pytest.fixture
+def training():
+    module = _StandIn("tensorflow_estimator.python.estimator.training")
+    module.__spec__ = importlib.machinery.ModuleSpec(module.__name__, loader=object(), is_package=True)
+    return module
+
+
+def test_patching_a_name_tensorflow_does_not_export_is_left_out_not_failed(training):
+    reason = tool.reason_of(_patch_message(training, "_TrainingExecutor"), "")
+    assert reason == tool.PATCHES_PRIVATE
+    assert tool.outcome_of(reason) == "left out"
+
+
+def test_a_missing_attribute_of_a_tensorflow_module_is_still_a_failure():
+    module = types.ModuleType("tensorflow.python.training.training")
+    reason = tool.reason_of(_patch_message(module, "NotThere"), "")
+    assert tool.outcome_of(reason) == "failed" and reason != tool.PATCHES_PRIVATE
+
+
+def test_reaching_a_non_public_name_is_left_out_and_a_message_difference_fails():
+    assert tool.outcome_of(tool.reason_of("AttributeError: non-public tensorflow_estimator name: "
+                                          "tensorflow_estimator.python.estimator.training._X", "")) == "left out"
+    reason = tool.reason_of("AssertionError: \"expected\" does not match \"got\"", "")
+    assert (reason, tool.outcome_of(reason)) == ("exception message differs", "failed")
