@@ -179,6 +179,23 @@ def test_movielens_loader_on_a_tiny_folder(tmp_path):
     assert g.tolist() == [0, 0]
 
 
+
+def test_movielens_ties_in_time_keep_the_file_order_in_later_histories(tmp_path):
+    # ml-latest-small has 15790 same-second pairs of one user; their order in a history is the file's
+    # (movie 60, never rated, is the negatives' pool)
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,30,4.0,5\n1,10,4.0,5\n1,20,4.0,3\n"
+                                          "1,40,4.0,7\n1,50,4.0,8\n")
+    movies = (10, 20, 30, 40, 50, 60)
+    (tmp_path / "movies.csv").write_text("movieId,title,genres\n" + "".join("%d,M,Drama\n" % m for m in movies))
+    d = load_movielens(str(tmp_path), max_hist=4, protocol="next")
+    index = {10: 1, 20: 2, 30: 3, 40: 4, 50: 5}
+    hist = {int(m): h.tolist() for split in (d.train, d.valid, d.test)
+            for m, h, y in zip(split["movie_id"], split["hist_movie"], split["next"]) if y == 1}
+    assert hist[40] == [index[20], index[30], index[10], 0]  # by time, then file order: 30 before 10
+    assert hist[50] == [index[20], index[30], index[10], index[40]]  # the most recent last
+    assert hist[10] == hist[30] == [index[20], 0, 0, 0]  # same-second ratings do not see each other
+
+
 # ------------------------------------------------------------------ CSV
 def test_read_scores_with_and_without_header(tmp_path):
     p = tmp_path / "s.csv"
