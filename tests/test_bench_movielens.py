@@ -215,8 +215,8 @@ def test_predictions_file_holds_what_the_table_reports(tmp_path, monkeypatch):
     import tf1_recsys.data
 
     monkeypatch.setattr(tf1_recsys.data, "load_movielens", lambda *a, **k: data)
-    monkeypatch.setattr(bench, "knn_reference", lambda d, log: ({t: {"auc": 0.5, "gauc": 0.5} for t in ("like", "love")},
-                                                                "fake", 0.5))
+    fixed = {t: {"auc": 0.5, "gauc": 0.5} for t in ("like", "love")}
+    monkeypatch.setattr(bench, "knn_reference", lambda d, log: (fixed, "fake", 0.5))
     path = str(tmp_path / "p.npz")
     out = str(tmp_path / "t.md")
     assert bench.main(["--protocol", "rating", "--models", "din", "--seeds", "0", "3", "--predictions", path,
