@@ -132,6 +132,9 @@ def test_movielens_split_is_each_users_last_fifth(ml):
 def test_movielens_history_has_no_look_ahead(ml):
     a = _all(ml)
     when = {(u, m): t for u, m, t in zip(a["user"], a["movie"], a["timestamp"])}
+    by_user = {}
+    for (u, m), t in when.items():
+        by_user.setdefault(u, {})[m] = t
     rng = np.random.default_rng(0)
     for i in rng.choice(len(a["user"]), 400, replace=False):
         u, t, hist = a["user"][i], a["timestamp"][i], a["hist_movie"][i]
@@ -139,7 +142,7 @@ def test_movielens_history_has_no_look_ahead(ml):
         assert all(when[(u, m)] < t for m in real)
         assert a["movie"][i] not in real
         # the most recent earlier ratings, oldest first
-        earlier = sorted((when[(u, m)], m) for (uu, m) in when if uu == u and when[(uu, m)] < t)
+        earlier = sorted((w, m) for m, w in by_user[u].items() if w < t)
         expected_times = [w for w, _ in earlier][-hist.shape[0]:]
         assert len(real) == len(expected_times)
         assert [when[(u, m)] for m in real] == expected_times
