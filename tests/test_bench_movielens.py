@@ -167,3 +167,66 @@ def test_deepctr_peers_train_in_their_environment_and_return_predictions(tmp_pat
                 assert p.shape == data.test["like"].shape and np.all((p > 0) & (p < 1)), name
                 assert 0.0 <= value <= 1.0
         assert not np.array_equal(out[0][0][1]["like"], out[1][0][1]["like"])  # the seed matters
+
+
+def _bootstrap():
+    spec = importlib.util.spec_from_file_location("bootstrap_auc", os.path.join(TOOLS, "bootstrap_auc.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bootstrap_auc_against_sklearn_on_the_same_resamples():
+    from sklearn.metrics import roc_auc_score
+
+    boot = _bootstrap()
+    rng = np.random.default_rng(4)
+    users = np.repeat(np.arange(30), 2)
+    labels = np.tile([1.0, 0.0], 30)
+    a = [np.round(labels + rng.normal(0, s, 60), 1) for s in (0.8, 0.9)]  # rounded: tied scores
+    b = [np.round(labels + rng.normal(0, 1.5, 60), 1)]
+    got = boot.paired_bootstrap(labels, users, a, b, replicates=50, seed=7)
+    # the same resamples drawn here: whole users with replacement, rows of a user together
+    draw = np.random.default_rng(7)
+    diffs = []
+    for _ in range(50):
+        rows = np.concatenate([np.flatnonzero(users == u) for u in draw.integers(0, 30, 30)])
+        diffs.append(np.mean([roc_auc_score(labels[rows], x[rows]) for x in a])
+                     - roc_auc_score(labels[rows], b[0][rows]))
+    assert got["low"] == pytest.approx(np.percentile(diffs, 2.5), abs=1e-12)
+    assert got["high"] == pytest.approx(np.percentile(diffs, 97.5), abs=1e-12)
+    assert got["p_not_above"] == pytest.approx(np.mean(np.array(diffs) <= 0))
+    full = np.mean([roc_auc_score(labels, x) for x in a]) - roc_auc_score(labels, b[0])
+    assert got["difference"] == pytest.approx(full, abs=1e-12)
+    same = boot.paired_bootstrap(labels, users, b, b, replicates=20)
+    assert same["low"] == same["high"] == same["difference"] == 0 and same["p_not_above"] == 1
+
+
+def test_predictions_file_holds_what_the_table_reports(tmp_path, monkeypatch):
+    data = load_movielens(str(_tiny_movielens(tmp_path).path), valid_fraction=0.3)
+    bench = _bench()
+    n = len(data.test["like"])
+    rng = np.random.RandomState(2)
+
+    def fake(name, d, setting, seed, max_epochs):
+        return [(0.6 + 0.01 * seed, {"like": rng.uniform(size=n), "love": rng.uniform(size=n)})]
+
+    monkeypatch.setattr(bench, "train_ours", fake)
+    import tf1_recsys.data
+
+    monkeypatch.setattr(tf1_recsys.data, "load_movielens", lambda *a, **k: data)
+    fixed = {t: {"auc": 0.5, "gauc": 0.5} for t in ("like", "love")}
+    monkeypatch.setattr(bench, "knn_reference", lambda d, log: (fixed, "fake", 0.5))
+    path = str(tmp_path / "p.npz")
+    out = str(tmp_path / "t.md")
+    assert bench.main(["--protocol", "rating", "--models", "din", "--seeds", "0", "3", "--predictions", path,
+                       "--markdown", out]) == 0
+    z = np.load(path)
+    np.testing.assert_array_equal(z["rating/test/like"], data.test["like"])
+    np.testing.assert_array_equal(z["rating/test/user"], data.test["user"])
+    table = open(out).read()
+    for seed in (0, 3):
+        want = bench.evaluate(data.test["like"], z["rating/din/seed%d/like" % seed], data.test["user"])
+        assert "%.4f / %.4f" % (want["auc"], want["gauc"]) in table
+    lr = bench.evaluate(data.test["like"], z["rating/lr/like"], data.test["user"])
+    assert "| logistic regression | like | %.4f | %.4f |" % (lr["auc"], lr["gauc"]) in table

@@ -132,6 +132,9 @@ def test_movielens_split_is_each_users_last_fifth(ml):
 def test_movielens_history_has_no_look_ahead(ml):
     a = _all(ml)
     when = {(u, m): t for u, m, t in zip(a["user"], a["movie"], a["timestamp"])}
+    by_user = {}
+    for (u, m), t in when.items():
+        by_user.setdefault(u, {})[m] = t
     rng = np.random.default_rng(0)
     for i in rng.choice(len(a["user"]), 400, replace=False):
         u, t, hist = a["user"][i], a["timestamp"][i], a["hist_movie"][i]
@@ -139,7 +142,7 @@ def test_movielens_history_has_no_look_ahead(ml):
         assert all(when[(u, m)] < t for m in real)
         assert a["movie"][i] not in real
         # the most recent earlier ratings, oldest first
-        earlier = sorted((when[(u, m)], m) for (uu, m) in when if uu == u and when[(uu, m)] < t)
+        earlier = sorted((w, m) for m, w in by_user[u].items() if w < t)
         expected_times = [w for w, _ in earlier][-hist.shape[0]:]
         assert len(real) == len(expected_times)
         assert [when[(u, m)] for m in real] == expected_times
@@ -177,6 +180,23 @@ def test_movielens_loader_on_a_tiny_folder(tmp_path):
     assert d.test["hist_movie"][0].tolist() == [movie(10), movie(20), movie(30)]  # last 3 of 4
     g = tr["genres"][tr["movie_id"] == 20][0]
     assert g.tolist() == [0, 0]
+
+
+
+def test_movielens_ties_in_time_keep_the_file_order_in_later_histories(tmp_path):
+    # ml-latest-small has 15790 same-second pairs of one user; their order in a history is the file's
+    # (movie 60, never rated, is the negatives' pool)
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,30,4.0,5\n1,10,4.0,5\n1,20,4.0,3\n"
+                                          "1,40,4.0,7\n1,50,4.0,8\n")
+    movies = (10, 20, 30, 40, 50, 60)
+    (tmp_path / "movies.csv").write_text("movieId,title,genres\n" + "".join("%d,M,Drama\n" % m for m in movies))
+    d = load_movielens(str(tmp_path), max_hist=4, protocol="next")
+    index = {10: 1, 20: 2, 30: 3, 40: 4, 50: 5}
+    hist = {int(m): h.tolist() for split in (d.train, d.valid, d.test)
+            for m, h, y in zip(split["movie_id"], split["hist_movie"], split["next"]) if y == 1}
+    assert hist[40] == [index[20], index[30], index[10], 0]  # by time, then file order: 30 before 10
+    assert hist[50] == [index[20], index[30], index[10], index[40]]  # the most recent last
+    assert hist[10] == hist[30] == [index[20], 0, 0, 0]  # same-second ratings do not see each other
 
 
 # ------------------------------------------------------------------ CSV

@@ -149,8 +149,10 @@ def item_knn(data, neighbours=50, shrink=10.0, prior=3.0, block=1024, context=No
 
 
 
-def logistic_regression(data, tasks, grid, log):
-    """Per task: C picked on validation; returns ``({task: test metrics}, {task: (C, valid AUC)})``."""
+def logistic_regression(data, tasks, grid, log, keep=None):
+    """Per task: C picked on validation; returns ``({task: test metrics}, {task: (C, valid AUC)})``.
+
+    ``keep``: a dict that receives ``{task: test predictions [N]}`` of the chosen C."""
     from sklearn.linear_model import LogisticRegression
 
     x = {s: one_hot(getattr(data, s), data.schema) for s in ("train", "valid", "test")}
@@ -164,7 +166,10 @@ def logistic_regression(data, tasks, grid, log):
             if best is None or value > best[0]:
                 best = (value, c, m)
         chosen[task] = (best[1], best[0])
-        results[task] = evaluate(data.test[task], best[2].predict_proba(x["test"])[:, 1], data.test["user"])
+        test = best[2].predict_proba(x["test"])[:, 1]
+        if keep is not None:
+            keep[task] = test
+        results[task] = evaluate(data.test[task], test, data.test["user"])
     return results, chosen
 
 
@@ -354,8 +359,10 @@ def describe(setting, epochs):
     return "lr=%g, l2=%g, epochs=%d" % (setting["learning_rate"], setting["l2"], epochs)
 
 
-def tune_network(name, data, seeds, max_epochs, log, venv=None):
-    """Grid on ``seeds[0]``, the chosen setting on the other seeds; per seed ``(test metrics, picked, valid AUC)``."""
+def tune_network(name, data, seeds, max_epochs, log, venv=None, keep=None):
+    """Grid on ``seeds[0]``, the chosen setting on the other seeds; per seed ``(test metrics, picked, valid AUC)``.
+
+    ``keep``: a dict that receives ``{seed: {task: test predictions [N]}}`` of the chosen epochs."""
     settings = grid(name)
     if name in DEEPCTR:
         with tempfile.TemporaryDirectory() as tmp:
@@ -384,6 +391,8 @@ def tune_network(name, data, seeds, max_epochs, log, venv=None):
     for seed, history in zip(seeds, histories):
         e = int(np.argmax([v for v, _ in history]))
         metrics = {t: evaluate(data.test[t], p, data.test["user"]) for t, p in history[e][1].items()}
+        if keep is not None:
+            keep[seed] = history[e][1]
         out.append((metrics, describe(chosen, e + 1), history[e][0]))
         log("  %s seed %d: %s, validation AUC %.4f; test %s" % (LABELS[name], seed, describe(chosen, e + 1),
             history[e][0], ", ".join("%s AUC %.4f GAUC %.4f" % (t, r["auc"], r["gauc"]) for t, r in metrics.items())))
@@ -395,25 +404,35 @@ def _cpu_seconds():
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_protocol(args, protocol, log):
-    """Loads, tunes and tests every model on one protocol; returns the markdown table lines."""
+def run_protocol(args, protocol, log, keep=None):
+    """Loads, tunes and tests every model on one protocol; returns the markdown table lines.
+
+    ``keep``: a dict that receives the test labels, users and predictions as ``save_predictions`` stores them."""
     from tf1_recsys.data import load_movielens
 
     data = load_movielens(args.path, protocol=protocol, valid_fraction=0.2, max_users=args.max_users)
     log(data.describe())
     tasks = list(data.schema.labels)
     log("logistic regression (scikit-learn), C from %s on validation" % (LR_C,))
-    lr, lr_chosen = logistic_regression(data, tasks, LR_C, log)
+    kept = {"lr": {}}
+    lr, lr_chosen = logistic_regression(data, tasks, LR_C, log, keep=kept["lr"])
     log("item-kNN, (neighbours, shrink) from %s on validation" % (KNN,))
     knn, knn_chosen, knn_valid = knn_reference(data, log)
     rows = [("logistic regression", t, [lr[t]], "C=%g" % lr_chosen[t][0], [lr_chosen[t][1]]) for t in tasks]
     rows += [("item-kNN", t, [knn[t]], knn_chosen, [knn_valid]) for t in tasks]
     for name in args.models:
         t1, c1 = time.perf_counter(), _cpu_seconds()
-        res = tune_network(name, data, args.seeds, args.max_epochs or MAX_EPOCHS[protocol], log, args.deepctr_venv)
+        kept[name] = {}
+        res = tune_network(name, data, args.seeds, args.max_epochs or MAX_EPOCHS[protocol], log, args.deepctr_venv,
+                           keep=kept[name])
         log("  %s: %.0f s, %.0f CPU s" % (LABELS[name], time.perf_counter() - t1, _cpu_seconds() - c1))
         for t in res[0][0]:
             rows.append((LABELS[name], t, [r[0][t] for r in res], sorted(set(r[1] for r in res)), [r[2] for r in res]))
+    if keep is not None:
+        keep.update(("%s/test/%s" % (protocol, k), data.test[k]) for k in ["user"] + tasks)
+        keep.update(("%s/lr/%s" % (protocol, t), p) for t, p in kept.pop("lr").items())
+        keep.update(("%s/%s/seed%d/%s" % (protocol, name, seed, t), p)
+                    for name, runs in kept.items() for seed, preds in runs.items() for t, p in preds.items())
     lines = ["| model | task | test AUC | test GAUC | AUC - LR | GAUC - LR | picked on validation | validation AUC | "
              "per seed (AUC / GAUC) |", "|---|---|---|---|---|---|---|---|---|"]
     pm = lambda v: "%.4f ± %.4f" % (np.mean(v), np.std(v)) if len(v) > 1 else "%.4f" % v[0]
@@ -446,6 +465,9 @@ def main(argv=None):
                         ".venv-deepctr in the repository; made when missing)")
     parser.add_argument("--max-users", type=int, help="only the first N users (quick checks)")
     parser.add_argument("--markdown", help="also write the result tables to this file")
+    parser.add_argument("--predictions", help="also save the test labels, users and every reported model's test "
+                        "predictions to this .npz ('<protocol>/<model>/seed<k>/<task>', '<protocol>/lr/<task>', "
+                        "'<protocol>/test/<task or user>'), for paired comparisons such as tools/bootstrap_auc.py")
     parser.add_argument("--write-docs", action="store_true", help="write the tables into docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -456,10 +478,10 @@ def main(argv=None):
 
     t0, c0 = time.perf_counter(), _cpu_seconds()
     log = lambda s: print(s, flush=True)
-    tables = []
+    tables, kept = [], {}
     for protocol in args.protocol:
         try:
-            tables.append((protocol,) + run_protocol(args, protocol, log))
+            tables.append((protocol,) + run_protocol(args, protocol, log, keep=kept))
         except DataError as e:
             print("bench_movielens: error: %s" % e, file=sys.stderr)
             return 2
@@ -469,6 +491,8 @@ def main(argv=None):
                                                      " ".join(argv if argv is not None else sys.argv[1:])))
     text = "".join("\n#### Protocol `%s`\n\n%s\n\n%s\n" % (p, d, "\n".join(lines)) for p, d, lines in tables)
     log(text + "\n" + footer)
+    if args.predictions:
+        np.savez(args.predictions, **kept)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text + "\n" + footer + "\n")
