@@ -6,10 +6,9 @@ imports it into the Estimator's graph with ``input_map`` replacing each input an
 placeholder by the ``features`` / ``labels`` tensors and the training switch by a
 ``placeholder_with_default(False)`` of the same name, fed True by a ``FeedFnHook`` in TRAIN. Variable names, initial values (the random
 ops keep the seeds they were built with) and collections (``UPDATE_OPS``,
-``REGULARIZATION_LOSSES``) are those of the direct build, so checkpoints move freely
-between the ``Trainer``'s graph and the Estimator's. The loss and train op are built as
-the ``Trainer`` builds them (``training_loss``, ``minimize`` in the name scope ``train``),
-so the optimizer's slots have the same names too.
+``REGULARIZATION_LOSSES``) are those of the direct build. The loss and train op are
+``training_loss`` and ``minimize`` in the name scope ``train`` (the optimizer's slots are
+``<variable>/Adam``...). The ``Trainer``'s graph is the TRAIN graph of this ``model_fn``.
 """
 import itertools
 

@@ -1,22 +1,26 @@
 """``Trainer``: a ``ModelSpec`` trained from numpy arrays on the Estimator, evaluated and frozen in a session.
 
-One trainer owns one ``tf.Graph`` and one ``tf.compat.v1.Session``: the model built with
-``tf.set_random_seed(config.seed)``, its train op (``build_train_op``, after
-``UPDATE_OPS``) and a ``Saver``, restored from the latest checkpoint of ``model_dir``
-(or initialised when there is none). ``predict``, ``evaluate``, ``freeze`` and
-``export_saved_model`` run in that session.
+One trainer owns one ``tf.Graph``, the Estimator's training graph, built once, and one
+``tf.compat.v1.Session`` of it, restored from the latest checkpoint of ``model_dir`` (or
+initialised when there is none). ``fit``, ``predict``, ``evaluate``, ``save``, ``freeze``
+and ``export_saved_model`` run in that session.
 
-``fit`` trains on ``tf1_recsys.estimator.Estimator``, the package's ``model_fn`` runner:
-the model becomes a ``model_fn`` (``SpecModelFn``), the training arrays an ``input_fn``
-(``feed_dict`` or ``tf.data``, ``pipeline``), and the loop is
-``tf.compat.v1.train.MonitoredTrainingSession`` with TensorFlow's hooks
+The graph is what ``tf1_recsys.estimator.Estimator`` trains (``Estimator._train_graph``):
+the model built once with ``tf.set_random_seed(config.seed)`` and turned into a
+``model_fn`` (``SpecModelFn``, which imports it onto the ``input_fn``'s tensors), the
+training arrays' ``input_fn`` (``feed_dict`` or ``tf.data``, ``pipeline``), the loss and
+train op (``build_train_op``, after ``UPDATE_OPS``, in the name scope ``train``) and the
+``Saver``. ``fit`` runs the Estimator's loop on it (``Estimator._train_on``):
+``tf.compat.v1.train.MonitoredSession`` over the trainer's session, with TensorFlow's hooks
 (``NanTensorHook``, ``StopAtStepHook``, ``CheckpointSaverHook``, ``StepCounterHook``,
-``SummarySaverHook``) and the trainer's own (``fit_hooks``). It continues from the latest
-checkpoint of ``model_dir`` (or, when there is none, from the trainer's variables) at the
-same batch of the same epoch, see ``tf1_recsys.training.batches``; afterwards the
-trainer's session holds the latest checkpoint. While ``fit`` runs, the trainer's own
-session is closed, so a large embedding table is held once; ``step``, ``predict`` and
-``evaluate`` (from a callback, say) then run in the training session.
+``SummarySaverHook``) and the trainer's own (``fit_hooks``). A second ``fit`` adds no op
+and reuses the steps TensorFlow already compiled and optimised in that session. ``fit``
+continues from the latest checkpoint of ``model_dir`` (which the session holds, or when
+there is none, from the trainer's variables) at the same batch of the same epoch, see
+``tf1_recsys.training.batches``; afterwards the session holds the latest checkpoint (after
+an error, the session is restored from it). While ``fit`` runs, ``sess`` is None (the
+training loop holds the session); ``step``, ``predict`` and ``evaluate`` (from a callback,
+say) then run in the training loop's session.
 
 Exact resume holds for models without random ops in training (dropout draws from
 stateful random kernels whose state is not checkpointed) and, for bit equality, a
@@ -71,7 +75,8 @@ class Trainer:
 
     Args:
       model_fn: callable with no arguments returning a ``ModelSpec`` built in the
-        current default graph (called inside the trainer's graph).
+        current default graph (called once, in a graph of the model alone; ``freeze`` and
+        ``export_saved_model`` call it again for the serving graph).
       config: ``TrainConfig``; default ``TrainConfig()``.
       model_dir: directory of checkpoints (``model.ckpt-<step>``) and TensorBoard events.
         None keeps no checkpoint and writes no summary (``fit`` trains through a
