@@ -124,8 +124,11 @@ class Trainer:
         self.saver = self._train_graph.scaffold.saver
         with self.graph.as_default():
             self._init_op = tf.global_variables_initializer()
-            self._local_init_op = tf.train.Scaffold.default_local_init_op()
-            tf.add_to_collection(tf.GraphKeys.LOCAL_INIT_OP, self._local_init_op)  # the scaffold's too
+            self._local_init_op = None  # local variables and lookup tables, as the Estimator's session has them
+            if tf.local_variables() or tf.get_collection(tf.GraphKeys.TABLE_INITIALIZERS) or tf.get_collection(
+                    tf.GraphKeys.LOCAL_RESOURCES):
+                self._local_init_op = tf.train.Scaffold.default_local_init_op()
+                tf.add_to_collection(tf.GraphKeys.LOCAL_INIT_OP, self._local_init_op)  # the scaffold's too
             self._variables = tf.global_variables()
             self._nonfinite = nonfinite_flags(self._variables)
             self._fit_fetches = fit_hooks.fit_fetches(self.spec, self.loss)
@@ -164,7 +167,8 @@ class Trainer:
                          for p in state.all_model_checkpoint_paths]
                 self.saver.set_last_checkpoints_with_time(
                     [(p, os.path.getmtime(p + ".index")) for p in paths if os.path.exists(p + ".index")])
-        self.sess.run(self._local_init_op)
+        if self._local_init_op is not None:
+            self.sess.run(self._local_init_op)
 
     def _release_session(self):
         """Hands the trainer's session to ``fit``'s training loop: ``sess`` is None until ``fit`` returns."""
