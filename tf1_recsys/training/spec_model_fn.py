@@ -41,7 +41,7 @@ def _rename_functions(meta_graph, suffix):
 
     A control-flow-v2 loop (``dynamic_rnn``) is a ``While`` op calling library functions;
     its gradient registers ``<body>_rewritten`` process-wide by name. Imported twice under
-    the same names (the Trainer's graph, then each Estimator graph), two gradients would
+    the same names (two Trainers of one model, or two Estimator graphs), two gradients would
     register one name with two definitions ("Attempting to add a duplicate function").
     """
     library = meta_graph.graph_def.library
