@@ -49,7 +49,7 @@ from tf1_recsys.training import arrays as A
 from tf1_recsys.training import batches as B
 from tf1_recsys.training import fit_hooks
 from tf1_recsys.training.checkpoint import PREFIX, CheckpointError, latest_checkpoint, restore
-from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
+from tf1_recsys.training.config import TrainConfig
 from tf1_recsys.training.errors import (NAN_ADVICE, NanLossDuringTrainingError, listed, loss_not_finite,
                                        nonfinite_flags, nonfinite_names, state_not_finite)
 from tf1_recsys.training.pipeline import batch_source
@@ -132,7 +132,6 @@ class Trainer:
             self._variables = tf.global_variables()
             self._nonfinite = nonfinite_flags(self._variables)
             self._fit_fetches = fit_hooks.fit_fetches(self.spec, self.loss)
-        self.sess = None
         self._stop_requested = None
         self._remove_stale_temporaries(self.model_dir)
         self.sess = tf.Session(graph=self.graph, config=cfg.session_config())
