@@ -205,6 +205,29 @@ def test_tf_data_initialises_once_per_fit_and_resumes_mid_epoch_exactly(referenc
         np.testing.assert_array_equal(values[name], value, err_msg=name)
 
 
+def test_a_second_fit_reuses_the_graph_and_session_and_matches_an_uninterrupted_run(reference, data, tmp_path,
+                                                                                   monkeypatch):
+    # The trainer's graph is the training graph, built once: a fit stopped mid-epoch and a second fit on
+    # the same Trainer add no op, open no session, and end bit for bit where one uninterrupted fit ends.
+    from tensorflow.python.client import session as tf_session
+
+    with Trainer(ts.model_fn, ts.config(), str(tmp_path / "twice")) as trainer:
+        stop_at = TOTAL_STEPS // 2 + 7
+        first = trainer.fit(data, callback=lambda event, info: trainer.request_stop()
+                            if event == "step" and info["step"] == stop_at else None)
+        assert first["global_step"] == stop_at and trainer.restored_from.endswith("model.ckpt-%d" % stop_at)
+        ops, session = len(trainer.graph.get_operations()), trainer.sess
+        opened = []
+        original = tf_session.BaseSession.__init__
+        monkeypatch.setattr(tf_session.BaseSession, "__init__",
+                            lambda self, *a, **k: opened.append(self) or original(self, *a, **k))
+        assert trainer.fit(data)["global_step"] == TOTAL_STEPS
+        assert opened == [] and trainer.sess is session and len(trainer.graph.get_operations()) == ops
+        values = _values(trainer)
+    for name, value in reference[1].items():
+        np.testing.assert_array_equal(values[name], value, err_msg=name)
+
+
 def test_fit_writes_checkpoints_and_tensorboard(reference):
     model_dir, _ = reference
     kept = sorted(glob.glob(os.path.join(model_dir, "model.ckpt-*.index")))

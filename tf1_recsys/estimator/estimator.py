@@ -7,6 +7,7 @@ cluster the graph is placed by ``replica_device_setter`` and each task runs its
 ``tf.compat.v1.train.Server``. Evaluation and prediction restore a checkpoint into a
 local ``tf.compat.v1.train.MonitoredSession``.
 """
+import collections
 import copy
 import os
 import shutil
@@ -31,6 +32,10 @@ from tf1_recsys.estimator.train_op import SyncReplicasHook
 from tf1_recsys.estimator.warm_start import apply_warm_start, warm_start_settings
 
 LOSS_METRIC_KEY = "loss"
+
+TrainGraph = collections.namedtuple("TrainGraph", ["graph", "global_step", "spec", "input_hooks", "scaffold"])
+TrainGraph.__doc__ = """A training graph built by ``Estimator._train_graph``: the ``EstimatorSpec`` of TRAIN,
+its global step, the ``input_fn``'s hooks and the scaffold (with a saver)."""
 
 
 def _positive_steps(name, value):
@@ -333,6 +338,16 @@ class Estimator:
         return self
 
     def _train(self, input_fn, hooks, steps, max_steps, saving_listeners, master):
+        return self._train_on(self._train_graph(input_fn), hooks, steps, max_steps, saving_listeners, master)
+
+    def _train_graph(self, input_fn):
+        """Builds a new training graph: the global step, ``input_fn``'s tensors, the TRAIN ``model_fn``,
+        the warm start, the scaffold's saver and the ``loss`` summary.
+
+        Returns:
+          ``TrainGraph``; ``_train_on`` runs it, as many times as wanted: after its first run (the
+          scaffold's and the hooks' ops) a run adds no op, so a session keeps its compiled steps.
+        """
         config = self._config
         graph = self._new_graph()
         with graph.as_default(), graph.device(config.device_fn or _replica_device_setter(config)):
@@ -345,10 +360,18 @@ class Estimator:
             if not any(s.op.name == "loss" for s in tf.get_collection(tf.GraphKeys.SUMMARIES)):
                 tf.summary.scalar("loss", spec.loss)
             tf.add_to_collection(tf.GraphKeys.LOSSES, spec.loss)
+        return TrainGraph(graph, global_step, spec, list(input_hooks), scaffold)
+
+    def _train_on(self, built, hooks, steps, max_steps, saving_listeners, master, session_creator=None):
+        """Trains on the graph ``_train_graph`` built; ``session_creator`` (default: a new session
+        restoring the latest checkpoint of ``model_dir``) gives the chief its session."""
+        config = self._config
+        graph, global_step, spec, scaffold = built.graph, built.global_step, built.spec, built.scaffold
+        with graph.as_default(), graph.device(config.device_fn or _replica_device_setter(config)):
             # tf.estimator's order: input hooks, the user's, the step limit, the NaN check, logging,
             # the model_fn's. The chief's hooks come after all of them, so that the NaN check runs
             # before a CheckpointSaverHook would save the weights of a NaN step.
-            worker_hooks = list(input_hooks) + hooks
+            worker_hooks = list(built.input_hooks) + hooks
             if steps is not None or max_steps is not None:
                 worker_hooks.append(tf.train.StopAtStepHook(num_steps=steps, last_step=max_steps))
             worker_hooks.append(tf.train.NanTensorHook(spec.loss))
@@ -378,7 +401,7 @@ class Estimator:
             if config.save_summary_steps:
                 chief_hooks.append(tf.train.SummarySaverHook(save_steps=config.save_summary_steps,
                                                              output_dir=self._model_dir, scaffold=scaffold))
-            session = self._training_session(master, scaffold, worker_hooks, chief_hooks)
+            session = self._training_session(master, scaffold, worker_hooks, chief_hooks, session_creator)
             try:
                 loss, done = None, 0
                 with session as mon_sess:
@@ -398,8 +421,11 @@ class Estimator:
                     if isinstance(hook, SyncReplicasHook):
                         hook.join()
 
-    def _training_session(self, master, scaffold, worker_hooks, chief_hooks):
+    def _training_session(self, master, scaffold, worker_hooks, chief_hooks, session_creator=None):
         config = self._config
+        if session_creator is not None:
+            return tf.train.MonitoredSession(session_creator=session_creator, hooks=worker_hooks + chief_hooks,
+                                             stop_grace_period_secs=config.stop_grace_period_secs)
         if config.is_chief:
             # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
             # Looked up in TensorFlow's training module at each call, as tf.estimator does, so a program

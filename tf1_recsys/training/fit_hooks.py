@@ -8,14 +8,19 @@
   after S seconds (TensorFlow's hook takes one of the two), with the listeners
   ``FiniteStateGuard`` (a checkpoint is only written when every variable is finite) and
   ``CallbackListener`` (the callback's ``'checkpoint'`` events).
+- ``TrainerSession``: the ``SessionCreator`` handing the trainer's own session to the
+  Estimator's ``MonitoredSession``, which then leaves it open: one session trains every
+  ``fit`` of a ``Trainer`` and keeps the steps TensorFlow compiled (and optimised) for it.
 """
 import time
+
+from tensorflow.python.client.session import SessionInterface
 
 import numpy as np
 
 from tf1_recsys._tf import tf
 from tf1_recsys.training import arrays as A
-from tf1_recsys.training.errors import loss_not_finite, nonfinite_flags, nonfinite_names, state_not_finite
+from tf1_recsys.training.errors import loss_not_finite, nonfinite_names, state_not_finite
 
 
 def task_losses(spec):
@@ -54,6 +59,13 @@ class Window:
         return values
 
 
+def fit_fetches(spec, loss):
+    """What ``FitHook`` fetches at each step: the training ``loss``, the per-task losses
+    (``task_losses``), the predictions and the labels of the tasks that have them."""
+    return {"loss": loss, "task_loss": task_losses(spec), "pred": dict(spec.predictions),
+            "label": {t: spec.labels[t] for t in spec.predictions if t in spec.labels}}
+
+
 class FitHook(tf.train.SessionRunHook):
     """One ``Trainer.fit`` in the Estimator's loop; see the module docstring.
 
@@ -63,8 +75,8 @@ class FitHook(tf.train.SessionRunHook):
         while ``fit`` runs).
 
     Args:
-      trainer: the ``Trainer`` (its ``request_stop``, ``write_scalars`` and session).
-      model_fn: the ``SpecModelFn`` whose ``spec`` is the training graph's model.
+      trainer: the ``Trainer`` (its ``spec``, ``request_stop``, ``write_scalars`` and session).
+      fetches: ``fit_fetches`` of the trainer's graph.
       source: the ``FeedBatches`` / ``DatasetBatches`` of the training arrays.
       total: the global step at which the fit ends.
       steps_per_epoch: global steps per epoch.
@@ -74,10 +86,10 @@ class FitHook(tf.train.SessionRunHook):
       eval_batch_size: batch size of that evaluation.
     """
 
-    def __init__(self, trainer, model_fn, source, total, steps_per_epoch, bar, callback=None, eval_data=None,
+    def __init__(self, trainer, fetches, source, total, steps_per_epoch, bar, callback=None, eval_data=None,
                  eval_batch_size=None):
         self._trainer = trainer
-        self._model_fn = model_fn
+        self._fetches = fetches
         self._source = source
         self._total = total
         self._spe = steps_per_epoch
@@ -91,13 +103,10 @@ class FitHook(tf.train.SessionRunHook):
         self.loss = None
 
     def begin(self):
-        spec = self.spec = self._model_fn.spec
-        tasks = list(spec.predictions)
-        self._fetches = {"loss": self._model_fn.loss, "task_loss": task_losses(spec), "pred": dict(spec.predictions),
-                         "label": {t: spec.labels[t] for t in tasks if t in spec.labels}}
+        self.spec = self._trainer.spec
         self._global_step = tf.train.get_global_step()
-        self._tasks = tasks
-        self._window = Window(tasks)
+        self._tasks = list(self.spec.predictions)
+        self._window = Window(self._tasks)
         self._released = False
 
     def after_create_session(self, session, coord):
@@ -111,7 +120,7 @@ class FitHook(tf.train.SessionRunHook):
         self.session = None
 
     def before_run(self, run_context):
-        if not self._released:  # every hook has seen the new session: the trainer's copy can go
+        if not self._released:  # every hook has seen the session: the trainer hands it to fit
             self._trainer._release_session()
             self._released = True
         return tf.train.SessionRunArgs(self._fetches, feed_dict=self._source.feed(self.step))
@@ -150,17 +159,16 @@ class FiniteStateGuard(tf.train.CheckpointSaverListener):
     """Refuses to save a state with a NaN or infinite variable (``NanLossDuringTrainingError``).
 
     Args:
+      nonfinite: ``errors.nonfinite_flags`` of the graph's variables.
       describe_latest: callable returning ``(' in <model_dir>' or '', latest checkpoint)``
         for the message.
 
     So the latest checkpoint is always the last finite state.
     """
 
-    def __init__(self, describe_latest):
+    def __init__(self, nonfinite, describe_latest):
+        self._nonfinite = nonfinite
         self._describe_latest = describe_latest
-
-    def begin(self):
-        self._nonfinite = nonfinite_flags(tf.global_variables())
 
     def before_save(self, session, global_step_value):
         bad = nonfinite_names(session, self._nonfinite)
@@ -215,4 +223,46 @@ def checkpoint_hook(model_dir, every_steps, every_secs=None, listeners=(), save_
     return hook
 
 
-__all__ = ["FitHook", "FiniteStateGuard", "CallbackListener", "Window", "checkpoint_hook", "task_losses"]
+class _KeptOpen(SessionInterface):
+    """``session`` whose ``close`` does nothing: what ``MonitoredSession`` closes at its end."""
+
+    def __init__(self, session):
+        self._session = session
+
+    graph = property(lambda self: self._session.graph)
+    sess_str = property(lambda self: self._session.sess_str)
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        return self._session.run(fetches, feed_dict, options, run_metadata)
+
+    def partial_run_setup(self, fetches, feeds=None):
+        return self._session.partial_run_setup(fetches, feeds)
+
+    def partial_run(self, handle, fetches, feed_dict=None):
+        return self._session.partial_run(handle, fetches, feed_dict)
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+    def close(self):
+        pass
+
+
+class TrainerSession(tf.train.SessionCreator):
+    """Gives ``MonitoredSession`` an open session already holding the variables, and keeps it open.
+
+    Args:
+      scaffold: the training graph's ``Scaffold`` (finalised here, as ``ChiefSessionCreator`` does).
+      session: a ``tf.compat.v1.Session`` of that graph, initialised or restored.
+    """
+
+    def __init__(self, scaffold, session):
+        self._scaffold = scaffold
+        self._session = session
+
+    def create_session(self):
+        self._scaffold.finalize()
+        return _KeptOpen(self._session)
+
+
+__all__ = ["FitHook", "TrainerSession", "fit_fetches", "FiniteStateGuard", "CallbackListener", "Window", "checkpoint_hook", "task_losses"]

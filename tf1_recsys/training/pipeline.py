@@ -13,6 +13,9 @@ with the very next batch. The epoch's order is computed once per epoch, not per 
   training step. ``initialize(session, start)`` starts it once per fit. The elements are
   ``placeholder_with_default`` tensors named as the model's placeholders: feeding them
   bypasses the iterator.
+
+A source's graph does not depend on the arrays: the ``Trainer`` builds it once, and each
+``fit`` gives it that fit's arrays and last step with ``bind``.
 """
 import threading
 
@@ -47,7 +50,7 @@ class _StepIndices:
 class _Batches:
     """What both sources share: the arrays, the step's indices and the (features, labels) split."""
 
-    def __init__(self, spec, arrays, batch_size, seed, shuffle):
+    def __init__(self, spec, batch_size, seed, shuffle):
         for key in spec.labels:
             if key in spec.inputs and spec.inputs[key] is not spec.labels[key]:
                 raise ValueError("model_fn: the name %r is both an input and a label." % key)
@@ -57,9 +60,16 @@ class _Batches:
         self._features = {k: (t.dtype.base_dtype, _batch_shape(t)) for k, t in spec.inputs.items()}
         self._labels = {k: (t.dtype.base_dtype, _batch_shape(t)) for k, t in spec.labels.items()
                         if k not in spec.inputs}
+        self._order_args = (batch_size, seed, shuffle)
+        self.arrays = self.n = self.indices = self.stop = None
+
+    def bind(self, arrays, stop):
+        """Trains on ``arrays`` (``{key: array [N, ...]}``) up to global step ``stop``; returns ``self``."""
         self.arrays = arrays
         self.n = len(next(iter(arrays.values())))
-        self.indices = _StepIndices(self.n, batch_size, seed, shuffle)
+        self.indices = _StepIndices(self.n, *self._order_args)
+        self.stop = int(stop)
+        return self
 
     def _split(self, tensors):
         return ({k: tensors[k] for k in self._features}, {k: tensors[k] for k in self._labels})
@@ -104,9 +114,8 @@ def _without_autotuning():
 class DatasetBatches(_Batches):
     """An initializable ``tf.data`` iterator over the global steps ``start`` .. ``stop - 1``."""
 
-    def __init__(self, spec, arrays, batch_size, seed, shuffle, stop, prefetch=2):
-        super().__init__(spec, arrays, batch_size, seed, shuffle)
-        self._stop = int(stop)
+    def __init__(self, spec, batch_size, seed, shuffle, prefetch=2):
+        super().__init__(spec, batch_size, seed, shuffle)
         self._prefetch = prefetch
 
     def input_fn(self):
@@ -114,9 +123,11 @@ class DatasetBatches(_Batches):
             self._whole = {k: tf.placeholder(dtype, shape, name="train_" + k)
                            for k, (dtype, shape) in self._signature().items()}
             self._start = tf.placeholder(tf.int64, [], name="start_step")
+            self._stop = tf.placeholder(tf.int64, [], name="stop_step")
 
             def batch_of(step):
-                index = tf.numpy_function(self.indices, [step], tf.int64, stateful=True)
+                # Through a lambda: each fit binds its own indices.
+                index = tf.numpy_function(lambda s: self.indices(s), [step], tf.int64, stateful=True)
                 index.set_shape([None])
                 return {k: tf.gather(p, index) for k, p in self._whole.items()}
 
@@ -131,14 +142,15 @@ class DatasetBatches(_Batches):
     def initialize(self, session, start):
         feed = {p: self.arrays[k] for k, p in self._whole.items()}
         feed[self._start] = int(start)
+        feed[self._stop] = self.stop
         session.run(self._iterator.initializer, feed)
 
 
-def batch_source(spec, arrays, config, stop):
-    """The ``FeedBatches`` or ``DatasetBatches`` (``config.use_tf_data``) of a ``TrainConfig``."""
+def batch_source(spec, config):
+    """The ``FeedBatches`` or ``DatasetBatches`` (``config.use_tf_data``) of a ``TrainConfig``, unbound."""
     if config.use_tf_data:
-        return DatasetBatches(spec, arrays, config.batch_size, config.seed, config.shuffle, stop, config.prefetch)
-    return FeedBatches(spec, arrays, config.batch_size, config.seed, config.shuffle)
+        return DatasetBatches(spec, config.batch_size, config.seed, config.shuffle, config.prefetch)
+    return FeedBatches(spec, config.batch_size, config.seed, config.shuffle)
 
 
 __all__ = ["FeedBatches", "DatasetBatches", "batch_source"]

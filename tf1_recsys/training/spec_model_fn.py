@@ -6,10 +6,9 @@ imports it into the Estimator's graph with ``input_map`` replacing each input an
 placeholder by the ``features`` / ``labels`` tensors and the training switch by a
 ``placeholder_with_default(False)`` of the same name, fed True by a ``FeedFnHook`` in TRAIN. Variable names, initial values (the random
 ops keep the seeds they were built with) and collections (``UPDATE_OPS``,
-``REGULARIZATION_LOSSES``) are those of the direct build, so checkpoints move freely
-between the ``Trainer``'s graph and the Estimator's. The loss and train op are built as
-the ``Trainer`` builds them (``training_loss``, ``minimize`` in the name scope ``train``),
-so the optimizer's slots have the same names too.
+``REGULARIZATION_LOSSES``) are those of the direct build. The loss and train op are
+``training_loss`` and ``minimize`` in the name scope ``train`` (the optimizer's slots are
+``<variable>/Adam``...). The ``Trainer``'s graph is the TRAIN graph of this ``model_fn``.
 """
 import itertools
 
@@ -42,7 +41,7 @@ def _rename_functions(meta_graph, suffix):
 
     A control-flow-v2 loop (``dynamic_rnn``) is a ``While`` op calling library functions;
     its gradient registers ``<body>_rewritten`` process-wide by name. Imported twice under
-    the same names (the Trainer's graph, then each Estimator graph), two gradients would
+    the same names (two Trainers of one model, or two Estimator graphs), two gradients would
     register one name with two definitions ("Attempting to add a duplicate function").
     """
     library = meta_graph.graph_def.library
@@ -81,8 +80,6 @@ class SpecModelFn:
         ``features`` and ``labels``.
       config: the ``TrainConfig`` of the loss and the optimizer.
       max_to_keep: checkpoints the training ``Saver`` keeps.
-      init_values: optional callable returning ``{variable name: value}``; a training
-        session with no checkpoint to restore starts from these values.
 
     Attributes:
       spec: the ``ModelSpec`` of the latest call, in the Estimator's graph (inputs and
@@ -90,14 +87,13 @@ class SpecModelFn:
       loss: the training loss of the latest TRAIN or EVAL call.
     """
 
-    def __init__(self, meta_graph, spec, config, max_to_keep=5, init_values=None):
+    def __init__(self, meta_graph, spec, config, max_to_keep=5):
         if not isinstance(spec, ModelSpec):
             raise TypeError("SpecModelFn: `spec` must be a ModelSpec; got %s." % type(spec).__name__)
         self._meta = meta_graph
         self._spec = spec
         self._config = config
         self._max_to_keep = max_to_keep
-        self._init_values = init_values
         self.spec = self.loss = None
 
     def _import(self, features, labels, training):
@@ -119,18 +115,7 @@ class SpecModelFn:
     def _scaffold(self):
         saver = tf.train.Saver(max_to_keep=self._max_to_keep, save_relative_paths=True)
         tf.add_to_collection(tf.GraphKeys.SAVERS, saver)  # where CheckpointSaverHook looks for it
-        init_fn = None
-        if self._init_values is not None:
-            def init_fn(scaffold, session):
-                del scaffold
-                values = self._init_values()
-                variables = tf.global_variables()
-                missing = sorted(v.op.name for v in variables if v.op.name not in values)
-                if missing:
-                    raise ValueError("SpecModelFn: the initial values lack the variables %s." % missing)
-                session.run([v.initializer for v in variables],
-                            {v.initial_value: values[v.op.name] for v in variables})
-        return tf.train.Scaffold(saver=saver, init_fn=init_fn)
+        return tf.train.Scaffold(saver=saver)
 
     def __call__(self, features, labels, mode, config=None):
         # Named and defaulting as the model's switch (the saved training graph serves like the

@@ -1,22 +1,26 @@
 """``Trainer``: a ``ModelSpec`` trained from numpy arrays on the Estimator, evaluated and frozen in a session.
 
-One trainer owns one ``tf.Graph`` and one ``tf.compat.v1.Session``: the model built with
-``tf.set_random_seed(config.seed)``, its train op (``build_train_op``, after
-``UPDATE_OPS``) and a ``Saver``, restored from the latest checkpoint of ``model_dir``
-(or initialised when there is none). ``predict``, ``evaluate``, ``freeze`` and
-``export_saved_model`` run in that session.
+One trainer owns one ``tf.Graph``, the Estimator's training graph, built once, and one
+``tf.compat.v1.Session`` of it, restored from the latest checkpoint of ``model_dir`` (or
+initialised when there is none). ``fit``, ``predict``, ``evaluate``, ``save``, ``freeze``
+and ``export_saved_model`` run in that session.
 
-``fit`` trains on ``tf1_recsys.estimator.Estimator``, the package's ``model_fn`` runner:
-the model becomes a ``model_fn`` (``SpecModelFn``), the training arrays an ``input_fn``
-(``feed_dict`` or ``tf.data``, ``pipeline``), and the loop is
-``tf.compat.v1.train.MonitoredTrainingSession`` with TensorFlow's hooks
+The graph is what ``tf1_recsys.estimator.Estimator`` trains (``Estimator._train_graph``):
+the model built once with ``tf.set_random_seed(config.seed)`` and turned into a
+``model_fn`` (``SpecModelFn``, which imports it onto the ``input_fn``'s tensors), the
+training arrays' ``input_fn`` (``feed_dict`` or ``tf.data``, ``pipeline``), the loss and
+train op (``build_train_op``, after ``UPDATE_OPS``, in the name scope ``train``) and the
+``Saver``. ``fit`` runs the Estimator's loop on it (``Estimator._train_on``):
+``tf.compat.v1.train.MonitoredSession`` over the trainer's session, with TensorFlow's hooks
 (``NanTensorHook``, ``StopAtStepHook``, ``CheckpointSaverHook``, ``StepCounterHook``,
-``SummarySaverHook``) and the trainer's own (``fit_hooks``). It continues from the latest
-checkpoint of ``model_dir`` (or, when there is none, from the trainer's variables) at the
-same batch of the same epoch, see ``tf1_recsys.training.batches``; afterwards the
-trainer's session holds the latest checkpoint. While ``fit`` runs, the trainer's own
-session is closed, so a large embedding table is held once; ``step``, ``predict`` and
-``evaluate`` (from a callback, say) then run in the training session.
+``SummarySaverHook``) and the trainer's own (``fit_hooks``). A second ``fit`` adds no op
+and reuses the steps TensorFlow already compiled and optimised in that session. ``fit``
+continues from the latest checkpoint of ``model_dir`` (which the session holds, or when
+there is none, from the trainer's variables) at the same batch of the same epoch, see
+``tf1_recsys.training.batches``; afterwards the session holds the latest checkpoint (after
+an error, the session is restored from it). While ``fit`` runs, ``sess`` is None (the
+training loop holds the session); ``step``, ``predict`` and ``evaluate`` (from a callback,
+say) then run in the training loop's session.
 
 Exact resume holds for models without random ops in training (dropout draws from
 stateful random kernels whose state is not checkpointed) and, for bit equality, a
@@ -45,7 +49,7 @@ from tf1_recsys.training import arrays as A
 from tf1_recsys.training import batches as B
 from tf1_recsys.training import fit_hooks
 from tf1_recsys.training.checkpoint import PREFIX, CheckpointError, latest_checkpoint, restore
-from tf1_recsys.training.config import TrainConfig, build_train_op, training_loss
+from tf1_recsys.training.config import TrainConfig
 from tf1_recsys.training.errors import (NAN_ADVICE, NanLossDuringTrainingError, listed, loss_not_finite,
                                        nonfinite_flags, nonfinite_names, state_not_finite)
 from tf1_recsys.training.pipeline import batch_source
@@ -71,7 +75,8 @@ class Trainer:
 
     Args:
       model_fn: callable with no arguments returning a ``ModelSpec`` built in the
-        current default graph (called inside the trainer's graph).
+        current default graph (called once, in a graph of the model alone; ``freeze`` and
+        ``export_saved_model`` call it again for the serving graph).
       config: ``TrainConfig``; default ``TrainConfig()``.
       model_dir: directory of checkpoints (``model.ckpt-<step>``) and TensorBoard events.
         None keeps no checkpoint and writes no summary (``fit`` trains through a
@@ -88,6 +93,8 @@ class Trainer:
     """
 
     def __init__(self, model_fn, config=None, model_dir=None, eval_group_key=None):
+        from tf1_recsys.estimator import Estimator
+
         self.config = config if config is not None else TrainConfig()
         if not isinstance(self.config, TrainConfig):
             raise TypeError("Trainer: `config` must be a TrainConfig; got %s." % type(self.config).__name__)
@@ -96,31 +103,39 @@ class Trainer:
         self.eval_group_key = eval_group_key
         self._scratch_dir = None
         self._fit = None
-        self.graph = tf.Graph()
         cfg = self.config
-        with self.graph.as_default():
+        model_graph = tf.Graph()
+        with model_graph.as_default():
             tf.set_random_seed(cfg.seed)
             spec = model_fn()
             if not isinstance(spec, ModelSpec):
                 raise TypeError("Trainer: model_fn must return a ModelSpec; got %s." % type(spec).__name__)
             if not spec.labels:
                 raise ValueError("Trainer: the model spec has no labels to train on.")
-            self.spec = spec
-            self._model_meta_graph = tf.train.export_meta_graph(graph=self.graph, clear_devices=True)
-            with tf.name_scope("train"):
-                self.loss = training_loss(spec, cfg)
-                self.train_op, self.global_step = build_train_op(
-                    self.loss, cfg.optimizer, cfg.learning_rate, clip_norm=cfg.clip_norm,
-                    **cfg.optimizer_kwargs
-                )
-            self.saver = tf.train.Saver(max_to_keep=cfg.max_to_keep, save_relative_paths=True)
+            meta_graph = tf.train.export_meta_graph(graph=model_graph, clear_devices=True)
+        # The training graph, built once: fit runs it, predict / evaluate / save use it.
+        self._source = batch_source(spec, cfg)
+        model_fn_of_spec = SpecModelFn(meta_graph, spec, cfg, max_to_keep=cfg.max_to_keep)
+        self._estimator = Estimator(model_fn_of_spec, config=self._run_config(self.model_dir or self._scratch()))
+        self._train_graph = self._estimator._train_graph(self._source.input_fn)
+        self.graph = self._train_graph.graph
+        self.spec, self.loss = model_fn_of_spec.spec, self._train_graph.spec.loss
+        self.train_op, self.global_step = self._train_graph.spec.train_op, self._train_graph.global_step
+        self.saver = self._train_graph.scaffold.saver
+        with self.graph.as_default():
             self._init_op = tf.global_variables_initializer()
+            self._local_init_op = None  # local variables and lookup tables, as the Estimator's session has them
+            if tf.local_variables() or tf.get_collection(tf.GraphKeys.TABLE_INITIALIZERS) or tf.get_collection(
+                    tf.GraphKeys.LOCAL_RESOURCES):
+                self._local_init_op = tf.train.Scaffold.default_local_init_op()
+                tf.add_to_collection(tf.GraphKeys.LOCAL_INIT_OP, self._local_init_op)  # the scaffold's too
             self._variables = tf.global_variables()
             self._nonfinite = nonfinite_flags(self._variables)
-        self.sess = None
+            self._fit_fetches = fit_hooks.fit_fetches(self.spec, self.loss)
         self._stop_requested = None
         self._remove_stale_temporaries(self.model_dir)
-        self._open_session(self.model_dir)
+        self.sess = tf.Session(graph=self.graph, config=cfg.session_config())
+        self._hold_latest(self.model_dir)
 
     # ------------------------------------------------------------------ state
     @staticmethod
@@ -134,29 +149,29 @@ class Trainer:
             elif os.path.isfile(path):
                 os.remove(path)
 
-    def _open_session(self, model_dir):
-        """A new session of the trainer's graph holding the latest checkpoint of ``model_dir`` (or initialised)."""
-        self.sess = tf.Session(graph=self.graph, config=self.config.session_config())
+    def _hold_latest(self, model_dir):
+        """Restores the latest checkpoint of ``model_dir`` into the session (or initialises it)."""
         prefix = latest_checkpoint(model_dir) if model_dir and os.path.isdir(model_dir) else None
         self.restored_from = None
         if prefix is None:
             self.sess.run(self._init_op)
-            return
-        with self.graph.as_default():
-            restore(self.sess, self.saver, prefix)
-        self.restored_from = prefix if model_dir == self.model_dir else None
-        # The Saver of a resumed run knows the earlier checkpoints, so max_to_keep holds.
-        state = tf.train.get_checkpoint_state(model_dir)
-        if state is not None:
-            paths = [p if os.path.isabs(p) else os.path.join(model_dir, p) for p in state.all_model_checkpoint_paths]
-            self.saver.set_last_checkpoints_with_time(
-                [(p, os.path.getmtime(p + ".index")) for p in paths if os.path.exists(p + ".index")])
+        else:
+            with self.graph.as_default():
+                restore(self.sess, self.saver, prefix)
+            self.restored_from = prefix if model_dir == self.model_dir else None
+            # The Saver of a resumed run knows the earlier checkpoints, so max_to_keep holds.
+            state = tf.train.get_checkpoint_state(model_dir)
+            if state is not None:
+                paths = [p if os.path.isabs(p) else os.path.join(model_dir, p)
+                         for p in state.all_model_checkpoint_paths]
+                self.saver.set_last_checkpoints_with_time(
+                    [(p, os.path.getmtime(p + ".index")) for p in paths if os.path.exists(p + ".index")])
+        if self._local_init_op is not None:
+            self.sess.run(self._local_init_op)
 
     def _release_session(self):
-        """Closes the trainer's session while ``fit``'s training session holds the variables."""
-        if self.sess is not None:
-            self.sess.close()
-            self.sess = None
+        """Hands the trainer's session to ``fit``'s training loop: ``sess`` is None until ``fit`` returns."""
+        self.sess = None
 
     def _session(self, what):
         """The trainer's session; RuntimeError naming ``what`` while ``fit`` holds the variables."""
@@ -174,10 +189,6 @@ class Trainer:
             return self._fit.session.run, self._fit.spec
         raise RuntimeError("Trainer: the trainer's session is closed while fit holds the variables; "
                            "wait for fit to return.")
-
-    def _values(self):
-        """``{variable name: value}`` of every variable in the trainer's session."""
-        return dict(zip([v.op.name for v in self._variables], self._session("fit").run(self._variables)))
 
     def nonfinite_variables(self):
         """Names of the float variables holding a NaN or an infinity (empty when all are finite)."""
@@ -283,8 +294,6 @@ class Trainer:
           NanLossDuringTrainingError: the loss became NaN or infinite; nothing after the
             last finite checkpoint is saved.
         """
-        from tf1_recsys.estimator import Estimator
-
         cfg = self.config
         n, arrays = A.checked_arrays(self.spec, train, True, "Trainer.fit(train)")
         spe = B.steps_per_epoch(n, cfg.batch_size)
@@ -299,20 +308,21 @@ class Trainer:
             progress = cfg.progress if cfg.progress is not None else sys.stderr.isatty()
             bar = tqdm(total=total, initial=start, disable=not progress, desc="train", unit="step",
                        dynamic_ncols=True)
-            model_fn = SpecModelFn(self._model_meta_graph, self.spec, cfg, max_to_keep=cfg.max_to_keep,
-                                   init_values=self._values)
-            source = batch_source(self.spec, arrays, cfg, total)
-            self._fit = fit_hooks.FitHook(self, model_fn, source, total, spe, bar, callback, eval_data,
+            source = self._source.bind(arrays, total)
+            self._fit = fit_hooks.FitHook(self, self._fit_fetches, source, total, spe, bar, callback, eval_data,
                                           self._eval_batch_size())
-            listeners = [fit_hooks.FiniteStateGuard(self._where_latest)]
+            listeners = [fit_hooks.FiniteStateGuard(self._nonfinite, self._where_latest)]
             if callback is not None and self.model_dir:
                 listeners.append(fit_hooks.CallbackListener(callback, self.model_dir))
             saver_hook = fit_hooks.checkpoint_hook(
                 run_dir, cfg.checkpoint_every if self.model_dir else 10 ** 12,
                 cfg.checkpoint_secs if self.model_dir else None, listeners, save_graph_def=bool(self.model_dir))
+            session, completed = self.sess, False
             try:
-                Estimator(model_fn, config=self._run_config(run_dir)).train(
-                    source.input_fn, hooks=[self._fit, saver_hook], max_steps=total)
+                self._estimator._train_on(self._train_graph, [self._fit, saver_hook], None, total, [], "",
+                                          session_creator=fit_hooks.TrainerSession(self._train_graph.scaffold,
+                                                                                   session))
+                completed = True
             except NanLossDuringTrainingError:
                 raise
             except tf.train.NanLossDuringTrainingError:  # TensorFlow's NanTensorHook: a NaN loss
@@ -321,9 +331,11 @@ class Trainer:
                 raise A.rejected_batch(e, "Trainer.fit at global step %d" % (self.step + 1)) from None
             finally:
                 bar.close()
-                fit, self._fit = self._fit, None
-                if self.sess is None:
-                    self._open_session(run_dir)
+                fit, self._fit, self.sess = self._fit, None, session
+                if completed:  # the session holds what the last save wrote
+                    self.restored_from = latest_checkpoint(run_dir) if run_dir == self.model_dir else None
+                else:  # back to the last finite state
+                    self._hold_latest(run_dir)
             if fit.loss is not None:
                 results["loss"] = fit.loss
             examples = fit.examples
