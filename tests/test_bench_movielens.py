@@ -202,6 +202,26 @@ def test_bootstrap_auc_against_sklearn_on_the_same_resamples():
     assert same["low"] == same["high"] == same["difference"] == 0 and same["p_not_above"] == 1
 
 
+def test_bootstrap_reads_several_prediction_files_of_one_test_split(tmp_path, capsys):
+    boot = _bootstrap()
+    rng = np.random.default_rng(1)
+    labels, users = np.tile([1.0, 0.0], 20), np.repeat(np.arange(20), 2)
+    test = {"next/test/next": labels, "next/test/user": users}
+    a = {"next/a/seed%d/next" % k: labels + rng.normal(0, 1, 40) for k in range(2)}
+    b = {"next/b/seed0/next": labels + rng.normal(0, 2, 40)}
+    np.savez(tmp_path / "a.npz", **test, **a)
+    np.savez(tmp_path / "b.npz", **test, **b)
+    np.savez(tmp_path / "ab.npz", **test, **a, **b)
+    np.savez(tmp_path / "other.npz", **{**test, "next/test/user": users[::-1]}, **b)
+    tables = []
+    for files in (["ab.npz"], ["a.npz", "b.npz"]):
+        assert boot.main([*(str(tmp_path / f) for f in files), "--pairs", "a:b", "--replicates", "30"]) == 0
+        tables.append(capsys.readouterr().out.split("\n")[2])
+    assert tables[0] == tables[1] and tables[0].startswith("| a - b | ")
+    assert boot.main([str(tmp_path / "a.npz"), str(tmp_path / "other.npz"), "--pairs", "a:b"]) == 2
+    assert "other.npz: 'next/test/user' differs from" in capsys.readouterr().err
+
+
 def test_predictions_file_holds_what_the_table_reports(tmp_path, monkeypatch):
     data = load_movielens(str(_tiny_movielens(tmp_path).path), valid_fraction=0.3)
     bench = _bench()

@@ -45,6 +45,57 @@ def test_loss_is_cross_entropy_plus_alpha_times_the_auxiliary_loss(graph, sess):
             build_model("dien", data.schema, **bad)
 
 
+def _mlp_input(graph):
+    """The tensor the MLP's first dense layer multiplies: [B, MLP input width]."""
+    matmuls = [op for op in graph.get_operations()
+               if op.type == "MatMul" and op.name.startswith("dien_model/mlp/layer_0/dense/")]
+    assert len(matmuls) == 1, [op.name for op in matmuls]
+    return matmuls[0].inputs[0]
+
+
+def _variables():
+    return {v.op.name: v.shape.as_list() for v in tf.global_variables()}
+
+
+def test_history_sum_feeds_the_mlp_the_masked_sum_and_its_product_with_the_query(graph, sess):
+    data = generate(num_impressions=200, seed=3)
+    small = dict(embedding_size=4, mlp_layers=(8,), attention_layers=(8, 4), aux_layers=(6,), l2=0.01)
+    with tf.Graph().as_default():
+        build_model("dien", data.schema, **small)
+        off = _variables()
+        x_off = int(_mlp_input(tf.get_default_graph()).shape[-1])
+    spec = build_model("dien", data.schema, history_sum=True, **small)
+    on = _variables()
+    step = tf.train.GradientDescentOptimizer(0.5).minimize(spec.loss)  # before a run: gradients of the while loops
+    kernel = "dien_model/mlp/layer_0/dense/kernel"
+    s, e, fields, reals = len(data.schema.sequences), 4, 5, 2  # user, item, cat, hist_item, hist_cat; price, noise
+    assert s == 2 and {n: v for n, v in on.items() if n != kernel} == {n: v for n, v in off.items() if n != kernel}
+    assert off[kernel] == [fields * e + reals, 8] == [x_off, 8] and on[kernel] == [fields * e + 2 * s * e + reals, 8]
+
+    batch = take(data.train, np.arange(12))
+    batch["hist_cat"][0, :5] = 0  # a position is a behaviour only when all of its group's ids are real
+    batch["hist_item"][1, :] = 0  # no behaviour at all: a zero sum
+    sess.run(tf.global_variables_initializer())
+    x, loss = sess.run([_mlp_input(graph), spec.loss], spec.feed(batch))
+    tables = {v.op.name.split("/")[-1]: v for v in tf.global_variables() if "/embeddings/" in v.op.name}
+    item, cat = sess.run([tables["item"], tables["cat"]])
+    behaviours = np.concatenate([item[batch["hist_item"]], cat[batch["hist_cat"]]], -1)  # [B, T, 2E]
+    real = (batch["hist_item"] != 0) & (batch["hist_cat"] != 0)
+    total = (behaviours * real[..., None]).sum(1)
+    query = np.concatenate([item[batch["item"]], cat[batch["cat"]]], -1)
+    assert real[0].sum() < (batch["hist_item"][0] != 0).sum() and not total[1].any() and total[2].any()
+    np.testing.assert_allclose(x[:, fields * e:], np.concatenate(
+        [total, query * total, np.stack([batch["price"], batch["noise"]], 1)], 1), rtol=1e-5, atol=1e-6)
+
+    before = sess.run(tf.trainable_variables(kernel)[0])
+    sess.run(step, spec.feed(batch, training=True))
+    after, new_loss = sess.run([tf.trainable_variables(kernel)[0], spec.loss], spec.feed(batch))
+    assert np.isfinite(loss) and np.isfinite(new_loss)
+    assert np.abs(after - before)[fields * e:fields * e + 2 * s * e].min() > 0  # the new rows are trained
+    with pytest.raises(ValueError, match="build_dien: `history_sum` must be True or False; got 'yes'"):
+        build_model("dien", data.schema, history_sum="yes")
+
+
 def _values(model_dir):
     reader = tf.train.load_checkpoint(str(model_dir))
     return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()}

@@ -11,6 +11,9 @@ The seed spread (standard deviation over seeds on the full test set) is printed 
 the seeds' variance is the training noise, the bootstrap's the test sample's.
 
     python tools/bootstrap_auc.py PREDICTIONS.npz --protocol next --pairs dien:din dien:base dien:lr
+
+Several files (runs of different models on the same test split) are read as one, after checking
+that their test labels and users are the same.
 """
 import argparse
 import os
@@ -54,21 +57,40 @@ def paired_bootstrap(labels, groups, runs_a, runs_b, replicates=2000, seed=0):
             "high": float(high), "p_not_above": float(np.mean(diffs <= 0)), "se": float(np.std(diffs))}
 
 
+def load_predictions(paths, protocol, task):
+    """Reads ``--predictions`` files as one: ``{key: array}``.
+
+    Raises ValueError when a file lacks the test labels / users of ``protocol`` and ``task``
+    or they differ from the first file's (another test split: its rows cannot be paired).
+    """
+    merged = {}
+    for path in paths:
+        with np.load(path) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        for key in ("%s/test/%s" % (protocol, task), "%s/test/user" % protocol):
+            if key not in arrays:
+                raise ValueError("%s has no %r" % (path, key))
+            if key in merged and not np.array_equal(merged[key], arrays[key]):
+                raise ValueError("%s: %r differs from %s's: not the same test split" % (path, key, paths[0]))
+        merged.update(arrays)
+    return merged
+
+
 def load_runs(npz, protocol, model, task):
-    """The per-seed test predictions of ``model`` ('lr' has one) from a ``--predictions`` file."""
+    """The per-seed test predictions of ``model`` ('lr' has one) from ``load_predictions``' dict."""
     if model == "lr":
         keys = ["%s/lr/%s" % (protocol, task)]
     else:
         prefix = "%s/%s/seed" % (protocol, model)
-        keys = sorted(k for k in npz.files if k.startswith(prefix) and k.endswith("/" + task))
-    if not keys or keys[0] not in npz.files:
+        keys = sorted(k for k in npz if k.startswith(prefix) and k.endswith("/" + task))
+    if not keys or keys[0] not in npz:
         raise KeyError("no predictions of model %r for protocol %r and task %r in the file" % (model, protocol, task))
     return [npz[k] for k in keys]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("predictions", help="the .npz of bench_movielens.py --predictions")
+    parser.add_argument("predictions", nargs="+", help="the .npz file(s) of bench_movielens.py --predictions")
     parser.add_argument("--protocol", default="next")
     parser.add_argument("--task", help="label (default: 'next' for the next protocol, else 'like')")
     parser.add_argument("--pairs", nargs="+", default=["dien:din", "dien:base", "dien:lr", "din:base"],
@@ -76,7 +98,11 @@ def main(argv=None):
     parser.add_argument("--replicates", type=int, default=2000)
     args = parser.parse_args(argv)
     task = args.task or ("next" if args.protocol == "next" else "like")
-    npz = np.load(args.predictions)
+    try:
+        npz = load_predictions(args.predictions, args.protocol, task)
+    except ValueError as e:
+        print("bootstrap_auc: error: %s" % e, file=sys.stderr)
+        return 2
     labels, users = npz["%s/test/%s" % (args.protocol, task)], npz["%s/test/user" % args.protocol]
     print("| A - B | test AUC A (seeds) | test AUC B (seeds) | difference | 95% bootstrap interval | "
           "share of resamples A <= B | seed spread A / B |\n|---|---|---|---|---|---|---|")

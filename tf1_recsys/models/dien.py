@@ -17,15 +17,18 @@ Graph, for a batch of B rows (E = embedding_size):
      each h_t (softmax over the real behaviours), and the ``gru_type`` cell (AUGRU by
      default) evolves the interests; its final state [B, H] (projected to S*E by
      ``interest_projection`` when H != S*E) is split into S fields [B, E];
-3. the fields -> SENet -> [fields, real-valued features] -> Dice MLP -> logit, as din
-   (``wide=True`` adds din's first-order term).
+   * with ``history_sum=True`` (the authors' released model), ``history_sum/masked_sum``: the
+     behaviours summed over the real positions [B, S*E], and ``history_sum/product``: that
+     sum times the query [B, S*E];
+3. the fields -> SENet -> [fields, (each group's sum and product,) real-valued features]
+   -> Dice MLP -> logit, as din (``wide=True`` adds din's first-order term).
 
 Loss: the task's cross-entropy + ``alpha`` * the mean of the groups' auxiliary losses
 (summary ``loss/auxiliary``) + the L2 penalties. Sensitivity: as din, one entry per
 slot and per sequence.
 """
 from tf1_recsys._tf import tf
-from tf1_recsys.features import FeatureEmbedder
+from tf1_recsys.features import FeatureEmbedder, pool
 from tf1_recsys.layers import dense
 from tf1_recsys.layers.interest import (
     GRU_TYPES,
@@ -40,12 +43,17 @@ from tf1_recsys.models.din import senet_mlp_logit
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
                      attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
-                     negative_seed=0):
-    """DIEN over each group of equal-length sequences: ``(names, [B, E] fields, [auxiliary losses])``."""
+                     negative_seed=0, history_sum=False):
+    """DIEN over each group of equal-length sequences.
+
+    Returns ``(names, [B, E] fields, [auxiliary losses], extra)``: ``extra`` is empty, or with
+    ``history_sum`` each group's masked sum of its behaviours [B, S*E] and that sum times its
+    query [B, S*E], in group order.
+    """
     groups = {}
     for f in schema.sequences:
         groups.setdefault(f.max_len, []).append(f)
-    pooled, aux = {}, []
+    pooled, aux, extra = {}, [], []
     e = embedder.embedding_size
     for g, (_, feats) in enumerate(sorted(groups.items())):
         with tf.variable_scope("dien" if g == 0 else "dien_%d" % g):
@@ -72,14 +80,18 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
                 final = dense(final, width, name="interest_projection")
             for f, field in zip(feats, tf.split(final, len(feats), axis=-1)):
                 pooled[f.name] = field
+            if history_sum:
+                with tf.name_scope("history_sum"):
+                    total = tf.identity(pool(behaviours, mask, "sum"), name="masked_sum")  # [B, S*E]
+                    extra += [total, tf.multiply(query, total, name="product")]
     names = [f.name for f in schema.sequences]
-    return names, [pooled[n] for n in names], aux
+    return names, [pooled[n] for n in names], aux, extra
 
 
 def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
                aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
                partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
-               negative_seed=0):
+               negative_seed=0, history_sum=False):
     """Builds the DIEN graph for one task (default: the schema's first label).
 
     Args:
@@ -94,6 +106,12 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
       mlp_layers, senet_hidden, l2, partition_strategy, wide, wide_l2, init_stddev: as din.
       attention_layer_norm: ``DINModel``'s ``is_bn`` in the activation unit (off by default).
       negative_seed: the seed of the negative sampler (with the batch's ids: resumable).
+      history_sum: also feed the MLP, per group of S sequences, the sum of the behaviour
+        embeddings over the real positions [B, S*E] and its elementwise product with the
+        query [B, S*E] (beside the SENet output, not re-weighted by it), as the authors'
+        released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). No new
+        variables; the MLP's first kernel grows by 2*S*E rows per group, so checkpoints do
+        not restore across the setting. Default False: the paper's and DeepCTR's MLP input.
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 
@@ -105,6 +123,8 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         raise ValueError("%s: `gru_type` must be one of %s; got %r." % (fn, ", ".join(GRU_TYPES), gru_type))
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha < 0:
         raise ValueError("%s: `alpha` must be a number >= 0; got %r." % (fn, alpha))
+    if not isinstance(history_sum, bool):
+        raise ValueError("%s: `history_sum` must be True or False; got %r." % (fn, history_sum))
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     if not schema.sequences:
@@ -114,12 +134,12 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
                                    initializer=tf.random_normal_initializer(stddev=init_stddev))
         names = [f.name for f in schema.sparse]
         fields = [embedder.field(n, inputs[n]) for n in names]
-        seq_names, seq_fields, aux = evolve_sequences(embedder, schema, inputs, training, gru_units, gru_type,
-                                                      attention_layers, aux_layers, attention_layer_norm,
-                                                      negative_seed)
+        seq_names, seq_fields, aux, extra = evolve_sequences(embedder, schema, inputs, training, gru_units,
+                                                             gru_type, attention_layers, aux_layers,
+                                                             attention_layer_norm, negative_seed, history_sum)
         logit, sensitivity = senet_mlp_logit(embedder, schema, inputs, training, names + seq_names,
                                              fields + seq_fields, senet_hidden, mlp_layers, wide,
-                                             l2 if wide_l2 is None else wide_l2, partition_strategy)
+                                             l2 if wide_l2 is None else wide_l2, partition_strategy, extra)
     auxiliary = aux[0] if len(aux) == 1 else tf.add_n(aux) / len(aux)
     return make_spec("dien", schema, inputs, labels, training, {task: logit}, sensitivity=sensitivity,
                      extra_losses={"auxiliary": (alpha, auxiliary)})

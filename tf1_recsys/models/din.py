@@ -107,10 +107,13 @@ def wide_logit(schema, inputs, real, l2, partition_strategy):
 
 
 def senet_mlp_logit(embedder, schema, inputs, training, names, fields, senet_hidden, mlp_layers, wide, wide_l2,
-                    partition_strategy):
+                    partition_strategy, extra_inputs=()):
     """Steps 3-5, shared with ``dien``: the L fields [B, E] (named ``names``) -> ``senet`` ->
-    ``[.., real [B, R]]`` -> ``mlp`` -> ``logit`` [B, 1] (+ ``wide_logit`` with ``wide``),
-    in the caller's variable scope.
+    ``[.., extra_inputs, real [B, R]]`` -> ``mlp`` -> ``logit`` [B, 1] (+ ``wide_logit`` with
+    ``wide``), in the caller's variable scope.
+
+    ``extra_inputs``: [B, K] tensors fed to the MLP beside the SENet output without
+    re-weighting (``dien``'s ``history_sum``); not sensitivity entries of their own.
 
     Returns:
       ``(logit [B, 1], sensitivity)``: the ``make_spec`` entry, ``[real, flat [B, L*E]]``
@@ -120,6 +123,8 @@ def senet_mlp_logit(embedder, schema, inputs, training, names, fields, senet_hid
     flat, stacked = flat_fields(fields)
     weighted = senet(stacked, hidden_units=senet_hidden, name="senet")
     x = tf.reshape(weighted, [-1, len(fields) * embedding_size])
+    if extra_inputs:
+        x = tf.concat([x, *extra_inputs], axis=-1)
     real = embedder.real(inputs)
     if real is not None:
         x = tf.concat([x, real], axis=-1)
