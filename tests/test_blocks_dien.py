@@ -74,17 +74,22 @@ def cell_results():
             cell = cls(H, dtype=tf.float64)
             outs, final = tf.nn.dynamic_rnn(cell, tf.concat([x, a[:, :, None]], -1), sequence_length=LENGTHS,
                                             dtype=tf.float64)
-            names = sorted(v.op.name for v in tf.global_variables())
-            var = {n.split("/", 2)[-1]: v for v in tf.global_variables() for n in [v.op.name]}
-            loss = tf.reduce_sum(outs * np.linspace(-1, 1, B * T * H).reshape(B, T, H)) + tf.reduce_sum(final ** 2)
-            grads = tf.gradients(loss, [x, a, var["gates/kernel"], var["candidate/kernel"]])
-            with tf.Session() as sess:
-                for key, v in (("gk", "gates/kernel"), ("gb", "gates/bias"), ("ck", "candidate/kernel"),
-                               ("cb", "candidate/bias")):
-                    var[v].load(p[key], sess)
-                got[kind] = dict(zip(("outs", "final", "gx", "ga", "ggk", "gck"), sess.run([outs, final] + grads)),
-                                 names=names)
+            got[kind] = dict(run_recurrence(outs, final, x, a, p),
+                             names=sorted(v.op.name for v in tf.global_variables()))
     return xs, scores, p, got
+
+
+def run_recurrence(outs, final, x, a, p):
+    """In the current graph: a fixed weighting of ``outs`` plus the squared final state as the loss, the cell's
+    variables loaded from ``p``; returns outs, final and the gradients of x, a and both kernels."""
+    var = {v.op.name.split("/", 2)[-1]: v for v in tf.global_variables()}
+    loss = tf.reduce_sum(outs * np.linspace(-1, 1, B * T * H).reshape(B, T, H)) + tf.reduce_sum(final ** 2)
+    grads = tf.gradients(loss, [x, a, var["gates/kernel"], var["candidate/kernel"]])
+    with tf.Session() as sess:
+        for key, v in (("gk", "gates/kernel"), ("gb", "gates/bias"), ("ck", "candidate/kernel"),
+                       ("cb", "candidate/bias")):
+            var[v].load(p[key], sess)
+        return dict(zip(("outs", "final", "gx", "ga", "ggk", "gck"), sess.run([outs, final] + grads)))
 
 
 def loss_np(kind, xs, scores, p):
@@ -143,15 +148,8 @@ def test_projected_inputs_compute_the_same_recurrence(cell_results, kind):
             steps = cell.project_inputs(x, extra_columns=1)
         outs, final = tf.nn.dynamic_rnn(cell, steps + (a[:, :, None],), sequence_length=LENGTHS,
                                         dtype=tf.float64, scope=rnn)
-        var = {v.op.name.split("/", 2)[-1]: v for v in tf.global_variables()}
         assert sorted(v.op.name for v in tf.global_variables()) == got[kind]["names"]
-        loss = tf.reduce_sum(outs * np.linspace(-1, 1, B * T * H).reshape(B, T, H)) + tf.reduce_sum(final ** 2)
-        grads = tf.gradients(loss, [x, a, var["gates/kernel"], var["candidate/kernel"]])
-        with tf.Session() as sess:
-            for key, v in (("gk", "gates/kernel"), ("gb", "gates/bias"), ("ck", "candidate/kernel"),
-                           ("cb", "candidate/bias")):
-                var[v].load(p[key], sess)
-            values = dict(zip(("outs", "final", "gx", "ga", "ggk", "gck"), sess.run([outs, final] + grads)))
+        values = run_recurrence(outs, final, x, a, p)
     for key, value in values.items():
         np.testing.assert_allclose(value, got[kind][key], rtol=1e-10, atol=1e-12, err_msg=key)
 
