@@ -17,10 +17,11 @@ Graph, for a batch of B rows (E = embedding_size):
      each h_t (softmax over the real behaviours), and the ``gru_type`` cell (AUGRU by
      default) evolves the interests; its final state [B, H] (projected to S*E by
      ``interest_projection`` when H != S*E) is split into S fields [B, E];
-   * with ``history_sum=True`` (the authors' released model), ``history_sum/masked_sum``: the
-     behaviours summed over the real positions [B, S*E], and ``history_sum/product``: that
-     sum times the query [B, S*E];
-3. the fields -> SENet -> [fields, (each group's sum and product,) real-valued features]
+   * with ``history_sum=True`` (the default: the authors' released model), ``history_sum/masked_sum``:
+     the behaviours summed over the real positions [B, S*E], and ``history_sum/product``: that
+     sum times the query [B, S*E] (``history_sum=False``: the paper's and DeepCTR's MLP input);
+3. the fields -> SENet -> [fields, each group's sum and product (unless ``history_sum=False``),
+   real-valued features]
    -> Dice MLP -> logit, as din (``wide=True`` adds din's first-order term).
 
 Loss: the task's cross-entropy + ``alpha`` * the mean of the groups' auxiliary losses
@@ -43,7 +44,7 @@ from tf1_recsys.models.din import senet_mlp_logit
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
                      attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
-                     negative_seed=0, history_sum=False):
+                     negative_seed=0, history_sum=True):
     """DIEN over each group of equal-length sequences.
 
     Returns ``(names, [B, E] fields, [auxiliary losses], extra)``: ``extra`` is empty, or with
@@ -91,7 +92,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
 def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
                aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
                partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
-               negative_seed=0, history_sum=False):
+               negative_seed=0, history_sum=True):
     """Builds the DIEN graph for one task (default: the schema's first label).
 
     Args:
@@ -109,9 +110,11 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
       history_sum: also feed the MLP, per group of S sequences, the sum of the behaviour
         embeddings over the real positions [B, S*E] and its elementwise product with the
         query [B, S*E] (beside the SENet output, not re-weighted by it), as the authors'
-        released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). No new
-        variables; the MLP's first kernel grows by 2*S*E rows per group, so checkpoints do
-        not restore across the setting. Default False: the paper's and DeepCTR's MLP input.
+        released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). Default
+        True (above din on MovieLens, docs/BENCHMARKS.md); False: the paper's and DeepCTR's
+        MLP input, the default before issue 26's change. No variables of its own: the MLP's
+        first kernel has 2*S*E more rows per group when True, so checkpoints do not restore
+        across the setting.
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 

@@ -11,10 +11,11 @@ _PRESETS = {
         dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=1e-4),
         dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
     ),
-    # DIEN: din's tail; GRUs as wide as the behaviour (item + category, 2E); the paper's alpha = 1.
+    # DIEN: din's tail; GRUs as wide as the behaviour (item + category, 2E); the paper's alpha = 1;
+    # the authors' MLP input (history_sum, build_dien's default), stated so that run.json records it.
     ("dien", "synthetic"): (
         dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
-             senet_hidden=16, l2=1e-4, alpha=1.0),
+             senet_hidden=16, l2=1e-4, alpha=1.0, history_sum=True),
         dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
     ),
     ("fm", "synthetic"): (
@@ -37,7 +38,7 @@ _PRESETS = {
     ),
     ("dien", "movielens"): (
         dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
-             senet_hidden=16, l2=0.05, wide=True, init_stddev=0.001, alpha=1.0),
+             senet_hidden=16, l2=0.05, wide=True, init_stddev=0.001, alpha=1.0, history_sum=True),
         dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
     ),
     ("fm", "movielens"): (
