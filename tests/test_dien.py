@@ -59,7 +59,7 @@ def _variables():
     return {v.op.name: v.shape.as_list() for v in tf.global_variables()}
 
 
-def test_history_sum_feeds_the_mlp_the_masked_sum_and_its_product_with_the_query(graph, sess):
+def test_history_sum_feeds_the_mlp_the_masked_sum_or_mean_and_its_product_with_the_query(graph, sess):
     data = generate(num_impressions=200, seed=3)
     small = dict(embedding_size=4, mlp_layers=(8,), attention_layers=(8, 4), aux_layers=(6,), l2=0.01)
     with tf.Graph().as_default():
@@ -94,8 +94,26 @@ def test_history_sum_feeds_the_mlp_the_masked_sum_and_its_product_with_the_query
     after, new_loss = sess.run([tf.trainable_variables(kernel)[0], spec.loss], spec.feed(batch))
     assert np.isfinite(loss) and np.isfinite(new_loss)
     assert np.abs(after - before)[fields * e:fields * e + 2 * s * e].min() > 0  # the new rows are trained
-    with pytest.raises(ValueError, match="build_dien: `history_sum` must be True or False; got 'yes'"):
-        build_model("dien", data.schema, history_sum="yes")
+
+    # 'mean': the same inputs with the sum divided by the number of real behaviours (0 when none)
+    with tf.Graph().as_default() as g, tf.Session() as mean_sess:
+        spec = build_model("dien", data.schema, history_sum="mean", **small)
+        assert _variables() == on
+        mean_sess.run(tf.global_variables_initializer())
+        x = mean_sess.run(_mlp_input(g), spec.feed(batch))
+        g.get_tensor_by_name("dien_model/dien/history_sum/masked_mean:0")
+        tables = {v.op.name.split("/")[-1]: v for v in tf.global_variables() if "/embeddings/" in v.op.name}
+        item, cat = mean_sess.run([tables["item"], tables["cat"]])
+    behaviours = np.concatenate([item[batch["hist_item"]], cat[batch["hist_cat"]]], -1)
+    mean = (behaviours * real[..., None]).sum(1) / np.maximum(real.sum(1, keepdims=True), 1)
+    query = np.concatenate([item[batch["item"]], cat[batch["cat"]]], -1)
+    assert real.sum(1).max() > 1 and not mean[1].any()
+    np.testing.assert_allclose(x[:, fields * e:], np.concatenate(
+        [mean, query * mean, np.stack([batch["price"], batch["noise"]], 1)], 1), rtol=1e-5, atol=1e-6)
+    for bad in ("yes", 1):
+        with pytest.raises(ValueError, match="build_dien: `history_sum` must be True, False, 'sum' or 'mean'; "
+                                             "got %r" % bad):
+            build_model("dien", data.schema, history_sum=bad)
 
 
 def test_a_run_json_written_before_the_default_changed_keeps_the_paper_input(tmp_path):
