@@ -62,7 +62,7 @@ OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "dien": ("dien", {}, ()), 
         "dien_paper": ("dien", {"history_sum": False}, ())}
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
-LABELS = {"fm": "fm", "din": "din", "dien": "dien (AUGRU, alpha 1, history sum: the authors' MLP input)",
+LABELS = {"fm": "fm", "din": "din", "dien": "dien (AUGRU, alpha 1, the preset's MLP input: rating the paper's, next the history sum)",
           "dien_paper": "dien_paper (AUGRU, alpha 1, the paper's MLP input)", "mmoe": "mmoe",
           "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
@@ -252,7 +252,7 @@ def train_ours(name, data, setting, seed, max_epochs, progress=False):
 
     model, extra, drop = OURS[name]
     schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
-    hparams, _ = preset(model, "movielens", data.protocol if name == "din" else None)
+    hparams, _ = preset(model, "movielens", data.protocol if name in ("din", "dien") else None)
     hparams.update(extra)
     hparams.update(setting.get("hparams", {}))
     hparams["l2"] = setting["l2"]
@@ -459,8 +459,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", choices=MODEL_CHOICES,
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
-                        help="networks besides LR and item-kNN ('dien' and 'dien_paper', dien with "
-                        "history_sum=False, are opt-in); 'base' is din with sum pooling, 'din_noseq' "
+                        help="networks besides LR and item-kNN ('dien', with its MovieLens preset's MLP input per "
+                        "protocol, and 'dien_paper', dien with history_sum=False, are opt-in); 'base' is din with sum pooling, 'din_noseq' "
                         "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
                         "sum; deepctr_* run in tools/deepctr_venv.py's environment; 'wide_deep' is the canned "
                         "DNNLinearCombinedClassifier of tf1_recsys.estimator (opt-in)")
