@@ -134,7 +134,12 @@ def test_a_run_json_written_before_the_default_changed_keeps_the_paper_input(tmp
         assert read_run(str(folder))["hparams"].get("history_sum") is want
         assert json.loads((folder / "run.json").read_text()) == run  # the file itself is left as it was
     assert preset("dien", "synthetic")[0]["history_sum"] is True  # what a new run.json records
-    assert preset("dien", "movielens")[0]["history_sum"] is True
+    rating, settings = preset("dien", "movielens")  # MovieLens: the input validation chose per protocol
+    nxt, next_settings = preset("dien", "movielens", "next")
+    assert rating["history_sum"] is False and nxt["history_sum"] is True and settings == next_settings
+    assert preset("dien", "movielens", "rating") == (rating, settings)
+    assert {k: v for k, v in nxt.items() if k != "history_sum"} == {k: v for k, v in rating.items()
+                                                                    if k != "history_sum"}
 
 
 def _values(model_dir):
