@@ -116,8 +116,9 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         embeddings over the real positions [B, S*E] and its elementwise product with the
         query [B, S*E] (beside the SENet output, not re-weighted by it), as the authors'
         released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). Default
-        True (above din on MovieLens, docs/BENCHMARKS.md); False: the paper's and DeepCTR's
-        MLP input, the default before issue 26's change. 'sum' is True; 'mean' divides the sum
+        True (above din on MovieLens 'next'; on 'rating' False is better, which the MovieLens
+        preset picks there: docs/BENCHMARKS.md); False: the paper's and DeepCTR's MLP input,
+        the default before issue 26's change. 'sum' is True; 'mean' divides the sum
         by the number of real behaviours (0 for a history of padding only), so that the input's
         scale does not grow with the history's length (``history_sum/masked_mean``). No
         variables of its own: the MLP's first kernel has 2*S*E more rows per group unless
