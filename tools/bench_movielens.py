@@ -62,7 +62,8 @@ OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "dien": ("dien", {}, ()), 
         "dien_paper": ("dien", {"history_sum": False}, ())}
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
-LABELS = {"fm": "fm", "din": "din", "dien": "dien (AUGRU, alpha 1, the preset's MLP input: rating the paper's, next the history sum)",
+LABELS = {"fm": "fm", "din": "din",
+          "dien": "dien (AUGRU, alpha 1, the preset's MLP input: rating the paper's, next the history sum)",
           "dien_paper": "dien_paper (AUGRU, alpha 1, the paper's MLP input)", "mmoe": "mmoe",
           "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
@@ -460,7 +461,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", choices=MODEL_CHOICES,
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
                         help="networks besides LR and item-kNN ('dien', with its MovieLens preset's MLP input per "
-                        "protocol, and 'dien_paper', dien with history_sum=False, are opt-in); 'base' is din with sum pooling, 'din_noseq' "
+                        "protocol, and 'dien_paper', dien with history_sum=False, are opt-in); 'base' is din "
+                        "with sum pooling, 'din_noseq' "
                         "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
                         "sum; deepctr_* run in tools/deepctr_venv.py's environment; 'wide_deep' is the canned "
                         "DNNLinearCombinedClassifier of tf1_recsys.estimator (opt-in)")

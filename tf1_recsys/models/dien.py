@@ -43,7 +43,8 @@ from tf1_recsys.models.common import make_spec, model_inputs, tasks_of
 from tf1_recsys.models.din import senet_mlp_logit
 
 HISTORY_SUM_MODES = ("sum", "mean")
-"""``history_sum``'s pooling besides True (= 'sum') and False: 'mean' divides the sum by the number of real behaviours."""
+"""``history_sum``'s values besides True (= 'sum') and False: 'mean' divides the sum by the number of real
+behaviours."""
 
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
