@@ -1,11 +1,13 @@
-"""``build_dien``: the loss is cross-entropy + alpha * auxiliary loss, logged apart; the command trains it,
-is killed, resumes to the uninterrupted run's weights and writes ``loss/auxiliary`` to TensorBoard.
+"""``build_dien``: the loss is cross-entropy + alpha * auxiliary loss, logged apart; the MLP's history sum
+(the default); the command trains it, is killed, resumes to the uninterrupted run's weights and writes
+``loss/auxiliary`` to TensorBoard; a run.json of the old default keeps its model.
 
 (Builds, trains, freezes and frozen == session: ``tests/test_models.py``, parametrised over every model.)
 """
 import contextlib
 import glob
 import io
+import json
 import os
 import signal
 import subprocess
@@ -57,14 +59,14 @@ def _variables():
     return {v.op.name: v.shape.as_list() for v in tf.global_variables()}
 
 
-def test_history_sum_feeds_the_mlp_the_masked_sum_and_its_product_with_the_query(graph, sess):
+def test_history_sum_feeds_the_mlp_the_masked_sum_or_mean_and_its_product_with_the_query(graph, sess):
     data = generate(num_impressions=200, seed=3)
     small = dict(embedding_size=4, mlp_layers=(8,), attention_layers=(8, 4), aux_layers=(6,), l2=0.01)
     with tf.Graph().as_default():
-        build_model("dien", data.schema, **small)
+        build_model("dien", data.schema, history_sum=False, **small)  # the paper's MLP input
         off = _variables()
         x_off = int(_mlp_input(tf.get_default_graph()).shape[-1])
-    spec = build_model("dien", data.schema, history_sum=True, **small)
+    spec = build_model("dien", data.schema, **small)  # history_sum=True is the default
     on = _variables()
     step = tf.train.GradientDescentOptimizer(0.5).minimize(spec.loss)  # before a run: gradients of the while loops
     kernel = "dien_model/mlp/layer_0/dense/kernel"
@@ -92,8 +94,52 @@ def test_history_sum_feeds_the_mlp_the_masked_sum_and_its_product_with_the_query
     after, new_loss = sess.run([tf.trainable_variables(kernel)[0], spec.loss], spec.feed(batch))
     assert np.isfinite(loss) and np.isfinite(new_loss)
     assert np.abs(after - before)[fields * e:fields * e + 2 * s * e].min() > 0  # the new rows are trained
-    with pytest.raises(ValueError, match="build_dien: `history_sum` must be True or False; got 'yes'"):
-        build_model("dien", data.schema, history_sum="yes")
+
+    # 'mean': the same inputs with the sum divided by the number of real behaviours (0 when none)
+    with tf.Graph().as_default() as g, tf.Session() as mean_sess:
+        spec = build_model("dien", data.schema, history_sum="mean", **small)
+        assert _variables() == on
+        mean_sess.run(tf.global_variables_initializer())
+        x = mean_sess.run(_mlp_input(g), spec.feed(batch))
+        g.get_tensor_by_name("dien_model/dien/history_sum/masked_mean:0")
+        tables = {v.op.name.split("/")[-1]: v for v in tf.global_variables() if "/embeddings/" in v.op.name}
+        item, cat = mean_sess.run([tables["item"], tables["cat"]])
+    behaviours = np.concatenate([item[batch["hist_item"]], cat[batch["hist_cat"]]], -1)
+    mean = (behaviours * real[..., None]).sum(1) / np.maximum(real.sum(1, keepdims=True), 1)
+    query = np.concatenate([item[batch["item"]], cat[batch["cat"]]], -1)
+    assert real.sum(1).max() > 1 and not mean[1].any()
+    np.testing.assert_allclose(x[:, fields * e:], np.concatenate(
+        [mean, query * mean, np.stack([batch["price"], batch["noise"]], 1)], 1), rtol=1e-5, atol=1e-6)
+    for bad in ("yes", 1):
+        with pytest.raises(ValueError, match="build_dien: `history_sum` must be True, False, 'sum' or 'mean'; "
+                                             "got %r" % bad):
+            build_model("dien", data.schema, history_sum=bad)
+
+
+def test_a_run_json_written_before_the_default_changed_keeps_the_paper_input(tmp_path):
+    # Before history_sum became dien's default, run.json recorded the preset without it: read
+    # back, such a run must build the model its checkpoint holds (history_sum=False).
+    from tf1_recsys.cli.common import read_run
+    from tf1_recsys.models.presets import preset
+
+    data = generate(num_impressions=50, seed=0)
+    for model, hparams, want in (("dien", {"embedding_size": 4}, False),
+                                 ("dien", {"embedding_size": 4, "history_sum": True}, True),
+                                 ("din", {"embedding_size": 4}, None)):
+        folder = tmp_path / ("%s-%s" % (model, len(hparams)))
+        folder.mkdir()
+        run = {"model": model, "data": "synthetic", "seed": 0, "hparams": hparams, "train": {},
+               "schema": data.schema.to_dict()}
+        (folder / "run.json").write_text(json.dumps(run))
+        assert read_run(str(folder))["hparams"].get("history_sum") is want
+        assert json.loads((folder / "run.json").read_text()) == run  # the file itself is left as it was
+    assert preset("dien", "synthetic")[0]["history_sum"] is True  # what a new run.json records
+    rating, settings = preset("dien", "movielens")  # MovieLens: the input validation chose per protocol
+    nxt, next_settings = preset("dien", "movielens", "next")
+    assert rating["history_sum"] is False and nxt["history_sum"] is True and settings == next_settings
+    assert preset("dien", "movielens", "rating") == (rating, settings)
+    assert {k: v for k, v in nxt.items() if k != "history_sum"} == {k: v for k, v in rating.items()
+                                                                    if k != "history_sum"}
 
 
 def _values(model_dir):
@@ -110,6 +156,8 @@ def test_command_sigkill_then_resume_matches_the_uninterrupted_run(tmp_path):
     events = glob.glob(str(whole / "**" / "events.out.tfevents.*"), recursive=True)
     tags = {v.tag for path in events for e in tf.train.summary_iterator(path) for v in e.summary.value}
     assert {"loss/auxiliary", "loss/loss_click"} <= tags
+    with open(whole / "run.json", encoding="utf-8") as f:
+        assert json.load(f)["hparams"]["history_sum"] is True
 
     killed = tmp_path / "killed"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO)

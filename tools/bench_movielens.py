@@ -43,7 +43,7 @@ DEFAULT_PATH = os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-
 sys.path.insert(0, os.path.join(REPO, "tools"))
 
 LEARNING_RATES = (1e-3, 3e-3)
-L2 = {"din": (0.01, 0.05), "dien": (0.01, 0.05), "dien_sum": (0.01, 0.05), "base": (0.01, 0.05),
+L2 = {"din": (0.01, 0.05), "dien": (0.01, 0.05), "dien_paper": (0.01, 0.05), "base": (0.01, 0.05),
       "din_noseq": (0.01, 0.05), "din_raw": (0.01, 0.05),
       "fm": (0.1, 0.3), "mmoe": (0.01, 0.05), "deepctr_din": (1e-6, 1e-4), "deepctr_deepfm": (1e-5, 1e-3),
       "wide_deep": (1.0, 10.0)}
@@ -59,11 +59,13 @@ MAX_EPOCHS = {"rating": 4, "next": 2}
 OURS = {"fm": ("fm", {}, ()), "din": ("din", {}, ()), "dien": ("dien", {}, ()), "mmoe": ("mmoe", {}, ()),
         "base": ("din", {"sequence_pooling": "sum"}, ()), "din_noseq": ("din", {}, ("hist_movie",)),
         "din_raw": ("din", {"attention_normalization": None}, ()),
-        "dien_sum": ("dien", {"history_sum": True}, ())}
+        "dien_paper": ("dien", {"history_sum": False}, ())}
 """Benchmark name -> (model, hyper-parameters over its MovieLens preset, features dropped)."""
 DEEPCTR = {"deepctr_din": "DIN", "deepctr_deepfm": "DeepFM"}
-LABELS = {"fm": "fm", "din": "din", "dien": "dien (AUGRU, alpha 1)",
-          "dien_sum": "dien + history_sum (the authors' MLP input)", "mmoe": "mmoe", "base": "din base (sum pooling)",
+LABELS = {"fm": "fm", "din": "din",
+          "dien": "dien (AUGRU, alpha 1, the preset's MLP input: rating the paper's, next the history sum)",
+          "dien_paper": "dien_paper (AUGRU, alpha 1, the paper's MLP input)", "mmoe": "mmoe",
+          "base": "din base (sum pooling)",
           "din_noseq": "din (no behaviour sequence)", "din_raw": "din, raw attention sum (the old preset)",
           "deepctr_din": "DeepCTR DIN", "deepctr_deepfm": "DeepCTR DeepFM"}
 CANNED = {"wide_deep": "DNNLinearCombinedClassifier"}
@@ -251,7 +253,7 @@ def train_ours(name, data, setting, seed, max_epochs, progress=False):
 
     model, extra, drop = OURS[name]
     schema = Schema([f for f in data.schema.features if f.name not in drop], data.schema.labels, data.schema.group)
-    hparams, _ = preset(model, "movielens", data.protocol if name == "din" else None)
+    hparams, _ = preset(model, "movielens", data.protocol if name in ("din", "dien") else None)
     hparams.update(extra)
     hparams.update(setting.get("hparams", {}))
     hparams["l2"] = setting["l2"]
@@ -458,8 +460,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", choices=MODEL_CHOICES,
                         default=["base", "din", "din_noseq", "fm", "mmoe", "deepctr_din", "deepctr_deepfm"],
-                        help="networks besides LR and item-kNN ('dien' and 'dien_sum', dien with history_sum, "
-                        "are opt-in); 'base' is din with sum pooling, 'din_noseq' "
+                        help="networks besides LR and item-kNN ('dien', with its MovieLens preset's MLP input per "
+                        "protocol, and 'dien_paper', dien with history_sum=False, are opt-in); 'base' is din "
+                        "with sum pooling, 'din_noseq' "
                         "din without the behaviour sequence, 'din_raw' din with DIN's unnormalised attention "
                         "sum; deepctr_* run in tools/deepctr_venv.py's environment; 'wide_deep' is the canned "
                         "DNNLinearCombinedClassifier of tf1_recsys.estimator (opt-in)")

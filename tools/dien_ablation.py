@@ -11,7 +11,7 @@ test.
     python tools/dien_ablation.py --protocol next --lr 0.003 --l2 0.01 --seeds 0 1 2 \\
         --variant "dien alpha=1" dien '{}' --variant "dien alpha=0" dien '{"alpha": 0.0}'
     python tools/dien_ablation.py --protocol next --lr 0.003 --l2 0.05 --seeds 0 1 2 \\
-        --variant "dien history_sum" dien '{"history_sum": true}'
+        --variant "dien, the paper's MLP input" dien '{"history_sum": false}'
 """
 import argparse
 import dataclasses

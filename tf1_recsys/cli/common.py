@@ -112,6 +112,18 @@ def read_run(model_dir):
     except ValueError as e:
         raise CLIError("%s is not valid JSON (%s)" % (path, e)) from None
     check_run(run, path)
+    return with_former_defaults(run)
+
+
+FORMER_DEFAULTS = {"dien": {"history_sum": False}}
+"""Model -> {hparam: the default it had before it changed}. A run.json written before the change
+recorded its preset, which left such an hparam out; read back, it keeps the model it trained."""
+
+
+def with_former_defaults(run):
+    """``run`` with each former default that its hparams leave out filled in."""
+    for key, value in FORMER_DEFAULTS.get(run["model"], {}).items():
+        run["hparams"].setdefault(key, value)
     return run
 
 

@@ -17,10 +17,12 @@ Graph, for a batch of B rows (E = embedding_size):
      each h_t (softmax over the real behaviours), and the ``gru_type`` cell (AUGRU by
      default) evolves the interests; its final state [B, H] (projected to S*E by
      ``interest_projection`` when H != S*E) is split into S fields [B, E];
-   * with ``history_sum=True`` (the authors' released model), ``history_sum/masked_sum``: the
-     behaviours summed over the real positions [B, S*E], and ``history_sum/product``: that
-     sum times the query [B, S*E];
-3. the fields -> SENet -> [fields, (each group's sum and product,) real-valued features]
+   * with ``history_sum=True`` (the default: the authors' released model), ``history_sum/masked_sum``:
+     the behaviours summed over the real positions [B, S*E], and ``history_sum/product``: that
+     sum times the query [B, S*E] (``history_sum='mean'``: ``history_sum/masked_mean``, the sum
+     over the number of real positions, and its product; ``False``: the paper's and DeepCTR's MLP input);
+3. the fields -> SENet -> [fields, each group's sum and product (unless ``history_sum=False``),
+   real-valued features]
    -> Dice MLP -> logit, as din (``wide=True`` adds din's first-order term).
 
 Loss: the task's cross-entropy + ``alpha`` * the mean of the groups' auxiliary losses
@@ -40,15 +42,19 @@ from tf1_recsys.layers.interest import (
 from tf1_recsys.models.common import make_spec, model_inputs, tasks_of
 from tf1_recsys.models.din import senet_mlp_logit
 
+HISTORY_SUM_MODES = ("sum", "mean")
+"""``history_sum``'s values besides True (= 'sum') and False: 'mean' divides the sum by the number of real
+behaviours."""
+
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
                      attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
-                     negative_seed=0, history_sum=False):
+                     negative_seed=0, history_sum=True):
     """DIEN over each group of equal-length sequences.
 
     Returns ``(names, [B, E] fields, [auxiliary losses], extra)``: ``extra`` is empty, or with
-    ``history_sum`` each group's masked sum of its behaviours [B, S*E] and that sum times its
-    query [B, S*E], in group order.
+    ``history_sum`` each group's masked sum (``'mean'``: mean) of its behaviours [B, S*E] and
+    that times its query [B, S*E], in group order.
     """
     groups = {}
     for f in schema.sequences:
@@ -81,9 +87,10 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
             for f, field in zip(feats, tf.split(final, len(feats), axis=-1)):
                 pooled[f.name] = field
             if history_sum:
+                mode = "sum" if history_sum is True else history_sum
                 with tf.name_scope("history_sum"):
-                    total = tf.identity(pool(behaviours, mask, "sum"), name="masked_sum")  # [B, S*E]
-                    extra += [total, tf.multiply(query, total, name="product")]
+                    summary = tf.identity(pool(behaviours, mask, mode), name="masked_" + mode)  # [B, S*E]
+                    extra += [summary, tf.multiply(query, summary, name="product")]
     names = [f.name for f in schema.sequences]
     return names, [pooled[n] for n in names], aux, extra
 
@@ -91,7 +98,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
 def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
                aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
                partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
-               negative_seed=0, history_sum=False):
+               negative_seed=0, history_sum=True):
     """Builds the DIEN graph for one task (default: the schema's first label).
 
     Args:
@@ -109,9 +116,14 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
       history_sum: also feed the MLP, per group of S sequences, the sum of the behaviour
         embeddings over the real positions [B, S*E] and its elementwise product with the
         query [B, S*E] (beside the SENet output, not re-weighted by it), as the authors'
-        released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). No new
-        variables; the MLP's first kernel grows by 2*S*E rows per group, so checkpoints do
-        not restore across the setting. Default False: the paper's and DeepCTR's MLP input.
+        released DIEN does (``item_his_eb_sum`` and ``item_eb * item_his_eb_sum``). Default
+        True (above din on MovieLens 'next'; on 'rating' False is better, which the MovieLens
+        preset picks there: docs/BENCHMARKS.md); False: the paper's and DeepCTR's MLP input,
+        the default before issue 26's change. 'sum' is True; 'mean' divides the sum
+        by the number of real behaviours (0 for a history of padding only), so that the input's
+        scale does not grow with the history's length (``history_sum/masked_mean``). No
+        variables of its own: the MLP's first kernel has 2*S*E more rows per group unless
+        False, so checkpoints do not restore between False and the others.
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 
@@ -123,8 +135,8 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         raise ValueError("%s: `gru_type` must be one of %s; got %r." % (fn, ", ".join(GRU_TYPES), gru_type))
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha < 0:
         raise ValueError("%s: `alpha` must be a number >= 0; got %r." % (fn, alpha))
-    if not isinstance(history_sum, bool):
-        raise ValueError("%s: `history_sum` must be True or False; got %r." % (fn, history_sum))
+    if not (isinstance(history_sum, bool) or history_sum in HISTORY_SUM_MODES):
+        raise ValueError("%s: `history_sum` must be True, False, 'sum' or 'mean'; got %r." % (fn, history_sum))
     inputs, labels, training = model_inputs(schema, fn)
     task = tasks_of(schema, task if task is not None else schema.labels[0], fn)[0]
     if not schema.sequences:

@@ -11,10 +11,11 @@ _PRESETS = {
         dict(embedding_size=8, attention_layers=(32, 16), mlp_layers=(128, 64), senet_hidden=16, l2=1e-4),
         dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
     ),
-    # DIEN: din's tail; GRUs as wide as the behaviour (item + category, 2E); the paper's alpha = 1.
+    # DIEN: din's tail; GRUs as wide as the behaviour (item + category, 2E); the paper's alpha = 1;
+    # the authors' MLP input (history_sum, build_dien's default), stated so that run.json records it.
     ("dien", "synthetic"): (
         dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
-             senet_hidden=16, l2=1e-4, alpha=1.0),
+             senet_hidden=16, l2=1e-4, alpha=1.0, history_sum=True),
         dict(epochs=3, batch_size=512, learning_rate=0.002, optimizer="adam"),
     ),
     ("fm", "synthetic"): (
@@ -35,9 +36,11 @@ _PRESETS = {
              wide=True, attention_layer_norm=False, init_stddev=0.001, attention_normalization="mean"),
         dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
     ),
+    # MovieLens 'rating': the paper's MLP input (history_sum=False), chosen on validation over the
+    # history's sum and mean (docs/BENCHMARKS.md); 'next' keeps build_dien's default, the sum.
     ("dien", "movielens"): (
         dict(embedding_size=8, attention_layers=(32, 16), aux_layers=(32, 16), mlp_layers=(128, 64),
-             senet_hidden=16, l2=0.05, wide=True, init_stddev=0.001, alpha=1.0),
+             senet_hidden=16, l2=0.05, wide=True, init_stddev=0.001, alpha=1.0, history_sum=False),
         dict(epochs=2, batch_size=256, learning_rate=0.001, optimizer="adam"),
     ),
     ("fm", "movielens"): (
@@ -52,16 +55,18 @@ _PRESETS = {
 
 
 # MovieLens 'next' (the next movie against a random unrated one): the history is the signal and
-# DIN's raw sum, started as sum pooling, learns it fastest (validation AUC, docs/BENCHMARKS.md).
+# DIN's raw sum, started as sum pooling, learns it fastest, as DIEN's history sum (validation AUC,
+# docs/BENCHMARKS.md).
 _PROTOCOL_HPARAMS = {
     ("din", "movielens", "next"): dict(attention_normalization=None, attention_weight_offset=1.0),
+    ("dien", "movielens", "next"): dict(history_sum=True),
 }
 
 
 def preset(model, data_kind, protocol=None):
     """``(model_hparams, train_settings)`` copies for ``model`` on ``data_kind`` ('synthetic' or
     'movielens'); other data kinds get the synthetic settings. ``protocol``: MovieLens's
-    'rating' (the default) or 'next', which changes din's attention."""
+    'rating' (the default) or 'next', which changes din's attention and dien's MLP input."""
     kind = data_kind if data_kind in ("synthetic", "movielens") else "synthetic"
     key = (model, kind)
     if key not in _PRESETS:
