@@ -227,6 +227,30 @@ def metric_object_without_update(E, work):
 
 
 @behaviour
+def keras_metric_objects_in_eval_metric_ops(E, work):
+    """``tf.keras.metrics`` objects (Keras 2 up to TF 2.15, Keras 3 after) beside ``tf.compat.v1.metrics`` of the
+    same values: two evaluations (their variables are local: each starts from zero), the checkpoint's
+    variables (no metric variable in it), and a metric whose ``update_state`` was never called."""
+    def metrics(predictions, labels):
+        positive, score = tf.cast(labels > 0, tf.float32), tf.sigmoid(tf.sin(3.0 * predictions))  # not a ranking
+        mean = tf_root.keras.metrics.Mean(name="keras_mean")
+        mean.update_state(predictions)
+        auc = tf_root.keras.metrics.AUC(name="keras_auc")
+        auc.update_state(positive, score)
+        return {"keras_mean": mean, "keras_auc": auc, "v1_mean": tf.metrics.mean(predictions),
+                "v1_auc": tf.metrics.auc(positive, score)}
+
+    first = _evaluate_with_metrics(E, work, metrics)
+    est = E.Estimator(linear_model_fn(E, metric_ops=metrics), model_dir=work, config=config(E))
+    second = {k: np.asarray(v).tolist() for k, v in est.evaluate(dataset_input_fn()).items()}
+    not_updated = E.Estimator(linear_model_fn(E, metric_ops=lambda p, l: {
+        "never": tf_root.keras.metrics.Mean(name="never")}), model_dir=work, config=config(E))
+    return {"evaluations": [{k: round(v, 5) for k, v in e.items()} for e in (first, second)],
+            "checkpoint": sorted(name for name, _ in tf.train.list_variables(work)),
+            "not_updated": _outcome(lambda: not_updated.evaluate(dataset_input_fn()) and None)}
+
+
+@behaviour
 def nested_tuple_metric_value(E, work):
     def metrics(predictions, labels):
         mean, update = tf.metrics.mean(predictions)
