@@ -169,6 +169,15 @@ class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
+    del sys.modules[_name]
+sys.meta_path.insert(0, Finder())
+'''
+
+# The per-test records, alarms and resumption of a test process (no TensorFlow: tests/test_run_tf_estimator_tests.py
+# runs it alone).
+RESUME = r'''
+import json, os
 import signal, threading, time
 import pytest
 
@@ -244,9 +253,6 @@ def pytest_runtest_logfinish(nodeid, location):
     _current.clear()
 
 
-for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
-    del sys.modules[_name]
-sys.meta_path.insert(0, Finder())
 '''
 
 
@@ -300,7 +306,7 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
     try:
         shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
         with open(os.path.join(work, "conftest.py"), "w") as f:
-            f.write(SHIM)
+            f.write(SHIM + RESUME)
         with open(os.path.join(work, "pytest.ini"), "w") as f:
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
