@@ -213,3 +213,17 @@ def test_the_end_of_training_reaches_the_ps_tasks_that_answer_and_skips_an_absen
     assert ("tf1_recsys.estimator: chief:0: ps:1 at 127.0.0.1:%s not reachable; not told that training ended"
             % ports[2]) in proc.stderr.splitlines()
     assert "tf1_recsys.estimator: ps:0: every worker finished" in proc.stderr
+
+
+def test_an_ipv6_ps_address_is_probed_without_its_brackets():
+    """``[::1]:2222`` is how a cluster spec names an IPv6 task; the probe (watchdog, end-of-training signal) dials ::1."""
+    try:
+        listener = socket.socket(socket.AF_INET6)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with listener:
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        assert cluster._reachable("[::1]:%d" % port, 2.0)
+    assert not cluster._reachable("[::1]:%d" % port, 2.0)  # closed: refused

@@ -109,7 +109,7 @@ class ShortWaitWorkerSessionCreator(tf.train.SessionCreator):
 def _reachable(address, timeout_secs):
     host, _, port = address.rpartition(":")
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout_secs):
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_secs):  # "[::1]:2222" too
             return True
     except OSError:
         return False
