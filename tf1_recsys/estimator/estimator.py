@@ -284,7 +284,9 @@ class Estimator:
         """Trains from ``input_fn`` until ``steps`` more steps, ``max_steps`` in all, or the input ends.
 
         In a ``TF_CONFIG`` cluster a chief or worker task trains against the ps tasks and
-        then tells them it is done; a ps task serves until every worker is done. A task
+        then tells those that answer that it is done (an absent one is named in a logged
+        line, not waited for, as tf.estimator waits for none); a ps task serves until every
+        worker is done. A task
         whose training raises (a NaN loss, say) does not report done: restart it, or the
         ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``). A task
         whose ps task is gone for ``RunConfig(ps_failure_timeout_secs=...)`` exits with
