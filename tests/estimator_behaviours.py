@@ -237,8 +237,12 @@ def keras_metric_objects_in_eval_metric_ops(E, work):
         mean.update_state(predictions)
         auc = tf_root.keras.metrics.AUC(name="keras_auc")
         auc.update_state(positive, score)
+        batch_mean = tf.reduce_mean(labels)  # a scalar: Keras counts it with a constant, not from the input
+        scalar = tf_root.keras.metrics.Mean(name="keras_scalar_mean")
+        scalar.update_state(batch_mean)
         return {"keras_mean": mean, "keras_auc": auc, "v1_mean": tf.metrics.mean(predictions),
-                "v1_auc": tf.metrics.auc(positive, score)}
+                "v1_auc": tf.metrics.auc(positive, score), "keras_scalar_mean": scalar,
+                "v1_scalar_mean": tf.metrics.mean(batch_mean)}
 
     first = _evaluate_with_metrics(E, work, metrics)
     est = E.Estimator(linear_model_fn(E, metric_ops=metrics), model_dir=work, config=config(E))

@@ -193,6 +193,9 @@ def test_keras_metric_objects_evaluate_as_tensorflows_v1_metrics(behaviours):
     assert 0.2 < np.mean([p > n for p, n in pairs]) < 0.9  # an AUC that ranks some pairs wrongly
     assert first["keras_auc"] == pytest.approx(first["v1_auc"], abs=1e-3)
     assert first["keras_auc"] == pytest.approx(np.mean([p > n for p, n in pairs]), abs=2e-2)
+    batch_means = [Y[rows].mean() for rows in _batches(len(X), 2, 1)]  # the run ending the input adds no count
+    assert first["keras_scalar_mean"] == pytest.approx(first["v1_scalar_mean"], abs=1e-5)
+    assert first["keras_scalar_mean"] == pytest.approx(np.mean(batch_means), rel=1e-4)
     assert result["checkpoint"] == ["b", "global_step", "w"]
     assert result["not_updated"] == ["ValueError", 'Please call update_state(...) on the "never" metric']
 

@@ -116,14 +116,21 @@ def _graph_variable(variable):
 def _metric_updates(metric):
     """The update ops of a metric object: its ``updates`` (Keras 2); for an object without that attribute
     (Keras 3, whose ``update_state`` returns nothing in a graph) the assignments to its variables that
-    the default graph holds, their initializers aside."""
+    the default graph holds, their initializers aside, made again so that each runs only once every new
+    value is computed: a count that does not depend on the input (``Mean`` of a scalar) must not grow in
+    the run that ends the input, as ``tf.compat.v1.metrics`` ensure with their own control dependencies."""
     if hasattr(metric, "updates"):
         return list(metric.updates or [])
     variables = [_graph_variable(v) for v in metric.variables]
     handles = {v.handle.name for v in variables}
     initializers = {v.initializer.name for v in variables}
-    return [op for op in tf.get_default_graph().get_operations()
-            if op.type in _ASSIGNMENTS and op.inputs[0].name in handles and op.name not in initializers]
+    graph = variables[0].graph if variables else tf.get_default_graph()
+    assignments = [op for op in graph.get_operations()
+                   if op.type in _ASSIGNMENTS and op.inputs[0].name in handles and op.name not in initializers]
+    if graph is not tf.get_default_graph():
+        return assignments  # refused by the caller's check: not from the default graph
+    with tf.control_dependencies([op.inputs[1] for op in assignments]):
+        return [getattr(tf.raw_ops, op.type)(resource=op.inputs[0], value=op.inputs[1]) for op in assignments]
 
 
 def _metric_ops(eval_metric_ops):
