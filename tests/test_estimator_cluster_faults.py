@@ -216,7 +216,7 @@ def test_the_end_of_training_reaches_the_ps_tasks_that_answer_and_skips_an_absen
 
 
 def test_an_ipv6_ps_address_is_probed_without_its_brackets():
-    """``[::1]:2222`` is how a cluster spec names an IPv6 task; the probe (watchdog, end-of-training signal) dials ::1."""
+    """``[::1]:2222`` names an IPv6 task in a cluster spec; the probe (watchdog, end-of-training signal) dials ::1."""
     try:
         listener = socket.socket(socket.AF_INET6)
         listener.bind(("::1", 0))
