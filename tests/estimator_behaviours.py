@@ -227,6 +227,34 @@ def metric_object_without_update(E, work):
 
 
 @behaviour
+def keras_metric_objects_in_eval_metric_ops(E, work):
+    """``tf.keras.metrics`` objects (Keras 2 up to TF 2.15, Keras 3 after) beside ``tf.compat.v1.metrics`` of the
+    same values: two evaluations (their variables are local: each starts from zero), the checkpoint's
+    variables (no metric variable in it), and a metric whose ``update_state`` was never called."""
+    def metrics(predictions, labels):
+        positive, score = tf.cast(labels > 0, tf.float32), tf.sigmoid(tf.sin(3.0 * predictions))  # not a ranking
+        mean = tf_root.keras.metrics.Mean(name="keras_mean")
+        mean.update_state(predictions)
+        auc = tf_root.keras.metrics.AUC(name="keras_auc")
+        auc.update_state(positive, score)
+        batch_mean = tf.reduce_mean(labels)  # a scalar: Keras counts it with a constant, not from the input
+        scalar = tf_root.keras.metrics.Mean(name="keras_scalar_mean")
+        scalar.update_state(batch_mean)
+        return {"keras_mean": mean, "keras_auc": auc, "v1_mean": tf.metrics.mean(predictions),
+                "v1_auc": tf.metrics.auc(positive, score), "keras_scalar_mean": scalar,
+                "v1_scalar_mean": tf.metrics.mean(batch_mean)}
+
+    first = _evaluate_with_metrics(E, work, metrics)
+    est = E.Estimator(linear_model_fn(E, metric_ops=metrics), model_dir=work, config=config(E))
+    second = {k: np.asarray(v).tolist() for k, v in est.evaluate(dataset_input_fn()).items()}
+    not_updated = E.Estimator(linear_model_fn(E, metric_ops=lambda p, l: {
+        "never": tf_root.keras.metrics.Mean(name="never")}), model_dir=work, config=config(E))
+    return {"evaluations": [{k: round(v, 5) for k, v in e.items()} for e in (first, second)],
+            "checkpoint": sorted(name for name, _ in tf.train.list_variables(work)),
+            "not_updated": _outcome(lambda: not_updated.evaluate(dataset_input_fn()) and None)}
+
+
+@behaviour
 def nested_tuple_metric_value(E, work):
     def metrics(predictions, labels):
         mean, update = tf.metrics.mean(predictions)
@@ -735,6 +763,91 @@ def run_config_user_session_config_in_a_cluster(E, work):
     session = tf.ConfigProto(log_device_placement=True)
     return _under_tf_config(tf_config, lambda: E.RunConfig(session_config=session).session_config
                             .SerializeToString(deterministic=True).hex())
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _train_in_a_cluster(E, work, tf_config, bound_secs=45):
+    """``est.train(steps=1)`` under ``tf_config`` with ``training.MonitoredTrainingSession`` patched, as
+    tf.estimator's own tests do; the keyword arguments of that call, or where train stayed blocked."""
+    import threading
+    from unittest import mock
+    from tensorflow.python.training import training
+
+    est = _under_tf_config(tf_config, lambda: E.Estimator(linear_model_fn(E), model_dir=os.path.join(work, "m"),
+                                                          config=E.RunConfig()))[1]
+    outcome = []
+    # A non-chief of tf1_recsys opens a MonitoredSession itself (a shorter poll for the chief than
+    # MonitoredTrainingSession's 30 s): its hooks are read from that call.
+    with mock.patch.object(training, "MonitoredTrainingSession") as opened, \
+            mock.patch.object(tf.train, "MonitoredSession") as monitored:
+        thread = threading.Thread(target=lambda: outcome.append(_outcome(
+            lambda: est.train(dataset_input_fn(), steps=1) and None)), daemon=True)
+        thread.start()
+        thread.join(bound_secs)
+    if not outcome:
+        return "train still blocked after %d s" % bound_secs
+    opened = opened if opened.called else monitored
+    if outcome[0][0] != "ok" or opened.call_count != 1:
+        return outcome[0] + [opened.call_count]
+    kwargs = opened.call_args[1]
+    hooks = list(kwargs["hooks"]) + list(kwargs.get("chief_only_hooks") or ())
+    return {"calls": opened.call_count, "master": kwargs.get("master"), "is_chief": kwargs.get("is_chief"),
+            "summary_hooks": sorted(type(h).__name__ for h in hooks
+                                    if isinstance(h, (tf.train.SummarySaverHook, tf.train.StepCounterHook))),
+            "save_summaries_steps": kwargs.get("save_summaries_steps"),
+            "log_step_count_steps": kwargs.get("log_step_count_steps")}
+
+
+def _cluster_of_free_ports(**jobs):
+    """``{job: ["127.0.0.1:<free port>", ...]}`` for ``job=number of tasks``: nothing listens on them."""
+    return {job: ["127.0.0.1:%d" % _free_port() for _ in range(n)] for job, n in jobs.items()}
+
+
+def _masters_are_their_tasks(result, cluster, task_type):
+    if isinstance(result, dict):
+        result["master"] = result["master"] == "grpc://" + cluster[task_type][0]
+    return result
+
+
+def _only(result, *keys):
+    return {k: result[k] for k in keys} if isinstance(result, dict) else result
+
+
+@behaviour
+def chief_of_a_cluster_whose_ps_task_is_absent_returns_from_train(E, work):
+    """No ps task listens (tf.estimator's tests train such fake clusters): train returns, it waits for none."""
+    cluster = _cluster_of_free_ports(chief=1, ps=1)
+    return _masters_are_their_tasks(_train_in_a_cluster(E, work, {"cluster": cluster, "task": {
+        "type": "chief", "index": 0}}), cluster, "chief")
+
+
+@behaviour
+def master_task_summary_hooks(E, work):
+    """The summary and step-counter hooks of a master alone, beside ps tasks, and beside workers (then worker
+    0 writes the summaries: the master evaluates); the ps tasks absent."""
+    out = []
+    for jobs in ({"master": 1}, {"master": 1, "ps": 1}, {"master": 1, "ps": 1, "worker": 1}):
+        cluster = _cluster_of_free_ports(**jobs)
+        out.append(_only(_train_in_a_cluster(E, os.path.join(work, "_".join(sorted(jobs))), {
+            "cluster": cluster, "task": {"type": "master", "index": 0}}), "calls", "is_chief", "summary_hooks",
+            "save_summaries_steps", "log_step_count_steps"))
+    return out
+
+
+@behaviour
+def master_cluster_worker_0_writes_the_summaries(E, work):
+    """In a cluster with a master and workers, worker 0 runs the summary and step-counter hooks, worker 1 not."""
+    cluster = _cluster_of_free_ports(master=1, ps=1, worker=2)
+    return [_only(_train_in_a_cluster(E, os.path.join(work, str(index)), {
+        "cluster": cluster, "task": {"type": "worker", "index": index}}), "calls", "summary_hooks")
+        for index in (0, 1)]
 
 
 # ---------------------------------------------------------------------------- exporters and specs

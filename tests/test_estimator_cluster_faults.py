@@ -15,9 +15,11 @@ Every process is bounded by the launcher's timeout (and its own deadline) and is
 killed when the test ends, also when it fails.
 """
 import io
+import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -173,3 +175,55 @@ def test_ps_watchdog_reports_a_ps_that_stops_answering(monkeypatch, tmp_path):
     assert len(early) == 1 and "ps:0" in early[0]
     assert re.match(r"chief:0: ps:0 at 127\.0\.0\.1:%d has not answered for \d+ s, so training cannot go on; "
                     r"last checkpoint: none in %s; " % (port, re.escape(str(tmp_path))), lost[0])
+
+
+_SIGNAL_WITH_AN_ABSENT_PS = r'''
+import json, os, sys, threading
+from tf1_recsys import estimator as tf_estimator
+from tf1_recsys.estimator import cluster
+from tf1_recsys.estimator.launch import cluster_tf_configs
+
+configs = cluster_tf_configs(2, 1, ports=[int(p) for p in sys.argv[1:]])  # chief:0, ps:0 (here), ps:1 (absent)
+os.environ["TF_CONFIG"] = json.dumps(configs["ps:0"])
+ps_config = tf_estimator.RunConfig()
+cluster.start_server(ps_config)  # listening before the chief looks (serve_ps keeps this server)
+served = []
+ps = threading.Thread(target=lambda: served.append(cluster.serve_ps(ps_config, poll_secs=1.0)), daemon=True)
+ps.start()
+os.environ["TF_CONFIG"] = json.dumps(configs["chief:0"])
+signalled = cluster.signal_done(tf_estimator.RunConfig())
+ps.join(30)
+print(json.dumps({"signalled": signalled, "served": served}))
+'''
+
+
+def test_the_end_of_training_reaches_the_ps_tasks_that_answer_and_skips_an_absent_one(tmp_path):
+    """tf.estimator waits for no ps task: ps:1 (nothing listens) is named in one line, ps:0 still ends."""
+    sockets = [socket.socket() for _ in range(3)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [str(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run([sys.executable, "-c", _SIGNAL_WITH_AN_ABSENT_PS] + ports, capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"signalled": [0], "served": [[0]]}
+    assert ("tf1_recsys.estimator: chief:0: ps:1 at 127.0.0.1:%s not reachable; not told that training ended"
+            % ports[2]) in proc.stderr.splitlines()
+    assert "tf1_recsys.estimator: ps:0: every worker finished" in proc.stderr
+
+
+def test_an_ipv6_ps_address_is_probed_without_its_brackets():
+    """``[::1]:2222`` names an IPv6 task in a cluster spec; the probe (watchdog, end-of-training signal) dials ::1."""
+    try:
+        listener = socket.socket(socket.AF_INET6)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with listener:
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        assert cluster._reachable("[::1]:%d" % port, 2.0)
+    assert not cluster._reachable("[::1]:%d" % port, 2.0)  # closed: refused

@@ -174,6 +174,32 @@ def test_evaluation_writes_tensors_and_serialized_summaries_and_skips_nested_val
                                             "Estimator already defines a default metric with the same name."]
 
 
+def test_keras_metric_objects_evaluate_as_tensorflows_v1_metrics(behaviours):
+    """Keras 3's metric objects on TF 2.16+ (Keras 2's before): the values of tf.compat.v1.metrics and numpy,
+    each evaluation from zero, no metric variable in the checkpoint (compared with tf.estimator on 2.12)."""
+    from estimator_behaviours import X, Y
+
+    outcome = behaviours["tf1_recsys"]["keras_metric_objects_in_eval_metric_ops"]
+    assert "result" in outcome, outcome
+    result = outcome["result"]
+    first, second = result["evaluations"]
+    assert first == second
+    w, b = _sgd_reference(_batches(len(X), 2, 1)[:2])
+    predictions = (X @ w + b)[:, 0]
+    assert first["keras_mean"] == pytest.approx(first["v1_mean"], abs=1e-5)
+    assert first["keras_mean"] == pytest.approx(predictions.mean(), rel=1e-4)
+    positive, score = Y[:, 0] > 0, 1 / (1 + np.exp(-np.sin(3 * predictions)))
+    pairs = [(p, n) for p in score[positive] for n in score[~positive]]
+    assert 0.2 < np.mean([p > n for p, n in pairs]) < 0.9  # an AUC that ranks some pairs wrongly
+    assert first["keras_auc"] == pytest.approx(first["v1_auc"], abs=1e-3)
+    assert first["keras_auc"] == pytest.approx(np.mean([p > n for p, n in pairs]), abs=2e-2)
+    batch_means = [Y[rows].mean() for rows in _batches(len(X), 2, 1)]  # the run ending the input adds no count
+    assert first["keras_scalar_mean"] == pytest.approx(first["v1_scalar_mean"], abs=1e-5)
+    assert first["keras_scalar_mean"] == pytest.approx(np.mean(batch_means), rel=1e-4)
+    assert result["checkpoint"] == ["b", "global_step", "w"]
+    assert result["not_updated"] == ["ValueError", 'Please call update_state(...) on the "never" metric']
+
+
 def test_parsing_receiver_export_scores_tf_examples_as_trained(behaviours):
     from estimator_behaviours import X
 

@@ -57,3 +57,31 @@ def test_reaching_a_non_public_name_is_left_out_and_a_message_difference_fails()
                                           "tensorflow_estimator.python.estimator.training._X", "")) == "left out"
     reason = tool.reason_of("AssertionError: \"expected\" does not match \"got\"", "")
     assert (reason, tool.outcome_of(reason)) == ("exception message differs", "failed")
+
+
+def test_a_missing_private_attribute_is_labelled_private_and_a_public_one_public():
+    private = tool.reason_of("AttributeError: 'Estimator' object has no attribute '_session_config'", "")
+    public = tool.reason_of("AttributeError: 'Estimator' object has no attribute 'export_saved_model'", "")
+    assert private.startswith(tool.PRIVATE_MISSING + " (") and tool.outcome_of(private) == "failed"
+    assert public.startswith(tool.MISSING + " (") and not public.startswith(tool.PRIVATE_MISSING)
+
+
+def test_a_resumed_test_process_leaves_out_exactly_the_tests_already_run(tmp_path):
+    """pytest's ``--deselect`` matches by prefix: ``test_hooks`` would also drop ``test_hooks_for_worker``."""
+    import json
+    import subprocess
+
+    (tmp_path / "conftest.py").write_text(tool.RESUME)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "f_test.py").write_text("def test_hooks():\n    pass\n\n\ndef test_hooks_for_worker():\n    pass\n")
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps({"nodeid": "f_test.py::test_hooks", "outcome": "failed", "message": "hung",
+                                   "details": ""}) + "\n")
+    env = dict(os.environ, TF1_RECSYS_RESULTS=str(results), TF1_RECSYS_TEST_TIMEOUT="60")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
+                           str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), "f_test.py"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["nodeid"], r["outcome"]) for r in records] == [("f_test.py::test_hooks", "failed"),
+                                                             ("f_test.py::test_hooks_for_worker", "passed")]

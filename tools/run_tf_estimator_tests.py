@@ -2,7 +2,7 @@
 
     git --git-dir=<mirror of github:tensorflow/estimator> archive v2.15.0 tensorflow_estimator \\
         | tar -x -C /tmp/est
-    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...]
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...] [-k EXPR]
 
 ``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
 in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
@@ -18,6 +18,8 @@ in its own process, where:
   is counted as "uses a non-public name" and left out of the pass/fail count, as the
   measure is what a program written against the public API sees. So is a test that patches
   such a name (``mock.patch.object(training, '_TrainingExecutor')``): "patches a private name".
+  A test that reads a private attribute our objects lack (``est._session_config``) fails, labelled
+  "private attribute missing", apart from the public names we lack.
 
 Prints, per file and in all, passed / failed / left out, the failures grouped by reason:
 a public name we lack, a different exception message, and the rest by exception type and
@@ -53,6 +55,7 @@ NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
 LEFT_OUT = {NON_PUBLIC: "uses a non-public name", PATCHES_PRIVATE: PATCHES_PRIVATE}
 MISSING = "public name missing in tf1_recsys.estimator"
+PRIVATE_MISSING = "private attribute missing in tf1_recsys.estimator"
 HUNG_EXIT = 70  # the exit status of a test process ended because a test hung (the SHIM's)
 
 
@@ -166,6 +169,15 @@ class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
+    del sys.modules[_name]
+sys.meta_path.insert(0, Finder())
+'''
+
+# The per-test records, alarms and resumption of a test process (no TensorFlow: tests/test_run_tf_estimator_tests.py
+# runs it alone).
+RESUME = r'''
+import json, os
 import signal, threading, time
 import pytest
 
@@ -211,6 +223,16 @@ def pytest_runtest_call(item):
         signal.signal(signal.SIGALRM, previous)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Leaves out the tests an earlier process of this file ran (exactly: ``--deselect`` matches by prefix)."""
+    if not os.path.exists(RESULTS):
+        return
+    with open(RESULTS) as f:
+        done = {json.loads(line)["nodeid"] for line in f if line.strip()}
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])
+    items[:] = [item for item in items if item.nodeid not in done]
+
+
 def pytest_runtest_logstart(nodeid, location):
     _current.update(nodeid=nodeid, started=time.time(), outcome="passed", message=None, details="")
 
@@ -231,9 +253,6 @@ def pytest_runtest_logfinish(nodeid, location):
     _current.clear()
 
 
-for _name in [n for n in sys.modules if n == "tensorflow_estimator" or n.startswith("tensorflow_estimator.")]:
-    del sys.modules[_name]
-sys.meta_path.insert(0, Finder())
 '''
 
 
@@ -253,8 +272,10 @@ def reason_of(message, details):
         return PATCHES_PRIVATE  # mock.patch of a name the stand-in module lacks: TensorFlow does not export it
     if MISSING in text:
         return MISSING
-    if re.search(r"has no attribute|cannot import name", text):
-        return MISSING + " (" + _normalise(text.split(":", 1)[-1].strip()) + ")"
+    missing = re.search(r"has no attribute '?(\w+)|cannot import name '?(\w+)", text)
+    if missing:
+        label = PRIVATE_MISSING if (missing.group(1) or missing.group(2)).startswith("_") else MISSING
+        return label + " (" + _normalise(text.split(":", 1)[-1].strip()) + ")"
     if re.search(r"does not match|not found in|Regex didn't match", text):
         return "exception message differs"
     if re.search(r"\bnot raised\b", text):
@@ -274,7 +295,7 @@ def _test_id(nodeid):
     return "%s::%s" % (".".join([parts[0][:-len(".py")]] + parts[1:-1]), parts[-1])
 
 
-def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40):
+def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40, select=None):
     """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``.
 
     A test that hangs inside TensorFlow (where its alarm cannot interrupt it) ends its process;
@@ -285,7 +306,7 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
     try:
         shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
         with open(os.path.join(work, "conftest.py"), "w") as f:
-            f.write(SHIM)
+            f.write(SHIM + RESUME)
         with open(os.path.join(work, "pytest.ini"), "w") as f:
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
@@ -293,12 +314,11 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
                    TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path)
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
-               os.path.join(work, "pytest.ini"), key + ".py"]
+               os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
         records, finished = [], False
-        for _ in range(max_resumes + 1):
-            done = [r["nodeid"] for r in records]
+        for _ in range(max_resumes + 1):  # each process leaves out the tests in results.jsonl (the SHIM)
             try:
-                proc = subprocess.run(cmd + ["--deselect=" + nodeid for nodeid in done], cwd=work, env=env,
+                proc = subprocess.run(cmd, cwd=work, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       timeout=max(1, deadline - time.time()))
             except subprocess.TimeoutExpired:
@@ -331,6 +351,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
     parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
                         "stuck in TensorFlow 30 s longer ends its process, and the file resumes after it)")
+    parser.add_argument("-k", dest="select", help="only the tests pytest's -k expression selects (not a figure "
+                        "to report: the denominator is the selection)")
     parser.add_argument("--json", help="write the per-test outcomes and reasons here")
     parser.add_argument("--reasons", type=int, default=40, help="how many failure reasons to print")
     args = parser.parse_args(argv)
@@ -346,7 +368,7 @@ def main(argv=None):
         print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
         for key in args.files:
             results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
-                               args.test_timeout)
+                               args.test_timeout, select=args.select)
             counts = collections.Counter(outcome for outcome, _ in results.values())
             totals.update(counts)
             reasons.update(reason for outcome, reason in results.values() if outcome == "failed")

@@ -5,8 +5,9 @@
   interval; TensorFlow's polls every 30 s for the chief's initialisation.
 * Shutdown: ``server.join()`` never returns and ``Server.stop`` is not implemented, so
   each ps task holds a ``FIFOQueue`` with a ``shared_name``; every worker enqueues its
-  ordinal into each ps queue when its training ends (``signal_done``) and a ps task
-  returns from ``serve_ps`` once every ordinal arrived.
+  ordinal into each ps queue that answers when its training ends (``signal_done``, best
+  effort: tf.estimator waits for no ps task) and a ps task returns from ``serve_ps`` once
+  every ordinal arrived.
 * ``PsWatchdog``: a training task whose ps task is gone exits with status 75 and one
   line naming the ps task and the last checkpoint. TensorFlow gives no error then: the
   session's recovery waits for the ps to come back and ``Session.close`` blocks.
@@ -108,7 +109,7 @@ class ShortWaitWorkerSessionCreator(tf.train.SessionCreator):
 def _reachable(address, timeout_secs):
     host, _, port = address.rpartition(":")
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout_secs):
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_secs):  # "[::1]:2222" too
             return True
     except OSError:
         return False
@@ -208,19 +209,44 @@ def _done_queue(ps_index):
                             shared_name="tf1_recsys_done_ps%d" % ps_index, name="done_ps%d" % ps_index)
 
 
-def signal_done(config, timeout_secs=60):
-    """Tells every ps task that this worker (``config.global_id_in_cluster``) finished training."""
+def signal_done(config, timeout_secs=30, probe_secs=2.0):
+    """Tells the ps tasks that answer that this worker (``config.global_id_in_cluster``) finished training.
+
+    Best effort and bounded, as tf.estimator waits for no ps task at the end of ``train``: a ps
+    task whose address refuses a connection (absent, or a cluster that exists only in
+    ``TF_CONFIG``) is left out of the session and named in one logged line; the enqueue into
+    the others gives up after ``timeout_secs`` with one logged line. A ps task of another
+    program (TensorFlow's ``server.join()``) only gains a queue nobody reads. Never raises.
+
+    Returns:
+      the ps task indices signalled.
+    """
+    addresses = config.cluster_spec.job_tasks("ps")
+    task = "%s:%d" % (config.task_type, config.task_id)
+    live = [i for i, address in enumerate(addresses) if _reachable(address, probe_secs)]
+    absent = ["ps:%d at %s" % (i, a) for i, a in enumerate(addresses) if i not in live]
+    if absent:
+        log("%s: %s not reachable; not told that training ended" % (task, ", ".join(absent)))
+    if not live:
+        return []
     server = start_server(config)
     with tf.Graph().as_default():
         ordinal = tf.constant(config.global_id_in_cluster, tf.int32)
-        enqueues = [_done_queue(i).enqueue(ordinal) for i in range(config.num_ps_replicas)]
-        session_config = tf.ConfigProto(allow_soft_placement=True)
-        session_config.device_filters.extend(config.device_filters)
+        enqueues = [_done_queue(i).enqueue(ordinal) for i in live]
+        # Only the live ps tasks and this one: a session waits for every task its filters name.
+        session_config = tf.ConfigProto(allow_soft_placement=True, operation_timeout_in_ms=int(timeout_secs * 1000))
+        session_config.device_filters.extend(["/job:ps/task:%d" % i for i in live] +
+                                             ["/job:%s/task:%d" % (config.task_type, config.task_id)])
         options = tf.RunOptions(timeout_in_ms=int(timeout_secs * 1000))
-        with tf.Session(server.target, config=session_config) as sess:
-            sess.run(enqueues, options=options)
-    log("%s:%d signalled the end of its training to %d ps task(s)"
-        % (config.task_type, config.task_id, config.num_ps_replicas))
+        try:
+            with tf.Session(server.target, config=session_config) as sess:
+                sess.run(enqueues, options=options)
+        except tf.errors.OpError as e:
+            log("%s: could not tell ps task(s) %s that training ended (%s); going on"
+                % (task, ", ".join("ps:%d" % i for i in live), type(e).__name__))
+            return []
+    log("%s signalled the end of its training to %d ps task(s)" % (task, len(live)))
+    return live
 
 
 def serve_ps(config, poll_secs=30.0):

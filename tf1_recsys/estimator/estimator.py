@@ -229,6 +229,7 @@ class Estimator:
         self._model_fn = model_fn
         self._model_dir = config.model_dir
         self._config = config
+        self._session_config = config.session_config  # tf.estimator's attribute: public code opens its sessions with it
         self._params = copy.deepcopy(params or {})
         self._warm_start_settings = warm_start_settings(warm_start_from)
 
@@ -283,7 +284,9 @@ class Estimator:
         """Trains from ``input_fn`` until ``steps`` more steps, ``max_steps`` in all, or the input ends.
 
         In a ``TF_CONFIG`` cluster a chief or worker task trains against the ps tasks and
-        then tells them it is done; a ps task serves until every worker is done. A task
+        then tells those that answer that it is done (an absent one is named in a logged
+        line, not waited for, as tf.estimator waits for none); a ps task serves until every
+        worker is done. A task
         whose training raises (a NaN loss, say) does not report done: restart it, or the
         ps tasks serve until their deadline (``$TF1_RECSYS_TASK_DEADLINE_SECS``). A task
         whose ps task is gone for ``RunConfig(ps_failure_timeout_secs=...)`` exits with
@@ -395,13 +398,18 @@ class Estimator:
                 for listener in saving_listeners:
                     if listener not in saver_hooks[0]._listeners:
                         saver_hooks[0]._listeners.append(listener)
-            if config.log_step_count_steps:
-                chief_hooks.append(tf.train.StepCounterHook(every_n_steps=config.log_step_count_steps,
-                                                            output_dir=self._model_dir))
-            if config.save_summary_steps:
-                chief_hooks.append(tf.train.SummarySaverHook(save_steps=config.save_summary_steps,
-                                                             output_dir=self._model_dir, scaffold=scaffold))
-            session = self._training_session(master, scaffold, worker_hooks, chief_hooks, session_creator)
+            summary_steps, step_count_steps = config.save_summary_steps, config.log_step_count_steps
+            jobs = config.cluster_spec.jobs
+            if TaskType.MASTER in jobs and TaskType.WORKER in jobs:
+                # tf.estimator's rule for a master cluster: the master evaluates, so worker 0 writes the
+                # summaries and counts the steps instead of it.
+                if config.task_type == TaskType.WORKER and config.task_id == 0:
+                    worker_hooks += self._summary_hooks(scaffold, summary_steps, step_count_steps)
+                summary_steps, step_count_steps = 0, None
+            if session_creator is not None:
+                chief_hooks += self._summary_hooks(scaffold, summary_steps, step_count_steps)
+            session = self._training_session(master, scaffold, worker_hooks, chief_hooks, session_creator,
+                                             summary_steps, step_count_steps)
             try:
                 loss, done = None, 0
                 with session as mon_sess:
@@ -421,21 +429,34 @@ class Estimator:
                     if isinstance(hook, SyncReplicasHook):
                         hook.join()
 
-    def _training_session(self, master, scaffold, worker_hooks, chief_hooks, session_creator=None):
+    def _summary_hooks(self, scaffold, summary_steps, step_count_steps):
+        """The step counter and summary hooks ``MonitoredTrainingSession`` builds for a chief, in its order."""
+        hooks = []
+        if step_count_steps and step_count_steps > 0:
+            hooks.append(tf.train.StepCounterHook(every_n_steps=step_count_steps, output_dir=self._model_dir))
+        if summary_steps and summary_steps > 0:
+            hooks.append(tf.train.SummarySaverHook(save_steps=summary_steps, output_dir=self._model_dir,
+                                                   scaffold=scaffold))
+        return hooks
+
+    def _training_session(self, master, scaffold, worker_hooks, chief_hooks, session_creator=None,
+                          summary_steps=None, step_count_steps=None):
         config = self._config
         if session_creator is not None:
             return tf.train.MonitoredSession(session_creator=session_creator, hooks=worker_hooks + chief_hooks,
                                              stop_grace_period_secs=config.stop_grace_period_secs)
         if config.is_chief:
-            # One list in our order (MonitoredTrainingSession would put chief_only_hooks first).
-            # Looked up in TensorFlow's training module at each call, as tf.estimator does, so a program
-            # that patches training.MonitoredTrainingSession sees its patch.
+            # One list in our order (MonitoredTrainingSession would put chief_only_hooks first, so the
+            # checkpoint of a NaN step would be saved before the NaN check). As tf.estimator, the step
+            # counter and summary hooks are MonitoredTrainingSession's own (before the list), and it is
+            # looked up in TensorFlow's training module at each call, so a program that patches
+            # training.MonitoredTrainingSession sees its patch and the arguments tf.estimator passes.
             return _training.MonitoredTrainingSession(
                 master=master, is_chief=True, checkpoint_dir=self._model_dir, scaffold=scaffold,
                 hooks=worker_hooks + chief_hooks, chief_only_hooks=None, save_checkpoint_secs=None,
-                save_checkpoint_steps=None, save_summaries_steps=None, save_summaries_secs=None,
+                save_checkpoint_steps=None, save_summaries_steps=summary_steps, save_summaries_secs=None,
                 config=config.session_config, max_wait_secs=config.session_creation_timeout_secs,
-                log_step_count_steps=None, stop_grace_period_secs=config.stop_grace_period_secs)
+                log_step_count_steps=step_count_steps, stop_grace_period_secs=config.stop_grace_period_secs)
         # What MonitoredTrainingSession(is_chief=False) builds, with a short poll for the chief.
         creator = cluster.ShortWaitWorkerSessionCreator(
             scaffold=scaffold, master=master, config=config.session_config,

@@ -104,31 +104,70 @@ def is_metric_object(value):
         hasattr(value, attr) for attr in ("update_state", "result", "variables"))
 
 
+_ASSIGNMENTS = ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")
+
+
+def _graph_variable(variable):
+    """The ``tf.Variable`` of a metric object's variable (Keras 3 wraps it: ``KerasVariable.value``)."""
+    inner = getattr(variable, "value", None)
+    return variable if inner is None or callable(inner) else inner
+
+
+def _metric_updates(metric):
+    """The update ops of a metric object: its ``updates`` (Keras 2); for an object without that attribute
+    (Keras 3, whose ``update_state`` returns nothing in a graph) the assignments to its variables that
+    the default graph holds, their initializers aside, made again so that each runs only once every new
+    value is computed: a count that does not depend on the input (``Mean`` of a scalar) must not grow in
+    the run that ends the input, as ``tf.compat.v1.metrics`` ensure with their own control dependencies."""
+    if hasattr(metric, "updates"):
+        return list(metric.updates or [])
+    variables = [_graph_variable(v) for v in metric.variables]
+    handles = {v.handle.name for v in variables}
+    initializers = {v.initializer.name for v in variables}
+    graph = variables[0].graph if variables else tf.get_default_graph()
+    assignments = [op for op in graph.get_operations()
+                   if op.type in _ASSIGNMENTS and op.inputs[0].name in handles and op.name not in initializers]
+    if graph is not tf.get_default_graph():
+        return assignments  # refused by the caller's check: not from the default graph
+    with tf.control_dependencies([op.inputs[1] for op in assignments]):
+        return [getattr(tf.raw_ops, op.type)(resource=op.inputs[0], value=op.inputs[1]) for op in assignments]
+
+
 def _metric_ops(eval_metric_ops):
-    """``{name: (value, update_op)}``: metric objects become ``(result(), updates[0])``, their variables local."""
+    """``{name: (value, update_op)}``: metric objects become ``(result(), update)``, their variables local.
+
+    A metric object's variables leave ``GLOBAL_VARIABLES`` (Keras 3 creates them there), so no
+    checkpoint saves or restores them, and join ``LOCAL_VARIABLES`` and ``METRIC_VARIABLES``.
+    """
     if eval_metric_ops is None:
         return {}
     if not isinstance(eval_metric_ops, dict):
         raise TypeError("eval_metric_ops must be a dict, given: {}".format(eval_metric_ops))
     eval_metric_ops = dict(eval_metric_ops)
+    updates = {}
     for key, value in eval_metric_ops.items():
         if is_metric_object(value):
-            if not list(getattr(value, "updates", None) or []):
+            updates[key] = _metric_updates(value)
+            if not updates[key]:
                 raise ValueError('Please call update_state(...) on the "{metric_name}" metric'
                                  .format(metric_name=getattr(value, "name", key)))
         elif not isinstance(value, tuple) or len(value) != 2:
             raise TypeError("Values of eval_metric_ops must be (metric_value, update_op) tuples, given: {} "
                             "for key: {}".format(value, key))
     for key, value in eval_metric_ops.items():
-        parts = list(value.updates) + [value.result()] if is_metric_object(value) else tf.nest.flatten(value)
+        parts = updates[key] + [value.result()] if key in updates else tf.nest.flatten(value)
         for part in parts:
             if not _in_default_graph(part):
                 raise ValueError(_GRAPH_MESSAGE.format("eval_metric_ops", "{0}: {1}".format(key, part.name)))
     new_variables = []
-    for key, value in eval_metric_ops.items():
-        if is_metric_object(value):
-            new_variables += list(value.variables)
-            eval_metric_ops[key] = (value.result(), value.updates[0])
+    for key in updates:
+        value = eval_metric_ops[key]
+        new_variables += [_graph_variable(v) for v in value.variables]
+        update = updates[key][0] if len(updates[key]) == 1 or hasattr(value, "updates") else tf.group(*updates[key])
+        eval_metric_ops[key] = (value.result(), update)
+    moved = {id(v) for v in new_variables}
+    global_variables = tf.get_default_graph().get_collection_ref(tf.GraphKeys.GLOBAL_VARIABLES)
+    global_variables[:] = [v for v in global_variables if id(v) not in moved]
     for collection in (tf.GraphKeys.LOCAL_VARIABLES, tf.GraphKeys.METRIC_VARIABLES):
         present = set(tf.get_collection(collection))
         for variable in new_variables:
