@@ -305,9 +305,9 @@ def _first_layer(h, e, units, name):
         kernel = get_variable_in_scope("auxiliary_loss", "kernel", shape=[depth_h + depth_e, units], dtype=h.dtype)
         bias = get_variable_in_scope("auxiliary_loss", "bias", shape=[units], dtype=h.dtype,
                                      initializer=tf.zeros_initializer())
-    from_h = tf.matmul(h, kernel[:depth_h])  # [N, units]
+    from_h = tf.nn.bias_add(tf.matmul(h, kernel[:depth_h]), bias)  # [N, units], the bias added once too
     from_e = tf.reshape(tf.matmul(e, kernel[depth_h:]), [2, -1, units])  # [2, N, units]: positive, negative
-    return tf.sigmoid(tf.nn.bias_add(tf.reshape(from_e + from_h, [-1, units]), bias))
+    return tf.sigmoid(tf.reshape(from_e + from_h, [-1, units]))
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
