@@ -365,12 +365,15 @@ class DINModel(object):
                                   bias_initializer=init), -1)  # [N + B*S]
         n = tf.shape(real, out_type=tf.int64)[0]
         weights = tf.reshape(tf.scatter_nd(real, scores[:n], tf.stack([slots, length])), tf.shape(mask))
+        weights.set_shape(mask.shape)
         if weight_offset:
             weights = weights + tf.constant(weight_offset, weights.dtype)
         weights = self.normalize_weights(weights, mask, weight_normalization)  # [B, S, T]
         pooled = tf.math.unsorted_segment_sum(tf.gather_nd(tf.reshape(weights, tf.stack([slots, length])), real)
                                               [:, None] * rows[:n], real[:, 0], slots)  # [B*S, E]
-        return tf.reshape(pooled, tf.concat([tf.shape(keys)[:2], [e]], 0)), weights
+        pooled = tf.reshape(pooled, tf.concat([tf.shape(keys)[:2], [e]], 0))
+        pooled.set_shape(keys.shape[:2].concatenate([e]))
+        return pooled, weights
 
     def _split_layer1(self, queries, keys, slot_of_row=None):
         """``layer1`` (ReLU) of ``[q, k, q - k, q * k]`` without tiling: [B, S, T, U] (queries
