@@ -244,7 +244,8 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
     Each pair goes through one shared network ``<name>``: ``concat([h_t, e])`` -> dense
     layers ``layer_i`` (sigmoid, widths ``layers``) -> ``logit`` (one unit), scored
     ``sigmoid(logit)``; only the real pairs are computed (gathered, the positive and the
-    negative ones as one batch). The loss is the mean over the N real pairs of
+    negative ones as one batch), and ``layer_0`` multiplies h_t by its rows of the kernel once
+    for both. The loss is the mean over the N real pairs of
 
         - log sigmoid(logit(h_t, e_{t+1})) - log(1 - sigmoid(logit(h_t, neg_{t+1}))).
 
