@@ -300,7 +300,9 @@ def test_din_model_on_real_positions_equals_the_dense_form(is_bn):
             tf.set_random_seed(1)
             f = build(variant)
             variables = {v.op.name: v for v in tf.global_variables()}
-            with tf.Session() as sess:
+            config = tf.ConfigProto()
+            config.graph_options.rewrite_options.disable_meta_optimizer = True  # the graph as built; faster
+            with tf.Session(config=config) as sess:
                 sess.run(tf.global_variables_initializer())
                 if variant is False:
                     values = sess.run(variables)
