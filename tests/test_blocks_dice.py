@@ -92,3 +92,31 @@ def test_dice_bad_inputs(graph):
         dice(tf.placeholder(tf.int32, [None, 3]))
     with pytest.raises(TypeError, match="training"):
         dice(tf.placeholder(tf.float32, [None, 3]), training=1)
+
+
+@pytest.mark.parametrize("rank, dtype, rtol", [(2, np.float64, 1e-12), (4, np.float32, 2e-5)])
+def test_dice_weights_give_the_weighted_batch_moments(graph, sess, rng, rank, dtype, rtol):
+    """``weights``: a row of weight w counts as w rows in the batch mean and variance (numpy's weighted
+    moments), in the output and in the moving-statistics update; rank 4 in float32 takes the fused kernel's
+    numbers, whose moving variance is Bessel-corrected with n = sum(weights)."""
+    shape = (7, 6) if rank == 2 else (1, 1, 7, 6)
+    x = tf.placeholder(dtype, shape)
+    w = tf.placeholder(dtype, shape[:-1])
+    y = dice(x, training=True, momentum=0.5, weights=w)
+    sess.run(tf.global_variables_initializer())
+    params = {n: rng.uniform(0.5, 1.5, size=6).astype(dtype) for n in _variables()}
+    for n, v in _variables().items():
+        v.load(params[n], sess)
+    data, weights = rng.normal(size=shape).astype(dtype), rng.integers(0, 4, shape[:-1]).astype(dtype)
+    flat, fw = data.reshape(-1, 6).astype(np.float64), weights.reshape(-1).astype(np.float64)
+    mean = (fw[:, None] * flat).sum(0) / fw.sum()
+    var = (fw[:, None] * (flat - mean) ** 2).sum(0) / fw.sum()
+    got = sess.run([y] + tf.get_collection(tf.GraphKeys.UPDATE_OPS), {x: data, w: weights})[0]
+    np.testing.assert_allclose(got, dice_numpy(data, params["dice_alpha"], params["dice_norm/gamma"],
+                                               params["dice_norm/beta"], mean, var), rtol=rtol)
+    unbiased = var * (fw.sum() / (fw.sum() - 1) if rank == 4 else 1)
+    moving = sess.run([_variables()["dice_norm/moving_mean"], _variables()["dice_norm/moving_variance"]])
+    np.testing.assert_allclose(moving[0], 0.5 * params["dice_norm/moving_mean"] + 0.5 * mean, rtol=rtol)
+    np.testing.assert_allclose(moving[1], 0.5 * params["dice_norm/moving_variance"] + 0.5 * unbiased, rtol=rtol)
+    with pytest.raises(ValueError, match=r"`mask` must have the shape of `inputs` without its channel axis"):
+        dice(x, name="_other", training=True, weights=tf.ones(shape))

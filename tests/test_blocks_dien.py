@@ -263,3 +263,95 @@ def test_interest_evolution_variables_scores_and_errors():
     assert "interest_evolution/attention/layer1/kernel" in names
     np.testing.assert_allclose(s[:2].sum(-1), 1, rtol=1e-5)  # a softmax over the real behaviours
     assert np.all(s[~mask] == 0) and np.all(f[2] == 0)
+
+
+@pytest.mark.parametrize("is_bn", [False, True])
+def test_din_model_on_real_positions_equals_the_dense_form(is_bn):
+    """``DINModel(zero_padded_keys=True)`` against the dense form, float64: weights, outputs, the moving
+    statistics after one update, and the gradients of every variable, of the queries and of the real keys,
+    with Dice in training and in inference; keys 0 at padding, rows of every length (0 and T included)."""
+    from tf1_recsys.layers import DINModel
+
+    rng = np.random.default_rng(8)
+    b, s, t, e = 4, 2, 5, 3
+    lengths = np.array([[5, 2], [0, 3], [1, 5], [4, 0]])
+    mask = np.arange(t) < lengths[..., None]  # [B, S, T]
+    keys_np = np.where(mask[..., None], rng.normal(size=(b, s, t, e)), 0.0)
+    queries_np = rng.normal(size=(b, s, 1, e))
+    cotangents = rng.normal(size=(b, s, e)), rng.normal(size=(b, s, t))
+
+    def build(fast):
+        queries, keys = tf.constant(queries_np), tf.constant(keys_np)
+        training = tf.placeholder_with_default(True, [])
+        model = DINModel(layer_size=(6, 4), tile_queries=False, zero_padded_keys=fast)
+        output, weights = model(queries, keys, is_bn=is_bn, training=training, seq_len=lengths,
+                                return_weights=True, weight_normalization="softmax")
+        loss = tf.reduce_sum(output * cotangents[0]) + tf.reduce_sum(weights * cotangents[1])
+        variables = sorted(tf.trainable_variables(), key=lambda v: v.op.name)
+        grads = tf.gradients(loss, [queries, keys] + variables)
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            moving = [tf.identity(v.read_value()) for v in tf.global_variables() if "moving" in v.op.name]
+        return {"output": output, "weights": weights, "grads": grads, "moving": moving, "training": training}
+
+    # inference first (no update), then a training step with its moving-statistics update
+    results = {}
+    for variant in (False, True):
+        with tf.Graph().as_default():
+            tf.set_random_seed(1)
+            f = build(variant)
+            variables = {v.op.name: v for v in tf.global_variables()}
+            config = tf.ConfigProto()
+            config.graph_options.rewrite_options.disable_meta_optimizer = True  # the graph as built; faster
+            with tf.Session(config=config) as sess:
+                sess.run(tf.global_variables_initializer())
+                if variant is False:
+                    values = sess.run(variables)
+                else:
+                    assert sorted(values) == sorted(variables)
+                    for name, v in variables.items():
+                        v.load(values[name], sess)
+                infer = sess.run({k: f[k] for k in ("output", "weights", "grads")}, {f["training"]: False})
+                train = sess.run({k: f[k] for k in ("output", "weights", "grads", "moving")})
+                results[variant] = infer, train
+    for mode, dense_run, fast_run in zip(("inference", "training"), results[False], results[True]):
+        for key in dense_run:
+            pairs = zip(dense_run[key], fast_run[key]) if key in ("grads", "moving") else [(dense_run[key],
+                                                                                              fast_run[key])]
+            for i, (want, got) in enumerate(pairs):
+                if key == "grads" and i == 1:  # the keys: the fast form has no gradient at padding (keys are 0)
+                    want, got = want[mask], got[mask]
+                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg="%s %s %d" % (mode, key, i))
+    assert np.abs(results[True][1]["moving"][0]).max() > 1e-3  # the update ran
+    with pytest.raises(ValueError, match="`zero_padded_keys=True` needs `tile_queries=False`"):
+        DINModel(zero_padded_keys=True)
+
+
+def test_auxiliary_first_layer_split_equals_the_concatenated_form():
+    """``h @ W_h`` once per pair: the loss and every gradient (variables, interests, behaviours) equal, in
+    float64, those of the graph written as the docstring states it (``dense`` of ``concat([h_t, e])``)."""
+    rng = np.random.default_rng(6)
+    E = 2
+    hs, pos, neg = rng.normal(size=(B, T, H)), rng.normal(size=(B, T, E)), rng.normal(size=(B, T, E))
+    mask = np.arange(T)[None, :] < LENGTHS[:, None]
+    with tf.Graph().as_default():
+        inputs = [tf.constant(x) for x in (hs, pos, neg)]
+        loss = auxiliary_loss(*inputs, mask, layers=(5, 3))
+        var = {v.op.name.split("/", 1)[1]: v for v in tf.global_variables()}
+        pair = mask[:, 1:]
+
+        def score(e):  # [N]
+            x = tf.boolean_mask(tf.concat([inputs[0][:, :-1], e[:, 1:]], -1), pair)
+            for layer in ("layer_0", "layer_1"):
+                x = tf.sigmoid(tf.matmul(x, var[layer + "/kernel"]) + var[layer + "/bias"])
+            return tf.matmul(x, var["logit/kernel"])[:, 0] + var["logit/bias"]
+
+        ones = tf.ones([int(pair.sum())], tf.float64)
+        want = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=ones, logits=score(inputs[1]))
+                              + tf.nn.sigmoid_cross_entropy_with_logits(labels=0 * ones, logits=score(inputs[2])))
+        wrt = inputs + [var[n] for n in sorted(var)]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got, ref = sess.run([[loss] + tf.gradients(loss, wrt), [want] + tf.gradients(want, wrt)])
+    assert sorted(var) == ["%s/%s" % (l, w) for l in ("layer_0", "layer_1", "logit") for w in ("bias", "kernel")]
+    for i, (g, r) in enumerate(zip(got, ref)):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-13, err_msg=str(i))

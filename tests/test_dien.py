@@ -183,3 +183,47 @@ def test_command_sigkill_then_resume_matches_the_uninterrupted_run(tmp_path):
     assert int(resumed["global_step"]) == STEPS and set(resumed) == set(reference)
     for name, value in reference.items():
         np.testing.assert_allclose(resumed[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_fast_attention_and_auxiliary_layer_leave_the_model_unchanged(monkeypatch):
+    """The activation unit on the real positions (``zero_padded_keys``) and the auxiliary network's split first
+    layer: the same variables, and with the same values the same loss, gradients and moving-statistics updates
+    as the dense forms they replace (built here by patching them back), to float32 rounding, in training."""
+    from tf1_recsys.layers import DINModel, interest
+    from tf1_recsys.layers.core import dense
+
+    data = generate(num_impressions=100, seed=4, min_hist=1, max_hist=6)
+    batch = take(data.train, np.arange(30))
+    batch["hist_item"][1, :] = 0  # a row without behaviours: all padding
+    small = dict(embedding_size=4, mlp_layers=(8,), attention_layers=(8, 4), aux_layers=(6, 5))
+
+    def run(values=None):
+        with tf.Graph().as_default():
+            spec = build_model("dien", data.schema, **small)
+            variables = {v.op.name: v for v in tf.global_variables()}
+            trainable = sorted(tf.trainable_variables(), key=lambda v: v.op.name)
+            grads = [tf.convert_to_tensor(g) for g in tf.gradients(spec.loss, trainable)]
+            with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+                moving = [tf.identity(v.read_value()) for n, v in sorted(variables.items()) if "moving" in n]
+            config = tf.ConfigProto()
+            config.graph_options.rewrite_options.disable_meta_optimizer = True  # the graph as built; faster
+            with tf.Session(config=config) as sess:
+                sess.run(tf.global_variables_initializer())
+                if values is None:
+                    values = sess.run(variables)
+                assert sorted(values) == sorted(variables)
+                for name, v in variables.items():
+                    v.load(values[name], sess)
+                types = {op.type for op in tf.get_default_graph().get_operations()}
+                return values, sess.run([spec.loss, grads, moving], spec.feed(batch, training=True)), types
+
+    with monkeypatch.context() as patch:
+        patch.setattr(interest, "DINModel", lambda **kw: DINModel(**dict(kw, zero_padded_keys=False)))
+        patch.setattr(interest, "_first_layer", lambda h, e, units, name: dense(
+            tf.concat([tf.concat([h, h], 0), e], -1), units, activation=tf.sigmoid, name=name))
+        values, before, dense_types = run()
+    _, after, types = run(values)
+    assert "ScatterNd" in types and "ScatterNd" not in dense_types  # the scores of the real positions only
+    np.testing.assert_allclose(after[0], before[0], rtol=1e-5)
+    for i, (got, want) in enumerate(zip(after[1] + after[2], before[1] + before[2])):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=1e-6, err_msg=str(i))

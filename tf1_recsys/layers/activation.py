@@ -8,10 +8,11 @@ from tf1_recsys._tf import (
     tf,
 )
 from tf1_recsys.layers.core import get_variable_in_scope, xavier_initializer
+from tf1_recsys.compat.layers.normalization import BatchNormalization
 from tf1_recsys.layers.normalization import batch_normalization
 
 
-def dice(x, name="", training=False, momentum=0.99, epsilon=1e-3, alpha_initializer=None):
+def dice(x, name="", training=False, momentum=0.99, epsilon=1e-3, alpha_initializer=None, weights=None):
     """Dice: ``alpha * (1 - p) * x + p * x`` with ``p = sigmoid(batch_norm(x))``.
 
     Creates, in the current variable scope, exactly the notes' variables:
@@ -31,6 +32,10 @@ def dice(x, name="", training=False, momentum=0.99, epsilon=1e-3, alpha_initiali
       momentum: decay of the moving statistics (the notes' ``mom_decay_rate``).
       epsilon: batch-norm epsilon; 1e-3 is the ``tf.layers.batch_normalization`` default.
       alpha_initializer: default Xavier (Glorot uniform), as the notes.
+      weights: None (default: every row of ``x`` counts once in the batch statistics), or
+        float [...], ``x``'s shape without C: the frequency weight of each row in the batch
+        mean and variance (``tf.nn.weighted_moments``), e.g. a count w for a row that stands
+        for w equal rows of a larger batch. The moving statistics move towards these moments.
 
     Returns:
       A tensor of the shape of ``x``.
@@ -48,9 +53,15 @@ def dice(x, name="", training=False, momentum=0.99, epsilon=1e-3, alpha_initiali
     alpha = get_variable_in_scope(
         fn, "dice_alpha" + name, shape=[channels], dtype=x.dtype, initializer=alpha_initializer
     )
-    x_norm = batch_normalization(
-        x, momentum=momentum, epsilon=epsilon, training=training, name="dice_norm" + name
-    )
+    if weights is None:
+        x_norm = batch_normalization(
+            x, momentum=momentum, epsilon=epsilon, training=training, name="dice_norm" + name
+        )
+    else:  # the functional form above, with the layer's `mask` call argument as the weights
+        norm = BatchNormalization(momentum=momentum, epsilon=epsilon, name="dice_norm" + name,
+                                  _scope="dice_norm" + name)
+        norm._functional_name = fn
+        x_norm = norm(x, training=training, mask=weights)
     x_p = tf.nn.sigmoid(x_norm)
     return alpha * (1.0 - x_p) * x + x_p * x
 

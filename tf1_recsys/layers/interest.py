@@ -38,7 +38,7 @@ from tf1_recsys._tf import as_float_tensor, check_rank, require_graph_mode, shap
 from tf1_recsys.compat.rnn_cell import GRUCell
 from tf1_recsys.compat.layers.input_spec import InputSpec
 from tf1_recsys.compat.rnn_cell.base import check_input_dtypes
-from tf1_recsys.layers.core import dense, positive_int
+from tf1_recsys.layers.core import dense, get_variable_in_scope, positive_int
 from tf1_recsys.layers.sequence import DINModel
 
 GRU_TYPES = ("AUGRU", "AGRU", "AIGRU")
@@ -244,7 +244,8 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
     Each pair goes through one shared network ``<name>``: ``concat([h_t, e])`` -> dense
     layers ``layer_i`` (sigmoid, widths ``layers``) -> ``logit`` (one unit), scored
     ``sigmoid(logit)``; only the real pairs are computed (gathered, the positive and the
-    negative ones as one batch). The loss is the mean over the N real pairs of
+    negative ones as one batch), and ``layer_0`` multiplies h_t by its rows of the kernel once
+    for both. The loss is the mean over the N real pairs of
 
         - log sigmoid(logit(h_t, e_{t+1})) - log(1 - sigmoid(logit(h_t, neg_{t+1}))).
 
@@ -283,15 +284,31 @@ def auxiliary_loss(interests, positives, negatives, mask, layers=(100, 50), name
         return tf.gather(tf.reshape(t, [-1, tf.compat.dimension_value(t.shape[-1])]), index)
 
     h, following = rows(interests, real), real + 1
+    e = tf.concat([rows(positives, following), rows(negatives, following)], 0)  # [2N, E]
     with tf.variable_scope(name):
-        x = tf.concat([tf.concat([h, rows(positives, following)], -1),
-                       tf.concat([h, rows(negatives, following)], -1)], 0)
-        for i, units in enumerate(layers):
-            x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
+        if layers:
+            x = _first_layer(h, e, layers[0], "layer_0")
+            for i, units in enumerate(layers[1:], 1):
+                x = dense(x, units, activation=tf.sigmoid, name="layer_%d" % i)
+        else:
+            x = tf.concat([tf.concat([h, h], 0), e], -1)
         pos, neg = tf.split(tf.squeeze(dense(x, 1, name="logit"), -1), 2)  # [N] each
     xent = (tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(pos), logits=pos)
             + tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(neg), logits=neg))
     return tf.math.divide_no_nan(tf.reduce_sum(xent), tf.cast(tf.size(real), xent.dtype), name="auxiliary_loss")
+
+
+def _first_layer(h, e, units, name):
+    """``dense(concat([[h; h], e]), units, sigmoid)`` with h [N, H] and e [2N, E] (the positive and
+    the negative rows), computing ``h @ W_h`` once for both: [2N, units], ``dense``'s variables."""
+    depth_h, depth_e = int(h.shape[-1]), int(e.shape[-1])
+    with tf.variable_scope(name):
+        kernel = get_variable_in_scope("auxiliary_loss", "kernel", shape=[depth_h + depth_e, units], dtype=h.dtype)
+        bias = get_variable_in_scope("auxiliary_loss", "bias", shape=[units], dtype=h.dtype,
+                                     initializer=tf.zeros_initializer())
+    from_h = tf.nn.bias_add(tf.matmul(h, kernel[:depth_h]), bias)  # [N, units], the bias added once too
+    from_e = tf.reshape(tf.matmul(e, kernel[depth_h:]), [2, -1, units])  # [2, N, units]: positive, negative
+    return tf.sigmoid(tf.reshape(from_e + from_h, [-1, units]))
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
@@ -300,7 +317,11 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
 
     1. the query is projected to H (``query_projection``, dense) and scored against every
        interest by DIN's activation unit (``DINModel`` under ``attention``); the scores are
-       a softmax over the real behaviours (the paper's a_t), 0 at padding;
+       a softmax over the real behaviours (the paper's a_t), 0 at padding. The interests
+       are taken as exactly 0 at the padded positions (set so here, whatever the caller
+       passes there, as ``interest_extractor`` returns them), so the activation unit runs
+       on the real positions only, with Dice's batch statistics those of all B*T positions
+       (``DINModel(zero_padded_keys=True)``);
     2. ``dynamic_rnn`` runs the ``gru_type`` cell (under ``rnn/<cell>``, e.g.
        ``rnn/augru_cell``) over ``concat([h_t, a_t])`` up to each row's real length.
 
@@ -329,7 +350,8 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
     mask, lengths = _lengths(fn, mask, interests)
     with tf.variable_scope(name):
         q = dense(query, hidden, name="query_projection")  # [B, H]
-        attend = DINModel(layer_size=attention_layers, tile_queries=False)
+        interests = tf.where_v2(mask[:, :, None], interests, tf.zeros_like(interests))
+        attend = DINModel(layer_size=attention_layers, tile_queries=False, zero_padded_keys=True)
         _, scores = attend(q[:, None, None, :], interests[:, None], is_bn=layer_norm, name="attention",
                            training=training, mask=mask[:, None], return_weights=True,
                            weight_normalization="softmax")

@@ -256,8 +256,7 @@ class DINModel(object):
 
     Padding (``mask`` / ``seq_len``) gets weight exactly 0 in the output. With
     ``training=True``, Dice's batch statistics are still taken over every position,
-    padded ones included, as in the original DIN code; the batch-norm kit has no masked
-    moments yet.
+    padded ones included, as in the original DIN code.
 
     Variables under ``name``: ``layer1``, ``layer2``, ``layer3`` (kernels and biases
     Xavier-initialised, as the notes), ``dice_alpha``, ``dice_norm/{gamma, beta,
@@ -273,22 +272,39 @@ class DINModel(object):
     concatenation; the variables are the same (checkpoints interchange), the outputs
     equal to float rounding, not bit for bit (and a model built from scratch draws other
     initial values from the graph seed, since it has other ops before its variables).
+
+    ``zero_padded_keys=True`` (with ``tile_queries=False`` and a ``mask`` / ``seq_len`` on
+    every call) is for callers whose keys are exactly 0 at every padded position, as
+    ``dynamic_rnn``'s outputs past a row's length: there the MLP's input depends on the
+    slot's query alone, so each slot's padded positions share one value of every layer.
+    The MLP then runs on the N real positions plus one padding row per slot [N + B*S, .],
+    and Dice's batch moments weigh that row by the slot's padding count
+    (``dice(weights=...)``): the moments of all B*S*T positions, the same function as
+    ``zero_padded_keys=False`` (scores, outputs, moving-statistics updates and gradients)
+    to float rounding, for less work when much of the batch is padding. Keys that are not
+    0 at padding get other Dice statistics in training: the caller must zero them.
     """
 
-    def __init__(self, layer_size=(32, 128), mom_decay_rate=0.99, initializer=None, tile_queries=True):
+    def __init__(self, layer_size=(32, 128), mom_decay_rate=0.99, initializer=None, tile_queries=True,
+                 zero_padded_keys=False):
         fn = "DINModel"
         if not isinstance(tile_queries, bool):
             raise TypeError("%s: `tile_queries` must be a bool; got %r." % (fn, tile_queries))
+        if not isinstance(zero_padded_keys, bool):
+            raise TypeError("%s: `zero_padded_keys` must be a bool; got %r." % (fn, zero_padded_keys))
+        if zero_padded_keys and tile_queries:
+            raise ValueError("%s: `zero_padded_keys=True` needs `tile_queries=False`." % fn)
         self.tile_queries = tile_queries
+        self.zero_padded_keys = zero_padded_keys
         self.layer_size = _layer_size(fn, layer_size)
         if not (isinstance(mom_decay_rate, numbers.Real) and 0.0 <= mom_decay_rate <= 1.0):
             raise ValueError("%s: `mom_decay_rate` must be in [0, 1]; got %r." % (fn, mom_decay_rate))
         self.mom_decay_rate = float(mom_decay_rate)
         self.initializer = xavier_initializer() if initializer is None else initializer
 
-    def dice(self, _x, name="", training=False):
+    def dice(self, _x, name="", training=False, weights=None):
         """The notes' ``DINModel.dice``, with ``mom_decay_rate`` as the batch-norm momentum."""
-        return dice(_x, name=name, training=training, momentum=self.mom_decay_rate)
+        return dice(_x, name=name, training=training, momentum=self.mom_decay_rate, weights=weights)
 
     def layer_normalize(self, is_ln, inputs, name):
         """Layer normalization over the embedding axis (the notes' undefined
@@ -297,6 +313,9 @@ class DINModel(object):
 
     def din(self, queries, keys, is_bn, training=False, mask=None, weight_normalization=None, weight_offset=0.0):
         """Scores and pools; returns ``(output [B, S, E], weights [B, S, T])``."""
+        if self.zero_padded_keys:
+            return self._din_real_positions(queries, keys, is_bn, training, mask, weight_normalization,
+                                            weight_offset)
         queries = self.layer_normalize(is_bn, queries, "queries_norm")
         keys = self.layer_normalize(is_bn, keys, "keys_norm")
         init = self.initializer
@@ -320,8 +339,46 @@ class DINModel(object):
         output = tf.reduce_sum(tf.expand_dims(weights, -1) * keys, axis=2)  # [B, S, E]
         return output, weights
 
-    def _split_layer1(self, queries, keys):
-        """``layer1`` (ReLU) of ``[q, k, q - k, q * k]`` without tiling: [B, S, T, U]."""
+    def _din_real_positions(self, queries, keys, is_bn, training, mask, weight_normalization, weight_offset):
+        """``din`` for keys that are 0 at padding: the MLP on [N + B*S] rows (see the class docstring)."""
+        if mask is None:
+            raise ValueError("DINModel: `zero_padded_keys=True` needs a `mask` or `seq_len`.")
+        e, init = int(keys.shape[-1]), self.initializer
+        shape = tf.shape(keys, out_type=tf.int64)
+        slots, length = shape[0] * shape[1], shape[2]
+        flat_mask = tf.reshape(mask, tf.stack([slots, length]))  # [B*S, T]
+        real = tf.where(flat_mask)  # int64 [N, 2]: (slot, t) of each real position
+        slot_of_row = tf.concat([real[:, 0], tf.range(slots)], 0)  # [N + B*S]
+        real_keys = tf.gather(tf.reshape(keys, [-1, e]), real[:, 0] * length + real[:, 1])  # [N, E]
+        rows = tf.concat([real_keys, tf.zeros(tf.stack([slots, e]), keys.dtype)], 0)  # [N + B*S, E]
+        padding = length - tf.reduce_sum(tf.cast(flat_mask, tf.int64), axis=1)  # [B*S]
+        counts = tf.concat([tf.ones_like(real[:, 0]), padding], 0)  # [N + B*S]: positions each row stands for
+        queries = self.layer_normalize(is_bn, tf.reshape(queries, [-1, e]), "queries_norm")  # [B*S, E]
+        rows = self.layer_normalize(is_bn, rows, "keys_norm")
+        layer1 = self._split_layer1(queries, rows, slot_of_row)  # [N + B*S, U1]
+        layer2 = dense(layer1, self.layer_size[1], activation=None, name="layer2", kernel_initializer=init,
+                       bias_initializer=init)
+        # rank 4 as the dense path's [B, S, T, U2], so that the batch norm takes the same (fused) numbers
+        layer2 = self.dice(layer2[None, None], training=training,
+                           weights=tf.cast(counts, layer2.dtype)[None, None])[0, 0]
+        scores = tf.squeeze(dense(layer2, 1, activation=None, name="layer3", kernel_initializer=init,
+                                  bias_initializer=init), -1)  # [N + B*S]
+        n = tf.shape(real, out_type=tf.int64)[0]
+        weights = tf.reshape(tf.scatter_nd(real, scores[:n], tf.stack([slots, length])), tf.shape(mask))
+        weights.set_shape(mask.shape)
+        if weight_offset:
+            weights = weights + tf.constant(weight_offset, weights.dtype)
+        weights = self.normalize_weights(weights, mask, weight_normalization)  # [B, S, T]
+        pooled = tf.math.unsorted_segment_sum(tf.gather_nd(tf.reshape(weights, tf.stack([slots, length])), real)
+                                              [:, None] * rows[:n], real[:, 0], slots)  # [B*S, E]
+        pooled = tf.reshape(pooled, tf.concat([tf.shape(keys)[:2], [e]], 0))
+        pooled.set_shape(keys.shape[:2].concatenate([e]))
+        return pooled, weights
+
+    def _split_layer1(self, queries, keys, slot_of_row=None):
+        """``layer1`` (ReLU) of ``[q, k, q - k, q * k]`` without tiling: [B, S, T, U] (queries
+        [B, S, 1, E], keys [B, S, T, E]), or [R, U] (queries [B*S, E], keys [R, E] and
+        ``slot_of_row`` [R], the query row of each key row)."""
         e, units = int(keys.shape[-1]), self.layer_size[0]
         with tf.variable_scope("layer1"):
             kernel = get_variable_in_scope("DINModel", "kernel", shape=[4 * e, units], dtype=keys.dtype,
@@ -331,9 +388,12 @@ class DINModel(object):
             w_q, w_k, w_d, w_p = tf.split(kernel, 4, axis=0)
 
             def project(x, w):
-                return tf.tensordot(x, w, [[3], [0]])
+                return tf.tensordot(x, w, [[x.shape.rank - 1], [0]])
 
-            pre = project(queries, w_q + w_d) + project(keys, w_k - w_d) + project(queries * keys, w_p)
+            query_term = project(queries, w_q + w_d)
+            if slot_of_row is not None:
+                query_term, queries = tf.gather(query_term, slot_of_row), tf.gather(queries, slot_of_row)
+            pre = query_term + project(keys, w_k - w_d) + project(queries * keys, w_p)
             return tf.nn.relu(tf.nn.bias_add(pre, bias))
 
     @staticmethod

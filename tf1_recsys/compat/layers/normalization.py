@@ -47,7 +47,13 @@ class BatchNormalization(Layer):
       adjustment: callable mapping the input's dynamic shape to (scale, bias) applied to the
         normalized values in training, before gamma and beta.
 
-    Call: ``layer(inputs, training=False)``; ``training`` a Python bool or scalar bool tensor.
+    Call: ``layer(inputs, training=False, mask=None)``; ``training`` a Python bool or scalar bool
+    tensor; ``mask`` (the call argument of Keras' ``BatchNormalization``) None, or the frequency
+    weight of each position in the batch statistics, of the input's shape without the (single)
+    channel axis: bool or 0/1 keeps only the marked positions, a count w weighs a position as w
+    copies of it (``tf.nn.weighted_moments``; the moving statistics move towards these moments,
+    with the fused kernel's numbers the variance's Bessel correction counts sum(mask) positions).
+    Not with ``virtual_batch_size`` or several channel axes.
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -196,10 +202,12 @@ class BatchNormalization(Layer):
             delta = tf.where(training, delta, tf.zeros_like(delta))
         return delta
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, mask=None):
         fn = self._api_name()
         training = check_training(fn, False if training is None else training)
         inputs = tf.convert_to_tensor(inputs)
+        if mask is not None:
+            mask = self._frequency_weights(fn, inputs, mask)
         original_shape = None
         if self.virtual_batch_size is not None:
             dynamic = tf.shape(inputs)
@@ -209,14 +217,27 @@ class BatchNormalization(Layer):
         in_dtype = inputs.dtype.base_dtype
         if in_dtype in (tf.float16, tf.bfloat16):
             inputs = tf.cast(inputs, tf.float32)
-        outputs = self._normalize(inputs, training)
+        outputs = self._normalize(inputs, training, mask)
         if in_dtype in (tf.float16, tf.bfloat16):
             outputs = tf.cast(outputs, in_dtype)
         if original_shape is not None:
             outputs = tf.reshape(outputs, original_shape)
         return outputs
 
-    def _normalize(self, inputs, training):
+    def _frequency_weights(self, fn, inputs, mask):
+        """``mask`` as float weights with a size-1 channel axis, broadcastable to ``inputs``."""
+        if self.virtual_batch_size is not None or len(self._axes) != 1:
+            raise ValueError("%s: `mask` needs one channel axis and no `virtual_batch_size`; got axis=%r, "
+                             "virtual_batch_size=%r." % (fn, self.axis, self.virtual_batch_size))
+        mask = tf.convert_to_tensor(mask)
+        channel = self._axes[0]
+        want = inputs.shape[:channel].concatenate(inputs.shape[channel + 1:])
+        if not mask.shape.is_compatible_with(want):
+            raise ValueError("%s: `mask` must have the shape of `inputs` without its channel axis %d, %s; got %s."
+                             % (fn, channel, shape_str(want), shape_str(mask)))
+        return tf.expand_dims(tf.cast(mask, self._param_dtype), channel)
+
+    def _normalize(self, inputs, training, weights=None):
         rank = inputs.shape.rank
         axes = self._axes
         reduction_axes = [i for i in range(rank) if i not in axes]
@@ -260,8 +281,12 @@ class BatchNormalization(Layer):
                 adj_bias = choose(adj_bias, tf.zeros_like(adj_bias))
                 scale, offset = compose(adj_scale, adj_bias, scale, offset)
             keep_dims = self.virtual_batch_size is not None or len(axes) > 1
-            batch_mean, batch_variance = tf.nn.moments(
-                tf.cast(inputs, self._param_dtype), reduction_axes, keepdims=keep_dims)
+            if weights is None:
+                batch_mean, batch_variance = tf.nn.moments(
+                    tf.cast(inputs, self._param_dtype), reduction_axes, keepdims=keep_dims)
+            else:
+                batch_mean, batch_variance = tf.nn.weighted_moments(
+                    tf.cast(inputs, self._param_dtype), reduction_axes, weights, keepdims=keep_dims)
             mean = choose(batch_mean, self.moving_mean.read_value())
             variance = choose(batch_variance, self.moving_variance.read_value())
             if self.virtual_batch_size is not None:
@@ -270,7 +295,10 @@ class BatchNormalization(Layer):
             else:
                 new_mean, new_variance = mean, variance
             if self._fused and self._bessels_correction_test_only:
-                n = tf.cast(tf.size(inputs) // tf.size(batch_mean), new_variance.dtype)
+                if weights is None:
+                    n = tf.cast(tf.size(inputs) // tf.size(batch_mean), new_variance.dtype)
+                else:
+                    n = tf.cast(tf.reduce_sum(weights), new_variance.dtype)
                 new_variance = new_variance * n / tf.maximum(n - 1.0, 1.0)
             if self.renorm:
                 r, d, renorm_updates = self._renorm_correction(new_mean, new_variance, training)
