@@ -16,7 +16,9 @@ steady state once start-up is amortised. Their difference per fit is the "fit ov
 column: the timed fit's CPU beyond steps x median step (start-up, epoch ends). The model (both sides): behaviours = concat(item, cate) embeddings (16
 each, length 50, lengths uniform 1-50), the interest extractor GRU and the AUGRU as wide
 as the behaviour (32, DeepCTR's defaults), attention 64-16 over the interests with
-softmax scores, auxiliary loss (network 100-50 sigmoid, alpha 1), DNN 256-128-64.
+softmax scores, auxiliary loss (network 100-50 sigmoid, alpha 1), DNN 256-128-64; ours with
+``history_sum=False`` (DeepCTR's MLP input), and with ``--history-sum`` also with ``build_dien``'s
+default input (the history sum and its product with the query) as a further contender.
 DeepCTR's side: ``tools/deepctr_dien_speed.py`` in the environment of
 ``tools/deepctr_venv.py``. ``--against REV`` adds this tree's ``dien`` at a git revision
 (its ``tf1_recsys`` unpacked to a temporary folder), the before / after of a change
@@ -40,18 +42,27 @@ import benchdoc  # noqa: E402  (tools/benchdoc.py)
 import deepctr_venv  # noqa: E402  (tools/deepctr_venv.py)
 
 SECTION = "## DIEN against DeepCTR (`tools/bench_dien.py`)"
-OURS, PEER = "tf1_recsys `dien`", "DeepCTR 0.9.4 `DIEN` `fit`"
+OURS, PEER = "tf1_recsys `dien` (history_sum=False, DeepCTR's input)", "DeepCTR 0.9.4 `DIEN` `fit`"
+OURS_SUM = "tf1_recsys `dien` (history_sum=True, the default)"
 
 
-def dien_model_fn(data):
-    """The ``model_fn`` of tf1_recsys ``dien`` at the bench's shapes (the schema of ``bench_din``)."""
+def dien_model_fn(data, history_sum=False):
+    """The ``model_fn`` of tf1_recsys ``dien`` at the bench's shapes (the schema of ``bench_din``).
+
+    ``history_sum=False`` is DeepCTR's model (the MLP sees the evolved interest, not the history
+    sum); True is ``build_dien``'s default input. A revision whose ``build_dien`` has no
+    ``history_sum`` builds its only model.
+    """
+    import inspect
+
     from tf1_recsys.models.dien import build_dien
 
     schema = bench_din.din_schema(data)
+    extra = {"history_sum": history_sum} if "history_sum" in inspect.signature(build_dien).parameters else {}
 
     def model_fn():
         return build_dien(schema, embedding_size=bench_din.EMB, gru_type="AUGRU", alpha=1.0,
-                          attention_layers=(64, 16), aux_layers=(100, 50), mlp_layers=(256, 128, 64))
+                          attention_layers=(64, 16), aux_layers=(100, 50), mlp_layers=(256, 128, 64), **extra)
 
     return model_fn
 
@@ -65,6 +76,8 @@ def run(args):
         common = ["--data", data_path, "--epochs", str(args.epochs), "--warmup-steps", str(args.warmup_steps)]
         me = [sys.executable, os.path.abspath(__file__), "--child"] + common
         cands = [(OURS, me, dict(env, PYTHONPATH=REPO))]
+        if args.history_sum:
+            cands.append((OURS_SUM, me + ["--history-sum"], dict(env, PYTHONPATH=REPO)))
         if args.against:
             os.makedirs(os.path.join(tmp, "old"))
             old = bench_din.unpack_revision(args.against, os.path.join(tmp, "old"))
@@ -128,12 +141,14 @@ def markdown(args, results, load0, load1, seconds):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--history-sum", action="store_true",
+                   help="also time dien with build_dien's default input (the history sum), beside DeepCTR's input")
     bench_din.add_arguments(p, examples=bench_din.BATCH * 50, epochs=2, warmup_steps=5, rounds=3)
     args = p.parse_args(argv)
     args.command = bench_din.command_line("bench_dien.py", args, p)
     if args.child:
         args.child, args.optimizer, args.sequence_attention = "feed", "adam", "separate"
-        return bench_din.child(args, dien_model_fn)
+        return bench_din.child(args, lambda data: dien_model_fn(data, args.history_sum))
     results, load0, load1, seconds = run(args)
     if args.json:
         with open(args.json, "w") as f:
