@@ -79,6 +79,47 @@ def run_reference(script, workdir, timeout=600):
     The script runs in a fresh Python process with the reference enabled and prints a JSON
     value as its last line, which is returned. Skips the calling test when there is no reference.
     """
+    with start_reference(script, workdir, timeout) as reference:
+        return reference.result()
+
+
+class ReferenceRun(object):
+    """A reference script running beside this process (``start_reference``); a context manager
+    that kills it on leaving if it still runs (the caller failed before asking for the result)."""
+
+    def __init__(self, proc, timeout):
+        self._proc, self._timeout = proc, timeout
+
+    def result(self):
+        """Waits for the script; returns the JSON value of its last line."""
+        try:
+            stdout, stderr = self._proc.communicate(timeout=self._timeout)
+        finally:
+            self.stop()
+        if self._proc.returncode != 0:
+            raise AssertionError("reference script failed (%s):\n" % REFERENCE.name + stdout[-4000:] + stderr[-8000:])
+        return json.loads(stdout.strip().splitlines()[-1])
+
+    def stop(self):
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def start_reference(script, workdir, timeout=600):
+    """Starts ``script`` as ``run_reference`` runs it, without waiting: the caller's own side runs
+    meanwhile on the other core. A script that needs the caller's files waits for them with
+    ``wait_for(path)`` (``WAIT_FOR_SOURCE``); the caller writes them whole (e.g. a marker file last).
+
+    Returns:
+      ``ReferenceRun``. Skips the calling test when there is no reference.
+    """
     if REFERENCE.missing:
         pytest.skip(REFERENCE.missing)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
@@ -87,14 +128,21 @@ def run_reference(script, workdir, timeout=600):
             env.pop(key, None)
         else:
             env[key] = value
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        cwd=str(workdir), env=env, capture_output=True, text=True, timeout=timeout,
-    )
-    if proc.returncode != 0:
-        raise AssertionError("reference script failed (%s):\n" % REFERENCE.name
-                             + proc.stdout[-4000:] + proc.stderr[-8000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=str(workdir), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return ReferenceRun(proc, timeout)
+
+
+WAIT_FOR_SOURCE = '''
+def wait_for(path, timeout=600):
+    """Waits until the test process has written ``path`` (it writes it last)."""
+    import os, time
+    deadline = time.time() + timeout
+    while not os.path.exists(path):
+        if time.time() > deadline:
+            raise SystemExit("the test process wrote no %s within %d s" % (path, timeout))
+        time.sleep(0.1)
+'''
 
 
 run_legacy = run_reference  # the earlier name
