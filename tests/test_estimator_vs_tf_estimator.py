@@ -36,22 +36,43 @@ needs_tf_estimator = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimat
                                         "TensorFlow 2.15 (this is %s)" % tensorflow.version.VERSION)
 
 
-def _side(impl, model_dir, *steps, snapshot=None):
+def _start_side(impl, model_dir, *steps, snapshot=None):
+    """Starts tests/estimator_side.py; ``_result`` waits for it and returns its JSON line."""
     cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl,
            "--model-dir", str(model_dir), "--max-steps"] + [str(s) for s in steps]
     cmd += ["--snapshot", str(snapshot)] if snapshot else []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-6000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _result(proc):
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stdout[-2000:] + stderr[-6000:]
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """tf.estimator's run and ours side by side (one core each), then ours on tf.estimator's model_dir."""
     tmp = tmp_path_factory.mktemp("vs_tf_estimator")
-    reference = _side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20")  # tf.estimator: 20 steps, then 30
-    ours = _side("tf1_recsys", tmp / "ours", 20)
-    resumed = _side("tf1_recsys", tmp / "tf_at_20", 30)  # tf.estimator's model_dir, trained on by ours
+    procs = [_start_side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20"),  # tf.estimator: 20 steps, then 30
+             _start_side("tf1_recsys", tmp / "ours", 20)]
+    try:
+        reference = _result(procs[0])
+        resumed_proc = _start_side("tf1_recsys", tmp / "tf_at_20", 30)  # tf.estimator's model_dir, trained on by ours
+        procs.append(resumed_proc)
+        ours = _result(procs[1])
+        resumed = _result(resumed_proc)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     return reference, ours, resumed
 
 
