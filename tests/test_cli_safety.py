@@ -35,6 +35,31 @@ def _step_of(model_dir):
     return int(_checkpoint_values(model_dir)["global_step"])
 
 
+@pytest.fixture(scope="module")
+def one_epoch(tmp_path_factory):
+    """A folder the command trained for one epoch (SMALL); a test that changes it works on ``_copy_of`` it."""
+    import contextlib
+    import io
+
+    from tf1_recsys.cli import main
+
+    out = tmp_path_factory.mktemp("one_epoch") / "run"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        rc = main(["train", *SMALL, "--out", str(out), "--epochs", "1"])
+    assert rc == 0, err.getvalue()
+    return out
+
+
+def _copy_of(folder, tmp_path):
+    """A copy of a run folder at tmp_path/run: its checkpoint state names the copy's own files."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(str(folder), str(out))
+    assert os.path.dirname(tf.train.latest_checkpoint(str(out))) == str(out)
+    return out
+
+
 # ---------------------------------------------------------------- overwrite
 def test_overwrite_removes_only_what_tf1_recsys_wrote(tmp_path, capsys, monkeypatch):
     p = tmp_path / "p"
@@ -190,10 +215,8 @@ def test_signal_mid_run_then_resume_matches_uninterrupted(capsys, slow_runs, uni
         np.testing.assert_allclose(resumed[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
 
 
-def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys, one_epoch):
+    out = _copy_of(one_epoch, tmp_path)
     run_json = (out / "run.json").read_bytes()
     for flag, value, recorded in (("--rows", "4000", "3000"), ("--seed", "5", "0"), ("--batch-size", "32", "64"),
                                   ("--embedding-size", "16", "8"), ("--lr", "0.1", "0.005"),
@@ -210,10 +233,8 @@ def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys):
     assert json.load(open(out / "run.json"))["rows"] == 3000
 
 
-def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys, one_epoch):
+    out = _copy_of(one_epoch, tmp_path)
     run_json = (out / "run.json").read_bytes()
     for f in os.listdir(out):
         if f.startswith("model.ckpt-"):
@@ -256,10 +277,8 @@ def test_diverging_run_stops_and_keeps_the_last_finite_checkpoint(tmp_path, caps
     assert rc == 0, err  # the kept checkpoint is finite: it freezes
 
 
-def test_freeze_refuses_a_checkpoint_with_nan(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_freeze_refuses_a_checkpoint_with_nan(tmp_path, capsys, one_epoch):
+    out = _copy_of(one_epoch, tmp_path)
     prefix = tf.train.latest_checkpoint(str(out))
     graph = tf.Graph()
     with graph.as_default(), tf.Session() as sess:  # write NaN into one variable of the checkpoint
@@ -318,12 +337,10 @@ def test_frozen_graph_file_mode_follows_the_umask(tmp_path):
     assert os.listdir(tmp_path) == ["g.pb"]
 
 
-def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys):
+def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys, one_epoch):
     import shutil
 
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+    out = _copy_of(one_epoch, tmp_path)
     good = json.load(open(out / "run.json"))
 
     def edited(change):
