@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import CLI_SMALL as SMALL
 from conftest import REPO
 from test_cli import assert_one_line_error, run
 from tf1_recsys._tf import tf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SMALL = ["--model", "fm", "--data", "synthetic", "--rows", "3000", "--batch-size", "64", "--no-progress"]
 STEPS_PER_EPOCH = 38  # 2400 training rows / 64
 
 
@@ -33,31 +33,6 @@ def _checkpoint_values(model_dir):
 
 def _step_of(model_dir):
     return int(_checkpoint_values(model_dir)["global_step"])
-
-
-@pytest.fixture(scope="module")
-def one_epoch(tmp_path_factory):
-    """A folder the command trained for one epoch (SMALL); a test that changes it works on ``_copy_of`` it."""
-    import contextlib
-    import io
-
-    from tf1_recsys.cli import main
-
-    out = tmp_path_factory.mktemp("one_epoch") / "run"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-        rc = main(["train", *SMALL, "--out", str(out), "--epochs", "1"])
-    assert rc == 0, err.getvalue()
-    return out
-
-
-def _copy_of(folder, tmp_path):
-    """A copy of a run folder at tmp_path/run: its checkpoint state names the copy's own files."""
-    import shutil
-
-    out = tmp_path / "run"
-    shutil.copytree(str(folder), str(out))
-    assert os.path.dirname(tf.train.latest_checkpoint(str(out))) == str(out)
-    return out
 
 
 # ---------------------------------------------------------------- overwrite
@@ -215,8 +190,8 @@ def test_signal_mid_run_then_resume_matches_uninterrupted(capsys, slow_runs, uni
         np.testing.assert_allclose(resumed[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
 
 
-def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys, one_epoch):
-    out = _copy_of(one_epoch, tmp_path)
+def test_resume_refuses_changed_settings_and_allows_epochs(capsys, trained_fm_copy):
+    out = trained_fm_copy
     run_json = (out / "run.json").read_bytes()
     for flag, value, recorded in (("--rows", "4000", "3000"), ("--seed", "5", "0"), ("--batch-size", "32", "64"),
                                   ("--embedding-size", "16", "8"), ("--lr", "0.1", "0.005"),
@@ -233,8 +208,8 @@ def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys, one
     assert json.load(open(out / "run.json"))["rows"] == 3000
 
 
-def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys, one_epoch):
-    out = _copy_of(one_epoch, tmp_path)
+def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys, trained_fm_copy):
+    out = trained_fm_copy
     run_json = (out / "run.json").read_bytes()
     for f in os.listdir(out):
         if f.startswith("model.ckpt-"):
@@ -277,8 +252,8 @@ def test_diverging_run_stops_and_keeps_the_last_finite_checkpoint(tmp_path, caps
     assert rc == 0, err  # the kept checkpoint is finite: it freezes
 
 
-def test_freeze_refuses_a_checkpoint_with_nan(tmp_path, capsys, one_epoch):
-    out = _copy_of(one_epoch, tmp_path)
+def test_freeze_refuses_a_checkpoint_with_nan(capsys, trained_fm_copy):
+    out = trained_fm_copy
     prefix = tf.train.latest_checkpoint(str(out))
     graph = tf.Graph()
     with graph.as_default(), tf.Session() as sess:  # write NaN into one variable of the checkpoint
@@ -337,10 +312,10 @@ def test_frozen_graph_file_mode_follows_the_umask(tmp_path):
     assert os.listdir(tmp_path) == ["g.pb"]
 
 
-def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys, one_epoch):
+def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys, trained_fm_copy):
     import shutil
 
-    out = _copy_of(one_epoch, tmp_path)
+    out = trained_fm_copy
     good = json.load(open(out / "run.json"))
 
     def edited(change):
