@@ -89,12 +89,22 @@ def _normalised(lines):
     return out
 
 
-def _run(impl, model_dir):
+def _start(impl, model_dir):
+    """Starts this module's program for ``impl``; ``_result`` waits for it."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=HERE)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=HERE)
+
+
+def _result(proc):
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stdout[-2000:] + stderr[-4000:]
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
@@ -115,13 +125,26 @@ else:
                         and importlib.util.find_spec("tensorflow_estimator") is not None)
 
     @pytest.fixture(scope="module")
-    def ours(tmp_path_factory):
-        return _run("ours", tmp_path_factory.mktemp("logs_ours"))
+    def runs(tmp_path_factory):
+        """{impl: the program's output}: ours, and tf.estimator's beside it where it exists."""
+        impls = ["ours"] + (["tf"] if HAS_TF_ESTIMATOR else [])
+        procs = {impl: _start(impl, tmp_path_factory.mktemp("logs_" + impl)) for impl in impls}
+        try:
+            return {impl: _result(proc) for impl, proc in procs.items()}
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+
+    @pytest.fixture(scope="module")
+    def ours(runs):
+        return runs["ours"]
 
     @pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to TensorFlow 2.15 (this is %s)"
                         % tensorflow.version.VERSION)
-    def test_train_and_evaluate_logs_and_evaluates_as_tf_estimator(ours, tmp_path):
-        reference = _run("tf", tmp_path / "tf")
+    def test_train_and_evaluate_logs_and_evaluates_as_tf_estimator(runs):
+        ours, reference = runs["ours"], runs["tf"]
         assert _normalised(ours["lines"]) == _normalised(reference["lines"])
         for mine, theirs in zip(ours["results"], reference["results"]):
             if theirs is None:
