@@ -14,14 +14,14 @@ exactly what is missing; with ``TF1_RECSYS_REQUIRE_REFERENCE=1`` (CI) a missing 
 """
 import collections
 import importlib.metadata
-import json
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
 import tensorflow
+
+from json_process import JsonProcess
 
 LAST_NATIVE = (2, 15)
 """The last TensorFlow release whose ``tf.compat.v1.layers`` works without tf_keras."""
@@ -83,42 +83,13 @@ def run_reference(script, workdir, timeout=600):
         return reference.result()
 
 
-class ReferenceRun(object):
-    """A reference script running beside this process (``start_reference``); a context manager
-    that kills it on leaving if it still runs (the caller failed before asking for the result)."""
-
-    def __init__(self, proc, timeout):
-        self._proc, self._timeout = proc, timeout
-
-    def result(self):
-        """Waits for the script; returns the JSON value of its last line."""
-        try:
-            stdout, stderr = self._proc.communicate(timeout=self._timeout)
-        finally:
-            self.stop()
-        if self._proc.returncode != 0:
-            raise AssertionError("reference script failed (%s):\n" % REFERENCE.name + stdout[-4000:] + stderr[-8000:])
-        return json.loads(stdout.strip().splitlines()[-1])
-
-    def stop(self):
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
 def start_reference(script, workdir, timeout=600):
     """Starts ``script`` as ``run_reference`` runs it, without waiting: the caller's own side runs
     meanwhile on the other core. A script that needs the caller's files waits for them with
     ``wait_for(path)`` (``WAIT_FOR_SOURCE``); the caller writes them whole (e.g. a marker file last).
 
     Returns:
-      ``ReferenceRun``. Skips the calling test when there is no reference.
+      ``JsonProcess`` (tests/json_process.py). Skips the calling test when there is no reference.
     """
     if REFERENCE.missing:
         pytest.skip(REFERENCE.missing)
@@ -128,9 +99,8 @@ def start_reference(script, workdir, timeout=600):
             env.pop(key, None)
         else:
             env[key] = value
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=str(workdir), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return ReferenceRun(proc, timeout)
+    return JsonProcess([sys.executable, "-c", textwrap.dedent(script)], env, timeout,
+                       "reference script (%s)" % REFERENCE.name, cwd=str(workdir))
 
 
 WAIT_FOR_SOURCE = '''

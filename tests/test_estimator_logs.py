@@ -12,7 +12,6 @@ implementations must print the same sequence; the values logged must be the resu
 import json
 import os
 import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,21 +89,12 @@ def _normalised(lines):
 
 
 def _start(impl, model_dir):
-    """Starts this module's program for ``impl``; ``_result`` waits for it."""
+    """This module's program for ``impl`` started (``JsonProcess``)."""
+    from json_process import JsonProcess
+
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=HERE)
-
-
-def _result(proc):
-    try:
-        stdout, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, stdout[-2000:] + stderr[-4000:]
-    return json.loads(stdout.strip().splitlines()[-1])
+    return JsonProcess([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
+                       env, 300, "test_estimator_logs.py --impl " + impl, cwd=HERE)
 
 
 if __name__ == "__main__":
@@ -130,12 +120,10 @@ else:
         impls = ["ours"] + (["tf"] if HAS_TF_ESTIMATOR else [])
         procs = {impl: _start(impl, tmp_path_factory.mktemp("logs_" + impl)) for impl in impls}
         try:
-            return {impl: _result(proc) for impl, proc in procs.items()}
+            return {impl: proc.result() for impl, proc in procs.items()}
         finally:
             for proc in procs.values():
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.communicate()
+                proc.stop()
 
     @pytest.fixture(scope="module")
     def ours(runs):

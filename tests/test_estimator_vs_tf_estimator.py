@@ -30,6 +30,7 @@ import tensorflow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from json_process import JsonProcess  # noqa: E402
 HAS_TF_ESTIMATOR = (tuple(int(p) for p in tensorflow.version.VERSION.split(".")[:2]) <= (2, 15)
                     and importlib.util.find_spec("tensorflow_estimator") is not None)
 needs_tf_estimator = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to "
@@ -37,42 +38,24 @@ needs_tf_estimator = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimat
 
 
 def _start_side(impl, model_dir, *steps, snapshot=None):
-    """Starts tests/estimator_side.py; ``_result`` waits for it and returns its JSON line."""
+    """tests/estimator_side.py started (``JsonProcess``)."""
     cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl,
            "--model-dir", str(model_dir), "--max-steps"] + [str(s) for s in steps]
     cmd += ["--snapshot", str(snapshot)] if snapshot else []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def _result(proc):
-    try:
-        stdout, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, stdout[-2000:] + stderr[-6000:]
-    return json.loads(stdout.strip().splitlines()[-1])
+    return JsonProcess(cmd, env, 300, "estimator_side.py --impl " + impl)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """tf.estimator's run and ours side by side (one core each), then ours on tf.estimator's model_dir."""
     tmp = tmp_path_factory.mktemp("vs_tf_estimator")
-    procs = [_start_side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20"),  # tf.estimator: 20 steps, then 30
-             _start_side("tf1_recsys", tmp / "ours", 20)]
-    try:
-        reference = _result(procs[0])
-        resumed_proc = _start_side("tf1_recsys", tmp / "tf_at_20", 30)  # tf.estimator's model_dir, trained on by ours
-        procs.append(resumed_proc)
-        ours = _result(procs[1])
-        resumed = _result(resumed_proc)
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    with _start_side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20") as tf_side, \
+            _start_side("tf1_recsys", tmp / "ours", 20) as our_side:  # tf.estimator: 20 steps, then 30
+        reference = tf_side.result()
+        with _start_side("tf1_recsys", tmp / "tf_at_20", 30) as resumed_side:  # tf.estimator's model_dir, by ours
+            ours = our_side.result()
+            resumed = resumed_side.result()
     return reference, ours, resumed
 
 
