@@ -4,11 +4,16 @@ Usage: cli_slow.py SLOW_AFTER ARGS...  (ARGS as for tf1-recsys)
 
 After global step SLOW_AFTER each step sleeps 20 ms, and every checkpoint prints
 'CHECKPOINT <step>', so the parent test can send a signal while training is under way.
-Everything else is the real command.
+With ``$CLI_SLOW_HOLD`` set to ``STEP:PATH``, once the checkpoint of step STEP or later is
+printed each step also waits while the file PATH exists: several runs can start at once and
+each waits, mid-training, for its test to signal it and remove PATH (at most HOLD_SECS, so that
+no run outlives a test process that died). Everything else is the real command.
 """
 import os
 import sys
 import time
+
+HOLD_SECS = 600
 
 
 def main():
@@ -17,6 +22,8 @@ def main():
     from tf1_recsys.cli import runs
 
     recorder = runs.recorder
+    hold_at, _, hold_file = os.environ.get("CLI_SLOW_HOLD", "").partition(":")
+    holding = []
 
     def slow_recorder(folder, every_secs=1.0):
         record = recorder(folder, every_secs)
@@ -25,8 +32,12 @@ def main():
             record(event, info)
             if event == "checkpoint":
                 print("CHECKPOINT %d" % info["step"], flush=True)
+                if hold_file and info["step"] >= int(hold_at) and not holding:
+                    holding.append(time.monotonic() + HOLD_SECS)
             if event == "step" and info["step"] >= slow_after:
                 time.sleep(0.02)
+                while holding and os.path.exists(hold_file) and time.monotonic() < holding[0]:
+                    time.sleep(0.02)
 
         return callback
 

@@ -21,6 +21,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOVIELENS = os.environ.get(
     "TF1_RECSYS_MOVIELENS", os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
 )
+CLI_SMALL = ["--model", "fm", "--data", "synthetic", "--rows", "3000", "--batch-size", "64", "--no-progress"]
+"""The `train` flags of the command-line tests' small run: 2400 training rows, 38 steps an epoch."""
 
 
 def pytest_report_header(config):
@@ -46,6 +48,33 @@ def sess(graph):
     """A session on the ``graph`` fixture."""
     with tf.Session(graph=graph) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def trained_fm(tmp_path_factory):
+    """One folder the command trained for one epoch (CLI_SMALL), shared by the command-line tests:
+    a test that changes a folder works on ``trained_fm_copy``."""
+    import contextlib
+    import io
+
+    from tf1_recsys.cli import main
+
+    out = tmp_path_factory.mktemp("trained") / "fm"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        rc = main(["train", *CLI_SMALL, "--out", str(out), "--epochs", "1"])
+    assert rc == 0, err.getvalue()
+    return out
+
+
+@pytest.fixture
+def trained_fm_copy(trained_fm, tmp_path):
+    """A copy of ``trained_fm`` at tmp_path/fm; its checkpoint state names the copy's own files."""
+    import shutil
+
+    copy = tmp_path / "fm"
+    shutil.copytree(str(trained_fm), str(copy))
+    assert os.path.dirname(tf.train.latest_checkpoint(str(copy))) == str(copy)
+    return copy
 
 
 @pytest.fixture

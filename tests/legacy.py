@@ -14,14 +14,14 @@ exactly what is missing; with ``TF1_RECSYS_REQUIRE_REFERENCE=1`` (CI) a missing 
 """
 import collections
 import importlib.metadata
-import json
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
 import tensorflow
+
+from json_process import JsonProcess
 
 LAST_NATIVE = (2, 15)
 """The last TensorFlow release whose ``tf.compat.v1.layers`` works without tf_keras."""
@@ -79,6 +79,18 @@ def run_reference(script, workdir, timeout=600):
     The script runs in a fresh Python process with the reference enabled and prints a JSON
     value as its last line, which is returned. Skips the calling test when there is no reference.
     """
+    with start_reference(script, workdir, timeout) as reference:
+        return reference.result()
+
+
+def start_reference(script, workdir, timeout=600):
+    """Starts ``script`` as ``run_reference`` runs it, without waiting: the caller's own side runs
+    meanwhile on the other core. A script that needs the caller's files waits for them with
+    ``wait_for(path)`` (``WAIT_FOR_SOURCE``); the caller writes them whole (e.g. a marker file last).
+
+    Returns:
+      ``JsonProcess`` (tests/json_process.py). Skips the calling test when there is no reference.
+    """
     if REFERENCE.missing:
         pytest.skip(REFERENCE.missing)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
@@ -87,14 +99,20 @@ def run_reference(script, workdir, timeout=600):
             env.pop(key, None)
         else:
             env[key] = value
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        cwd=str(workdir), env=env, capture_output=True, text=True, timeout=timeout,
-    )
-    if proc.returncode != 0:
-        raise AssertionError("reference script failed (%s):\n" % REFERENCE.name
-                             + proc.stdout[-4000:] + proc.stderr[-8000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return JsonProcess([sys.executable, "-c", textwrap.dedent(script)], env, timeout,
+                       "reference script (%s)" % REFERENCE.name, cwd=str(workdir))
+
+
+WAIT_FOR_SOURCE = '''
+def wait_for(path, timeout=600):
+    """Waits until the test process has written ``path`` (it writes it last)."""
+    import os, time
+    deadline = time.time() + timeout
+    while not os.path.exists(path):
+        if time.time() > deadline:
+            raise SystemExit("the test process wrote no %s within %d s" % (path, timeout))
+        time.sleep(0.1)
+'''
 
 
 run_legacy = run_reference  # the earlier name

@@ -9,15 +9,13 @@ chmod'ed folder is still writable).
 import errno
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
 
+from conftest import CLI_SMALL as SMALL
 from test_cli import assert_one_line_error, run
 from tf1_recsys.cli.outdir import MARKER
-
-SMALL = ["--model", "fm", "--data", "synthetic", "--rows", "3000", "--batch-size", "64", "--no-progress"]
 
 
 def _write_record(folder, files):
@@ -36,26 +34,10 @@ def _intact(*files):
         assert path.exists() and path.read_text() == text, "%s was touched" % path
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One small trained fm folder; each test works on a copy."""
-    import contextlib
-    import io
-
-    from tf1_recsys.cli import main
-
-    out = tmp_path_factory.mktemp("files") / "fm"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-        rc = main(["train", *SMALL, "--out", str(out), "--epochs", "1"])
-    assert rc == 0, err.getvalue()
-    return out
-
-
 @pytest.fixture
-def model_dir(trained, tmp_path):
-    copy = tmp_path / "fm"
-    shutil.copytree(str(trained), str(copy))
-    return copy
+def model_dir(trained_fm_copy):
+    """A copy of the shared one-epoch fm folder (conftest's ``trained_fm``)."""
+    return trained_fm_copy
 
 
 # ---------------------------------------------------------------- 1: an edited record
@@ -151,7 +133,7 @@ def test_freeze_keeps_a_users_serving_json(model_dir, tmp_path, capsys):
 
 # ---------------------------------------------------------------- 6: full and read-only disks
 @pytest.fixture(scope="module")
-def disk_faults(trained, tmp_path_factory):
+def disk_faults(trained_fm, tmp_path_factory):
     """The report of tests/disk_faults.py, run once in a private mount namespace on small tmpfs mounts."""
     import subprocess
     import sys
@@ -166,7 +148,7 @@ def disk_faults(trained, tmp_path_factory):
                     + probe.stderr.strip()[:200])
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable,
-                           os.path.join(REPO, "tests", "disk_faults.py"), str(base), str(trained)],
+                           os.path.join(REPO, "tests", "disk_faults.py"), str(base), str(trained_fm)],
                           capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

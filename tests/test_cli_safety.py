@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import CLI_SMALL as SMALL
 from conftest import REPO
 from test_cli import assert_one_line_error, run
 from tf1_recsys._tf import tf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SMALL = ["--model", "fm", "--data", "synthetic", "--rows", "3000", "--batch-size", "64", "--no-progress"]
 STEPS_PER_EPOCH = 38  # 2400 training rows / 64
 
 
@@ -101,12 +101,19 @@ def test_old_marker_overwrite_removes_only_tf1_recsys_names(tmp_path):
 
 
 # ---------------------------------------------------------------- signals, lock, resume
-def _start_slow(out, epochs):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO)
-    return subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "cli_slow.py"), "30", "train", *SMALL, "--out", str(out),
-         "--epochs", str(epochs), "--checkpoint-steps", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+SIGNALS = [(signal.SIGKILL, -9), (signal.SIGINT, 130), (signal.SIGTERM, 143)]
+
+
+def _start_slow(out, hold_file):
+    """The command training 3 epochs into ``out``; it waits after its checkpoint of step 40 while ``hold_file``
+    exists. Its stderr goes to ``out``.err."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO,
+               CLI_SLOW_HOLD="40:%s" % hold_file)
+    with open(str(out) + ".err", "w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "cli_slow.py"), "30", "train", *SMALL, "--out", str(out),
+             "--epochs", "3", "--checkpoint-steps", "20"],
+            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, cwd=REPO)
 
 
 def _wait_for_checkpoint(proc, at_least):
@@ -114,6 +121,27 @@ def _wait_for_checkpoint(proc, at_least):
         if line.startswith("CHECKPOINT") and int(line.split()[1]) >= at_least:
             return int(line.split()[1])
     return None
+
+
+@pytest.fixture(scope="module")
+def slow_runs(tmp_path_factory):
+    """{signal: (process, its folder, its hold file)}: one run per signal, started at once (they import
+    TensorFlow and train side by side), each held after its checkpoint of step 40 until its test lets it go."""
+    runs = {}
+    try:
+        for sig, _ in SIGNALS:
+            folder = tmp_path_factory.mktemp("signal_%s" % sig.name)
+            (folder / "run").mkdir()
+            hold = folder / "hold"
+            hold.write_text("")
+            runs[sig] = (_start_slow(folder / "run", hold), folder / "run", hold)
+        yield runs
+    finally:
+        for proc, _, hold in runs.values():
+            if hold.exists():
+                hold.unlink()
+            proc.kill()
+            proc.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -130,20 +158,20 @@ def uninterrupted(tmp_path_factory):
     return _checkpoint_values(out)
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_mid_run_then_resume_matches_uninterrupted(tmp_path, capsys, uninterrupted, sig, code):
-    out = tmp_path / "run"
-    (tmp_path / "run").mkdir()
-    proc = _start_slow(out, epochs=3)
+@pytest.mark.parametrize("sig, code", SIGNALS)
+def test_signal_mid_run_then_resume_matches_uninterrupted(capsys, slow_runs, uninterrupted, sig, code):
+    proc, out, hold = slow_runs[sig]
     try:
         seen = _wait_for_checkpoint(proc, 40)
-        assert seen is not None, proc.stderr.read()[-3000:]
+        assert seen is not None, open(str(out) + ".err").read()[-3000:]
         if sig == signal.SIGINT:  # while it trains: a second run on the folder is refused, naming the PID
             for extra in (["--resume"], ["--overwrite"]):
                 rc, _, err = _train(capsys, out, "--epochs", "3", *extra)
                 assert_one_line_error(rc, err, "in use by another tf1-recsys run (PID %d)" % proc.pid)
         proc.send_signal(sig)
-        stdout, stderr = proc.communicate(timeout=120)
+        hold.unlink()  # the signal arrives within a step, as it would without the hold
+        stdout, _ = proc.communicate(timeout=120)
+        stderr = open(str(out) + ".err").read()
     finally:
         proc.kill()
         proc.wait(timeout=60)
@@ -162,10 +190,8 @@ def test_signal_mid_run_then_resume_matches_uninterrupted(tmp_path, capsys, unin
         np.testing.assert_allclose(resumed[name], value, rtol=1e-6, atol=1e-7, err_msg=name)
 
 
-def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_resume_refuses_changed_settings_and_allows_epochs(capsys, trained_fm_copy):
+    out = trained_fm_copy
     run_json = (out / "run.json").read_bytes()
     for flag, value, recorded in (("--rows", "4000", "3000"), ("--seed", "5", "0"), ("--batch-size", "32", "64"),
                                   ("--embedding-size", "16", "8"), ("--lr", "0.1", "0.005"),
@@ -182,10 +208,8 @@ def test_resume_refuses_changed_settings_and_allows_epochs(tmp_path, capsys):
     assert json.load(open(out / "run.json"))["rows"] == 3000
 
 
-def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_resume_without_checkpoint_and_failed_restore_leave_the_folder_intact(tmp_path, capsys, trained_fm_copy):
+    out = trained_fm_copy
     run_json = (out / "run.json").read_bytes()
     for f in os.listdir(out):
         if f.startswith("model.ckpt-"):
@@ -228,10 +252,8 @@ def test_diverging_run_stops_and_keeps_the_last_finite_checkpoint(tmp_path, caps
     assert rc == 0, err  # the kept checkpoint is finite: it freezes
 
 
-def test_freeze_refuses_a_checkpoint_with_nan(tmp_path, capsys):
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+def test_freeze_refuses_a_checkpoint_with_nan(capsys, trained_fm_copy):
+    out = trained_fm_copy
     prefix = tf.train.latest_checkpoint(str(out))
     graph = tf.Graph()
     with graph.as_default(), tf.Session() as sess:  # write NaN into one variable of the checkpoint
@@ -290,12 +312,10 @@ def test_frozen_graph_file_mode_follows_the_umask(tmp_path):
     assert os.listdir(tmp_path) == ["g.pb"]
 
 
-def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys):
+def test_edited_run_json_and_missing_checkpoint_data_are_one_line_errors(tmp_path, capsys, trained_fm_copy):
     import shutil
 
-    out = tmp_path / "run"
-    rc, _, err = _train(capsys, out, "--epochs", "1")
-    assert rc == 0, err
+    out = trained_fm_copy
     good = json.load(open(out / "run.json"))
 
     def edited(change):

@@ -20,7 +20,7 @@ process (``tests/legacy.py``: natively on TF <= 2.15, tf_keras on 2.16+), with
 import numpy as np
 import pytest
 
-from tests.legacy import needs_reference, run_reference
+from tests.legacy import needs_reference, start_reference
 from tf1_recsys._tf import tf
 from tf1_recsys.compat import layers as compat_layers
 
@@ -247,10 +247,11 @@ def results(tmp_path_factory):
     np.savez(work / "data.npz", **data)
     namespace = {}
     exec(SOURCE, namespace)
-    ours = namespace["run_all"](compat_layers, tf, np, TensorFlowInputSpec, data)
-    ours["input_spec_like"] = namespace["input_spec_checks"](compat_layers, tf, SpecLike)
-    ours["input_spec_own"] = namespace["input_spec_checks"](compat_layers, tf, compat_layers.InputSpec)
-    return {"ours": ours, "tf": run_reference(SOURCE + REFERENCE_MAIN, work), "namespace": namespace}
+    with start_reference(SOURCE + REFERENCE_MAIN, work) as reference:  # runs while ours runs here
+        ours = namespace["run_all"](compat_layers, tf, np, TensorFlowInputSpec, data)
+        ours["input_spec_like"] = namespace["input_spec_checks"](compat_layers, tf, SpecLike)
+        ours["input_spec_own"] = namespace["input_spec_checks"](compat_layers, tf, compat_layers.InputSpec)
+        return {"ours": ours, "tf": reference.result(), "namespace": namespace}
 
 
 def _numeric(value):

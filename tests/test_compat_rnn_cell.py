@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import tensorflow as tf2
 
-from tests.legacy import needs_reference, run_reference
+from tests.legacy import WAIT_FOR_SOURCE, needs_reference, start_reference
 from tf1_recsys import compat
 from tf1_recsys._tf import tf
 from tf1_recsys.compat import rnn_cell as compat_rnn_cell
@@ -143,7 +143,7 @@ def cell_signatures(R):
     return out
 '''
 
-REFERENCE_SCRIPT = SOURCE + '''
+REFERENCE_SCRIPT = SOURCE + WAIT_FOR_SOURCE + '''
 import json
 import numpy as np
 import tensorflow as tf2
@@ -151,6 +151,7 @@ tf = tf2.compat.v1
 data = dict(np.load("data.npz"))
 ckpt = json.load(open("ckpt.json"))
 run = open_cells(tf.nn.rnn_cell, tf, np, data)
+wait_for("compat_done")  # the compat checkpoint, written by the test process meanwhile
 restored = run(ckpt["compat"], None)  # each side's n-th run draws the n-th dropout masks
 out = {"restored": restored, "own": run(None, ckpt["reference"]), "signatures": cell_signatures(tf.nn.rnn_cell)}
 print(json.dumps(out))
@@ -174,9 +175,11 @@ def reference(tmp_path_factory):
     with open(work / "ckpt.json", "w") as f:
         json.dump(ckpt, f)
     namespace = _namespace()
-    run = namespace["open_cells"](compat_rnn_cell, tf, np, data)
-    own = run(None, ckpt["compat"])
-    theirs = run_reference(REFERENCE_SCRIPT, work)
+    with start_reference(REFERENCE_SCRIPT, work) as reference_run:  # imports TensorFlow meanwhile
+        run = namespace["open_cells"](compat_rnn_cell, tf, np, data)
+        own = run(None, ckpt["compat"])
+        (work / "compat_done").write_text("")
+        theirs = reference_run.result()
     restored = run(ckpt["reference"], None)
     return {"own": own, "restored": restored, "theirs": theirs, "namespace": namespace}
 

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import tensorflow as tf2
 
-from tests.legacy import needs_tf_keras, run_legacy
+from tests.legacy import WAIT_FOR_SOURCE, needs_tf_keras, start_reference
 from tf1_recsys import compat
 from tf1_recsys._tf import tf
 from tf1_recsys.compat import layers as compat_layers
@@ -469,7 +469,7 @@ def public_signatures(module):
 '''
 
 
-REFERENCE_SCRIPT = SIGNATURES_SOURCE + '''
+REFERENCE_SCRIPT = SIGNATURES_SOURCE + WAIT_FOR_SOURCE + '''
 import json, types
 import numpy as np
 import tensorflow as tf2
@@ -477,21 +477,25 @@ tf = tf2.compat.v1
 signatures = public_signatures(tf.layers)
 data = {k: dict(np.load(k + ".npz")) for k in ("layers", "conv", "notes")}
 ckpt = json.load(open("ckpt.json"))
-out = {"layers": [run_layers(tf.layers, tf, np, data["layers"], None, ckpt["legacy_layers"]),
-                  run_layers(tf.layers, tf, np, data["layers"], ckpt["compat_layers"], None)],
-       "conv": [run_conv(tf.layers, tf, np, data["conv"], None, ckpt["legacy_conv"]),
-                run_conv(tf.layers, tf, np, data["conv"], ckpt["compat_conv"], None)]}
 tf.contrib = types.SimpleNamespace(layers=types.SimpleNamespace(xavier_initializer=tf.glorot_uniform_initializer))  # FIX: no contrib
-out["notes"] = [run_notes(tf, np, data["notes"], None, ckpt["legacy_notes"]),
-                run_notes(tf, np, data["notes"], ckpt["compat_notes"], None)]
-out["signatures"] = [signatures, signatures]
+own = {"layers": run_layers(tf.layers, tf, np, data["layers"], None, ckpt["legacy_layers"]),
+       "conv": run_conv(tf.layers, tf, np, data["conv"], None, ckpt["legacy_conv"]),
+       "notes": run_notes(tf, np, data["notes"], None, ckpt["legacy_notes"])}
+wait_for("compat_done")  # the compat checkpoints, written by the test process meanwhile
+out = {"layers": [own["layers"], run_layers(tf.layers, tf, np, data["layers"], ckpt["compat_layers"], None)],
+       "conv": [own["conv"], run_conv(tf.layers, tf, np, data["conv"], ckpt["compat_conv"], None)],
+       "notes": [own["notes"], run_notes(tf, np, data["notes"], ckpt["compat_notes"], None)],
+       "signatures": [signatures, signatures]}
 print(json.dumps(out))
 '''
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """Compat results, then TensorFlow's (own, and restored from the compat checkpoints), per source."""
+    """Compat results, and TensorFlow's (own, and restored from the compat checkpoints), per source.
+
+    The reference process starts first and builds TensorFlow's own side while the compat side runs here.
+    """
     import json
 
     work = tmp_path_factory.mktemp("compat_vs_tf")
@@ -503,10 +507,12 @@ def reference(tmp_path_factory):
         np.savez(work / (key + ".npz"), **value)
     with open(work / "ckpt.json", "w") as f:
         json.dump(ckpt, f)
-    own = {"layers": namespace["run_layers"](compat_layers, tf, np, data["layers"], None, ckpt["compat_layers"]),
-           "conv": namespace["run_conv"](compat_layers, tf, np, data["conv"], None, ckpt["compat_conv"]),
-           "notes": _run_notes_compat(namespace, data["notes"], None, ckpt["compat_notes"])}
-    legacy = run_legacy(LAYERS_SOURCE + CONV_SOURCE + NOTES_SOURCE + REFERENCE_SCRIPT, work)
+    with start_reference(LAYERS_SOURCE + CONV_SOURCE + NOTES_SOURCE + REFERENCE_SCRIPT, work) as theirs:
+        own = {"layers": namespace["run_layers"](compat_layers, tf, np, data["layers"], None, ckpt["compat_layers"]),
+               "conv": namespace["run_conv"](compat_layers, tf, np, data["conv"], None, ckpt["compat_conv"]),
+               "notes": _run_notes_compat(namespace, data["notes"], None, ckpt["compat_notes"])}
+        (work / "compat_done").write_text("")
+        legacy = theirs.result()
     return {"namespace": namespace, "data": data, "ckpt": ckpt, "own": own,
             "legacy_own": {k: v[0] for k, v in legacy.items()},
             "legacy_restored": {k: v[1] for k, v in legacy.items()}}

@@ -12,7 +12,6 @@ implementations must print the same sequence; the values logged must be the resu
 import json
 import os
 import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -89,12 +88,13 @@ def _normalised(lines):
     return out
 
 
-def _run(impl, model_dir):
+def _start(impl, model_dir):
+    """This module's program for ``impl`` started (``JsonProcess``)."""
+    from json_process import JsonProcess
+
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=HERE)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return JsonProcess([sys.executable, os.path.abspath(__file__), "--impl", impl, "--model-dir", str(model_dir)],
+                       env, 300, "test_estimator_logs.py --impl " + impl, cwd=HERE)
 
 
 if __name__ == "__main__":
@@ -115,13 +115,24 @@ else:
                         and importlib.util.find_spec("tensorflow_estimator") is not None)
 
     @pytest.fixture(scope="module")
-    def ours(tmp_path_factory):
-        return _run("ours", tmp_path_factory.mktemp("logs_ours"))
+    def runs(tmp_path_factory):
+        """{impl: the program's output}: ours, and tf.estimator's beside it where it exists."""
+        impls = ["ours"] + (["tf"] if HAS_TF_ESTIMATOR else [])
+        procs = {impl: _start(impl, tmp_path_factory.mktemp("logs_" + impl)) for impl in impls}
+        try:
+            return {impl: proc.result() for impl, proc in procs.items()}
+        finally:
+            for proc in procs.values():
+                proc.stop()
+
+    @pytest.fixture(scope="module")
+    def ours(runs):
+        return runs["ours"]
 
     @pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to TensorFlow 2.15 (this is %s)"
                         % tensorflow.version.VERSION)
-    def test_train_and_evaluate_logs_and_evaluates_as_tf_estimator(ours, tmp_path):
-        reference = _run("tf", tmp_path / "tf")
+    def test_train_and_evaluate_logs_and_evaluates_as_tf_estimator(runs):
+        ours, reference = runs["ours"], runs["tf"]
         assert _normalised(ours["lines"]) == _normalised(reference["lines"])
         for mine, theirs in zip(ours["results"], reference["results"]):
             if theirs is None:

@@ -30,28 +30,32 @@ import tensorflow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from json_process import JsonProcess  # noqa: E402
 HAS_TF_ESTIMATOR = (tuple(int(p) for p in tensorflow.version.VERSION.split(".")[:2]) <= (2, 15)
                     and importlib.util.find_spec("tensorflow_estimator") is not None)
 needs_tf_estimator = pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator exists only up to "
                                         "TensorFlow 2.15 (this is %s)" % tensorflow.version.VERSION)
 
 
-def _side(impl, model_dir, *steps, snapshot=None):
+def _start_side(impl, model_dir, *steps, snapshot=None):
+    """tests/estimator_side.py started (``JsonProcess``)."""
     cmd = [sys.executable, os.path.join(HERE, "estimator_side.py"), "--impl", impl,
            "--model-dir", str(model_dir), "--max-steps"] + [str(s) for s in steps]
     cmd += ["--snapshot", str(snapshot)] if snapshot else []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-6000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return JsonProcess(cmd, env, 300, "estimator_side.py --impl " + impl)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """tf.estimator's run and ours side by side (one core each), then ours on tf.estimator's model_dir."""
     tmp = tmp_path_factory.mktemp("vs_tf_estimator")
-    reference = _side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20")  # tf.estimator: 20 steps, then 30
-    ours = _side("tf1_recsys", tmp / "ours", 20)
-    resumed = _side("tf1_recsys", tmp / "tf_at_20", 30)  # tf.estimator's model_dir, trained on by ours
+    with _start_side("tf", tmp / "tf", 20, 30, snapshot=tmp / "tf_at_20") as tf_side, \
+            _start_side("tf1_recsys", tmp / "ours", 20) as our_side:  # tf.estimator: 20 steps, then 30
+        reference = tf_side.result()
+        with _start_side("tf1_recsys", tmp / "tf_at_20", 30) as resumed_side:  # tf.estimator's model_dir, by ours
+            ours = our_side.result()
+            resumed = resumed_side.result()
     return reference, ours, resumed
 
 

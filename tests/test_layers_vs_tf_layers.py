@@ -8,7 +8,7 @@ and weights after three SGD steps agree to float32 rounding.
 """
 import numpy as np
 
-from tests.legacy import needs_tf_keras, run_legacy
+from tests.legacy import WAIT_FOR_SOURCE, needs_tf_keras, start_reference
 from tf1_recsys import layers as kit
 from tf1_recsys._tf import tf
 
@@ -117,19 +117,21 @@ def test_checkpoints_restore_both_ways_with_identical_numbers(tmp_path):
     np.savez(tmp_path / "data.npz", **data)
     kit_ckpt = str(tmp_path / "kit" / "model.ckpt")
     legacy_ckpt = str(tmp_path / "legacy" / "model.ckpt")
-    kit_own = _kit_side(data, None, kit_ckpt)
-
-    script = GRAPH_SOURCE + '''
+    script = GRAPH_SOURCE + WAIT_FOR_SOURCE + '''
 import json
 import numpy as np
 import tensorflow as tf1
 tf = tf1.compat.v1
 data = dict(np.load("data.npz"))
 own = run_side(tf.layers, tf, np, data, None, %r)
+wait_for("kit_done")  # the kit's checkpoint, written by the test process meanwhile
 restored = run_side(tf.layers, tf, np, data, %r, None)
 print(json.dumps({"own": own, "restored": restored}))
 ''' % (legacy_ckpt, kit_ckpt)
-    legacy = run_legacy(script, tmp_path)
+    with start_reference(script, tmp_path) as reference:  # TensorFlow's side runs while the kit's runs here
+        kit_own = _kit_side(data, None, kit_ckpt)
+        (tmp_path / "kit_done").write_text("")
+        legacy = reference.result()
 
     kit_restored = _kit_side(data, legacy_ckpt, None)
     # The legacy layers restored the kit's checkpoint and computed what the kit computes.
