@@ -7,15 +7,13 @@
 uses ``tf1_recsys.estimator`` (V1) and ``tf1_recsys._api.v2.estimator`` (V2). Every
 program has the same seed, columns and data on both sides. ``--resume-from`` continues the
 'wide_deep' model_dir that the other implementation left at step 5 (OTHERDIR/wide_deep_at_5) to
-step 10, waiting for that folder (up to ``RESUME_WAIT_SECS``) when the other implementation runs at
-the same time. ``run`` and ``resume`` are the same, in-process.
+step 10. ``run`` and ``resume`` are the same, in-process.
 """
 import argparse
 import json
 import os
 import shutil
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
@@ -25,7 +23,6 @@ tf = tf_root.compat.v1
 fc = tf.feature_column
 
 N = 12
-RESUME_WAIT_SECS = 400
 RNG = np.random.RandomState(0)
 DATA = {
     "age": RNG.uniform(18, 70, size=(N, 1)).astype(np.float32),
@@ -252,9 +249,7 @@ def run(est, config, folder, resume_from=None, est_v2=None):
         model = build(os.path.join(folder, name))
         if name == "wide_deep":  # stops at 5 for another implementation to resume
             model.train(input_fn(None), max_steps=5)
-            at_5 = os.path.join(folder, "wide_deep_at_5")
-            shutil.copytree(model.model_dir, at_5 + ".partial")
-            os.rename(at_5 + ".partial", at_5)  # whole or absent for a reader running beside this
+            shutil.copytree(model.model_dir, os.path.join(folder, "wide_deep_at_5"))
         model.train(input_fn(None, labels_of(name), v2, features_of(name)), max_steps=10)
         out[name] = snapshot(model, labels_of(name), v2, features_of(name))
     if resume_from:
@@ -265,13 +260,7 @@ def run(est, config, folder, resume_from=None, est_v2=None):
 def resume(est, config, folder, resume_from):
     """The snapshot of the other implementation's 'wide_deep' model_dir at step 5 trained on to step 10 here."""
     target = os.path.join(folder, "wide_deep_resumed")
-    source = os.path.join(resume_from, "wide_deep_at_5")
-    deadline = time.time() + RESUME_WAIT_SECS
-    while not os.path.isdir(source):
-        if time.time() > deadline:
-            raise RuntimeError("%s did not appear within %d s" % (source, RESUME_WAIT_SECS))
-        time.sleep(0.2)
-    shutil.copytree(source, target)
+    shutil.copytree(os.path.join(resume_from, "wide_deep_at_5"), target)
     model = programs(est, config)["wide_deep"](target)
     model.train(input_fn(None), max_steps=10)
     return snapshot(model)

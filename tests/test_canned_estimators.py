@@ -6,7 +6,7 @@ run in the same processes against TF's V2 classes; after ``install(estimator=Tru
 
 The programs of tests/canned_side.py (same seed, columns and data) run once with
 ``tf1_recsys.estimator`` in this process. On TensorFlow <= 2.15 they also run with
-TensorFlow's own ``tf.compat.v1.estimator`` in one subprocess, beside ours: the variables (names,
+TensorFlow's own ``tf.compat.v1.estimator`` in one subprocess: the variables (names,
 shapes, values, optimizer slots), the evaluation and the predictions must agree, and
 tf.estimator's Wide & Deep ``model_dir`` at step 5 must train on with ours to tf.estimator's
 step 10; the constructors have tf.estimator's signatures. On every TensorFlow the heads'
@@ -38,33 +38,21 @@ needs_tf_estimator = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}.
-
-    On TensorFlow <= 2.15 tf.estimator's subprocess runs while ours runs here, on the other core.
-    """
+    """(tf.estimator's results or None, ours): {program: {variables, evaluation, predictions, checkpoint}}."""
     tmp = tmp_path_factory.mktemp("canned")
     from tf1_recsys import estimator as est
     from tf1_recsys._api.v2 import estimator as est_v2
     config = est.RunConfig(tf_random_seed=7)
-    proc = None
+    ours = canned_side.run(est, config, str(tmp / "ours"), est_v2=est_v2)
+    reference = None
     if HAS_TF_ESTIMATOR:  # tf.estimator also trains on our 'wide_deep' model_dir at step 5, and ours on its
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-        with open(str(tmp / "tf.out"), "w") as stdout, open(str(tmp / "tf.err"), "w") as stderr:
-            proc = subprocess.Popen([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
-                                     "--dir", str(tmp / "tf"), "--resume-from", str(tmp / "ours")],
-                                    stdout=stdout, stderr=stderr, env=env)
-    try:
-        ours = canned_side.run(est, config, str(tmp / "ours"), est_v2=est_v2)
-        if proc is None:
-            return None, ours
-        proc.wait(timeout=400)
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, (tmp / "tf.err").read_text()[-6000:]
-    reference = json.loads((tmp / "tf.out").read_text().strip().splitlines()[-1])
-    ours["wide_deep_resumed"] = canned_side.resume(est, config, str(tmp / "ours"), str(tmp / "tf"))
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "canned_side.py"), "--impl", "tf",
+                               "--dir", str(tmp / "tf"), "--resume-from", str(tmp / "ours")],
+                              capture_output=True, text=True, timeout=400, env=env)
+        assert proc.returncode == 0, proc.stderr[-6000:]
+        reference = json.loads(proc.stdout.strip().splitlines()[-1])
+        ours["wide_deep_resumed"] = canned_side.resume(est, config, str(tmp / "ours"), str(tmp / "tf"))
     return reference, ours
 
 
