@@ -7,6 +7,7 @@ of the numpy recurrence, in float64.
 import numpy as np
 import pytest
 
+from same_values import session_with_values
 from tf1_recsys._tf import tf
 from tf1_recsys.layers import (  # the public names of tf1_recsys.layers.interest
     AGRUCell,
@@ -294,22 +295,12 @@ def test_din_model_on_real_positions_equals_the_dense_form(is_bn):
         return {"output": output, "weights": weights, "grads": grads, "moving": moving, "training": training}
 
     # inference first (no update), then a training step with its moving-statistics update
-    results = {}
+    results, values = {}, None
     for variant in (False, True):
         with tf.Graph().as_default():
             tf.set_random_seed(1)
             f = build(variant)
-            variables = {v.op.name: v for v in tf.global_variables()}
-            config = tf.ConfigProto()
-            config.graph_options.rewrite_options.disable_meta_optimizer = True  # the graph as built; faster
-            with tf.Session(config=config) as sess:
-                sess.run(tf.global_variables_initializer())
-                if variant is False:
-                    values = sess.run(variables)
-                else:
-                    assert sorted(values) == sorted(variables)
-                    for name, v in variables.items():
-                        v.load(values[name], sess)
+            with session_with_values(values) as (sess, values):
                 infer = sess.run({k: f[k] for k in ("output", "weights", "grads")}, {f["training"]: False})
                 train = sess.run({k: f[k] for k in ("output", "weights", "grads", "moving")})
                 results[variant] = infer, train

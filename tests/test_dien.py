@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
+from same_values import session_with_values
 from tf1_recsys._tf import tf
 from tf1_recsys.data import generate, take
 from tf1_recsys.models import build_model
@@ -205,15 +206,7 @@ def test_fast_attention_and_auxiliary_layer_leave_the_model_unchanged(monkeypatc
             grads = [tf.convert_to_tensor(g) for g in tf.gradients(spec.loss, trainable)]
             with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
                 moving = [tf.identity(v.read_value()) for n, v in sorted(variables.items()) if "moving" in n]
-            config = tf.ConfigProto()
-            config.graph_options.rewrite_options.disable_meta_optimizer = True  # the graph as built; faster
-            with tf.Session(config=config) as sess:
-                sess.run(tf.global_variables_initializer())
-                if values is None:
-                    values = sess.run(variables)
-                assert sorted(values) == sorted(variables)
-                for name, v in variables.items():
-                    v.load(values[name], sess)
+            with session_with_values(values) as (sess, values):
                 types = {op.type for op in tf.get_default_graph().get_operations()}
                 return values, sess.run([spec.loss, grads, moving], spec.feed(batch, training=True)), types
 
