@@ -85,3 +85,32 @@ def test_a_resumed_test_process_leaves_out_exactly_the_tests_already_run(tmp_pat
     records = [json.loads(line) for line in results.read_text().splitlines()]
     assert [(r["nodeid"], r["outcome"]) for r in records] == [("f_test.py::test_hooks", "failed"),
                                                              ("f_test.py::test_hooks_for_worker", "passed")]
+
+
+def test_v1_export_names_are_marked_compat_v1_the_others_are_tf_estimator_names():
+    import ast
+
+    def names(source):
+        return tool._export_names(ast.parse(source).body[0].value)
+
+    assert names("estimator_export('estimator.DNNClassifier', v1=[])") == ["estimator.DNNClassifier"]
+    assert names("estimator_export(v1=['estimator.DNNClassifier'])") == ["compat.v1.estimator.DNNClassifier"]
+    assert names("estimator_export('estimator.RunConfig')") == ["estimator.RunConfig"]
+
+
+def test_testing_utils_are_loaded_from_the_source_as_test_code(tmp_path):
+    canned = tmp_path / tool.PACKAGE_DIR / "canned"
+    (canned / "v1").mkdir(parents=True)
+    for name in ("dnn.py", "dnn_testing_utils.py", "dnn_test.py", "v1/linear_testing_utils_v1.py"):
+        (canned / name).write_text("")
+    prefix = "tensorflow_estimator.python.estimator.canned."
+    assert tool.test_helpers(str(tmp_path)) == {
+        prefix + "dnn_testing_utils": str(canned / "dnn_testing_utils.py"),
+        prefix + "v1.linear_testing_utils_v1": str(canned / "v1" / "linear_testing_utils_v1.py")}
+    assert tool.key_modules()[prefix + "metric_keys"] == "tf1_recsys.estimator.canned.metric_keys"
+
+
+def test_the_canned_group_is_apart_and_the_default_run_stays_the_core_files():
+    assert tool.GROUPS["core"] is tool.TEST_FILES and "estimator_test" in tool.TEST_FILES
+    assert "dnn_test_fc_v2" in tool.CANNED_TEST_FILES and not set(tool.CANNED_TEST_FILES) & set(tool.TEST_FILES)
+    assert list(tool.ALL_FILES) == list(tool.TEST_FILES) + list(tool.CANNED_TEST_FILES)

@@ -50,7 +50,38 @@ TEST_FILES = collections.OrderedDict([
     ("hooks_test", "hooks/hooks_test.py"),
     ("extenders_test", "extenders_test.py"),
 ])
+# The canned estimators' tests (``--group canned``): kept apart from the files above so that other groups merge
+# beside it. ``canned/v1`` holds the V1 classes' tests, nearly all TF1-mode only (skipped in TF2 mode).
+CANNED_TEST_FILES = collections.OrderedDict([
+    ("baseline_test", "canned/baseline_test.py"),
+    ("linear_test", "canned/linear_test.py"),
+    ("dnn_test_fc_v2", "canned/dnn_test_fc_v2.py"),
+    ("dnn_linear_combined_test", "canned/dnn_linear_combined_test.py"),
+    ("baseline_estimator_test", "canned/baseline_estimator_test.py"),
+    ("dnn_estimator_test", "canned/dnn_estimator_test.py"),
+    ("linear_estimator_test", "canned/linear_estimator_test.py"),
+    ("dnn_linear_combined_estimator_test", "canned/dnn_linear_combined_estimator_test.py"),
+    ("optimizers_test_v2", "canned/optimizers_test_v2.py"),
+    ("parsing_utils_test", "canned/parsing_utils_test.py"),
+    ("baseline_test_v1", "canned/v1/baseline_test_v1.py"),
+    ("linear_test_v1", "canned/v1/linear_test_v1.py"),
+    ("dnn_test_fc_v2_v1", "canned/v1/dnn_test_fc_v2_v1.py"),
+    ("dnn_linear_combined_test_v1", "canned/v1/dnn_linear_combined_test_v1.py"),
+    ("baseline_estimator_test_v1", "canned/v1/baseline_estimator_test_v1.py"),
+    ("dnn_estimator_test_v1", "canned/v1/dnn_estimator_test_v1.py"),
+    ("linear_estimator_test_v1", "canned/v1/linear_estimator_test_v1.py"),
+    ("dnn_linear_combined_estimator_test_v1", "canned/v1/dnn_linear_combined_estimator_test_v1.py"),
+])
+GROUPS = collections.OrderedDict([("core", TEST_FILES), ("canned", CANNED_TEST_FILES)])
+ALL_FILES = collections.OrderedDict((key, path) for group in GROUPS.values() for key, path in group.items())
 PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
+# Test code, not API: the test files import these helpers, which run from --source as they are (their own
+# imports go through the same stand-ins), so only what they reach themselves counts against a test.
+TEST_HELPER_SUFFIXES = ("_testing_utils.py", "_testing_utils_v1.py")
+# Modules of constants whose values are public behaviour (the keys of evaluate()'s and predict()'s dicts)
+# though TensorFlow exports no name of them: their names resolve in tf1_recsys.estimator's modules of the
+# same layout.
+KEY_MODULES = ("canned.metric_keys", "canned.prediction_keys")
 NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
 LEFT_OUT = {NON_PUBLIC: "uses a non-public name", PATCHES_PRIVATE: PATCHES_PRIVATE}
@@ -61,11 +92,15 @@ HUNG_EXIT = 70  # the exit status of a test process ended because a test hung (t
 
 # ---------------------------------------------------------------------------- public API of the source
 def _export_names(call):
-    """API names of one ``estimator_export(...)`` call: its string arguments and its ``v1=[...]`` list."""
+    """API names of one ``estimator_export(...)`` call: its string arguments and its ``v1=[...]`` list.
+
+    The ``v1`` names come back as ``compat.v1.<name>`` (``tf.compat.v1.estimator.DNNClassifier``, the V1
+    class); the string arguments are the ``tf.estimator`` names (V2, and V1 too where no ``v1=`` is given).
+    """
     names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     for keyword in call.keywords:
         if keyword.arg == "v1" and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            names += [e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
+            names += ["compat.v1." + e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
     return names
 
 
@@ -100,16 +135,40 @@ def public_api(source):
     return api
 
 
+def _module_name(relpath):
+    return ".".join(["tensorflow_estimator", "python", "estimator"] + relpath[:-len(".py")].split("/"))
+
+
+def test_helpers(source):
+    """``{module name: path}`` of the test helpers under ``source`` (``canned.dnn_testing_utils`` ...)."""
+    helpers = {}
+    root = os.path.join(source, PACKAGE_DIR)
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(TEST_HELPER_SUFFIXES):
+                path = os.path.join(folder, name)
+                helpers[_module_name(os.path.relpath(path, root).replace(os.sep, "/"))] = path
+    return helpers
+
+
+def key_modules():
+    """``{tensorflow_estimator module: tf1_recsys module}`` of the KEY_MODULES."""
+    return {_module_name(m.replace(".", "/") + ".py"): "tf1_recsys.estimator." + m for m in KEY_MODULES}
+
+
 # ---------------------------------------------------------------------------- inside a test process
 SHIM = r'''
-import importlib.abc, importlib.machinery, json, os, sys, types
+import importlib.abc, importlib.machinery, importlib.util, json, os, sys, types
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow
 from tf1_recsys.compat import install
 install(estimator=True)
 import tf1_recsys.estimator as OURS
+import tf1_recsys._api.v2.estimator as OURS_V2
 
 API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
+HELPERS = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_HELPERS", "{}"))
+KEY_MODULES = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_KEY_MODULES", "{}"))
 BY_SYMBOL = {}
 for _symbols in API.values():
     for _symbol, _names in _symbols.items():
@@ -126,9 +185,9 @@ class MissingPublicName(AttributeError):
 
 def resolve(api_names, where):
     for api_name in api_names:
-        value = OURS
+        value, v1 = (OURS, True) if api_name.startswith("compat.v1.") else (OURS_V2, False)
         try:
-            for part in api_name.split(".")[1:]:
+            for part in api_name.split(".")[3 if v1 else 1:]:
                 value = getattr(value, part)
             return value
         except AttributeError:
@@ -144,6 +203,11 @@ class Shim(types.ModuleType):
         full = self.__name__ + "." + name
         if full in API or any(m.startswith(full + ".") for m in API):
             return importlib.import_module(full)
+        if self.__name__ in KEY_MODULES and not name.startswith("_"):
+            ours = importlib.import_module(KEY_MODULES[self.__name__])
+            if hasattr(ours, name):
+                setattr(self, name, getattr(ours, name))
+                return getattr(ours, name)
         names = API.get(self.__name__, {}).get(name) or BY_SYMBOL.get(name)
         if not names and not name.startswith("_") and name in getattr(OURS, "__all__", ()):
             names = ["estimator." + name]  # not exported by TensorFlow, but ours has it (TaskType)
@@ -156,6 +220,8 @@ class Shim(types.ModuleType):
 
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path, target=None):
+        if fullname in HELPERS:  # test code, run from the source as it is
+            return importlib.util.spec_from_file_location(fullname, HELPERS[fullname])
         if fullname == "tensorflow_estimator" or fullname.startswith("tensorflow_estimator."):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
@@ -311,7 +377,9 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
         env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path)
+                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path,
+                   TF1_RECSYS_ESTIMATOR_HELPERS=json.dumps(test_helpers(source)),
+                   TF1_RECSYS_ESTIMATOR_KEY_MODULES=json.dumps(key_modules()))
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
                os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
@@ -346,7 +414,10 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
-    parser.add_argument("--files", nargs="*", default=list(TEST_FILES), choices=list(TEST_FILES))
+    parser.add_argument("--group", choices=list(GROUPS), default="core",
+                        help="which files to run when --files is not given: " + ", ".join(
+                            "%s (%s)" % (name, " ".join(files)) for name, files in GROUPS.items()))
+    parser.add_argument("--files", nargs="*", choices=list(ALL_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
     parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
@@ -358,6 +429,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not os.path.isdir(os.path.join(args.source, PACKAGE_DIR)):
         parser.error("--source %r holds no %s" % (args.source, PACKAGE_DIR))
+    files = args.files or list(GROUPS[args.group])
     api = public_api(args.source)
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
@@ -365,21 +437,21 @@ def main(argv=None):
     everything, reasons, left_out = {}, collections.Counter(), collections.Counter()
     totals = collections.Counter()
     try:
-        print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
-        for key in args.files:
-            results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+        print("%-38s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
+        for key in files:
+            results = run_file(args.source, key, ALL_FILES[key], api_file.name, args.python, args.timeout,
                                args.test_timeout, select=args.select)
             counts = collections.Counter(outcome for outcome, _ in results.values())
             totals.update(counts)
             reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
             left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
             everything[key] = results
-            print("%-22s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
+            print("%-38s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
                                              counts["skipped"]), flush=True)
     finally:
         os.unlink(api_file.name)
     counted = totals["passed"] + totals["failed"]
-    print("%-22s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
+    print("%-38s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
                                      totals["skipped"]))
     print("\n%d of %d tests that use only public names pass (%d left out: %d use a non-public name, %d patch a "
           "private name; %d skipped, as on TensorFlow's own run in TF2 mode)."
