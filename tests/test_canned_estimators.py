@@ -122,6 +122,21 @@ def test_v2_programs_write_keras_optimizer_checkpoint_names(runs):
     assert variables["training/Ftrl/learning_rate"] == pytest.approx(0.005)
 
 
+def test_parse_example_specs_are_tf_estimators(runs):
+    """classifier/regressor_parse_example_spec (V1 and V2): the specs, errors and signatures of tf.estimator."""
+    from tf1_recsys import estimator as est
+    from tf1_recsys._api.v2 import estimator as est_v2
+
+    reference, _ = runs
+    ours, ours_v2 = canned_side.parse_specs(est), canned_side.parse_specs(est_v2)
+    label = tf.io.FixedLenFeature((3,), tf.float32, (0.0, 1.0, 2.0))
+    assert ours["regressor"] == ours_v2["regressor"] == repr(sorted({
+        "a": tf.io.FixedLenFeature((2,), tf.float32), "w": tf.io.FixedLenFeature((1,), tf.float64),
+        "y": label}.items()))
+    if reference is not None:
+        assert ours == reference["parse_specs"] and ours_v2 == reference["parse_specs_v2"]
+
+
 def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
     from tf1_recsys.compat import install, uninstall
     from tf1_recsys.estimator.canned import dnn, linear

@@ -299,6 +299,14 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if item.nodeid not in done]
 
 
+def pytest_collectreport(report):
+    """A class whose construction fails (its ``__init__`` reaches a name, say) is one failed record of its own."""
+    if report.failed and report.nodeid:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        _record(nodeid=report.nodeid, outcome="failed", message=crash.message if crash else str(report.longrepr)[:500],
+                details=str(report.longrepr)[-20000:])
+
+
 def pytest_runtest_logstart(nodeid, location):
     _current.update(nodeid=nodeid, started=time.time(), outcome="passed", message=None, details="")
 
@@ -358,6 +366,8 @@ def outcome_of(reason):
 def _test_id(nodeid):
     """pytest's ``f.py::Class::test`` as junit names it: ``f.Class::test``."""
     parts = nodeid.split("::")
+    if len(parts) == 1:  # a file that did not import
+        return nodeid[:-len(".py")] + "::(import)"
     return "%s::%s" % (".".join([parts[0][:-len(".py")]] + parts[1:-1]), parts[-1])
 
 
@@ -381,7 +391,8 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
                    TF1_RECSYS_ESTIMATOR_HELPERS=json.dumps(test_helpers(source)),
                    TF1_RECSYS_ESTIMATOR_KEY_MODULES=json.dumps(key_modules()))
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
-        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
+        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+               "--rootdir", work, "-c",
                os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
         records, finished = [], False
         for _ in range(max_resumes + 1):  # each process leaves out the tests in results.jsonl (the SHIM)
