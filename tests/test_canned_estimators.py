@@ -137,6 +137,23 @@ def test_parse_example_specs_are_tf_estimators(runs):
         assert ours == reference["parse_specs"] and ours_v2 == reference["parse_specs_v2"]
 
 
+def test_experimental_linear_logit_fn_builder_is_a_linear_model_of_the_columns():
+    """tf.compat.v1.estimator.experimental.linear_logit_fn_builder: ``linear_model/<column>`` weights and bias."""
+    from tf1_recsys import estimator as est
+
+    age = tf.feature_column.numeric_column("age")
+    with tf.Graph().as_default():
+        logits = est.experimental.linear_logit_fn_builder(units=2, feature_columns=[age])({"age": [[23.], [31.]]})
+        bias, = tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, "linear_model/bias_weights")
+        weights, = tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, "linear_model/age/weights")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([bias.assign([10., 5.]), weights.assign([[2., 3.]])])
+            out = sess.run(logits)
+    np.testing.assert_allclose(out, np.array([[23.], [31.]]) @ np.array([[2., 3.]]) + [10., 5.])
+    assert est.experimental.dnn_logit_fn_builder.__module__ == "tf1_recsys.estimator.canned.dnn"
+
+
 def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
     from tf1_recsys.compat import install, uninstall
     from tf1_recsys.estimator.canned import dnn, linear
