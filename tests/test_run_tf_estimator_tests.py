@@ -114,3 +114,11 @@ def test_the_canned_group_is_apart_and_the_default_run_stays_the_core_files():
     assert tool.GROUPS["core"] is tool.TEST_FILES and "estimator_test" in tool.TEST_FILES
     assert "dnn_test_fc_v2" in tool.CANNED_TEST_FILES and not set(tool.CANNED_TEST_FILES) & set(tool.TEST_FILES)
     assert list(tool.ALL_FILES) == list(tool.TEST_FILES) + list(tool.CANNED_TEST_FILES)
+
+
+def test_a_keras_optimizer_of_the_test_itself_is_one_reason_and_a_failure():
+    keras3 = tool.reason_of("ImportError: `keras.optimizers.legacy` is not supported in Keras 3.", "")
+    ours = tool.reason_of("ValueError: The given object is not a tf.compat.v1.train.Optimizer instance "
+                          "(tf1_recsys has no Keras optimizers). Given: <_Optimizer>", "")
+    assert keras3.startswith(tool.KERAS_OPTIMIZER) and ours.startswith(tool.KERAS_OPTIMIZER) and keras3 != ours
+    assert tool.outcome_of(keras3) == tool.outcome_of(ours) == "failed"
