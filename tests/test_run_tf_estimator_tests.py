@@ -107,7 +107,10 @@ def test_testing_utils_are_loaded_from_the_source_as_test_code(tmp_path):
     assert tool.test_helpers(str(tmp_path)) == {
         prefix + "dnn_testing_utils": str(canned / "dnn_testing_utils.py"),
         prefix + "v1.linear_testing_utils_v1": str(canned / "v1" / "linear_testing_utils_v1.py")}
-    assert tool.key_modules()[prefix + "metric_keys"] == "tf1_recsys.estimator.canned.metric_keys"
+    assert tool.key_modules()[prefix + "metric_keys"] == ["tf1_recsys.estimator.canned.metric_keys", None]
+    ours, names = tool.key_modules()[prefix + "head"]
+    import tf1_recsys.estimator.canned.head as head  # the V1 heads named there are ours (docs/MIGRATION.md)
+    assert ours == head.__name__ and names and all(callable(getattr(head, name)) for name in names)
 
 
 def test_the_canned_group_is_apart_and_the_default_run_stays_the_core_files():
