@@ -154,6 +154,22 @@ def test_experimental_linear_logit_fn_builder_is_a_linear_model_of_the_columns()
     assert est.experimental.dnn_logit_fn_builder.__module__ == "tf1_recsys.estimator.canned.dnn"
 
 
+def test_v1_linear_calls_minimize_with_the_loss_and_global_step_only(tmp_path):
+    """tf.estimator's V1 heads call ``optimizer.minimize(loss, global_step=...)``: an override of that form trains."""
+    from tf1_recsys import estimator as est
+
+    class _Sgd(tf.train.GradientDescentOptimizer):
+        def minimize(self, loss, global_step=None):
+            return super().minimize(loss, global_step=global_step)
+
+    age = tf.feature_column.numeric_column("age")
+    model = est.LinearRegressor([age], model_dir=str(tmp_path), optimizer=lambda: _Sgd(0.1))
+    model.train(lambda: ({"age": tf.constant([[1.0], [2.0]])}, tf.constant([[1.0], [3.0]])), steps=1)
+    # one SGD step from zero weights, mean squared error summed over the batch (the V1 default): w = 0.1 * 7
+    weight = model.get_variable_value("linear/linear_model/age/weights")
+    np.testing.assert_allclose(weight, [[0.1 * 2 * (1 * 1 + 2 * 3)]], rtol=1e-6)
+
+
 def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
     from tf1_recsys.compat import install, uninstall
     from tf1_recsys.estimator.canned import dnn, linear

@@ -296,11 +296,16 @@ def _validate_loss_reduction(loss_reduction):
 
 
 def _train_op(loss, optimizer, train_op_fn, var_list=None):
-    """``optimizer.minimize(loss, global_step, var_list)`` or ``train_op_fn(loss)``: exactly one must be given."""
+    """``optimizer.minimize(loss, global_step[, var_list])`` or ``train_op_fn(loss)``: exactly one must be given.
+
+    Without ``var_list`` ``minimize`` gets only ``loss`` and ``global_step``, as tf.estimator calls it (an
+    optimizer overriding ``minimize(loss, global_step)`` works).
+    """
     if optimizer is not None:
         if train_op_fn is not None:
             raise ValueError("train_op_fn and optimizer cannot both be set.")
-        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), var_list=var_list)
+        extra = {} if var_list is None else {"var_list": var_list}
+        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), **extra)
     if train_op_fn is not None:
         return train_op_fn(loss)
     raise ValueError("train_op_fn and optimizer cannot both be None.")
