@@ -39,6 +39,7 @@ from tf1_recsys.compat.rnn_cell import GRUCell
 from tf1_recsys.compat.layers.input_spec import InputSpec
 from tf1_recsys.compat.rnn_cell.base import check_input_dtypes
 from tf1_recsys.layers.core import dense, get_variable_in_scope, positive_int
+from tf1_recsys.layers.packed_rnn import packed_dynamic_rnn
 from tf1_recsys.layers.sequence import DINModel
 
 GRU_TYPES = ("AUGRU", "AGRU", "AIGRU")
@@ -162,16 +163,20 @@ def _lengths(fn, mask, keys):
     return mask, tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
 
 
-def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor"):
+def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor", packed=True):
     """The interest extractor layer: a ``GRUCell`` over the behaviours, up to each row's real length.
 
     Behaviours are left-aligned (padding on the right); the length of a row is its number
     of real behaviours. Variables: ``<name>/rnn/gru_cell/{gates,candidate}/{kernel,bias}``.
+    The recurrence is ``packed_dynamic_rnn`` (the cell run only on the rows not yet past their
+    length; the same results as ``tf.nn.dynamic_rnn``), or with ``packed=False``
+    ``tf.nn.dynamic_rnn`` itself.
 
     Args:
       behaviours: float [B, T, E], the behaviour embeddings e_t.
       mask: [B, T], 1 (or True) = real behaviour, 0 = padding.
       hidden_size: H.
+      packed: run the GRU by ``packed_dynamic_rnn`` (default) or ``tf.nn.dynamic_rnn``.
 
     Returns:
       ``(interests [B, T, H], lengths int32 [B])``; interests are 0 at padded positions.
@@ -188,8 +193,8 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/gru_cell/...
             # time-major [T, B, .] from the start: one transpose in, one out, not one per projection
             steps = cell.project_inputs(tf.transpose(behaviours, [1, 0, 2]))
-        interests, _ = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype,
-                                         time_major=True, scope=rnn)
+        run = packed_dynamic_rnn if packed else tf.nn.dynamic_rnn
+        interests, _ = run(cell, steps, sequence_length=lengths, dtype=behaviours.dtype, time_major=True, scope=rnn)
         interests = tf.transpose(interests, [1, 0, 2])
     return interests, lengths
 
@@ -312,7 +317,7 @@ def _first_layer(h, e, units, name):
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
-                       layer_norm=False, name="interest_evolution"):
+                       layer_norm=False, name="interest_evolution", packed=True):
     """The interest evolving layer: target attention over the interests, then an attention-gated GRU.
 
     1. the query is projected to H (``query_projection``, dense) and scored against every
@@ -322,8 +327,9 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
        passes there, as ``interest_extractor`` returns them), so the activation unit runs
        on the real positions only, with Dice's batch statistics those of all B*T positions
        (``DINModel(zero_padded_keys=True)``);
-    2. ``dynamic_rnn`` runs the ``gru_type`` cell (under ``rnn/<cell>``, e.g.
-       ``rnn/augru_cell``) over ``concat([h_t, a_t])`` up to each row's real length.
+    2. ``packed_dynamic_rnn`` (``packed=False``: ``tf.nn.dynamic_rnn``; the same results) runs the
+       ``gru_type`` cell (under ``rnn/<cell>``, e.g. ``rnn/augru_cell``) over ``concat([h_t, a_t])``
+       up to each row's real length.
 
     Args:
       interests: float [B, T, H].
@@ -333,6 +339,7 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
       attention_layers: ``DINModel.layer_size``.
       training: for Dice's batch normalisation in the activation unit.
       layer_norm: ``DINModel``'s ``is_bn``.
+      packed: run the cell by ``packed_dynamic_rnn`` (default) or ``tf.nn.dynamic_rnn``.
 
     Returns:
       ``(final interest [B, H], scores [B, T])``.
@@ -359,8 +366,9 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
         cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/<cell>/...
             steps = cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)  # time-major
-        _, final = tf.nn.dynamic_rnn(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
-                                     dtype=interests.dtype, time_major=True, scope=rnn)
+        run = packed_dynamic_rnn if packed else tf.nn.dynamic_rnn
+        _, final = run(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
+                       dtype=interests.dtype, time_major=True, scope=rnn)
     return final, scores
 
 
