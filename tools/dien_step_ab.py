@@ -74,11 +74,17 @@ def build_loops(packed):
         scores = tf.constant(rng.uniform(size=(1024, 50)).astype(np.float32))
         interests, lengths = interest.interest_extractor(behaviours, mask, width, packed=packed)
         cell = interest.AUGRUCell(width, name="augru_cell")
-        with tf.variable_scope("rnn") as rnn:
-            steps = cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)
-        run = interest.packed_dynamic_rnn if packed else tf.nn.dynamic_rnn
-        _, final = run(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
-                       dtype=tf.float32, time_major=True, scope=rnn)
+        with tf.variable_scope("rnn") as rnn:  # as interest_evolution
+            if packed:
+                steps = cell.project_inputs(interests, extra_columns=1) + (scores[:, :, None],)
+            else:
+                steps = (cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)
+                         + (tf.transpose(scores)[:, :, None],))
+        if packed:
+            _, final = interest.packed_dynamic_rnn(cell, steps, sequence_length=lengths, dtype=tf.float32, scope=rnn)
+        else:
+            _, final = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=tf.float32, time_major=True,
+                                         scope=rnn)
         loss = tf.reduce_sum(final) + tf.reduce_sum(interests * 0.1)
         grads = tf.gradients(loss, [behaviours] + tf.trainable_variables())
         sess = tf.Session(graph=g)

@@ -191,11 +191,15 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor",
     with tf.variable_scope(name):
         cell = _ExtractorGRUCell(hidden_size, name="gru_cell")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/gru_cell/...
-            # time-major [T, B, .] from the start: one transpose in, one out, not one per projection
-            steps = cell.project_inputs(tf.transpose(behaviours, [1, 0, 2]))
-        run = packed_dynamic_rnn if packed else tf.nn.dynamic_rnn
-        interests, _ = run(cell, steps, sequence_length=lengths, dtype=behaviours.dtype, time_major=True, scope=rnn)
-        interests = tf.transpose(interests, [1, 0, 2])
+            # packed_dynamic_rnn takes the batch-major steps as they are; for dynamic_rnn time-major [T, B, .]
+            # from the start: one transpose in, one out, not one per projection
+            steps = cell.project_inputs(behaviours if packed else tf.transpose(behaviours, [1, 0, 2]))
+        if packed:
+            interests, _ = packed_dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype, scope=rnn)
+        else:
+            interests, _ = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype,
+                                             time_major=True, scope=rnn)
+            interests = tf.transpose(interests, [1, 0, 2])
     return interests, lengths
 
 
@@ -365,10 +369,16 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
         scores = scores[:, 0, :]  # [B, T]
         cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/<cell>/...
-            steps = cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)  # time-major
-        run = packed_dynamic_rnn if packed else tf.nn.dynamic_rnn
-        _, final = run(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
-                       dtype=interests.dtype, time_major=True, scope=rnn)
+            if packed:  # batch-major, as packed_dynamic_rnn takes them
+                steps = cell.project_inputs(interests, extra_columns=1) + (scores[:, :, None],)
+            else:  # time-major
+                steps = (cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)
+                         + (tf.transpose(scores)[:, :, None],))
+        if packed:
+            _, final = packed_dynamic_rnn(cell, steps, sequence_length=lengths, dtype=interests.dtype, scope=rnn)
+        else:
+            _, final = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=interests.dtype,
+                                         time_major=True, scope=rnn)
     return final, scores
 
 

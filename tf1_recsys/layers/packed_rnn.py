@@ -14,40 +14,26 @@ state (the state at each row's length; the initial state for length 0), gradient
 variables under the same scope (``rnn/<cell name>/...``).
 """
 from tf1_recsys._tf import shape_str, tf
+from tf1_recsys.compat.rnn_cell.base import assert_like_rnncell
 
 
-def _row_count(flat_inputs, time_major):
-    """The batch size of the first input: static when known, else a scalar tensor."""
-    axis = 1 if time_major else 0
-    x = flat_inputs[0]
-    return tf.compat.dimension_value(x.shape[axis]) or tf.shape(x)[axis]
+@tf.RegisterGradient("Tf1RecsysMoveRows")
+def _move_rows_grad(op, grad):
+    """The gradient of ``_move_rows``: ``dx[r] = dy[j]`` for the first j with ``index[j] == r``; a row of x
+    that no j takes gets dy's last row (``packed_dynamic_rnn`` makes it 0, or x's row a constant)."""
+    params, index = op.inputs[0], op.inputs[1]
+    taken = tf.size(index, out_type=index.dtype)
+    first = tf.math.unsorted_segment_min(tf.range(taken), index, tf.shape(params, out_type=index.dtype)[0])
+    return tf.gather(tf.convert_to_tensor(grad), tf.minimum(first, taken - 1)), None, None
 
 
-def _permute(x, order, restore, axis):
-    """``tf.gather(x, order, axis)`` for a permutation ``order`` (``restore`` its inverse), whose gradient
-    is the dense ``tf.gather(dy, restore, axis)`` (``tf.gather``'s own is a scatter of IndexedSlices)."""
-
-    @tf.custom_gradient
-    def permute(x):
-        def grad(dy):
-            return tf.gather(tf.convert_to_tensor(dy), restore, axis=axis)
-        return tf.gather(x, order, axis=axis), grad
-
-    return permute(x)
-
-
-def _move_rows(x, index, back):
-    """``tf.gather(x, index)`` where every row of x [R, ...] that matters goes to one place, ``back`` [R]
-    its source row (its gradient: ``tf.gather(dy, back)``, dense, where ``tf.gather``'s own is a
-    scatter of IndexedSlices)."""
-
-    @tf.custom_gradient
-    def move(x):
-        def grad(dy):
-            return tf.gather(tf.convert_to_tensor(dy), back)
-        return tf.gather(x, index), grad
-
-    return move(x)
+def _move_rows(x, index):
+    """``tf.gather(x, index)`` (rows of x [R, ...]) whose gradient is a dense gather too (``tf.gather``'s
+    own is a scatter of IndexedSlices): for a permutation, or where each row of x that matters is taken
+    once (first), a row taken by no j is one whose gradient is dy's last row: ``_move_rows_grad``.
+    Registered by name, not a closure, so the gradient also works in a copy of the graph."""
+    with tf.get_default_graph().gradient_override_map({"GatherV2": "Tf1RecsysMoveRows"}):
+        return tf.gather(x, index)
 
 
 def _rows_of(size):
@@ -79,6 +65,7 @@ def packed_dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, d
         return tf.nn.dynamic_rnn(cell, inputs, initial_state=initial_state, dtype=dtype,
                                  parallel_iterations=parallel_iterations, swap_memory=swap_memory,
                                  time_major=time_major, scope=scope)
+    assert_like_rnncell("cell", cell)
     flat = [tf.convert_to_tensor(x, name="inputs") for x in tf.nest.flatten(inputs)]
     for x in flat:
         if x.shape.rank is not None and x.shape.rank < 3:
@@ -91,47 +78,49 @@ def packed_dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, d
         if lengths.shape.rank not in (None, 1):
             raise ValueError("packed_dynamic_rnn: `sequence_length` must be a vector [batch]; got shape %s."
                              % shape_str(lengths))
-        batch = _row_count(flat, time_major)
-        steps = [x if time_major else tf.transpose(x, [1, 0] + list(range(2, x.shape.rank))) for x in flat]
-        time_steps = tf.compat.dimension_value(steps[0].shape[0]) or tf.shape(steps[0])[0]
+        time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+        static_tb = flat[0].shape[:2]
+        time_steps = tf.compat.dimension_value(static_tb[time_axis]) or tf.shape(flat[0])[time_axis]
+        batch = tf.compat.dimension_value(static_tb[batch_axis]) or tf.shape(flat[0])[batch_axis]
 
         key = tf.clip_by_value(lengths, 0, time_steps)  # [B]: the steps each row runs
         order = tf.argsort(key, direction="DESCENDING", stable=True)  # [B]: longest rows first
+        restore = tf.math.invert_permutation(order)  # [B]: each row's place in the order
         ordered = tf.gather(key, order)
-        bound = tf.maximum(1, tf.reduce_max(tf.concat([key, [0]], 0)))  # the loop's steps, at least 1 as dynamic_rnn
+        bound = tf.maximum(1, tf.reduce_max(tf.concat([key, [0]], 0)))  # the loop's steps, >= 1 as dynamic_rnn's
         # live[t] = n_t, the number of rows still running at step t (a prefix of the ordered rows), t <= bound
         live = tf.reduce_sum(tf.cast(ordered[None, :] > tf.range(bound + 1)[:, None], tf.int32), 1)
-        # The packed steps: step t of the ordered rows 0..n_t-1, in step order, N = sum(n_t) rows, and a
-        # row N (zero in the outputs; an unused copy of an input row in the inputs). The row b (caller's
-        # order) of step t is row t*B + b of the flattened [T*B] inputs and outputs and row
-        # offset_t + (b's place in the order) of the packed steps, or row N past its length.
-        running_at = tf.where(tf.range(bound)[:, None] < ordered[None, :])  # int64 [N, 2]: (t, i)
-        pack = tf.concat([tf.cast(running_at[:, 0], tf.int32) * batch
-                          + tf.gather(order, tf.cast(running_at[:, 1], tf.int32)), [0]], 0)  # [N + 1] into [T*B]
-        offset = tf.cumsum(live, exclusive=True)  # [bound + 1]: where step t starts
-        running = tf.range(time_steps)[:, None] < key[None, :]  # [T, B]
-        place = tf.concat([offset[:bound], tf.fill([time_steps - bound], 0)], 0)[:, None] + tf.math.invert_permutation(order)
-        unpack = tf.reshape(tf.where(running, place, tf.fill(tf.shape(running), tf.size(pack) - 1)), [-1])  # [T*B]
 
-        def packed_steps(x):  # [T, B, ...] -> [N + 1, ...]
-            return _move_rows(tf.reshape(x, tf.concat([[-1], tf.shape(x)[2:]], 0)), pack, unpack)
+        # The packed steps: for t = 0, 1, ... the first n_t ordered rows at step t: N = sum(n_t) rows,
+        # then a row N (0 in the outputs; in the inputs an unused copy of row 0). The flattened [T*B]
+        # (time-major) or [B*T] inputs and outputs hold step t of row b (the caller's order) at
+        # `cell_of(t, b)`; the packed steps at offset_t + restore[b], or at N once t >= its length.
+        def cell_of(t, b):
+            return t * batch + b if time_major else b * time_steps + t
+
+        running_at = tf.cast(tf.where(tf.range(bound)[:, None] < ordered[None, :]), tf.int32)  # [N, 2]: (t, i)
+        pack = tf.concat([cell_of(running_at[:, 0], tf.gather(order, running_at[:, 1])), [0]], 0)  # [N + 1]
+        offset = tf.concat([tf.cumsum(live[:bound], exclusive=True), tf.zeros([time_steps - bound], tf.int32)], 0)
+        t_b = tf.range(time_steps)[:, None] < key[None, :]  # [T, B]: does row b run at step t
+        at = tf.where(t_b, offset[:, None] + restore[None, :], tf.fill(tf.shape(t_b), tf.size(pack) - 1))
+        unpack = tf.reshape(at if time_major else tf.transpose(at), [-1])  # [T*B] or [B*T] into [N + 1]
+
+        def rows(x):  # [T, B, ...] or [B, T, ...] -> [T*B or B*T, ...]
+            return tf.reshape(x, tf.concat([[-1], tf.shape(x)[2:]], 0))
 
         # element t: the inputs of step t [n_t, ...]; element `bound`: row N, never read
-        input_tas = [tf.TensorArray(x.dtype, size=bound + 1, infer_shape=False, element_shape=[None] + x.shape[2:])
-                     .split(packed_steps(x), tf.concat([live[:bound], [1]], 0)) for x in steps]
+        input_tas = [tf.TensorArray(x.dtype, size=bound + 1, infer_shape=False, element_shape=_rows_of(x.shape[2:]))
+                     .split(_move_rows(rows(x), pack), tf.concat([live[:bound], [1]], 0)) for x in flat]
 
         if initial_state is None:
             state = cell.zero_state(batch, dtype)
-        else:
-            restore = tf.math.invert_permutation(order)
-            state = tf.nest.map_structure(lambda s: _permute(s, order, restore, 0), initial_state)
+        else:  # in the order
+            state = tf.nest.map_structure(lambda s: _move_rows(s, order), initial_state)
         flat_state = tf.nest.flatten(state)
-        running = [s[:live[0]] for s in flat_state]
-        idle = [s[live[0]:] for s in flat_state]  # the rows of length 0: their final state is the initial one
         out_dtype = dtype or flat_state[0].dtype
-        flat_out_sizes = tf.nest.flatten(cell.output_size)
+        out_sizes = tf.nest.flatten(cell.output_size)
         out_tas = [tf.TensorArray(out_dtype, size=bound + 1, infer_shape=False, element_shape=_rows_of(size))
-                   for size in flat_out_sizes]
+                   for size in out_sizes]
         final_tas = [tf.TensorArray(s.dtype, size=bound, infer_shape=False, element_shape=_rows_of(s.shape[1:]))
                      for s in flat_state]
 
@@ -140,32 +129,33 @@ def packed_dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, d
             output, new_state = cell(x_t, tf.nest.pack_sequence_as(state, running))
             tf.nest.assert_same_structure(state, new_state)
             n, n_next = live[t], live[t + 1]
-            # the rows n_next: n end at step t: their state is final; the first n_next go on
+            # the rows n_next..n-1 end at step t: their state is final; the first n_next go on
             parts = [tf.split(s, tf.stack([n_next, n - n_next]), num=2) for s in tf.nest.flatten(new_state)]
             final_tas = [ta.write(t, p[1]) for ta, p in zip(final_tas, parts)]
             out_tas = [ta.write(t, o) for ta, o in zip(out_tas, tf.nest.flatten(output))]
             return t + 1, [p[0] for p in parts], out_tas, final_tas
 
+        running = [s[:live[0]] for s in flat_state]
         _, _, out_tas, final_tas = tf.while_loop(
             lambda t, *_: t < bound, step, (tf.constant(0), running, out_tas, final_tas),
-            shape_invariants=(tf.TensorShape([]), [tf.TensorShape([None]).concatenate(s.shape[1:]) for s in running],
+            shape_invariants=(tf.TensorShape([]), [_rows_of(s.shape[1:]) for s in running],
                               [tf.TensorShape(None)] * len(out_tas), [tf.TensorShape(None)] * len(final_tas)),
             parallel_iterations=parallel_iterations or 32, swap_memory=swap_memory)
 
         outputs = []
-        for ta, size in zip(out_tas, flat_out_sizes):
+        for ta, size in zip(out_tas, out_sizes):
             packed = ta.write(bound, tf.zeros(_rows_of(size)[1:].as_list(), out_dtype)[None]).concat()  # [N + 1, ...]
-            o = tf.reshape(_move_rows(packed, unpack, pack), tf.concat([[time_steps, batch], tf.shape(packed)[1:]], 0))
-            o.set_shape(steps[0].shape[:2].concatenate(packed.shape[1:]))
-            outputs.append(o if time_major else tf.transpose(o, [1, 0] + list(range(2, o.shape.rank))))
+            o = _move_rows(packed, unpack)
+            o = tf.reshape(o, tf.concat([tf.shape(flat[0])[:2], tf.shape(packed)[1:]], 0))
+            o.set_shape(static_tb.concatenate(packed.shape[1:]))
+            outputs.append(o)
         outputs = tf.nest.pack_sequence_as(cell.output_size, outputs)
-        # final_tas hold the rows by the step they end at (ascending length, ties in the caller's order),
-        # then come the rows of length 0
+        # final_tas hold the rows in the order they end (by length, ascending; ties in the caller's
+        # order), then come the rows of length 0, which keep the initial state
         ends = tf.argsort(tf.where(key > 0, key, tf.fill(tf.shape(key), time_steps + 1)), stable=True)
-        back = tf.math.invert_permutation(ends)
         final_state = []
-        for ta, rest, s in zip(final_tas, idle, flat_state):
-            f = _permute(tf.concat([ta.concat(), rest], 0), back, ends, 0)
+        for ta, s in zip(final_tas, flat_state):
+            f = _move_rows(tf.concat([ta.concat(), s[live[0]:]], 0), tf.math.invert_permutation(ends))
             f.set_shape(s.shape)
             final_state.append(f)
         final_state = tf.nest.pack_sequence_as(state, final_state)
