@@ -115,19 +115,22 @@ def test_packed_gradients_survive_a_copy_of_the_graph():
 
 def test_dien_layers_packed_or_dynamic_rnn_compute_the_same():
     """``interest_extractor`` and ``interest_evolution`` with ``packed=False`` (``tf.nn.dynamic_rnn``) and the
-    default ``packed=True``, the same variables: interests, final interest, gradients."""
+    default (packed where the loops are TensorFlow 2's, as here), the same variables: interests, final
+    interest, gradients. (With TF1's loops the default is ``dynamic_rnn``: test_golden_graphs' dien_interest.)"""
     rng = np.random.default_rng(4)
     mask = np.arange(T)[None, :] < LENGTHS["mixed"][:, None]
     with tf.Graph().as_default():
         x, q = tf.constant(rng.normal(size=(B, T, D))), tf.constant(rng.normal(size=(B, 2)))
         runs, names = [], []
-        for packed in (True, False):
+        for packed in (None, False):
             with tf.variable_scope("dien", reuse=tf.AUTO_REUSE):
                 interests, _ = interest_extractor(x, mask, H, packed=packed)
                 final, _ = interest_evolution(interests, q, mask, attention_layers=(5, 3), packed=packed)
             loss = tf.reduce_sum(interests ** 2) + tf.reduce_sum(final * np.arange(H))
             runs.append([interests, final] + tf.gradients(loss, [x, q] + tf.trainable_variables()))
             names.append(sorted(v.op.name for v in tf.global_variables()))
+            if packed is None:
+                assert any(op.type == "TensorListSplit" for op in tf.get_default_graph().get_operations())
         assert names[0] == names[1]  # the second build reused every variable of the first
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())

@@ -12,6 +12,11 @@ The function is ``dynamic_rnn``'s for a cell that treats the rows independently 
 ``RNNCell`` of TensorFlow and of this library): the same outputs (0 past each length), final
 state (the state at each row's length; the initial state for length 0), gradients, and the
 variables under the same scope (``rnn/<cell name>/...``).
+
+Its loop keeps TensorArrays of rows of varying count (``split`` / ``concat``), which tf2onnx 1.17 does not
+convert; the layers that use it (``packed=None``, ``packed_by_default``) fall back to ``tf.nn.dynamic_rnn``
+where the graph is built with TF1's loops (``tf.compat.v1.disable_control_flow_v2()``), the way to
+build a graph for an ONNX export.
 """
 from tf1_recsys._tf import shape_str, tf
 from tf1_recsys.compat.rnn_cell.base import assert_like_rnncell
@@ -39,6 +44,12 @@ def _move_rows(x, index):
 def _rows_of(size):
     """The static shape [None] + ``size`` (an int or a shape) of a block of rows."""
     return tf.TensorShape([None]).concatenate([size] if isinstance(size, int) else tf.TensorShape(size))
+
+
+def packed_by_default(packed):
+    """``packed`` (True: ``packed_dynamic_rnn``, False: ``tf.nn.dynamic_rnn``), or for None: True where
+    loops are built as TensorFlow 2 builds them (control flow v2), False with TF1's loops."""
+    return tf.control_flow_v2_enabled() if packed is None else bool(packed)
 
 
 def packed_dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None, parallel_iterations=None,
@@ -162,4 +173,4 @@ def packed_dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, d
     return outputs, final_state
 
 
-__all__ = ["packed_dynamic_rnn"]
+__all__ = ["packed_dynamic_rnn", "packed_by_default"]

@@ -49,7 +49,7 @@ behaviours."""
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
                      attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
-                     negative_seed=0, history_sum=True, packed=True):
+                     negative_seed=0, history_sum=True, packed=None):
     """DIEN over each group of equal-length sequences.
 
     Returns ``(names, [B, E] fields, [auxiliary losses], extra)``: ``extra`` is empty, or with
@@ -98,7 +98,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
 def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
                aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
                partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
-               negative_seed=0, history_sum=True, packed=True):
+               negative_seed=0, history_sum=True, packed=None):
     """Builds the DIEN graph for one task (default: the schema's first label).
 
     Args:
@@ -124,9 +124,11 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         scale does not grow with the history's length (``history_sum/masked_mean``). No
         variables of its own: the MLP's first kernel has 2*S*E more rows per group unless
         False, so checkpoints do not restore between False and the others.
-      packed: both GRUs run by ``packed_dynamic_rnn`` (default: at step t the cell computes only
-        the rows not yet past their length; the same function, variables and checkpoints), or
-        with False by ``tf.nn.dynamic_rnn`` (every row at every step up to the batch's longest).
+      packed: True: both GRUs run by ``packed_dynamic_rnn`` (at step t the cell computes only the
+        rows not yet past their length; the same function, variables and checkpoints); False: by
+        ``tf.nn.dynamic_rnn`` (every row at every step up to the batch's longest); None (default):
+        packed unless the graph is built with TF1's loops (``disable_control_flow_v2``, as for an
+        ONNX export, which converts only ``dynamic_rnn``'s loop).
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 
