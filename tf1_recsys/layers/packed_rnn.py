@@ -22,7 +22,6 @@ from tf1_recsys._tf import shape_str, tf
 from tf1_recsys.compat.rnn_cell.base import assert_like_rnncell
 
 
-@tf.RegisterGradient("Tf1RecsysMoveRows")
 def _move_rows_grad(op, grad):
     """The gradient of ``_move_rows``: ``dx[r] = dy[j]`` for the first j with ``index[j] == r``; a row of x
     that no j takes gets dy's last row (``packed_dynamic_rnn`` makes it 0, or x's row a constant)."""
@@ -30,6 +29,12 @@ def _move_rows_grad(op, grad):
     taken = tf.size(index, out_type=index.dtype)
     first = tf.math.unsorted_segment_min(tf.range(taken), index, tf.shape(params, out_type=index.dtype)[0])
     return tf.gather(tf.convert_to_tensor(grad), tf.minimum(first, taken - 1)), None, None
+
+
+try:
+    tf.RegisterGradient("Tf1RecsysMoveRows")(_move_rows_grad)
+except KeyError:  # registered already: this module imported again (importlib.reload)
+    pass
 
 
 def _move_rows(x, index):
