@@ -186,7 +186,10 @@ class RNNCell(Layer):
             return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def get_config(self):
-        return super(RNNCell, self).get_config()
+        """The layer's ``name``, ``trainable`` and ``dtype`` (None until known), as TensorFlow's cells report."""
+        config = dict(super(RNNCell, self).get_config())
+        config.setdefault("dtype", None)
+        return config
 
 
 class LayerRNNCell(RNNCell):
