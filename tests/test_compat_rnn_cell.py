@@ -162,6 +162,19 @@ def cell_configs(R, tf):
         return configs
 
 
+def checkpoint_keys(R, tf, prefix):
+    """The keys ``tf.train.Checkpoint`` writes for a MultiRNNCell of wrapped LSTM and GRU cells."""
+    with tf.Graph().as_default():
+        cell = R.MultiRNNCell([R.DropoutWrapper(R.LSTMCell(3, use_peepholes=True, num_proj=2)),
+                               R.ResidualWrapper(R.GRUCell(2))])
+        tf.nn.dynamic_rnn(cell, tf.zeros([1, 2, 2]), dtype=tf.float32)
+        checkpoint = tf.train.Checkpoint(model=cell)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = checkpoint.save(prefix, session=sess)
+    return sorted(name for name, _ in tf.train.list_variables(path) if name.startswith("model/"))
+
+
 def cell_signatures(R):
     import inspect
     names = ["BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell", "LSTMCell",
@@ -187,7 +200,7 @@ run = open_cells(tf.nn.rnn_cell, tf, np, data)
 wait_for("compat_done")  # the compat checkpoint, written by the test process meanwhile
 restored = run(ckpt["compat"], None)  # each side's n-th run draws the n-th dropout masks
 out = {"restored": restored, "own": run(None, ckpt["reference"]), "signatures": cell_signatures(tf.nn.rnn_cell),
-       "configs": cell_configs(tf.nn.rnn_cell, tf)}
+       "configs": cell_configs(tf.nn.rnn_cell, tf), "checkpoint_keys": checkpoint_keys(tf.nn.rnn_cell, tf, "object_ckpt/ref")}
 print(json.dumps(out))
 '''
 
@@ -248,6 +261,24 @@ def test_every_cell_matches_tensorflow_both_ways(reference):
 @needs_reference
 def test_constructors_have_tensorflows_signatures(reference):
     assert reference["namespace"]["cell_signatures"](compat_rnn_cell) == reference["theirs"]["signatures"]
+
+
+@needs_reference
+def test_tf_train_checkpoint_writes_tensorflows_keys_and_restores_a_wrapper(reference, tmp_path, graph):
+    keys = reference["namespace"]["checkpoint_keys"](compat_rnn_cell, tf, str(tmp_path / "ours"))
+    assert "model/cell-0/cell/kernel/.ATTRIBUTES/VARIABLE_VALUE" in keys
+    assert keys == reference["theirs"]["checkpoint_keys"]
+    cell = compat_rnn_cell.BasicRNNCell(1)
+    wrapper = compat_rnn_cell.DropoutWrapper(cell)
+    wrapper(tf.ones([1, 1]), wrapper.zero_state(1, tf.float32))
+    checkpoint = tf.train.Checkpoint(wrapper=wrapper)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(cell.weights[1].assign([40.0]))
+        path = checkpoint.save(str(tmp_path / "wrapper"), session=sess)
+        sess.run(cell.weights[1].assign([0.0]))
+        checkpoint.restore(path).assert_consumed().run_restore_ops(sess)
+        assert sess.run(cell.weights[1]).tolist() == [40.0]
 
 
 class _Twos(compat_rnn_cell.RNNCell):

@@ -9,7 +9,7 @@ import numbers
 
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.layers.base import Layer
-from tf1_recsys.compat.rnn_cell.base import LSTMStateTuple, RNNCell, assert_like_rnncell
+from tf1_recsys.compat.rnn_cell.base import LSTMStateTuple, RNNCell, Trackable, assert_like_rnncell
 from tf1_recsys.compat.rnn_cell.serialization import function_from_config, function_to_config
 
 
@@ -123,6 +123,9 @@ class _Wrapper(_CellsWeights, RNNCell):
 
     def _inner_cells(self):
         return [self.cell]
+
+    def _child_cells(self):
+        return {"cell": self.cell} if isinstance(self.cell, Trackable) else {}
 
     def get_config(self):
         """The layer's config and ``cell``: ``{"class_name": ..., "config": cell.get_config()}``."""
@@ -364,6 +367,10 @@ class MultiRNNCell(_CellsWeights, RNNCell):
 
     def _inner_cells(self):
         return self._cells
+
+    def _child_cells(self):
+        return {"cell-%d" % i: cell for i, cell in enumerate(self._cells)
+                if isinstance(cell, Trackable)}
 
     def call(self, inputs, state):
         position = 0
