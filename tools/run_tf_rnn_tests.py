@@ -58,7 +58,7 @@ TEST_FILES = collections.OrderedDict([
 ])
 NON_PUBLIC = "calls a TensorFlow name that is not public API"
 PRIVATE_ATTRIBUTE = "reads a private attribute the cell lacks (internals)"
-NO_CELL = "creates no cell of the side under test"
+NO_CELL = "passes creating no cell of the side under test"
 LEFT_OUT = (NON_PUBLIC, PRIVATE_ATTRIBUTE, NO_CELL)
 
 # ---------------------------------------------------------------------------- inside a test process
@@ -234,7 +234,7 @@ def run_file(key, path, kind, against, behavior, python, timeout, select=None):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for test_id, (outcome, reason) in results.items():
-        if outcome in ("passed", "failed") and created.get(test_id, 1) == 0:
+        if outcome == "passed" and created.get(test_id, 1) == 0:
             results[test_id] = ("left out", NO_CELL)
     return results
 
