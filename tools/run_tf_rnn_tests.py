@@ -33,8 +33,9 @@ tf_keras ``test_combinations`` test are not run (the cells are graph-mode only),
 Counted per file: passed, failed, skipped (by the test itself: a GPU, a known TensorFlow bug),
 and left out of the pass/fail count: a test that calls a TensorFlow name that is not public API
 (``lstm_ops._block_lstm``, the benchmark helpers), one that reads a private attribute the cell
-lacks (``cell._trackable_children()``: internals), and one that creates no cell of the side under
-test (it tests TensorFlow's kernels or a user-written cell that does not call ``RNNCell.__init__``).
+lacks (internals, such as Keras' ``_keras_style``), and one that passes creating no cell of the
+side under test (it tests TensorFlow's kernels, returns early without a GPU, or uses a user-written
+cell that does not call ``RNNCell.__init__``).
 Failures are grouped by reason; ``--json PATH`` also writes the per-test results.
 """
 import argparse
