@@ -362,6 +362,32 @@ def run_test_file(path, key, shim, classify, python, timeout, env=None, test_tim
             shutil.rmtree(work, ignore_errors=True)
 
 
+class Tally(object):
+    """Per-file and total counts of ``{test id: (outcome, reason)}`` results, printed as a table."""
+
+    def __init__(self, width=22):
+        self.width = width
+        self.totals, self.reasons, self.left_out, self.everything = (collections.Counter(), collections.Counter(),
+                                                                     collections.Counter(), {})
+        print("%-*s %7s %7s %9s %8s" % (width, "file", "passed", "failed", "left out", "skipped"))
+
+    def _row(self, name, counts):
+        print("%-*s %7d %7d %9d %8d" % (self.width, name, counts["passed"], counts["failed"], counts["left out"],
+                                        counts["skipped"]), flush=True)
+
+    def add(self, key, results):
+        """Counts one file's results and prints its row."""
+        counts = collections.Counter(outcome for outcome, _ in results.values())
+        self.totals.update(counts)
+        self.reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
+        self.left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
+        self.everything[key] = results
+        self._row(key, counts)
+
+    def total(self):
+        self._row("all", self.totals)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
@@ -381,25 +407,16 @@ def main(argv=None):
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
     api_file.close()
-    everything, reasons, left_out = {}, collections.Counter(), collections.Counter()
-    totals = collections.Counter()
+    tally = Tally()
     try:
-        print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
         for key in args.files:
-            results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
-                               args.test_timeout, select=args.select)
-            counts = collections.Counter(outcome for outcome, _ in results.values())
-            totals.update(counts)
-            reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
-            left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
-            everything[key] = results
-            print("%-22s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
-                                             counts["skipped"]), flush=True)
+            tally.add(key, run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+                                    args.test_timeout, select=args.select))
     finally:
         os.unlink(api_file.name)
+    totals, reasons, left_out, everything = tally.totals, tally.reasons, tally.left_out, tally.everything
     counted = totals["passed"] + totals["failed"]
-    print("%-22s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
-                                     totals["skipped"]))
+    tally.total()
     print("\n%d of %d tests that use only public names pass (%d left out: %d use a non-public name, %d patch a "
           "private name; %d skipped, as on TensorFlow's own run in TF2 mode)."
           % (totals["passed"], counted, totals["left out"], left_out[NON_PUBLIC], left_out[PATCHES_PRIVATE],

@@ -271,20 +271,12 @@ def main(argv=None):
             continue
         runs.append((key, path, kind))
 
-    everything, totals = {}, collections.Counter()
-    reasons, left_out = collections.Counter(), collections.Counter()
-    print("%-27s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
+    tally = runner.Tally(width=27)
     for key, path, kind in runs:
-        results = run_file(key, path, kind, args.against, args.behavior, args.python, args.timeout, args.select)
-        counts = collections.Counter(outcome for outcome, _ in results.values())
-        totals.update(counts)
-        reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
-        left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
-        everything[key] = results
-        print("%-27s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
-                                         counts["skipped"]), flush=True)
-    print("%-27s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
-                                     totals["skipped"]))
+        tally.add(key, run_file(key, path, kind, args.against, args.behavior, args.python, args.timeout,
+                                args.select))
+    tally.total()
+    totals, reasons, left_out, everything = tally.totals, tally.reasons, tally.left_out, tally.everything
     print("\nfailures by reason:")
     for reason, count in reasons.most_common():
         print("%5d  %s" % (count, reason))
