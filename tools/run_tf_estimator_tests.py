@@ -296,33 +296,52 @@ def _test_id(nodeid):
 
 
 def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40, select=None):
-    """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``.
+    """Runs one tensorflow/estimator test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``."""
+    def classify(record):
+        reason = reason_of(record["message"] or "", record["details"] or "")
+        return outcome_of(reason), reason
 
-    A test that hangs inside TensorFlow (where its alarm cannot interrupt it) ends its process;
-    it counts as failed and a new process runs the tests not yet run, up to ``max_resumes`` times.
+    return run_test_file(os.path.join(source, PACKAGE_DIR, relpath), key, SHIM, classify, python, timeout,
+                         env={"TF1_RECSYS_ESTIMATOR_API": api_path}, test_timeout=test_timeout,
+                         max_resumes=max_resumes, select=select)
+
+
+def run_test_file(path, key, shim, classify, python, timeout, env=None, test_timeout=120, max_resumes=40,
+                  select=None, work=None):
+    """Runs the test file ``path`` unchanged (copied as ``key.py``) in a fresh pytest process.
+
+    ``shim`` is the text of the process's ``conftest.py`` (before the per-test records of ``RESUME``);
+    ``classify(record)`` gives ``(outcome, reason)`` of a failed test's record; ``env`` adds variables;
+    ``work`` is the temporary folder to use (made and removed here when None). Returns
+    ``{test id: (outcome, reason)}``. A test that hangs inside TensorFlow (where its alarm cannot
+    interrupt it) ends its process; it counts as failed and a new process runs the tests not yet
+    run, up to ``max_resumes`` times. A file none of whose tests ran (an import error) is one failed
+    entry ``key::(file)`` with pytest's last line.
     """
-    work = tempfile.mkdtemp(prefix="tf_estimator_tests_")
+    own_work = work is None
+    work = work or tempfile.mkdtemp(prefix="tf_tests_")
     deadline = time.time() + timeout
     try:
-        shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
+        shutil.copy(path, os.path.join(work, key + ".py"))
         with open(os.path.join(work, "conftest.py"), "w") as f:
-            f.write(SHIM + RESUME)
+            f.write(shim + RESUME)
         with open(os.path.join(work, "pytest.ini"), "w") as f:
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
-        env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF1_RECSYS_TEST_TIMEOUT=str(test_timeout),
+                   TF1_RECSYS_RESULTS=results_path, **(env or {}))
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
                os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
-        records, finished = [], False
+        records, finished, last_line = [], False, ""
         for _ in range(max_resumes + 1):  # each process leaves out the tests in results.jsonl (the SHIM)
             try:
-                proc = subprocess.run(cmd, cwd=work, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                proc = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       timeout=max(1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 break
+            lines = [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+            last_line = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "")
             if os.path.exists(results_path):
                 with open(results_path) as f:
                     records = [json.loads(line) for line in f if line.strip()]
@@ -331,16 +350,42 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
                 break
         results = {}
         for record in records:
-            if record["outcome"] == "failed":
-                reason = reason_of(record["message"] or "", record["details"] or "")
-                results[_test_id(record["nodeid"])] = (outcome_of(reason), reason)
-            else:
-                results[_test_id(record["nodeid"])] = (record["outcome"], None)
+            test_id = _test_id(record["nodeid"])
+            results[test_id] = classify(record) if record["outcome"] == "failed" else (record["outcome"], None)
         if not finished:
             results[key + "::(file)"] = ("failed", "the file did not run to the end (timeout or crash)")
+        elif not records and proc.returncode not in (0, 5):
+            results[key + "::(file)"] = ("failed", "the file did not import: " + _normalise(last_line.strip()))
         return results
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if own_work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+class Tally(object):
+    """Per-file and total counts of ``{test id: (outcome, reason)}`` results, printed as a table."""
+
+    def __init__(self, width=22):
+        self.width = width
+        self.totals, self.reasons, self.left_out, self.everything = (collections.Counter(), collections.Counter(),
+                                                                     collections.Counter(), {})
+        print("%-*s %7s %7s %9s %8s" % (width, "file", "passed", "failed", "left out", "skipped"))
+
+    def _row(self, name, counts):
+        print("%-*s %7d %7d %9d %8d" % (self.width, name, counts["passed"], counts["failed"], counts["left out"],
+                                        counts["skipped"]), flush=True)
+
+    def add(self, key, results):
+        """Counts one file's results and prints its row."""
+        counts = collections.Counter(outcome for outcome, _ in results.values())
+        self.totals.update(counts)
+        self.reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
+        self.left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
+        self.everything[key] = results
+        self._row(key, counts)
+
+    def total(self):
+        self._row("all", self.totals)
 
 
 def main(argv=None):
@@ -362,25 +407,16 @@ def main(argv=None):
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
     api_file.close()
-    everything, reasons, left_out = {}, collections.Counter(), collections.Counter()
-    totals = collections.Counter()
+    tally = Tally()
     try:
-        print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
         for key in args.files:
-            results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
-                               args.test_timeout, select=args.select)
-            counts = collections.Counter(outcome for outcome, _ in results.values())
-            totals.update(counts)
-            reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
-            left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
-            everything[key] = results
-            print("%-22s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
-                                             counts["skipped"]), flush=True)
+            tally.add(key, run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+                                    args.test_timeout, select=args.select))
     finally:
         os.unlink(api_file.name)
+    totals, reasons, left_out, everything = tally.totals, tally.reasons, tally.left_out, tally.everything
     counted = totals["passed"] + totals["failed"]
-    print("%-22s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
-                                     totals["skipped"]))
+    tally.total()
     print("\n%d of %d tests that use only public names pass (%d left out: %d use a non-public name, %d patch a "
           "private name; %d skipped, as on TensorFlow's own run in TF2 mode)."
           % (totals["passed"], counted, totals["left out"], left_out[NON_PUBLIC], left_out[PATCHES_PRIVATE],
