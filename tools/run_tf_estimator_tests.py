@@ -50,6 +50,29 @@ TEST_FILES = collections.OrderedDict([
     ("hooks_test", "hooks/hooks_test.py"),
     ("extenders_test", "extenders_test.py"),
 ])
+# The heads' tests (``--group heads``): the V2 heads of head/ and the V1 heads of canned/head.py.
+HEAD_TEST_FILES = collections.OrderedDict([
+    ("base_head_test", "head/base_head_test.py"),
+    ("binary_class_head_test", "head/binary_class_head_test.py"),
+    ("multi_class_head_test", "head/multi_class_head_test.py"),
+    ("multi_label_head_test", "head/multi_label_head_test.py"),
+    ("regression_head_test", "head/regression_head_test.py"),
+    ("multi_head_test", "head/multi_head_test.py"),
+    ("sequential_head_test", "head/sequential_head_test.py"),
+    ("head_test_v1", "canned/head_test.py"),
+])
+# Files run in TF1 mode (``tf.compat.v1.disable_v2_behavior()`` before the test imports): the V1 heads'
+# tests are ``run_v1_only`` ("Tests v1 only symbols"), all skipped in TF2 mode.
+V1_MODE_FILES = {"head_test_v1"}
+# Modules of test helpers the tests import beside the API: {module: our module of its public names, or None}.
+# A name ours has comes from ours; any other is read from the module in --source, run as test code.
+TEST_HELPERS = {
+    "tensorflow_estimator.python.estimator.head.head_utils": "tf1_recsys.estimator.head.head_utils",
+    "tensorflow_estimator.python.estimator.canned.dnn_testing_utils": None,
+    "tensorflow_estimator.python.estimator.canned.v1.dnn_testing_utils_v1": None,
+}
+GROUPS = collections.OrderedDict([("estimator", TEST_FILES), ("heads", HEAD_TEST_FILES)])
+ALL_TEST_FILES = collections.OrderedDict(item for files in GROUPS.values() for item in files.items())
 PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
 NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
@@ -105,11 +128,18 @@ SHIM = r'''
 import importlib.abc, importlib.machinery, json, os, sys, types
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow
+if os.environ.get("TF1_RECSYS_V1_MODE") == "1":
+    tensorflow.compat.v1.disable_v2_behavior()
 from tf1_recsys.compat import install
 install(estimator=True)
 import tf1_recsys.estimator as OURS
 
+from tf1_recsys.compat.estimator_paths import ESTIMATOR_PATHS
+import importlib.util
+
 API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
+HELPERS = json.loads(os.environ.get("TF1_RECSYS_TEST_HELPERS", "{}"))
+SOURCE_HELPERS = {}
 BY_SYMBOL = {}
 for _symbols in API.values():
     for _symbol, _names in _symbols.items():
@@ -147,11 +177,42 @@ class Shim(types.ModuleType):
         names = API.get(self.__name__, {}).get(name) or BY_SYMBOL.get(name)
         if not names and not name.startswith("_") and name in getattr(OURS, "__all__", ()):
             names = ["estimator." + name]  # not exported by TensorFlow, but ours has it (TaskType)
-        if not names:
-            raise NonPublicName("non-public tensorflow_estimator name: %s" % full)
-        value = resolve(names, full)
+        if self.__name__ in HELPERS:
+            value = helper_name(self.__name__, name)
+        elif names:
+            value = resolve(names, full)
+        else:
+            value = served_name(self.__name__, name)
         setattr(self, name, value)
         return value
+
+
+def helper_name(module, name):
+    """``name`` of a test-helper module: ours where ours has that public name, else the source's test code."""
+    ours = HELPERS[module]
+    if ours and not name.startswith("_") and hasattr(importlib.import_module(ours), name):
+        return getattr(importlib.import_module(ours), name)
+    if module not in SOURCE_HELPERS:
+        path = os.path.join(os.environ["TF1_RECSYS_ESTIMATOR_SOURCE"], *module.split(".")) + ".py"
+        spec = importlib.util.spec_from_file_location("tf_estimator_test_code." + module, path)
+        code = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(code)
+        SOURCE_HELPERS[module] = code
+    return getattr(SOURCE_HELPERS[module], name)
+
+
+def served_name(module, name):
+    """A name TensorFlow does not export that install() serves as API at this path: listed in the ``__all__``
+    of our module at the same import path (the V1 heads' ``canned.head._binary_logistic_head_...``)."""
+    prefix = max((p for p in ESTIMATOR_PATHS if module == p or module.startswith(p + ".")), key=len, default=None)
+    if prefix is not None:
+        try:
+            ours = importlib.import_module(ESTIMATOR_PATHS[prefix] + module[len(prefix):])
+        except ImportError:
+            ours = None
+        if ours is not None and name in getattr(ours, "__all__", ()):
+            return getattr(ours, name)
+    raise NonPublicName("non-public tensorflow_estimator name: %s.%s" % (module, name))
 
 
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -233,6 +294,14 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if item.nodeid not in done]
 
 
+def pytest_collectreport(report):
+    """A file that cannot be collected (a name missing at class definition) is one failed entry, not silence."""
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        _record(nodeid=report.nodeid + "::(collection)", outcome="failed",
+                message=crash.message if crash else str(report.longrepr)[:500], details=str(report.longrepr)[-20000:])
+
+
 def pytest_runtest_logstart(nodeid, location):
     _current.update(nodeid=nodeid, started=time.time(), outcome="passed", message=None, details="")
 
@@ -311,6 +380,8 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
         env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
+                   TF1_RECSYS_ESTIMATOR_SOURCE=os.path.abspath(source), TF1_RECSYS_TEST_HELPERS=json.dumps(TEST_HELPERS),
+                   TF1_RECSYS_V1_MODE="1" if key in V1_MODE_FILES else "0",
                    TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path)
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
@@ -346,7 +417,9 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
-    parser.add_argument("--files", nargs="*", default=list(TEST_FILES), choices=list(TEST_FILES))
+    parser.add_argument("--group", choices=list(GROUPS), default="estimator",
+                        help="the files run when --files is not given (default: estimator)")
+    parser.add_argument("--files", nargs="*", choices=list(ALL_TEST_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
     parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
@@ -358,6 +431,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not os.path.isdir(os.path.join(args.source, PACKAGE_DIR)):
         parser.error("--source %r holds no %s" % (args.source, PACKAGE_DIR))
+    files = args.files or list(GROUPS[args.group])
     api = public_api(args.source)
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
@@ -366,8 +440,8 @@ def main(argv=None):
     totals = collections.Counter()
     try:
         print("%-22s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
-        for key in args.files:
-            results = run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+        for key in files:
+            results = run_file(args.source, key, ALL_TEST_FILES[key], api_file.name, args.python, args.timeout,
                                args.test_timeout, select=args.select)
             counts = collections.Counter(outcome for outcome, _ in results.values())
             totals.update(counts)

@@ -671,6 +671,6 @@ def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabul
         n_classes, weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
 
 
-__all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
+__all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_Head", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
            "_binary_logistic_or_multi_class_head", "_multi_class_head_with_softmax_cross_entropy_loss",
            "_multi_label_head", "_regression_head"]
