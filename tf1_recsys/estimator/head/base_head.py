@@ -82,6 +82,7 @@ class Head(object):
     """
 
     _OPTIONAL_LOSS_FN_ARGS = ("features", "loss_reduction")  # V2 accepts (and does not pass) loss_reduction
+    _V2 = True
 
     @property
     def loss_reduction(self):
@@ -90,20 +91,22 @@ class Head(object):
 
     def loss(self, labels, logits, features=None, mode=None, regularization_losses=None):
         """The training loss (scalar) of ``logits`` against ``labels``, plus ``regularization_losses``."""
-        training_loss = self.create_loss(features or {}, mode, logits, labels).training_loss
+        with tf.name_scope(None, "losses", (logits, labels)):
+            logits = _logits_checked(logits, self.logits_dimension, v2=True)
+            training_loss = self.create_loss(features or {}, mode, logits, labels).training_loss
         return self._regularized(training_loss, regularization_losses)[0]
 
     def predictions(self, logits, keys=None):
         """The prediction dict of ``logits`` [batch, logits_dimension]; only ``keys`` (a key or a list) if given."""
         with tf.name_scope(None, "predictions", (logits,)):
-            predictions = self._predictions(_logits_checked(logits, self.logits_dimension))
+            predictions = self._predictions(_logits_checked(logits, self.logits_dimension, v2=True))
         if keys is None:
             return predictions
         keys = [keys] if isinstance(keys, str) else list(keys)
-        unknown = [k for k in keys if k not in predictions]
-        if unknown:
-            raise ValueError("Given prediction keys {} are not in valid prediction keys {}.".format(
-                unknown, sorted(predictions)))
+        for key in keys:
+            if key not in predictions:
+                raise ValueError("Prediction key must be in PredictionKeys, given: {}.Valid prediction keys include "
+                                 "{}.".format(key, list(predictions)))
         return {k: predictions[k] for k in keys}
 
     def metrics(self, regularization_losses=None):
