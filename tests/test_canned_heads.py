@@ -319,7 +319,7 @@ def test_v2_heads_loss_predictions_and_argument_order():
     assert sorted(got["predictions"]) == ["class_ids", "classes"]
     assert got["predictions"]["classes"].ravel().tolist() == [[b"a", b"b", b"c"][i] for i in np.argmax(z, 1)]
     assert poisson.logits_dimension == 2
-    with pytest.raises(ValueError, match=r"\['nope'\] are not in valid prediction keys"):
+    with pytest.raises(ValueError, match=r"Prediction key must be in PredictionKeys, given: nope\.Valid prediction keys include"):
         with tf.Graph().as_default():
             head.predictions(tf.constant(LOGITS), keys=["nope"])
     with pytest.raises(NotImplementedError, match="Keras"):
@@ -348,6 +348,25 @@ def test_v2_multi_head_merges_v2_heads():
     assert got["loss/ctr"] == pytest.approx(ctr, rel=1e-5) and got["loss/watch"] == pytest.approx(0.25, rel=1e-5)
 
 
+def test_v2_heads_weights_of_multi_dimensional_logits_and_multi_head_loss_match_numpy():
+    """Weights [D0, D1] of logits [D0, D1, 1] are per entry; MultiHead.loss is the head-weighted sum (eagerly)."""
+    from tf1_recsys import estimator as est
+
+    logits = np.array([[[0.5], [-1.0]], [[2.0], [0.1]]], np.float32)
+    labels = np.array([[[1], [0]], [[1], [1]]])
+    weights = np.array([[1.0, 2.0], [0.5, 1.5]], np.float32)
+    loss = est.BinaryClassHead(weight_column="w").loss(tensorflow.constant(labels), tensorflow.constant(logits),
+                                                       {"w": tensorflow.constant(weights)})
+    assert float(loss) == pytest.approx(np.sum(weights[..., None] * _sigmoid_xent(labels, logits)) / 4, rel=1e-6)
+    multi = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(2, name="watch")], [2.0, 1.0])
+    multi_logits = np.array([[0.5, 1.0, -1.0], [-1.0, 0.2, 0.3]], np.float32)
+    ctr, watch = np.array([[1], [0]]), np.array([[1.5, -0.5], [0.0, 0.5]], np.float32)
+    loss = multi.loss({"ctr": tensorflow.constant(ctr), "watch": tensorflow.constant(watch)},
+                      tensorflow.constant(multi_logits), features={}, regularization_losses=[tensorflow.constant(0.25)])
+    expected = 2 * _sigmoid_xent(ctr, multi_logits[:, :1]).mean() + ((multi_logits[:, 1:] - watch) ** 2).mean() + 0.25
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator's V2 heads exist only up to TensorFlow 2.15 (this is "
                     "%s); the oldest-TensorFlow run compares with them" % tensorflow.version.VERSION)
 def test_v2_heads_match_tf_estimators_own():
@@ -362,6 +381,21 @@ def test_v2_heads_match_tf_estimators_own():
     reference = json.loads(stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(reference)
     assert ours.pop("(bad loss_reduction)") == reference.pop("(bad loss_reduction)")
+    checks, reference_checks = ours.pop("(shape checks)"), reference.pop("(shape checks)")
+    assert sorted(checks) == sorted(reference_checks)
+    for case, (kind, theirs) in reference_checks.items():  # an exception's type and message, or a value
+        assert checks[case][0] == kind, (case, checks[case])
+        if kind != "value":
+            assert checks[case][1] == theirs, case
+        elif isinstance(theirs, dict):
+            assert sorted(checks[case][1]) == sorted(theirs), case
+            for key, value in theirs.items():
+                if value and isinstance(value[0], str):
+                    assert checks[case][1][key] == value, (case, key)
+                else:
+                    np.testing.assert_allclose(checks[case][1][key], value, rtol=1e-6, err_msg=case + key)
+        else:
+            assert checks[case][1] == pytest.approx(theirs, rel=1e-6), case
     for case, theirs in reference.items():
         mine = ours[case]
         assert mine["loss_reduction"] == theirs["loss_reduction"], case
