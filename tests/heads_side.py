@@ -106,6 +106,10 @@ def shape_checks(est, tf):
                                                                           features={}),
         "prediction_key": lambda: est.MultiClassHead(3).predictions(c([[1., 2, 3]]), keys=["no_such_key"]),
         "multi_label_n_classes": lambda: est.MultiLabelHead(1),
+        "multi_class_vocabulary_length": lambda: est.MultiClassHead(3, label_vocabulary=["a", "b", "c", "d"]),
+        "multi_label_sparse_ids_range": lambda: est.MultiLabelHead(2).loss(
+            tf.sparse.SparseTensor(values=[2, 0, 1], indices=[[0, 0], [1, 0], [1, 1]], dense_shape=[2, 2]),
+            c([[-1.0, 1.0], [-1.5, 1.0]])),
         "weights_2d_of_3d_logits": lambda: est.BinaryClassHead(weight_column="w").loss(labels3d, logits3d,
                                                                                        weights2d),
         "weights_2d_wrong": lambda: est.BinaryClassHead(weight_column="w").loss(

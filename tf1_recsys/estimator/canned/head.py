@@ -686,13 +686,12 @@ class _MultiLabelHead(_Head):
                                       labels.dense_shape)
                 labels = tf.cast(tf.sparse.to_indicator(ids, self._n_classes), tf.int64)
             else:
+                if not labels.dtype.is_integer:
+                    raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
                 message = "labels must be an integer SparseTensor with values in [0, {})".format(self._n_classes)
-                checks = [tf.debugging.assert_integer(labels.values, message=message),
-                          tf.debugging.assert_less(labels.values, tf.cast(self._n_classes, labels.dtype),
-                                                   message=message),
-                          tf.debugging.assert_non_negative(labels.values, message=message)]
-                with tf.control_dependencies(checks):
-                    labels = tf.cast(tf.sparse.to_indicator(labels, self._n_classes), tf.int64)
+                values = _check_label_range(labels.values, self._n_classes, message, v2=self._V2)
+                labels = tf.SparseTensor(labels.indices, values, labels.dense_shape)
+                labels = tf.cast(tf.sparse.to_indicator(labels, self._n_classes), tf.int64)
         else:
             labels = _check_label_range(tf.convert_to_tensor(labels), 2,
                                         message="labels must be an integer indicator Tensor with values in [0, 1]")
