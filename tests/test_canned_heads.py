@@ -427,3 +427,24 @@ def test_a_v2_head_drives_a_canned_estimator(tmp_path):
     assert sorted(ev) == ["auc", "auc_precision_recall", "average_loss", "global_step", "loss"]
     assert ev["global_step"] == 3
     assert ev["average_loss"] == pytest.approx(_sigmoid_xent(labels, logits).mean(), rel=1e-5)
+
+
+def test_v1_head_calls_minimize_with_loss_and_global_step_only():
+    """TF 1.x's heads call ``optimizer.minimize(loss, global_step=...)``: an optimizer of that signature works."""
+    from tf1_recsys.estimator.canned import head as head_lib
+
+    seen = {}
+
+    class _Optimizer(object):
+        def minimize(self, loss, global_step):
+            seen["loss"], seen["global_step"] = loss, global_step
+            return tf.no_op()
+
+    labels = LOGITS[:, :2] + 0.5
+    with tf.Graph().as_default():
+        tf.train.create_global_step()
+        spec = head_lib._regression_head(label_dimension=2).create_estimator_spec(
+            {}, "train", tf.constant(LOGITS[:, 1:]), labels=tf.constant(labels), optimizer=_Optimizer())
+        assert seen["global_step"] is tf.train.get_global_step()
+        loss = _run(seen["loss"])
+    assert loss == pytest.approx(np.sum((LOGITS[:, 1:] - labels) ** 2), rel=1e-6)  # reduction SUM
