@@ -3,6 +3,7 @@
     git --git-dir=<mirror of github:tensorflow/estimator> archive v2.15.0 tensorflow_estimator \\
         | tar -x -C /tmp/est
     PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...] [-k EXPR]
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group heads   # the heads' tests
 
 ``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
 in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
@@ -20,6 +21,24 @@ in its own process, where:
   such a name (``mock.patch.object(training, '_TrainingExecutor')``): "patches a private name".
   A test that reads a private attribute our objects lack (``est._session_config``) fails, labelled
   "private attribute missing", apart from the public names we lack.
+- a private name that ``install(estimator=True)`` serves as API at that import path counts as
+  public: one that our module at the same path (``tf1_recsys.compat.estimator_paths``) lists in
+  its ``__all__``. These are the V1 heads of ``canned.head`` (``_binary_logistic_head_with_sigmoid_
+  cross_entropy_loss``, ``_regression_head``, their base ``_Head`` ...): TF 1.x programs reach them
+  only through that private path, so their tests are tests of the API we replace.
+- a module of test helpers (``TEST_HELPERS``: ``head/head_utils``, imported by the head tests as
+  ``test_lib``; the ``*_testing_utils``) gives a public name of ours where ours has it
+  (``binary_or_multi_class_head``) and any other name (``_initialize_variables``,
+  ``_assert_simple_summaries``) from that module in ``--source``, run as test code whose own
+  imports go through these same stand-ins.
+- the files of ``V1_MODE_FILES`` (``canned/head_test.py``, whose classes are ``run_v1_only``) run
+  after ``tf.compat.v1.disable_v2_behavior()``, as TensorFlow ran them; in TF2 mode all but four
+  of its tests are skipped.
+- a file pytest cannot collect (a name missing at class definition) is one failed (or left out)
+  entry ``<file>::(collection)``, not an empty line.
+
+``--group estimator`` (the default) runs ``TEST_FILES``; ``--group heads`` the heads' files
+(``HEAD_TEST_FILES``); ``--files`` any of both.
 
 Prints, per file and in all, passed / failed / left out, the failures grouped by reason:
 a public name we lack, a different exception message, and the rest by exception type and
