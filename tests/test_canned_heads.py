@@ -448,3 +448,28 @@ def test_v1_head_calls_minimize_with_loss_and_global_step_only():
         assert seen["global_step"] is tf.train.get_global_step()
         loss = _run(seen["loss"])
     assert loss == pytest.approx(np.sum((LOGITS[:, 1:] - labels) ** 2), rel=1e-6)  # reduction SUM
+
+
+def test_v2_multi_head_with_an_optimizer_trains_only_its_trainable_variables():
+    """``MultiHead.create_estimator_spec(optimizer=..., trainable_variables=[...])``: one SGD step of those only."""
+    from tf1_recsys import estimator as est
+
+    head = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(name="watch")])
+    x = np.array([[1.0], [2.0]], np.float32)
+    ctr, watch = np.array([[1.0], [0.0]], np.float32), np.array([[0.5], [1.5]], np.float32)
+    with tf.Graph().as_default():
+        tf.train.create_global_step()
+        w = tf.get_variable("w", initializer=np.array([[0.3, -0.2]], np.float32))
+        frozen = tf.get_variable("frozen", initializer=1.0)
+        spec = head.create_estimator_spec({}, "train", tf.matmul(tf.constant(x), w) * frozen,
+                                          labels={"ctr": tf.constant(ctr), "watch": tf.constant(watch)},
+                                          optimizer=tf.train.GradientDescentOptimizer(0.1), trainable_variables=[w])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(spec.train_op)
+            w_after, frozen_after = sess.run([w, frozen])
+    z = x @ np.array([[0.3, -0.2]])
+    grad_ctr = x.T @ ((_sigmoid(z[:, :1]) - ctr) / 2)  # mean over the batch of 2
+    grad_watch = x.T @ (2 * (z[:, 1:] - watch) / 2)
+    np.testing.assert_allclose(w_after, np.array([[0.3, -0.2]]) - 0.1 * np.hstack([grad_ctr, grad_watch]), rtol=1e-5)
+    assert frozen_after == 1.0
