@@ -464,6 +464,9 @@ def test_v2_multi_head_with_an_optimizer_trains_only_its_trainable_variables():
         spec = head.create_estimator_spec({}, "train", tf.matmul(tf.constant(x), w) * frozen,
                                           labels={"ctr": tf.constant(ctr), "watch": tf.constant(watch)},
                                           optimizer=tf.train.GradientDescentOptimizer(0.1), trainable_variables=[w])
+        with pytest.raises(ValueError, match="not a tf.compat.v1.train.Optimizer instance"):  # as a single head
+            head.create_estimator_spec({}, "train", tf.matmul(tf.constant(x), w), labels={"ctr": ctr, "watch": watch},
+                                       optimizer=object(), trainable_variables=[w])
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             sess.run(spec.train_op)

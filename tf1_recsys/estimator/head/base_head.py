@@ -74,6 +74,17 @@ def _auc_from_counts(tp, fp, fn, tn, curve):
     return tf.reduce_sum((fp_rate[:-1] - fp_rate[1:]) * (recall[:-1] + recall[1:]) / 2.)
 
 
+def validate_optimizer(optimizer, trainable_variables):
+    """ValueError unless ``optimizer`` is a ``tf.compat.v1.train.Optimizer`` and ``trainable_variables`` None or
+    a list or tuple."""
+    if not isinstance(optimizer, tf.train.Optimizer):
+        raise ValueError("The given optimizer is not a tf.compat.v1.train.Optimizer instance (tf1_recsys "
+                         "has no Keras optimizers). Given: {}".format(optimizer))
+    if trainable_variables is not None and not isinstance(trainable_variables, (list, tuple)):
+        raise ValueError("trainable_variables should be a list or a tuple. Given type: {}.".format(
+            type(trainable_variables)))
+
+
 class Head(object):
     """The V2 interface over a V1 head class: mixed in first, ``class BinaryClassHead(Head, _V1Head)``.
 
@@ -130,12 +141,7 @@ class Head(object):
 
         def train_op_of(loss):
             if optimizer is not None and train_op_fn is None:
-                if not isinstance(optimizer, tf.train.Optimizer):
-                    raise ValueError("The given optimizer is not a tf.compat.v1.train.Optimizer instance (tf1_recsys "
-                                     "has no Keras optimizers). Given: {}".format(optimizer))
-                if trainable_variables is not None and not isinstance(trainable_variables, (list, tuple)):
-                    raise ValueError("trainable_variables should be a list or a tuple. Given type: {}.".format(
-                        type(trainable_variables)))
+                validate_optimizer(optimizer, trainable_variables)
             train_op = _train_op(loss, optimizer, train_op_fn, var_list=trainable_variables)
             return tf.group(train_op, *update_ops) if update_ops else train_op
 

@@ -1,6 +1,7 @@
 """``MultiHead`` (``tf.estimator.MultiHead``): several named heads over one network, losses summed."""
 from tf1_recsys._tf import tf
 from tf1_recsys.estimator.canned import multi_head as v1
+from tf1_recsys.estimator.head.base_head import validate_optimizer
 from tf1_recsys.estimator.mode_keys import ModeKeys
 
 
@@ -57,6 +58,8 @@ class MultiHead(v1._MultiHead):
                               train_op_fn=None, update_ops=None, regularization_losses=None):
         if mode == ModeKeys.TRAIN:
             self.loss_reduction  # the heads' reductions must agree to train, as in tf.estimator
+        if optimizer is not None and train_op_fn is None:
+            validate_optimizer(optimizer, trainable_variables)
         if optimizer is not None and trainable_variables is not None:
             optimizer = _VarListOptimizer(optimizer, trainable_variables)
         spec = super().create_estimator_spec(features, mode, logits, labels, optimizer, train_op_fn,
