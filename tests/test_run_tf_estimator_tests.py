@@ -85,3 +85,21 @@ def test_a_resumed_test_process_leaves_out_exactly_the_tests_already_run(tmp_pat
     records = [json.loads(line) for line in results.read_text().splitlines()]
     assert [(r["nodeid"], r["outcome"]) for r in records] == [("f_test.py::test_hooks", "failed"),
                                                              ("f_test.py::test_hooks_for_worker", "passed")]
+
+
+def test_a_file_that_cannot_be_collected_is_one_failed_entry(tmp_path):
+    """A name missing at class definition stops collection: one ``(collection)`` record, with its reason."""
+    import json
+    import subprocess
+
+    (tmp_path / "conftest.py").write_text(tool.RESUME)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "f_test.py").write_text("import types\n\n\nclass Test(types.ModuleType('m').Missing):\n    pass\n")
+    results = tmp_path / "results.jsonl"
+    env = dict(os.environ, TF1_RECSYS_RESULTS=str(results), TF1_RECSYS_TEST_TIMEOUT="60")
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
+                    "--rootdir", str(tmp_path), "f_test.py"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["nodeid"], r["outcome"]) for r in records] == [("f_test.py::(collection)", "failed")]
+    assert tool._test_id(records[0]["nodeid"]) == "f_test::(collection)"
+    assert "has no attribute 'Missing'" in records[0]["message"]

@@ -3,6 +3,7 @@
     git --git-dir=<mirror of github:tensorflow/estimator> archive v2.15.0 tensorflow_estimator \\
         | tar -x -C /tmp/est
     PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...] [-k EXPR]
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group heads   # the heads' tests
 
 ``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
 in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
@@ -20,6 +21,24 @@ in its own process, where:
   such a name (``mock.patch.object(training, '_TrainingExecutor')``): "patches a private name".
   A test that reads a private attribute our objects lack (``est._session_config``) fails, labelled
   "private attribute missing", apart from the public names we lack.
+- a private name that ``install(estimator=True)`` serves as API at that import path counts as
+  public: one that our module at the same path (``tf1_recsys.compat.estimator_paths``) lists in
+  its ``__all__``. These are the V1 heads of ``canned.head`` (``_binary_logistic_head_with_sigmoid_
+  cross_entropy_loss``, ``_regression_head``, their base ``_Head`` ...): TF 1.x programs reach them
+  only through that private path, so their tests are tests of the API we replace.
+- a module of test helpers (``TEST_HELPERS``: ``head/head_utils``, imported by the head tests as
+  ``test_lib``; the ``*_testing_utils``) gives a public name of ours where ours has it
+  (``binary_or_multi_class_head``) and any other name (``_initialize_variables``,
+  ``_assert_simple_summaries``) from that module in ``--source``, run as test code whose own
+  imports go through these same stand-ins.
+- the files of ``V1_MODE_FILES`` (``canned/head_test.py``, whose classes are ``run_v1_only``) run
+  after ``tf.compat.v1.disable_v2_behavior()``, as TensorFlow ran them; in TF2 mode all but four
+  of its tests are skipped.
+- a file pytest cannot collect (a name missing at class definition) is one failed (or left out)
+  entry ``<file>::(collection)``, not an empty line.
+
+``--group estimator`` (the default) runs ``TEST_FILES``; ``--group heads`` the heads' files
+(``HEAD_TEST_FILES``); ``--files`` any of both.
 
 Prints, per file and in all, passed / failed / left out, the failures grouped by reason:
 a public name we lack, a different exception message, and the rest by exception type and
@@ -50,6 +69,29 @@ TEST_FILES = collections.OrderedDict([
     ("hooks_test", "hooks/hooks_test.py"),
     ("extenders_test", "extenders_test.py"),
 ])
+# The heads' tests (``--group heads``): the V2 heads of head/ and the V1 heads of canned/head.py.
+HEAD_TEST_FILES = collections.OrderedDict([
+    ("base_head_test", "head/base_head_test.py"),
+    ("binary_class_head_test", "head/binary_class_head_test.py"),
+    ("multi_class_head_test", "head/multi_class_head_test.py"),
+    ("multi_label_head_test", "head/multi_label_head_test.py"),
+    ("regression_head_test", "head/regression_head_test.py"),
+    ("multi_head_test", "head/multi_head_test.py"),
+    ("sequential_head_test", "head/sequential_head_test.py"),
+    ("head_test_v1", "canned/head_test.py"),
+])
+# Files run in TF1 mode (``tf.compat.v1.disable_v2_behavior()`` before the test imports): the V1 heads'
+# tests are ``run_v1_only`` ("Tests v1 only symbols"), all skipped in TF2 mode.
+V1_MODE_FILES = {"head_test_v1"}
+# Modules of test helpers the tests import beside the API: {module: our module of its public names, or None}.
+# A name ours has comes from ours; any other is read from the module in --source, run as test code.
+TEST_HELPERS = {
+    "tensorflow_estimator.python.estimator.head.head_utils": "tf1_recsys.estimator.head.head_utils",
+    "tensorflow_estimator.python.estimator.canned.dnn_testing_utils": None,
+    "tensorflow_estimator.python.estimator.canned.v1.dnn_testing_utils_v1": None,
+}
+GROUPS = collections.OrderedDict([("estimator", TEST_FILES), ("heads", HEAD_TEST_FILES)])
+ALL_TEST_FILES = collections.OrderedDict(item for files in GROUPS.values() for item in files.items())
 PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
 NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
@@ -105,11 +147,18 @@ SHIM = r'''
 import importlib.abc, importlib.machinery, json, os, sys, types
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow
+if os.environ.get("TF1_RECSYS_V1_MODE") == "1":
+    tensorflow.compat.v1.disable_v2_behavior()
 from tf1_recsys.compat import install
 install(estimator=True)
 import tf1_recsys.estimator as OURS
 
+from tf1_recsys.compat.estimator_paths import ESTIMATOR_PATHS
+import importlib.util
+
 API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
+HELPERS = json.loads(os.environ.get("TF1_RECSYS_TEST_HELPERS", "{}"))
+SOURCE_HELPERS = {}
 BY_SYMBOL = {}
 for _symbols in API.values():
     for _symbol, _names in _symbols.items():
@@ -147,11 +196,42 @@ class Shim(types.ModuleType):
         names = API.get(self.__name__, {}).get(name) or BY_SYMBOL.get(name)
         if not names and not name.startswith("_") and name in getattr(OURS, "__all__", ()):
             names = ["estimator." + name]  # not exported by TensorFlow, but ours has it (TaskType)
-        if not names:
-            raise NonPublicName("non-public tensorflow_estimator name: %s" % full)
-        value = resolve(names, full)
+        if self.__name__ in HELPERS:
+            value = helper_name(self.__name__, name)
+        elif names:
+            value = resolve(names, full)
+        else:
+            value = served_name(self.__name__, name)
         setattr(self, name, value)
         return value
+
+
+def helper_name(module, name):
+    """``name`` of a test-helper module: ours where ours has that public name, else the source's test code."""
+    ours = HELPERS[module]
+    if ours and not name.startswith("_") and hasattr(importlib.import_module(ours), name):
+        return getattr(importlib.import_module(ours), name)
+    if module not in SOURCE_HELPERS:
+        path = os.path.join(os.environ["TF1_RECSYS_ESTIMATOR_SOURCE"], *module.split(".")) + ".py"
+        spec = importlib.util.spec_from_file_location("tf_estimator_test_code." + module, path)
+        code = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(code)
+        SOURCE_HELPERS[module] = code
+    return getattr(SOURCE_HELPERS[module], name)
+
+
+def served_name(module, name):
+    """A name TensorFlow does not export that install() serves as API at this path: listed in the ``__all__``
+    of our module at the same import path (the V1 heads' ``canned.head._binary_logistic_head_...``)."""
+    prefix = max((p for p in ESTIMATOR_PATHS if module == p or module.startswith(p + ".")), key=len, default=None)
+    if prefix is not None:
+        try:
+            ours = importlib.import_module(ESTIMATOR_PATHS[prefix] + module[len(prefix):])
+        except ImportError:
+            ours = None
+        if ours is not None and name in getattr(ours, "__all__", ()):
+            return getattr(ours, name)
+    raise NonPublicName("non-public tensorflow_estimator name: %s.%s" % (module, name))
 
 
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -233,6 +313,14 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if item.nodeid not in done]
 
 
+def pytest_collectreport(report):
+    """A file that cannot be collected (a name missing at class definition) is one failed entry, not silence."""
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        _record(nodeid=report.nodeid + "::(collection)", outcome="failed",
+                message=crash.message if crash else str(report.longrepr)[:500], details=str(report.longrepr)[-20000:])
+
+
 def pytest_runtest_logstart(nodeid, location):
     _current.update(nodeid=nodeid, started=time.time(), outcome="passed", message=None, details="")
 
@@ -301,8 +389,10 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
         reason = reason_of(record["message"] or "", record["details"] or "")
         return outcome_of(reason), reason
 
+    env = {"TF1_RECSYS_ESTIMATOR_API": api_path, "TF1_RECSYS_ESTIMATOR_SOURCE": os.path.abspath(source),
+           "TF1_RECSYS_TEST_HELPERS": json.dumps(TEST_HELPERS), "TF1_RECSYS_V1_MODE": "1" if key in V1_MODE_FILES else "0"}
     return run_test_file(os.path.join(source, PACKAGE_DIR, relpath), key, SHIM, classify, python, timeout,
-                         env={"TF1_RECSYS_ESTIMATOR_API": api_path}, test_timeout=test_timeout,
+                         env=env, test_timeout=test_timeout,
                          max_resumes=max_resumes, select=select)
 
 
@@ -315,7 +405,8 @@ def run_test_file(path, key, shim, classify, python, timeout, env=None, test_tim
     ``work`` is the temporary folder to use (made and removed here when None). Returns
     ``{test id: (outcome, reason)}``. A test that hangs inside TensorFlow (where its alarm cannot
     interrupt it) ends its process; it counts as failed and a new process runs the tests not yet
-    run, up to ``max_resumes`` times. A file none of whose tests ran (an import error) is one failed
+    run, up to ``max_resumes`` times. A file that cannot be collected (an import error) is the shim's
+    one failed ``key::(collection)`` record; a process that ends with no record at all is one failed
     entry ``key::(file)`` with pytest's last line.
     """
     own_work = work is None
@@ -391,7 +482,9 @@ class Tally(object):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
-    parser.add_argument("--files", nargs="*", default=list(TEST_FILES), choices=list(TEST_FILES))
+    parser.add_argument("--group", choices=list(GROUPS), default="estimator",
+                        help="the files run when --files is not given (default: estimator)")
+    parser.add_argument("--files", nargs="*", choices=list(ALL_TEST_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
     parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
@@ -403,14 +496,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not os.path.isdir(os.path.join(args.source, PACKAGE_DIR)):
         parser.error("--source %r holds no %s" % (args.source, PACKAGE_DIR))
+    files = args.files or list(GROUPS[args.group])
     api = public_api(args.source)
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
     api_file.close()
     tally = Tally()
     try:
-        for key in args.files:
-            tally.add(key, run_file(args.source, key, TEST_FILES[key], api_file.name, args.python, args.timeout,
+        for key in files:
+            tally.add(key, run_file(args.source, key, ALL_TEST_FILES[key], api_file.name, args.python, args.timeout,
                                     args.test_timeout, select=args.select))
     finally:
         os.unlink(api_file.name)
