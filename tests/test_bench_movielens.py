@@ -237,7 +237,8 @@ def test_bootstrap_refuses_one_model_name_with_different_predictions_in_two_file
     out = capsys.readouterr()
     assert out.out == "" and out.err.count("\n") == 1
     assert out.err == ("bootstrap_auc: error: %s: 'next/a/seed0/next' differs from %s's: two runs under one model "
-                       "name (rename the model in one file's keys)\n" % (tmp_path / "rerun.npz", tmp_path / "first.npz"))
+                       "name (rename the model in one file's keys)\n"
+                       % (tmp_path / "rerun.npz", tmp_path / "first.npz"))
     # equal arrays under one key (the test split, 'lr', a model written twice) merge as before
     merged = boot.load_predictions([str(tmp_path / "first.npz"), str(tmp_path / "same.npz")], "next", "next")
     assert sorted(merged) == sorted({**test, **lr, **first})

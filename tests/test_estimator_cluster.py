@@ -63,7 +63,8 @@ def test_start_server_gives_each_cluster_its_own_server_and_refuses_a_served_add
 
     first, second = cluster_tf_configs(1, 2, ports=[1, 2, 3]), cluster_tf_configs(1, 1, ports=[4, 5])
     chief = cluster.start_server(config(first, "chief:0"))
-    assert (chief.task, chief.cluster, chief.target) == (("chief", 0), first["chief:0"]["cluster"], "grpc://127.0.0.1:1")
+    assert (chief.task, chief.cluster, chief.target) == (("chief", 0), first["chief:0"]["cluster"],
+                                                         "grpc://127.0.0.1:1")
     assert cluster.start_server(config(first, "chief:0")) is chief  # a second Estimator of that cluster shares it
     other = cluster.start_server(config(second, "chief:0"))  # another cluster: its own server
     assert (other.task, other.cluster, other.target) == (("chief", 0), second["chief:0"]["cluster"],
