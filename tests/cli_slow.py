@@ -28,8 +28,9 @@ def start_held(slow_after, args, hold_at, hold_file, stderr_path):
     Returns:
       the ``subprocess.Popen``; the caller kills it and removes ``hold_file`` when done.
     """
+    path = [REPO] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", CLI_SLOW_HOLD="%d:%s" % (hold_at, hold_file),
-               PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]))
+               PYTHONPATH=os.pathsep.join(path))
     with open(str(stderr_path), "w") as stderr:
         return subprocess.Popen([sys.executable, os.path.abspath(__file__), str(slow_after)] + list(args),
                                 stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, cwd=REPO)
