@@ -32,6 +32,7 @@ def _children_without_keras():
 
 
 _children_without_keras()
+
 MOVIELENS = os.environ.get(
     "TF1_RECSYS_MOVIELENS", os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
 )
