@@ -18,6 +18,21 @@ import pytest  # noqa: E402
 from tf1_recsys._tf import tf  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _children_without_keras():
+    """On TensorFlow 2.16+ the suite's subprocesses import TensorFlow without Keras 3 (and the scikit-learn
+    it pulls in): ``tests/child_site/sitecustomize.py``. ``TF1_RECSYS_TEST_CHILD_KERAS=1`` keeps it."""
+    if tuple(int(p) for p in tf.version.VERSION.split(".")[:2]) < (2, 16):
+        return  # Keras 2 is TensorFlow's own tf.compat.v1.layers there: the references need it
+    os.environ.setdefault("TF1_RECSYS_TEST_CHILD_KERAS", "0")
+    site = os.path.join(REPO, "tests", "child_site")
+    os.environ["PYTHONPATH"] = os.pathsep.join([site] + [p for p in os.environ.get("PYTHONPATH", "").split(
+        os.pathsep) if p and p != site])
+
+
+_children_without_keras()
+
 MOVIELENS = os.environ.get(
     "TF1_RECSYS_MOVIELENS", os.path.join(os.path.dirname(REPO), "shared", "data", "ml-latest-small")
 )

@@ -65,6 +65,70 @@ def reduction_errors(est):
     return out
 
 
+def _outcome(fn):
+    """[exception type, message] of ``fn()``, or ["value", its value as a list]."""
+    try:
+        value = fn()
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the exception itself
+        return [type(e).__name__, str(e)]
+    if isinstance(value, dict):
+        return ["value", {"/".join(k) if isinstance(k, tuple) else k: _plain(v) for k, v in sorted(value.items())}]
+    return ["value", _plain(value)]
+
+
+def shape_checks(est, tf):
+    """{case: outcome} of the heads' shape checks, multi-dimensional weights and MultiHead.loss / predictions,
+    run eagerly (tf.estimator's V2 heads check static shapes at once there, raising ValueError)."""
+    c = tf.constant
+    logits1, labels1 = c([[0.5], [-1.0]]), c([[1], [0]])
+    logits3d = c([[[0.5], [-1.0]], [[2.0], [0.1]]])  # [2, 2, 1]
+    labels3d = c([[[1], [0]], [[1], [1]]])
+    weights2d = {"w": c([[1.0, 2.0], [0.5, 1.5]])}
+    per_logit = {"w": c([[[1.0, 2.0], [0.5, 1.5]], [[1.0, 1.0], [2.0, 0.5]]])}  # [2, 2, 2]
+
+    def loss_fn_2d(labels, logits):
+        return tf.reduce_sum(logits - tf.cast(labels, tf.float32), axis=-1)  # [batch]: a dimension short
+
+    multi = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(2, name="watch")], [2.0, 1.0])
+    multi_logits = c([[0.5, 1.0, -1.0], [-1.0, 0.2, 0.3]])
+    multi_labels = {"ctr": labels1, "watch": c([[1.5, -0.5], [0.0, 0.5]])}
+    mixed = est.MultiHead([est.MultiLabelHead(2, name="a"), est.MultiLabelHead(3, name="b", loss_reduction="sum")])
+    cases = {
+        "labels_dimension": lambda: est.BinaryClassHead().loss(c([[1, 0], [0, 1]]), logits1),
+        "labels_batch": lambda: est.BinaryClassHead().loss(c([[1], [0], [1]]), logits1),
+        "labels_range": lambda: est.BinaryClassHead().loss(c([[1.2], [0.4]]), logits1),
+        "multi_class_labels_range": lambda: est.MultiClassHead(3).loss(c([[3], [0]]), c([[1., 2, 3], [0, 1, 2]])),
+        "logits_dimension": lambda: est.MultiClassHead(3).predictions(c([[1., 2.], [3., 4.]])),
+        "logits_rank": lambda: est.RegressionHead().loss(c([1.0, 2.0]), c([0.5, 1.0])),
+        "loss_fn_labels_missing": lambda: est.BinaryClassHead(loss_fn=lambda logits: logits),
+        "loss_fn_unexpected_arg": lambda: est.RegressionHead(loss_fn=lambda labels, logits, extra: logits),
+        "loss_fn_result_shape": lambda: est.RegressionHead(loss_fn=loss_fn_2d).loss(c([[1.0], [2.0]]), c([[0.5], [1.0]]),
+                                                                          features={}),
+        "prediction_key": lambda: est.MultiClassHead(3).predictions(c([[1., 2, 3]]), keys=["no_such_key"]),
+        "multi_label_n_classes": lambda: est.MultiLabelHead(1),
+        "multi_class_vocabulary_length": lambda: est.MultiClassHead(3, label_vocabulary=["a", "b", "c", "d"]),
+        "multi_label_sparse_ids_range": lambda: est.MultiLabelHead(2).loss(
+            tf.sparse.SparseTensor(values=[2, 0, 1], indices=[[0, 0], [1, 0], [1, 1]], dense_shape=[2, 2]),
+            c([[-1.0, 1.0], [-1.5, 1.0]])),
+        "weights_2d_of_3d_logits": lambda: est.BinaryClassHead(weight_column="w").loss(labels3d, logits3d,
+                                                                                       weights2d),
+        "weights_2d_wrong": lambda: est.BinaryClassHead(weight_column="w").loss(
+            labels3d, logits3d, {"w": c([[1.0, 2.0, 3.0], [0.5, 1.5, 1.0]])}),
+        "weights_per_logit_regression": lambda: est.RegressionHead(2, weight_column="w").loss(
+            c([[[1., 0.], [0., 2.]], [[1., 1.], [3., 0.]]]), c([[[.5, .1], [.2, 1.]], [[1., .3], [2., 1.]]]),
+            per_logit),
+        "weights_per_logit_binary": lambda: est.BinaryClassHead(weight_column="w").loss(labels3d, logits3d,
+                                                                                        per_logit),
+        "multi_head_loss": lambda: multi.loss(multi_labels, multi_logits, features={},
+                                                 regularization_losses=[c(0.25)]),
+        "multi_head_predictions": lambda: multi.predictions(multi_logits),
+        "multi_head_logits_missing": lambda: multi.loss(multi_labels, {"ctr": logits1}),
+        "multi_head_labels_missing": lambda: multi.loss({"ctr": labels1}, multi_logits),
+        "multi_head_reductions_differ": lambda: mixed.loss_reduction,
+    }
+    return {name: _outcome(fn) for name, fn in cases.items()}
+
+
 def _plain(value):
     value = np.asarray(value)
     if value.dtype.kind in "SO":
@@ -97,6 +161,7 @@ def reference_results():
                      "predictions": {k: _plain(v) for k, v in head.predictions(tf.constant(logits)).items()},
                      "signatures": signatures(head, logits), "loss_reduction": head.loss_reduction}
     out["(bad loss_reduction)"] = reduction_errors(tf.estimator)
+    out["(shape checks)"] = shape_checks(tf.estimator, tf)
     return out
 
 
@@ -118,7 +183,15 @@ def results(est):
                      "predictions": {k: _plain(v) for k, v in predictions.items()}, "signatures": signatures(head, logits),
                      "loss_reduction": head.loss_reduction}
     out["(bad loss_reduction)"] = reduction_errors(est)
+    out["(shape checks)"] = shape_checks(est, tf_root_eager())
     return out
+
+
+def tf_root_eager():
+    """The ``tensorflow`` module (its eager 2.x API), for ``shape_checks`` of ours in the test process."""
+    import tensorflow
+
+    return tensorflow
 
 
 if __name__ == "__main__":

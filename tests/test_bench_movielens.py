@@ -222,6 +222,30 @@ def test_bootstrap_reads_several_prediction_files_of_one_test_split(tmp_path, ca
     assert "other.npz: 'next/test/user' differs from" in capsys.readouterr().err
 
 
+def test_bootstrap_refuses_one_model_name_with_different_predictions_in_two_files(tmp_path, capsys):
+    boot = _bootstrap()
+    rng = np.random.default_rng(2)
+    labels, users = np.tile([1.0, 0.0], 20), np.repeat(np.arange(20), 2)
+    test = {"next/test/next": labels, "next/test/user": users}
+    lr = {"next/lr/next": labels + rng.normal(0, 1, 40)}  # deterministic: every run writes the same
+    first = {"next/a/seed0/next": labels + rng.normal(0, 1, 40), "next/b/seed0/next": labels + rng.normal(0, 2, 40)}
+    rerun = {"next/a/seed0/next": labels + rng.normal(0, 1, 40)}
+    np.savez(tmp_path / "first.npz", **test, **lr, **first)
+    np.savez(tmp_path / "rerun.npz", **test, **lr, **rerun)
+    np.savez(tmp_path / "same.npz", **test, **lr, **{"next/a/seed0/next": first["next/a/seed0/next"]})
+    assert boot.main([str(tmp_path / "first.npz"), str(tmp_path / "rerun.npz"), "--pairs", "a:b"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1
+    assert out.err == ("bootstrap_auc: error: %s: 'next/a/seed0/next' differs from %s's: two runs under one model "
+                       "name (rename the model in one file's keys)\n"
+                       % (tmp_path / "rerun.npz", tmp_path / "first.npz"))
+    # equal arrays under one key (the test split, 'lr', a model written twice) merge as before
+    merged = boot.load_predictions([str(tmp_path / "first.npz"), str(tmp_path / "same.npz")], "next", "next")
+    assert sorted(merged) == sorted({**test, **lr, **first})
+    for key, value in {**test, **lr, **first}.items():
+        np.testing.assert_array_equal(merged[key], value)
+
+
 def test_predictions_file_holds_what_the_table_reports(tmp_path, monkeypatch):
     data = load_movielens(str(_tiny_movielens(tmp_path).path), valid_fraction=0.3)
     bench = _bench()

@@ -319,7 +319,7 @@ def test_v2_heads_loss_predictions_and_argument_order():
     assert sorted(got["predictions"]) == ["class_ids", "classes"]
     assert got["predictions"]["classes"].ravel().tolist() == [[b"a", b"b", b"c"][i] for i in np.argmax(z, 1)]
     assert poisson.logits_dimension == 2
-    with pytest.raises(ValueError, match=r"\['nope'\] are not in valid prediction keys"):
+    with pytest.raises(ValueError, match=r"Prediction key must be in PredictionKeys, given: nope\.Valid prediction keys include"):
         with tf.Graph().as_default():
             head.predictions(tf.constant(LOGITS), keys=["nope"])
     with pytest.raises(NotImplementedError, match="Keras"):
@@ -348,6 +348,25 @@ def test_v2_multi_head_merges_v2_heads():
     assert got["loss/ctr"] == pytest.approx(ctr, rel=1e-5) and got["loss/watch"] == pytest.approx(0.25, rel=1e-5)
 
 
+def test_v2_heads_weights_of_multi_dimensional_logits_and_multi_head_loss_match_numpy():
+    """Weights [D0, D1] of logits [D0, D1, 1] are per entry; MultiHead.loss is the head-weighted sum (eagerly)."""
+    from tf1_recsys import estimator as est
+
+    logits = np.array([[[0.5], [-1.0]], [[2.0], [0.1]]], np.float32)
+    labels = np.array([[[1], [0]], [[1], [1]]])
+    weights = np.array([[1.0, 2.0], [0.5, 1.5]], np.float32)
+    loss = est.BinaryClassHead(weight_column="w").loss(tensorflow.constant(labels), tensorflow.constant(logits),
+                                                       {"w": tensorflow.constant(weights)})
+    assert float(loss) == pytest.approx(np.sum(weights[..., None] * _sigmoid_xent(labels, logits)) / 4, rel=1e-6)
+    multi = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(2, name="watch")], [2.0, 1.0])
+    multi_logits = np.array([[0.5, 1.0, -1.0], [-1.0, 0.2, 0.3]], np.float32)
+    ctr, watch = np.array([[1], [0]]), np.array([[1.5, -0.5], [0.0, 0.5]], np.float32)
+    loss = multi.loss({"ctr": tensorflow.constant(ctr), "watch": tensorflow.constant(watch)},
+                      tensorflow.constant(multi_logits), features={}, regularization_losses=[tensorflow.constant(0.25)])
+    expected = 2 * _sigmoid_xent(ctr, multi_logits[:, :1]).mean() + ((multi_logits[:, 1:] - watch) ** 2).mean() + 0.25
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.skipif(not HAS_TF_ESTIMATOR, reason="tf.estimator's V2 heads exist only up to TensorFlow 2.15 (this is "
                     "%s); the oldest-TensorFlow run compares with them" % tensorflow.version.VERSION)
 def test_v2_heads_match_tf_estimators_own():
@@ -362,6 +381,21 @@ def test_v2_heads_match_tf_estimators_own():
     reference = json.loads(stdout.strip().splitlines()[-1])
     assert sorted(ours) == sorted(reference)
     assert ours.pop("(bad loss_reduction)") == reference.pop("(bad loss_reduction)")
+    checks, reference_checks = ours.pop("(shape checks)"), reference.pop("(shape checks)")
+    assert sorted(checks) == sorted(reference_checks)
+    for case, (kind, theirs) in reference_checks.items():  # an exception's type and message, or a value
+        assert checks[case][0] == kind, (case, checks[case])
+        if kind != "value":
+            assert checks[case][1] == theirs, case
+        elif isinstance(theirs, dict):
+            assert sorted(checks[case][1]) == sorted(theirs), case
+            for key, value in theirs.items():
+                if value and isinstance(value[0], str):
+                    assert checks[case][1][key] == value, (case, key)
+                else:
+                    np.testing.assert_allclose(checks[case][1][key], value, rtol=1e-6, err_msg=case + key)
+        else:
+            assert checks[case][1] == pytest.approx(theirs, rel=1e-6), case
     for case, theirs in reference.items():
         mine = ours[case]
         assert mine["loss_reduction"] == theirs["loss_reduction"], case
@@ -393,3 +427,52 @@ def test_a_v2_head_drives_a_canned_estimator(tmp_path):
     assert sorted(ev) == ["auc", "auc_precision_recall", "average_loss", "global_step", "loss"]
     assert ev["global_step"] == 3
     assert ev["average_loss"] == pytest.approx(_sigmoid_xent(labels, logits).mean(), rel=1e-5)
+
+
+def test_v1_head_calls_minimize_with_loss_and_global_step_only():
+    """TF 1.x's heads call ``optimizer.minimize(loss, global_step=...)``: an optimizer of that signature works."""
+    from tf1_recsys.estimator.canned import head as head_lib
+
+    seen = {}
+
+    class _Optimizer(object):
+        def minimize(self, loss, global_step):
+            seen["loss"], seen["global_step"] = loss, global_step
+            return tf.no_op()
+
+    labels = LOGITS[:, :2] + 0.5
+    with tf.Graph().as_default():
+        tf.train.create_global_step()
+        spec = head_lib._regression_head(label_dimension=2).create_estimator_spec(
+            {}, "train", tf.constant(LOGITS[:, 1:]), labels=tf.constant(labels), optimizer=_Optimizer())
+        assert seen["global_step"] is tf.train.get_global_step()
+        loss = _run(seen["loss"])
+    assert loss == pytest.approx(np.sum((LOGITS[:, 1:] - labels) ** 2), rel=1e-6)  # reduction SUM
+
+
+def test_v2_multi_head_with_an_optimizer_trains_only_its_trainable_variables():
+    """``MultiHead.create_estimator_spec(optimizer=..., trainable_variables=[...])``: one SGD step of those only."""
+    from tf1_recsys import estimator as est
+
+    head = est.MultiHead([est.BinaryClassHead(name="ctr"), est.RegressionHead(name="watch")])
+    x = np.array([[1.0], [2.0]], np.float32)
+    ctr, watch = np.array([[1.0], [0.0]], np.float32), np.array([[0.5], [1.5]], np.float32)
+    with tf.Graph().as_default():
+        tf.train.create_global_step()
+        w = tf.get_variable("w", initializer=np.array([[0.3, -0.2]], np.float32))
+        frozen = tf.get_variable("frozen", initializer=1.0)
+        spec = head.create_estimator_spec({}, "train", tf.matmul(tf.constant(x), w) * frozen,
+                                          labels={"ctr": tf.constant(ctr), "watch": tf.constant(watch)},
+                                          optimizer=tf.train.GradientDescentOptimizer(0.1), trainable_variables=[w])
+        with pytest.raises(ValueError, match="not a tf.compat.v1.train.Optimizer instance"):  # as a single head
+            head.create_estimator_spec({}, "train", tf.matmul(tf.constant(x), w), labels={"ctr": ctr, "watch": watch},
+                                       optimizer=object(), trainable_variables=[w])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(spec.train_op)
+            w_after, frozen_after = sess.run([w, frozen])
+    z = x @ np.array([[0.3, -0.2]])
+    grad_ctr = x.T @ ((_sigmoid(z[:, :1]) - ctr) / 2)  # mean over the batch of 2
+    grad_watch = x.T @ (2 * (z[:, 1:] - watch) / 2)
+    np.testing.assert_allclose(w_after, np.array([[0.3, -0.2]]) - 0.1 * np.hstack([grad_ctr, grad_watch]), rtol=1e-5)
+    assert frozen_after == 1.0

@@ -146,7 +146,7 @@ def disk_faults(trained_fm, tmp_path_factory):
     if probe.returncode != 0:
         pytest.skip("needs a private mount namespace for tmpfs (unshare --user --map-root-user --mount): "
                     + probe.stderr.strip()[:200])
-    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""), TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", sys.executable,
                            os.path.join(REPO, "tests", "disk_faults.py"), str(base), str(trained_fm)],
                           capture_output=True, text=True, env=env, timeout=600)

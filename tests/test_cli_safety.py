@@ -7,18 +7,15 @@ keeps its recorded settings; a diverging run keeps its last finite checkpoint.
 import json
 import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from conftest import CLI_SMALL as SMALL
-from conftest import REPO
+import cli_slow
 from test_cli import assert_one_line_error, run
 from tf1_recsys._tf import tf
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS_PER_EPOCH = 38  # 2400 training rows / 64
 
 
@@ -104,25 +101,6 @@ def test_old_marker_overwrite_removes_only_tf1_recsys_names(tmp_path):
 SIGNALS = [(signal.SIGKILL, -9), (signal.SIGINT, 130), (signal.SIGTERM, 143)]
 
 
-def _start_slow(out, hold_file):
-    """The command training 3 epochs into ``out``; it waits after its checkpoint of step 40 while ``hold_file``
-    exists. Its stderr goes to ``out``.err."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO,
-               CLI_SLOW_HOLD="40:%s" % hold_file)
-    with open(str(out) + ".err", "w") as stderr:
-        return subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "cli_slow.py"), "30", "train", *SMALL, "--out", str(out),
-             "--epochs", "3", "--checkpoint-steps", "20"],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, cwd=REPO)
-
-
-def _wait_for_checkpoint(proc, at_least):
-    for line in proc.stdout:
-        if line.startswith("CHECKPOINT") and int(line.split()[1]) >= at_least:
-            return int(line.split()[1])
-    return None
-
-
 @pytest.fixture(scope="module")
 def slow_runs(tmp_path_factory):
     """{signal: (process, its folder, its hold file)}: one run per signal, started at once (they import
@@ -134,7 +112,9 @@ def slow_runs(tmp_path_factory):
             (folder / "run").mkdir()
             hold = folder / "hold"
             hold.write_text("")
-            runs[sig] = (_start_slow(folder / "run", hold), folder / "run", hold)
+            runs[sig] = (cli_slow.start_held(30, ["train", *SMALL, "--out", str(folder / "run"), "--epochs", "3",
+                                                 "--checkpoint-steps", "20"], 40, hold,
+                                                str(folder / "run") + ".err"), folder / "run", hold)
         yield runs
     finally:
         for proc, _, hold in runs.values():
@@ -162,7 +142,7 @@ def uninterrupted(tmp_path_factory):
 def test_signal_mid_run_then_resume_matches_uninterrupted(capsys, slow_runs, uninterrupted, sig, code):
     proc, out, hold = slow_runs[sig]
     try:
-        seen = _wait_for_checkpoint(proc, 40)
+        seen = cli_slow.wait_for_checkpoint(proc, 40)
         assert seen is not None, open(str(out) + ".err").read()[-3000:]
         if sig == signal.SIGINT:  # while it trains: a second run on the folder is refused, naming the PID
             for extra in (["--resume"], ["--overwrite"]):

@@ -129,6 +129,52 @@ def open_cells(R, tf, np, data):
     return run
 
 
+def cell_configs(R, tf):
+    """``get_config()`` of cells and wrappers (a wrapper's function: its kind only), built in a fresh graph."""
+    def visitor(substate):
+        return True
+
+    with tf.Graph().as_default():
+        cells = {
+            "lstm": R.LSTMCell(4, use_peepholes=True, num_proj=2, initializer=tf.random_uniform_initializer(-0.1, 0.2, 4),
+                               activation=tf.nn.relu, name="lstm"),
+            "gru": R.GRUCell(3, kernel_initializer=tf.constant_initializer(0.5), name="gru"),
+            "basic_rnn": R.BasicRNNCell(2, name="basic_rnn"), "basic_lstm": R.BasicLSTMCell(2, 0.5, name="basic_lstm"),
+            "multi": R.MultiRNNCell([R.GRUCell(2, name="inner")]),
+            "dropout": R.DropoutWrapper(R.LSTMCell(3, name="c1"), 0.5, 0.7, seed=3, name="dropout"),
+            "dropout_fn": R.DropoutWrapper(R.GRUCell(3, name="c2"), dropout_state_filter_visitor=visitor,
+                                           name="dropout_fn"),
+            "residual": R.ResidualWrapper(R.GRUCell(3, name="c3"), name="residual"),
+            "residual_fn": R.ResidualWrapper(R.GRUCell(3, name="c4"), lambda i, o: i + i + o, name="residual_fn"),
+            "device": R.DeviceWrapper(R.BasicRNNCell(2, name="c5"), "/cpu:0", name="device"),
+        }
+        configs = {}
+        for key, cell in cells.items():
+            config = cell.get_config()
+            for function_key in ("residual_fn", "dropout_fn"):
+                if function_key in config:
+                    del config[function_key + "_module"]  # where the source was run
+                    config[function_key] = config.pop(function_key + "_type")
+            for name, value in config.items():  # tf_keras adds its serialization's module under TF 2 behaviour
+                if name.endswith("initializer") and isinstance(value, dict):
+                    config[name] = {"class_name": value["class_name"], "config": value["config"]}
+            configs[key] = config
+        return configs
+
+
+def checkpoint_keys(R, tf, prefix):
+    """The keys ``tf.train.Checkpoint`` writes for a MultiRNNCell of wrapped LSTM and GRU cells."""
+    with tf.Graph().as_default():
+        cell = R.MultiRNNCell([R.DropoutWrapper(R.LSTMCell(3, use_peepholes=True, num_proj=2)),
+                               R.ResidualWrapper(R.GRUCell(2))])
+        tf.nn.dynamic_rnn(cell, tf.zeros([1, 2, 2]), dtype=tf.float32)
+        checkpoint = tf.train.Checkpoint(model=cell)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = checkpoint.save(prefix, session=sess)
+    return sorted(name for name, _ in tf.train.list_variables(path) if name.startswith("model/"))
+
+
 def cell_signatures(R):
     import inspect
     names = ["BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell", "LSTMCell",
@@ -153,7 +199,8 @@ ckpt = json.load(open("ckpt.json"))
 run = open_cells(tf.nn.rnn_cell, tf, np, data)
 wait_for("compat_done")  # the compat checkpoint, written by the test process meanwhile
 restored = run(ckpt["compat"], None)  # each side's n-th run draws the n-th dropout masks
-out = {"restored": restored, "own": run(None, ckpt["reference"]), "signatures": cell_signatures(tf.nn.rnn_cell)}
+out = {"restored": restored, "own": run(None, ckpt["reference"]), "signatures": cell_signatures(tf.nn.rnn_cell),
+       "configs": cell_configs(tf.nn.rnn_cell, tf), "checkpoint_keys": checkpoint_keys(tf.nn.rnn_cell, tf, "object_ckpt/ref")}
 print(json.dumps(out))
 '''
 
@@ -214,6 +261,47 @@ def test_every_cell_matches_tensorflow_both_ways(reference):
 @needs_reference
 def test_constructors_have_tensorflows_signatures(reference):
     assert reference["namespace"]["cell_signatures"](compat_rnn_cell) == reference["theirs"]["signatures"]
+
+
+@needs_reference
+def test_tf_train_checkpoint_writes_tensorflows_keys_and_restores_a_wrapper(reference, tmp_path, graph):
+    keys = reference["namespace"]["checkpoint_keys"](compat_rnn_cell, tf, str(tmp_path / "ours"))
+    assert "model/cell-0/cell/kernel/.ATTRIBUTES/VARIABLE_VALUE" in keys
+    assert keys == reference["theirs"]["checkpoint_keys"]
+    cell = compat_rnn_cell.BasicRNNCell(1)
+    wrapper = compat_rnn_cell.DropoutWrapper(cell)
+    wrapper(tf.ones([1, 1]), wrapper.zero_state(1, tf.float32))
+    checkpoint = tf.train.Checkpoint(wrapper=wrapper)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(cell.weights[1].assign([40.0]))
+        path = checkpoint.save(str(tmp_path / "wrapper"), session=sess)
+        sess.run(cell.weights[1].assign([0.0]))
+        checkpoint.restore(path).assert_consumed().run_restore_ops(sess)
+        assert sess.run(cell.weights[1]).tolist() == [40.0]
+
+
+class _Twos(compat_rnn_cell.RNNCell):
+    """Outputs 2 for every input; keeps its state."""
+
+    state_size = output_size = 1
+
+    def call(self, inputs, state):
+        return tf.ones_like(inputs) * 2.0, state
+
+
+@needs_reference
+def test_get_config_is_tensorflows_and_from_config_rebuilds_cells_and_wrappers(reference, graph):
+    configs = reference["namespace"]["cell_configs"](compat_rnn_cell, tf)
+    assert json.loads(json.dumps(configs)) == reference["theirs"]["configs"]
+    for key, name in (("lstm", "LSTMCell"), ("gru", "GRUCell"), ("basic_rnn", "BasicRNNCell"),
+                      ("basic_lstm", "BasicLSTMCell")):
+        assert getattr(compat_rnn_cell, name).from_config(configs[key]).get_config() == configs[key]
+    config = compat_rnn_cell.ResidualWrapper(compat_rnn_cell.GRUCell(3), lambda i, o: i * 3 + o).get_config()
+    config["cell"] = _Twos()  # as TensorFlow's from_config wants: the caller rebuilds the wrapped cell
+    output, _ = compat_rnn_cell.ResidualWrapper.from_config(config)(tf.constant([[1.0]]), tf.zeros([1, 1]))
+    with tf.Session() as sess:
+        assert sess.run(output).tolist() == [[5.0]]  # the lambda, rebuilt from its code: 1 * 3 + 2
 
 
 class AttentionGRUCell(compat_rnn_cell.RNNCell):

@@ -8,21 +8,17 @@ import contextlib
 import glob
 import io
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import REPO
+import cli_slow
 from same_values import session_with_values
 from tf1_recsys._tf import tf
 from tf1_recsys.data import generate, take
 from tf1_recsys.models import build_model
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 TINY = ["--model", "dien", "--data", "synthetic", "--rows", "400", "--batch-size", "40", "--embedding-size", "4",
         "--epochs", "2", "--checkpoint-steps", "4", "--no-progress"]
 STEPS = 2 * 8  # 320 training rows / 40, two epochs
@@ -151,31 +147,29 @@ def _values(model_dir):
 def test_command_sigkill_then_resume_matches_the_uninterrupted_run(tmp_path):
     from tf1_recsys.cli import main
 
-    whole = tmp_path / "whole"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-        assert main(["train", *TINY, "--out", str(whole)]) == 0, err.getvalue()
+    # the run to kill imports TensorFlow and trains beside the uninterrupted run, held after its checkpoint
+    # of step 4 until it is killed (tests/cli_slow.py)
+    killed, hold = tmp_path / "killed", tmp_path / "hold"
+    hold.write_text("")
+    proc = cli_slow.start_held(4, ["train", *TINY, "--out", str(killed)], 4, hold, str(tmp_path / "killed.err"))
+    try:
+        whole = tmp_path / "whole"
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            assert main(["train", *TINY, "--out", str(whole)]) == 0, err.getvalue()
+        seen = cli_slow.wait_for_checkpoint(proc, 4)
+        if seen is not None:
+            proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=120)
+        hold.unlink()
     events = glob.glob(str(whole / "**" / "events.out.tfevents.*"), recursive=True)
     tags = {v.tag for path in events for e in tf.train.summary_iterator(path) for v in e.summary.value}
     assert {"loss/auxiliary", "loss/loss_click"} <= tags
     with open(whole / "run.json", encoding="utf-8") as f:
         assert json.load(f)["hparams"]["history_sum"] is True
 
-    killed = tmp_path / "killed"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", PYTHONPATH=REPO)
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cli_slow.py"), "4", "train", *TINY,
-                             "--out", str(killed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=REPO)
-    seen = None
-    try:
-        for line in proc.stdout:
-            if line.startswith("CHECKPOINT") and int(line.split()[1]) >= 4:
-                seen = int(line.split()[1])
-                proc.send_signal(signal.SIGKILL)
-                break
-    finally:
-        proc.kill()
-        _, stderr = proc.communicate(timeout=120)
-    assert seen is not None, stderr[-3000:]
+    assert seen is not None, (tmp_path / "killed.err").read_text()[-3000:]
     stopped = int(_values(killed)["global_step"])
     assert seen <= stopped < STEPS
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:

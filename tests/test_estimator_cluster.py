@@ -43,6 +43,49 @@ def test_cluster_tf_configs_name_every_task():
         cluster_tf_configs(1, 0)
 
 
+def test_start_server_gives_each_cluster_its_own_server_and_refuses_a_served_address(monkeypatch):
+    from tf1_recsys.estimator import cluster
+
+    class Server(object):  # records what tf.train.Server was asked for; binds no port
+        def __init__(self, cluster_spec, job_name, task_index, config, protocol, start):
+            self.cluster = cluster_spec.as_dict()
+            self.task = (job_name, task_index)
+            self.filters = list(config.device_filters)
+            self.target = "grpc://" + cluster_spec.task_address(job_name, task_index)
+
+    monkeypatch.setattr(cluster, "_servers", {})
+    monkeypatch.setattr(cluster, "_address_keys", {})
+    monkeypatch.setattr(tf.train, "Server", Server)
+
+    def config(configs, task):
+        monkeypatch.setenv("TF_CONFIG", json.dumps(configs[task]))
+        return tf_estimator.RunConfig()
+
+    first, second = cluster_tf_configs(1, 2, ports=[1, 2, 3]), cluster_tf_configs(1, 1, ports=[4, 5])
+    chief = cluster.start_server(config(first, "chief:0"))
+    assert (chief.task, chief.cluster, chief.target) == (("chief", 0), first["chief:0"]["cluster"],
+                                                         "grpc://127.0.0.1:1")
+    assert cluster.start_server(config(first, "chief:0")) is chief  # a second Estimator of that cluster shares it
+    other = cluster.start_server(config(second, "chief:0"))  # another cluster: its own server
+    assert (other.task, other.cluster, other.target) == (("chief", 0), second["chief:0"]["cluster"],
+                                                         "grpc://127.0.0.1:4")
+    ps = cluster.start_server(config(first, "ps:0"))
+    assert (ps.task, ps.cluster) == (("ps", 0), first["ps:0"]["cluster"])
+    assert len({id(s) for s in (chief, other, ps)}) == 3
+    # the first cluster's chief address in a third cluster: TensorFlow cannot serve one port twice
+    third = {"cluster": {"chief": ["127.0.0.1:1"], "ps": ["127.0.0.1:6"]}, "task": {"type": "chief", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(third))
+    with pytest.raises(ValueError) as e:
+        cluster.start_server(tf_estimator.RunConfig())
+    assert str(e.value) == (
+        "start_server: this process already serves chief:0 at 127.0.0.1:1 for the cluster %s (device filters %s); "
+        "config.cluster_spec %s (device filters %s) puts chief:0 at the same address, and a port takes one server: "
+        "give that task another port or run it in another process."
+        % (json.dumps(first["chief:0"]["cluster"], sort_keys=True), chief.filters,
+           json.dumps(third["cluster"], sort_keys=True), tf_estimator.RunConfig().device_filters))
+    assert len(cluster._servers) == 3
+
+
 @pytest.fixture(scope="module")
 def cluster_run(tmp_path_factory):
     model_dir = str(tmp_path_factory.mktemp("cluster") / "model")

@@ -105,7 +105,8 @@ BEHAVIOUR_NAMES = sorted(set(re.findall(r"^def (\w+)\(E, work\)", open(os.path.j
 def behaviours(tmp_path_factory):
     """``{impl: {behaviour: outcome}}``: ours always, ``tf.estimator``'s where it exists, run side by side."""
     impls = ["tf1_recsys"] + (["tf"] if HAS_TF_ESTIMATOR else [])
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    # keras_metric_objects_in_eval_metric_ops uses tf.keras.metrics (tests/child_site/sitecustomize.py)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", TF1_RECSYS_TEST_CHILD_KERAS="1")
     procs, roots = {}, {}
     for impl in impls:
         roots[impl] = tmp_path_factory.mktemp("behaviours_" + impl)

@@ -107,16 +107,18 @@ def test_testing_utils_are_loaded_from_the_source_as_test_code(tmp_path):
     assert tool.test_helpers(str(tmp_path)) == {
         prefix + "dnn_testing_utils": str(canned / "dnn_testing_utils.py"),
         prefix + "v1.linear_testing_utils_v1": str(canned / "v1" / "linear_testing_utils_v1.py")}
-    assert tool.key_modules()[prefix + "metric_keys"] == ["tf1_recsys.estimator.canned.metric_keys", None]
-    ours, names = tool.key_modules()[prefix + "head"]
-    import tf1_recsys.estimator.canned.head as head  # the V1 heads named there are ours (docs/MIGRATION.md)
-    assert ours == head.__name__ and names and all(callable(getattr(head, name)) for name in names)
+    # the key constants and the V1 heads (docs/MIGRATION.md) are served as ours: our modules at those paths list them
+    import tf1_recsys.estimator.canned.head as head
+    import tf1_recsys.estimator.canned.metric_keys as metric_keys
+    assert "MetricKeys" in metric_keys.__all__
+    assert {"_regression_head", "_binary_logistic_head_with_sigmoid_cross_entropy_loss"} <= set(head.__all__)
 
 
-def test_the_canned_group_is_apart_and_the_default_run_stays_the_core_files():
-    assert tool.GROUPS["core"] is tool.TEST_FILES and "estimator_test" in tool.TEST_FILES
+def test_the_canned_group_is_apart_and_the_default_run_stays_the_estimator_files():
+    assert tool.GROUPS["estimator"] is tool.TEST_FILES and "estimator_test" in tool.TEST_FILES
     assert "dnn_test_fc_v2" in tool.CANNED_TEST_FILES and not set(tool.CANNED_TEST_FILES) & set(tool.TEST_FILES)
-    assert list(tool.ALL_FILES) == list(tool.TEST_FILES) + list(tool.CANNED_TEST_FILES)
+    assert list(tool.ALL_TEST_FILES) == list(tool.TEST_FILES) + list(tool.CANNED_TEST_FILES) + list(tool.HEAD_TEST_FILES)
+    assert "linear_test_v1" in tool.V1_MODE_FILES and "linear_test" not in tool.V1_MODE_FILES  # run_v1_only files
 
 
 def test_a_keras_optimizer_of_the_test_itself_is_one_reason_and_a_failure():
@@ -125,3 +127,21 @@ def test_a_keras_optimizer_of_the_test_itself_is_one_reason_and_a_failure():
                           "(tf1_recsys has no Keras optimizers). Given: <_Optimizer>", "")
     assert keras3.startswith(tool.KERAS_OPTIMIZER) and ours.startswith(tool.KERAS_OPTIMIZER) and keras3 != ours
     assert tool.outcome_of(keras3) == tool.outcome_of(ours) == "failed"
+
+
+def test_a_file_that_cannot_be_collected_is_one_failed_entry(tmp_path):
+    """A name missing at class definition stops collection: one ``(collection)`` record, with its reason."""
+    import json
+    import subprocess
+
+    (tmp_path / "conftest.py").write_text(tool.RESUME)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "f_test.py").write_text("import types\n\n\nclass Test(types.ModuleType('m').Missing):\n    pass\n")
+    results = tmp_path / "results.jsonl"
+    env = dict(os.environ, TF1_RECSYS_RESULTS=str(results), TF1_RECSYS_TEST_TIMEOUT="60")
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
+                    "--rootdir", str(tmp_path), "f_test.py"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["nodeid"], r["outcome"]) for r in records] == [("f_test.py::(collection)", "failed")]
+    assert tool._test_id(records[0]["nodeid"]) == "f_test::(collection)"
+    assert "has no attribute 'Missing'" in records[0]["message"]

@@ -418,7 +418,9 @@ def test_graph_session_seeds_the_graph_and_restores_eager_mode():
 
 # ------------------------------------------------------------------- pytest plugin (own pytest processes)
 def _pytest(project, *args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, str(project)]), TF_CPP_MIN_LOG_LEVEL="2",
+    # the caller's PYTHONPATH last: on TensorFlow 2.16+ it holds tests/child_site (tests/conftest.py)
+    path = [REPO, str(project)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path), TF_CPP_MIN_LOG_LEVEL="2",
                PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
                           cwd=str(project), env=env, capture_output=True, text=True, timeout=300)

@@ -13,7 +13,8 @@ the seeds' variance is the training noise, the bootstrap's the test sample's.
     python tools/bootstrap_auc.py PREDICTIONS.npz --protocol next --pairs dien:din dien:base dien:lr
 
 Several files (runs of different models on the same test split) are read as one, after checking
-that their test labels and users are the same.
+that their test labels and users are the same and that no key holds different predictions in two files
+(the same model name in two runs: rename it in one file's keys).
 """
 import argparse
 import os
@@ -60,19 +61,30 @@ def paired_bootstrap(labels, groups, runs_a, runs_b, replicates=2000, seed=0):
 def load_predictions(paths, protocol, task):
     """Reads ``--predictions`` files as one: ``{key: array}``.
 
+    A key in several files must hold the same array in each (the test labels and users, or a model
+    such as the deterministic 'lr' that every run writes); otherwise nothing would say which run a
+    model name meant, so it raises.
+
     Raises ValueError when a file lacks the test labels / users of ``protocol`` and ``task``
-    or they differ from the first file's (another test split: its rows cannot be paired).
+    or they differ from the first file's (another test split: its rows cannot be paired), or when
+    two files hold different predictions under one key (two runs under one model name).
     """
-    merged = {}
+    merged, source = {}, {}
     for path in paths:
         with np.load(path) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        for key in ("%s/test/%s" % (protocol, task), "%s/test/user" % protocol):
+        test_keys = ("%s/test/%s" % (protocol, task), "%s/test/user" % protocol)
+        for key in test_keys:
             if key not in arrays:
                 raise ValueError("%s has no %r" % (path, key))
-            if key in merged and not np.array_equal(merged[key], arrays[key]):
-                raise ValueError("%s: %r differs from %s's: not the same test split" % (path, key, paths[0]))
-        merged.update(arrays)
+        for key, array in sorted(arrays.items(), key=lambda item: item[0] not in test_keys):
+            if key in merged and not np.array_equal(merged[key], array):
+                if key in test_keys:
+                    raise ValueError("%s: %r differs from %s's: not the same test split" % (path, key, source[key]))
+                raise ValueError("%s: %r differs from %s's: two runs under one model name (rename the model in "
+                                 "one file's keys)" % (path, key, source[key]))
+            merged.setdefault(key, array)
+            source.setdefault(key, path)
     return merged
 
 

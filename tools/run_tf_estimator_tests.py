@@ -3,6 +3,8 @@
     git --git-dir=<mirror of github:tensorflow/estimator> archive v2.15.0 tensorflow_estimator \\
         | tar -x -C /tmp/est
     PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...] [-k EXPR]
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group heads   # the heads' tests
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group canned  # the canned estimators'
 
 ``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
 in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
@@ -20,6 +22,29 @@ in its own process, where:
   such a name (``mock.patch.object(training, '_TrainingExecutor')``): "patches a private name".
   A test that reads a private attribute our objects lack (``est._session_config``) fails, labelled
   "private attribute missing", apart from the public names we lack.
+- a private name that ``install(estimator=True)`` serves as API at that import path counts as
+  public: one that our module at the same path (``tf1_recsys.compat.estimator_paths``) lists in
+  its ``__all__``. These are the V1 heads of ``canned.head`` (``_binary_logistic_head_with_sigmoid_
+  cross_entropy_loss``, ``_regression_head``, their base ``_Head`` ...): TF 1.x programs reach them
+  only through that private path, so their tests are tests of the API we replace.
+- a name exported with a V1 name (``v1=[...]``) resolves in ``tf.compat.v1.estimator``, any other
+  in the V2 namespace (``dnn.DNNClassifierV2`` is our V2 class).
+- the test-code modules ``*_testing_utils.py`` (``canned/dnn_testing_utils``, ``linear_testing_utils``,
+  their ``_v1`` forms) are imported from ``--source`` as they are; their own imports go through the
+  same stand-ins, so only what they reach themselves counts against a test.
+- a module of test helpers beside public functions (``TEST_HELPERS``: ``head/head_utils``, imported
+  by the head tests as ``test_lib``) gives a public name of ours where ours has it
+  (``binary_or_multi_class_head``) and any other name (``_initialize_variables``,
+  ``_assert_simple_summaries``) from that module in ``--source``, run as test code whose own
+  imports go through these same stand-ins.
+- the files of ``V1_MODE_FILES`` (``canned/head_test.py`` and ``canned/v1/*``, whose classes are
+  ``run_v1_only``) run after ``tf.compat.v1.disable_v2_behavior()``, as TensorFlow ran them; in
+  TF2 mode nearly all their tests are skipped.
+- a file pytest cannot collect (a name missing at class definition) is one failed (or left out)
+  entry ``<file>::(collection)``, not an empty line.
+
+``--group estimator`` (the default) runs ``TEST_FILES``; ``--group canned`` the canned estimators'
+files (``CANNED_TEST_FILES``), ``--group heads`` the heads' (``HEAD_TEST_FILES``); ``--files`` any of them.
 
 Prints, per file and in all, passed / failed / left out, the failures grouped by reason:
 a public name we lack, a different exception message, and the rest by exception type and
@@ -72,23 +97,31 @@ CANNED_TEST_FILES = collections.OrderedDict([
     ("linear_estimator_test_v1", "canned/v1/linear_estimator_test_v1.py"),
     ("dnn_linear_combined_estimator_test_v1", "canned/v1/dnn_linear_combined_estimator_test_v1.py"),
 ])
-GROUPS = collections.OrderedDict([("core", TEST_FILES), ("canned", CANNED_TEST_FILES)])
-ALL_FILES = collections.OrderedDict((key, path) for group in GROUPS.values() for key, path in group.items())
+# The heads' tests (``--group heads``): the V2 heads of head/ and the V1 heads of canned/head.py.
+HEAD_TEST_FILES = collections.OrderedDict([
+    ("base_head_test", "head/base_head_test.py"),
+    ("binary_class_head_test", "head/binary_class_head_test.py"),
+    ("multi_class_head_test", "head/multi_class_head_test.py"),
+    ("multi_label_head_test", "head/multi_label_head_test.py"),
+    ("regression_head_test", "head/regression_head_test.py"),
+    ("multi_head_test", "head/multi_head_test.py"),
+    ("sequential_head_test", "head/sequential_head_test.py"),
+    ("head_test_v1", "canned/head_test.py"),
+])
+# Files run in TF1 mode (``tf.compat.v1.disable_v2_behavior()`` before the test imports): the V1 heads' and
+# the V1 canned classes' tests are ``run_v1_only`` ("Tests v1 only symbols"), all skipped in TF2 mode.
+V1_MODE_FILES = {"head_test_v1"} | {key for key in CANNED_TEST_FILES if key.endswith("_v1")}
+# Modules of test helpers the tests import beside the API: {module: our module of its public names, or None}.
+# A name ours has comes from ours; any other is read from the module in --source, run as test code.
+TEST_HELPERS = {
+    "tensorflow_estimator.python.estimator.head.head_utils": "tf1_recsys.estimator.head.head_utils",
+}
+GROUPS = collections.OrderedDict([("estimator", TEST_FILES), ("canned", CANNED_TEST_FILES), ("heads", HEAD_TEST_FILES)])
+ALL_TEST_FILES = collections.OrderedDict(item for files in GROUPS.values() for item in files.items())
 PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
 # Test code, not API: the test files import these helpers, which run from --source as they are (their own
 # imports go through the same stand-ins), so only what they reach themselves counts against a test.
 TEST_HELPER_SUFFIXES = ("_testing_utils.py", "_testing_utils_v1.py")
-# Names TensorFlow does not export that tf1_recsys.estimator provides on purpose, in its module of the same
-# layout (docs/MIGRATION.md lists them): the key constants of evaluate()'s and predict()'s dicts (every
-# public name of those modules: None) and the V1 heads TF1 code imports from tensorflow's canned.head.
-# A test reaching them is counted; any other non-exported name leaves the test out.
-KEY_MODULES = {
-    "canned.metric_keys": None,
-    "canned.prediction_keys": None,
-    "canned.head": ["_binary_logistic_head_with_sigmoid_cross_entropy_loss",
-                    "_multi_class_head_with_softmax_cross_entropy_loss", "_regression_head",
-                    "_binary_logistic_or_multi_class_head"],
-}
 NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
 LEFT_OUT = {NON_PUBLIC: "uses a non-public name", PATCHES_PRIVATE: PATCHES_PRIVATE}
@@ -150,7 +183,7 @@ def _module_name(relpath):
 
 
 def test_helpers(source):
-    """``{module name: path}`` of the test helpers under ``source`` (``canned.dnn_testing_utils`` ...)."""
+    """``{module name: path}`` of the test-code modules under ``source`` (``canned.dnn_testing_utils`` ...)."""
     helpers = {}
     root = os.path.join(source, PACKAGE_DIR)
     for folder, _, files in os.walk(root):
@@ -161,27 +194,26 @@ def test_helpers(source):
     return helpers
 
 
-def key_modules():
-    """``{tensorflow_estimator module: [tf1_recsys module, the names (None: every public one)]}``: KEY_MODULES."""
-    return {_module_name(m.replace(".", "/") + ".py"): ["tf1_recsys.estimator." + m, names]
-            for m, names in KEY_MODULES.items()}
-
-
 # ---------------------------------------------------------------------------- inside a test process
 SHIM = r'''
 import importlib.abc, importlib.machinery, importlib.util, json, os, sys, types
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow
-if os.environ.get("TF1_RECSYS_TF1_BEHAVIOR") == "1":  # --tf1-behavior: the tests marked run_v1_only run
+if os.environ.get("TF1_RECSYS_V1_MODE") == "1":
     tensorflow.compat.v1.disable_v2_behavior()
 from tf1_recsys.compat import install
 install(estimator=True)
 import tf1_recsys.estimator as OURS
 import tf1_recsys._api.v2.estimator as OURS_V2
 
+from tf1_recsys.compat.estimator_paths import ESTIMATOR_PATHS
+import importlib.util
+
 API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
-HELPERS = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_HELPERS", "{}"))
-KEY_MODULES = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_KEY_MODULES", "{}"))
+# Test code (canned's *_testing_utils): {module: path in --source}, imported from there as it is.
+TEST_CODE = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_TEST_CODE", "{}"))
+HELPERS = json.loads(os.environ.get("TF1_RECSYS_TEST_HELPERS", "{}"))
+SOURCE_HELPERS = {}
 BY_SYMBOL = {}
 for _symbols in API.values():
     for _symbol, _names in _symbols.items():
@@ -216,26 +248,51 @@ class Shim(types.ModuleType):
         full = self.__name__ + "." + name
         if full in API or any(m.startswith(full + ".") for m in API):
             return importlib.import_module(full)
-        ours, provided = KEY_MODULES.get(self.__name__, (None, ()))
-        if ours and (name in provided if provided is not None else not name.startswith("_")):
-            ours = importlib.import_module(ours)
-            if hasattr(ours, name):
-                setattr(self, name, getattr(ours, name))
-                return getattr(ours, name)
         names = API.get(self.__name__, {}).get(name) or BY_SYMBOL.get(name)
         if not names and not name.startswith("_") and name in getattr(OURS, "__all__", ()):
             names = ["estimator." + name]  # not exported by TensorFlow, but ours has it (TaskType)
-        if not names:
-            raise NonPublicName("non-public tensorflow_estimator name: %s" % full)
-        value = resolve(names, full)
+        if self.__name__ in HELPERS:
+            value = helper_name(self.__name__, name)
+        elif names:
+            value = resolve(names, full)
+        else:
+            value = served_name(self.__name__, name)
         setattr(self, name, value)
         return value
 
 
+def helper_name(module, name):
+    """``name`` of a test-helper module: ours where ours has that public name, else the source's test code."""
+    ours = HELPERS[module]
+    if ours and not name.startswith("_") and hasattr(importlib.import_module(ours), name):
+        return getattr(importlib.import_module(ours), name)
+    if module not in SOURCE_HELPERS:
+        path = os.path.join(os.environ["TF1_RECSYS_ESTIMATOR_SOURCE"], *module.split(".")) + ".py"
+        spec = importlib.util.spec_from_file_location("tf_estimator_test_code." + module, path)
+        code = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(code)
+        SOURCE_HELPERS[module] = code
+    return getattr(SOURCE_HELPERS[module], name)
+
+
+def served_name(module, name):
+    """A name TensorFlow does not export that install() serves as API at this path: listed in the ``__all__``
+    of our module at the same import path (the V1 heads' ``canned.head._binary_logistic_head_...``)."""
+    prefix = max((p for p in ESTIMATOR_PATHS if module == p or module.startswith(p + ".")), key=len, default=None)
+    if prefix is not None:
+        try:
+            ours = importlib.import_module(ESTIMATOR_PATHS[prefix] + module[len(prefix):])
+        except ImportError:
+            ours = None
+        if ours is not None and name in getattr(ours, "__all__", ()):
+            return getattr(ours, name)
+    raise NonPublicName("non-public tensorflow_estimator name: %s.%s" % (module, name))
+
+
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path, target=None):
-        if fullname in HELPERS:  # test code, run from the source as it is
-            return importlib.util.spec_from_file_location(fullname, HELPERS[fullname])
+        if fullname in TEST_CODE:  # test code, run from the source as it is
+            return importlib.util.spec_from_file_location(fullname, TEST_CODE[fullname])
         if fullname == "tensorflow_estimator" or fullname.startswith("tensorflow_estimator."):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
@@ -314,11 +371,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collectreport(report):
-    """A class whose construction fails (its ``__init__`` reaches a name, say) is one failed record of its own."""
-    if report.failed and report.nodeid:
+    """A file that cannot be collected (a name missing at class definition) is one failed entry, not silence."""
+    if report.failed:
         crash = getattr(report.longrepr, "reprcrash", None)
-        _record(nodeid=report.nodeid, outcome="failed", message=crash.message if crash else str(report.longrepr)[:500],
-                details=str(report.longrepr)[-20000:])
+        _record(nodeid=report.nodeid + "::(collection)", outcome="failed",
+                message=crash.message if crash else str(report.longrepr)[:500], details=str(report.longrepr)[-20000:])
 
 
 def pytest_runtest_logstart(nodeid, location):
@@ -387,39 +444,58 @@ def _test_id(nodeid):
     return "%s::%s" % (".".join([parts[0][:-len(".py")]] + parts[1:-1]), parts[-1])
 
 
-def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40, select=None,
-             tf1_behavior=False):
-    """Runs one test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``.
+def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, max_resumes=40, select=None):
+    """Runs one tensorflow/estimator test file in a fresh pytest process; returns ``{test id: (outcome, reason)}``."""
+    def classify(record):
+        reason = reason_of(record["message"] or "", record["details"] or "")
+        return outcome_of(reason), reason
 
-    A test that hangs inside TensorFlow (where its alarm cannot interrupt it) ends its process;
-    it counts as failed and a new process runs the tests not yet run, up to ``max_resumes`` times.
+    env = {"TF1_RECSYS_ESTIMATOR_API": api_path, "TF1_RECSYS_ESTIMATOR_SOURCE": os.path.abspath(source),
+           "TF1_RECSYS_TEST_HELPERS": json.dumps(TEST_HELPERS), "TF1_RECSYS_ESTIMATOR_TEST_CODE": json.dumps(test_helpers(source)),
+           "TF1_RECSYS_V1_MODE": "1" if key in V1_MODE_FILES else "0"}
+    return run_test_file(os.path.join(source, PACKAGE_DIR, relpath), key, SHIM, classify, python, timeout,
+                         env=env, test_timeout=test_timeout,
+                         max_resumes=max_resumes, select=select)
+
+
+def run_test_file(path, key, shim, classify, python, timeout, env=None, test_timeout=120, max_resumes=40,
+                  select=None, work=None):
+    """Runs the test file ``path`` unchanged (copied as ``key.py``) in a fresh pytest process.
+
+    ``shim`` is the text of the process's ``conftest.py`` (before the per-test records of ``RESUME``);
+    ``classify(record)`` gives ``(outcome, reason)`` of a failed test's record; ``env`` adds variables;
+    ``work`` is the temporary folder to use (made and removed here when None). Returns
+    ``{test id: (outcome, reason)}``. A test that hangs inside TensorFlow (where its alarm cannot
+    interrupt it) ends its process; it counts as failed and a new process runs the tests not yet
+    run, up to ``max_resumes`` times. A file that cannot be collected (an import error) is the shim's
+    one failed ``key::(collection)`` record; a process that ends with no record at all is one failed
+    entry ``key::(file)`` with pytest's last line.
     """
-    work = tempfile.mkdtemp(prefix="tf_estimator_tests_")
+    own_work = work is None
+    work = work or tempfile.mkdtemp(prefix="tf_tests_")
     deadline = time.time() + timeout
     try:
-        shutil.copy(os.path.join(source, PACKAGE_DIR, relpath), os.path.join(work, key + ".py"))
+        shutil.copy(path, os.path.join(work, key + ".py"))
         with open(os.path.join(work, "conftest.py"), "w") as f:
-            f.write(SHIM + RESUME)
+            f.write(shim + RESUME)
         with open(os.path.join(work, "pytest.ini"), "w") as f:
             f.write("[pytest]\n")
         results_path = os.path.join(work, "results.jsonl")
-        env = dict(os.environ, TF1_RECSYS_ESTIMATOR_API=api_path, TF_CPP_MIN_LOG_LEVEL="2",
-                   TF1_RECSYS_TEST_TIMEOUT=str(test_timeout), TF1_RECSYS_RESULTS=results_path,
-                   TF1_RECSYS_ESTIMATOR_HELPERS=json.dumps(test_helpers(source)),
-                   TF1_RECSYS_ESTIMATOR_KEY_MODULES=json.dumps(key_modules()),
-                   TF1_RECSYS_TF1_BEHAVIOR="1" if tf1_behavior else "0")
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF1_RECSYS_TEST_TIMEOUT=str(test_timeout),
+                   TF1_RECSYS_RESULTS=results_path, **(env or {}))
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
                "--rootdir", work, "-c",
                os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
-        records, finished = [], False
+        records, finished, last_line = [], False, ""
         for _ in range(max_resumes + 1):  # each process leaves out the tests in results.jsonl (the SHIM)
             try:
-                proc = subprocess.run(cmd, cwd=work, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                proc = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       timeout=max(1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 break
+            lines = [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+            last_line = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "")
             if os.path.exists(results_path):
                 with open(results_path) as f:
                     records = [json.loads(line) for line in f if line.strip()]
@@ -428,34 +504,57 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
                 break
         results = {}
         for record in records:
-            if record["outcome"] == "failed":
-                reason = reason_of(record["message"] or "", record["details"] or "")
-                results[_test_id(record["nodeid"])] = (outcome_of(reason), reason)
-            else:
-                results[_test_id(record["nodeid"])] = (record["outcome"], None)
+            test_id = _test_id(record["nodeid"])
+            results[test_id] = classify(record) if record["outcome"] == "failed" else (record["outcome"], None)
         if not finished:
             results[key + "::(file)"] = ("failed", "the file did not run to the end (timeout or crash)")
+        elif not records and proc.returncode not in (0, 5):
+            results[key + "::(file)"] = ("failed", "the file did not import: " + _normalise(last_line.strip()))
         return results
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if own_work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+class Tally(object):
+    """Per-file and total counts of ``{test id: (outcome, reason)}`` results, printed as a table."""
+
+    def __init__(self, width=22):
+        self.width = width
+        self.totals, self.reasons, self.left_out, self.everything = (collections.Counter(), collections.Counter(),
+                                                                     collections.Counter(), {})
+        print("%-*s %7s %7s %9s %8s" % (width, "file", "passed", "failed", "left out", "skipped"))
+
+    def _row(self, name, counts):
+        print("%-*s %7d %7d %9d %8d" % (self.width, name, counts["passed"], counts["failed"], counts["left out"],
+                                        counts["skipped"]), flush=True)
+
+    def add(self, key, results):
+        """Counts one file's results and prints its row."""
+        counts = collections.Counter(outcome for outcome, _ in results.values())
+        self.totals.update(counts)
+        self.reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
+        self.left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
+        self.everything[key] = results
+        self._row(key, counts)
+
+    def total(self):
+        self._row("all", self.totals)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
-    parser.add_argument("--group", choices=list(GROUPS), default="core",
+    parser.add_argument("--group", choices=list(GROUPS), default="estimator",
                         help="which files to run when --files is not given: " + ", ".join(
                             "%s (%s)" % (name, " ".join(files)) for name, files in GROUPS.items()))
-    parser.add_argument("--files", nargs="*", choices=list(ALL_FILES))
+    parser.add_argument("--files", nargs="*", choices=list(ALL_TEST_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
     parser.add_argument("--test-timeout", type=int, default=120, help="seconds per test (then it fails; a test "
                         "stuck in TensorFlow 30 s longer ends its process, and the file resumes after it)")
     parser.add_argument("-k", dest="select", help="only the tests pytest's -k expression selects (not a figure "
                         "to report: the denominator is the selection)")
-    parser.add_argument("--tf1-behavior", action="store_true", help="run the tests in TF1 mode "
-                        "(tf.compat.v1.disable_v2_behavior() first): the ones marked run_v1_only run, the "
-                        "TF2-only ones are skipped, as on TensorFlow's own TF1 run")
     parser.add_argument("--json", help="write the per-test outcomes and reasons here")
     parser.add_argument("--reasons", type=int, default=40, help="how many failure reasons to print")
     args = parser.parse_args(argv)
@@ -466,29 +565,20 @@ def main(argv=None):
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
     api_file.close()
-    everything, reasons, left_out = {}, collections.Counter(), collections.Counter()
-    totals = collections.Counter()
+    tally = Tally(width=max(len(key) for key in files) + 2)
     try:
-        print("%-38s %7s %7s %9s %8s" % ("file", "passed", "failed", "left out", "skipped"))
         for key in files:
-            results = run_file(args.source, key, ALL_FILES[key], api_file.name, args.python, args.timeout,
-                               args.test_timeout, select=args.select, tf1_behavior=args.tf1_behavior)
-            counts = collections.Counter(outcome for outcome, _ in results.values())
-            totals.update(counts)
-            reasons.update(reason for outcome, reason in results.values() if outcome == "failed")
-            left_out.update(reason for outcome, reason in results.values() if outcome == "left out")
-            everything[key] = results
-            print("%-38s %7d %7d %9d %8d" % (key, counts["passed"], counts["failed"], counts["left out"],
-                                             counts["skipped"]), flush=True)
+            tally.add(key, run_file(args.source, key, ALL_TEST_FILES[key], api_file.name, args.python, args.timeout,
+                                    args.test_timeout, select=args.select))
     finally:
         os.unlink(api_file.name)
+    totals, reasons, left_out, everything = tally.totals, tally.reasons, tally.left_out, tally.everything
     counted = totals["passed"] + totals["failed"]
-    print("%-38s %7d %7d %9d %8d" % ("all", totals["passed"], totals["failed"], totals["left out"],
-                                     totals["skipped"]))
+    tally.total()
     print("\n%d of %d tests that use only public names pass (%d left out: %d use a non-public name, %d patch a "
-          "private name; %d skipped, as on TensorFlow's own run in %s mode)."
+          "private name; %d skipped, as on TensorFlow's own run: TF2 mode, TF1 mode for V1_MODE_FILES)."
           % (totals["passed"], counted, totals["left out"], left_out[NON_PUBLIC], left_out[PATCHES_PRIVATE],
-             totals["skipped"], "TF1" if args.tf1_behavior else "TF2"))
+             totals["skipped"]))
     print("\nfailures by reason:")
     for reason, count in reasons.most_common(args.reasons):
         print("%5d  %s" % (count, reason))

@@ -1,6 +1,6 @@
 """TensorFlow's parameter-server runtime for one task: its server, worker sessions, shutdown.
 
-* ``start_server``: the one ``tf.compat.v1.train.Server`` of this process (cached).
+* ``start_server``: the ``tf.compat.v1.train.Server`` of this process's task of a cluster (cached).
 * ``ShortWaitWorkerSessionCreator``: ``WorkerSessionCreator`` with a configurable poll
   interval; TensorFlow's polls every 30 s for the chief's initialisation.
 * Shutdown: ``server.join()`` never returns and ``Server.stop`` is not implemented, so
@@ -14,6 +14,7 @@
 * ``arm_deadline``: ends the process with exit status 124 after a bound, whatever it
   is blocked in.
 """
+import json
 import os
 import re
 import socket
@@ -28,7 +29,8 @@ from tf1_recsys.estimator.tf_config import TaskType
 DEADLINE_EXIT_CODE = 124
 PS_LOST_EXIT_CODE = 75  # EX_TEMPFAIL: restart the cluster (or the ps task) and it resumes
 _QUEUE_CAPACITY = 4096
-_servers = {}
+_servers = {}  # (task type, index, cluster, device filters) -> its Server
+_address_keys = {}  # host:port -> the key of the server there
 _deadline_armed = []
 
 
@@ -68,19 +70,39 @@ def arm_deadline_from_env(what):
 
 
 def start_server(config):
-    """The ``tf.compat.v1.train.Server`` of this task of ``config`` (a ``RunConfig``), started once."""
-    key = (config.task_type, config.task_id)
+    """The ``tf.compat.v1.train.Server`` of this task of ``config`` (a ``RunConfig``), started once.
+
+    One server a (cluster, task, device filters): a later Estimator of the same cluster and task in this
+    process shares it. A task of another cluster gets its own server, unless it is at an address this
+    process already serves (a port takes one server): that raises ValueError naming both clusters.
+    """
+    filters = tuple(config.device_filters or ())
+    key = (config.task_type, config.task_id, _canonical(config.cluster_spec.as_dict()), filters)
     if key not in _servers:
-        arm_deadline_from_env("%s:%d" % key)
+        address = config.cluster_spec.task_address(config.task_type, config.task_id)
+        if address in _address_keys:
+            task_type, task_id, cluster, other_filters = _address_keys[address]
+            raise ValueError(
+                "start_server: this process already serves %s:%d at %s for the cluster %s (device filters %s); "
+                "config.cluster_spec %s (device filters %s) puts %s:%d at the same address, and a port takes one "
+                "server: give that task another port or run it in another process."
+                % (task_type, task_id, address, cluster, list(other_filters), key[2], list(filters),
+                   config.task_type, config.task_id))
+        arm_deadline_from_env("%s:%d" % (config.task_type, config.task_id))
         server_config = tf.ConfigProto(allow_soft_placement=True)
-        filters = config.device_filters
         if filters:
             server_config.device_filters.extend(filters)
-        _servers[key] = tf.train.Server(config.cluster_spec, job_name=config.task_type,
-                                        task_index=config.task_id, config=server_config,
-                                        protocol=config.protocol or "grpc", start=True)
-        log("started server %s:%d at %s" % (key + (_servers[key].target,)))
+        _servers[key] = tf.train.Server(config.cluster_spec, job_name=config.task_type, task_index=config.task_id,
+                                        config=server_config, protocol=config.protocol or "grpc", start=True)
+        _address_keys[address] = key
+        log("started server %s:%d at %s" % (config.task_type, config.task_id, _servers[key].target))
     return _servers[key]
+
+
+def _canonical(cluster):
+    """``ClusterSpec.as_dict()`` as a hashable, order-free string (a job's tasks: a list or {index: address})."""
+    return json.dumps({job: tasks if isinstance(tasks, list) else {str(i): a for i, a in sorted(tasks.items())}
+                       for job, tasks in cluster.items()}, sort_keys=True)
 
 
 class ShortWaitWorkerSessionCreator(tf.train.SessionCreator):

@@ -39,6 +39,7 @@ from tf1_recsys.compat.rnn_cell import GRUCell
 from tf1_recsys.compat.layers.input_spec import InputSpec
 from tf1_recsys.compat.rnn_cell.base import check_input_dtypes
 from tf1_recsys.layers.core import dense, get_variable_in_scope, positive_int
+from tf1_recsys.layers.packed_rnn import packed_by_default, packed_dynamic_rnn
 from tf1_recsys.layers.sequence import DINModel
 
 GRU_TYPES = ("AUGRU", "AGRU", "AIGRU")
@@ -162,16 +163,21 @@ def _lengths(fn, mask, keys):
     return mask, tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
 
 
-def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor"):
+def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor", packed=None):
     """The interest extractor layer: a ``GRUCell`` over the behaviours, up to each row's real length.
 
     Behaviours are left-aligned (padding on the right); the length of a row is its number
     of real behaviours. Variables: ``<name>/rnn/gru_cell/{gates,candidate}/{kernel,bias}``.
+    The recurrence is ``packed_dynamic_rnn`` (the cell run only on the rows not yet past their
+    length; the same results as ``tf.nn.dynamic_rnn``), or ``tf.nn.dynamic_rnn`` itself: ``packed``.
 
     Args:
       behaviours: float [B, T, E], the behaviour embeddings e_t.
       mask: [B, T], 1 (or True) = real behaviour, 0 = padding.
       hidden_size: H.
+      packed: True: the GRU runs by ``packed_dynamic_rnn``; False: by ``tf.nn.dynamic_rnn``; None
+        (default): packed unless the graph builds TF1's loops (``disable_control_flow_v2``, as for an
+        ONNX export: tf2onnx converts ``dynamic_rnn``'s TF1 loop, not the packed one).
 
     Returns:
       ``(interests [B, T, H], lengths int32 [B])``; interests are 0 at padded positions.
@@ -183,14 +189,19 @@ def interest_extractor(behaviours, mask, hidden_size, name="interest_extractor")
     static_last_dim(fn, "behaviours", behaviours)
     hidden_size = positive_int(fn, "hidden_size", hidden_size)
     _, lengths = _lengths(fn, mask, behaviours)
+    packed = packed_by_default(packed)
     with tf.variable_scope(name):
         cell = _ExtractorGRUCell(hidden_size, name="gru_cell")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/gru_cell/...
-            # time-major [T, B, .] from the start: one transpose in, one out, not one per projection
-            steps = cell.project_inputs(tf.transpose(behaviours, [1, 0, 2]))
-        interests, _ = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype,
-                                         time_major=True, scope=rnn)
-        interests = tf.transpose(interests, [1, 0, 2])
+            # packed_dynamic_rnn takes the batch-major steps as they are; for dynamic_rnn time-major [T, B, .]
+            # from the start: one transpose in, one out, not one per projection
+            steps = cell.project_inputs(behaviours if packed else tf.transpose(behaviours, [1, 0, 2]))
+        if packed:
+            interests, _ = packed_dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype, scope=rnn)
+        else:
+            interests, _ = tf.nn.dynamic_rnn(cell, steps, sequence_length=lengths, dtype=behaviours.dtype,
+                                             time_major=True, scope=rnn)
+            interests = tf.transpose(interests, [1, 0, 2])
     return interests, lengths
 
 
@@ -312,7 +323,7 @@ def _first_layer(h, e, units, name):
 
 
 def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layers=(80, 40), training=False,
-                       layer_norm=False, name="interest_evolution"):
+                       layer_norm=False, name="interest_evolution", packed=None):
     """The interest evolving layer: target attention over the interests, then an attention-gated GRU.
 
     1. the query is projected to H (``query_projection``, dense) and scored against every
@@ -322,8 +333,9 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
        passes there, as ``interest_extractor`` returns them), so the activation unit runs
        on the real positions only, with Dice's batch statistics those of all B*T positions
        (``DINModel(zero_padded_keys=True)``);
-    2. ``dynamic_rnn`` runs the ``gru_type`` cell (under ``rnn/<cell>``, e.g.
-       ``rnn/augru_cell``) over ``concat([h_t, a_t])`` up to each row's real length.
+    2. ``packed_dynamic_rnn`` (or ``tf.nn.dynamic_rnn``, the same results: ``packed``) runs the
+       ``gru_type`` cell (under ``rnn/<cell>``, e.g. ``rnn/augru_cell``) over ``concat([h_t, a_t])``
+       up to each row's real length.
 
     Args:
       interests: float [B, T, H].
@@ -333,6 +345,7 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
       attention_layers: ``DINModel.layer_size``.
       training: for Dice's batch normalisation in the activation unit.
       layer_norm: ``DINModel``'s ``is_bn``.
+      packed: as ``interest_extractor``'s (default None: packed unless TF1's loops).
 
     Returns:
       ``(final interest [B, H], scores [B, T])``.
@@ -348,6 +361,7 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
     hidden = static_last_dim(fn, "interests", interests)
     static_last_dim(fn, "query", query)
     mask, lengths = _lengths(fn, mask, interests)
+    packed = packed_by_default(packed)
     with tf.variable_scope(name):
         q = dense(query, hidden, name="query_projection")  # [B, H]
         interests = tf.where_v2(mask[:, :, None], interests, tf.zeros_like(interests))
@@ -358,9 +372,14 @@ def interest_evolution(interests, query, mask, gru_type="AUGRU", attention_layer
         scores = scores[:, 0, :]  # [B, T]
         cell = _CELLS[gru_type](hidden, name=gru_type.lower() + "_cell")
         with tf.variable_scope("rnn") as rnn:  # dynamic_rnn's scope: the variables are rnn/<cell>/...
-            steps = cell.project_inputs(tf.transpose(interests, [1, 0, 2]), extra_columns=1)  # time-major
-        _, final = tf.nn.dynamic_rnn(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
-                                     dtype=interests.dtype, time_major=True, scope=rnn)
+            # batch-major as packed_dynamic_rnn takes them; time-major for dynamic_rnn
+            steps = cell.project_inputs(interests if packed else tf.transpose(interests, [1, 0, 2]), extra_columns=1)
+        if packed:
+            _, final = packed_dynamic_rnn(cell, steps + (scores[:, :, None],), sequence_length=lengths,
+                                          dtype=interests.dtype, scope=rnn)
+        else:
+            _, final = tf.nn.dynamic_rnn(cell, steps + (tf.transpose(scores)[:, :, None],), sequence_length=lengths,
+                                         dtype=interests.dtype, time_major=True, scope=rnn)
     return final, scores
 
 

@@ -49,7 +49,7 @@ behaviours."""
 
 def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_type="AUGRU",
                      attention_layers=(80, 40), aux_layers=(100, 50), attention_layer_norm=False,
-                     negative_seed=0, history_sum=True):
+                     negative_seed=0, history_sum=True, packed=None):
     """DIEN over each group of equal-length sequences.
 
     Returns ``(names, [B, E] fields, [auxiliary losses], extra)``: ``extra`` is empty, or with
@@ -69,7 +69,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
             behaviours = tf.concat([embedder.lookup(f.name, i) for f, i in zip(feats, ids)], -1)  # [B, T, S*E]
             query = tf.concat([embedder.lookup(f.query, inputs[f.query]) for f in feats], -1)  # [B, S*E]
             width = len(feats) * e
-            interests, _ = interest_extractor(behaviours, mask, gru_units or width)
+            interests, _ = interest_extractor(behaviours, mask, gru_units or width, packed=packed)
             negative = sample_negative_positions(mask, key=ids[0], seed=negative_seed)  # [B, T] into [B*T]
             # the negative behaviours are rows of the behaviours already looked up (the same embeddings
             # as a lookup of their ids, without B*T more rows in each table's sparse gradient)
@@ -81,7 +81,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
             aux.append(auxiliary_loss(interests, behaviours, negatives, mask, layers=aux_layers))
             final, _ = interest_evolution(interests, query, mask, gru_type=gru_type,
                                           attention_layers=attention_layers, training=training,
-                                          layer_norm=attention_layer_norm)
+                                          layer_norm=attention_layer_norm, packed=packed)
             if int(final.shape[-1]) != width:
                 final = dense(final, width, name="interest_projection")
             for f, field in zip(feats, tf.split(final, len(feats), axis=-1)):
@@ -98,7 +98,7 @@ def evolve_sequences(embedder, schema, inputs, training, gru_units=None, gru_typ
 def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha=1.0, attention_layers=(80, 40),
                aux_layers=(100, 50), mlp_layers=(200, 80), senet_hidden=16, task=None, l2=0.0,
                partition_strategy="div", wide=False, wide_l2=None, attention_layer_norm=False, init_stddev=0.05,
-               negative_seed=0, history_sum=True):
+               negative_seed=0, history_sum=True, packed=None):
     """Builds the DIEN graph for one task (default: the schema's first label).
 
     Args:
@@ -124,6 +124,11 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         scale does not grow with the history's length (``history_sum/masked_mean``). No
         variables of its own: the MLP's first kernel has 2*S*E more rows per group unless
         False, so checkpoints do not restore between False and the others.
+      packed: True: both GRUs run by ``packed_dynamic_rnn`` (at step t the cell computes only the
+        rows not yet past their length; the same function, variables and checkpoints); False: by
+        ``tf.nn.dynamic_rnn`` (every row at every step up to the batch's longest); None (default):
+        packed unless the graph is built with TF1's loops (``disable_control_flow_v2``, as for an
+        ONNX export, which converts only ``dynamic_rnn``'s loop).
 
     Every argument after ``schema`` is an hparam (``build_model("dien", schema, **hparams)``).
 
@@ -148,7 +153,8 @@ def build_dien(schema, embedding_size=8, gru_units=None, gru_type="AUGRU", alpha
         fields = [embedder.field(n, inputs[n]) for n in names]
         seq_names, seq_fields, aux, extra = evolve_sequences(embedder, schema, inputs, training, gru_units,
                                                              gru_type, attention_layers, aux_layers,
-                                                             attention_layer_norm, negative_seed, history_sum)
+                                                             attention_layer_norm, negative_seed, history_sum,
+                                                             packed)
         logit, sensitivity = senet_mlp_logit(embedder, schema, inputs, training, names + seq_names,
                                              fields + seq_fields, senet_hidden, mlp_layers, wide,
                                              l2 if wide_l2 is None else wide_l2, partition_strategy, extra)

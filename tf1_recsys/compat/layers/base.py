@@ -474,5 +474,10 @@ class Layer(object):
             config["dtype"] = self._dtype
         return config
 
+    @classmethod
+    def from_config(cls, config):
+        """The layer ``config`` (a ``get_config()`` result) describes: ``cls(**config)``."""
+        return cls(**config)
+
 
 __all__ = ["Layer", "InputSpec", "to_snake_case"]

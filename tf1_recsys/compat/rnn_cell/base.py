@@ -12,6 +12,8 @@ Variables and scopes are those of TensorFlow 1.x's cells: a cell called inside
 """
 import collections
 
+import tensorflow as _tensorflow_v2
+
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.layers.base import Layer
 
@@ -112,7 +114,11 @@ class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
         return c.dtype
 
 
-class RNNCell(Layer):
+Trackable = _tensorflow_v2.__internal__.tracking.Trackable
+"""What ``tf.train.Checkpoint`` and SavedModel save: a cell is one, as TensorFlow's cells are."""
+
+
+class RNNCell(Layer, Trackable):
     """The base class of recurrent cells, as user code subclasses it.
 
     A subclass defines ``state_size`` and ``output_size`` (an int, a ``TensorShape`` or a
@@ -145,6 +151,34 @@ class RNNCell(Layer):
         if all(variable is not v for v in own):
             own.append(variable)
         return variable
+
+    def _trackable_children(self, save_type="checkpoint", cache=None, **kwargs):
+        """What ``tf.train.Checkpoint`` and SavedModel save of the cell, as for TensorFlow's cells.
+
+        The cell's own weights by their name in its scope (``kernel``, ``projection/kernel``) and
+        the cells it wraps (``cell``; ``cell-<i>`` in a ``MultiRNNCell``): ``_child_cells()``.
+        """
+        children = dict(super(RNNCell, self)._trackable_children(save_type, cache=cache, **kwargs))
+        cells = self._child_cells()
+        inner = {id(v) for cell in cells.values() for v in getattr(cell, "weights", ())}
+        scope = getattr(self, "_scope", None)
+        prefix = scope.name + "/" if scope is not None else None
+        for variable in self._trainable_weights + self._non_trainable_weights:
+            if id(variable) not in inner:  # a wrapped cell's weight is saved under that cell
+                name = variable.op.name
+                children[name[len(prefix):] if prefix and name.startswith(prefix) else name] = variable
+        children.update(cells)
+        return children
+
+    def _lookup_dependency(self, name, cached_dependencies=None):
+        """The child ``name`` of ``_trackable_children`` (restoring a checkpoint into the cell)."""
+        if cached_dependencies is not None and name in cached_dependencies:
+            return cached_dependencies[name]
+        return self._trackable_children().get(name)
+
+    def _child_cells(self):
+        """``{name: cell}`` of the trackable cells this one wraps; none for a plain cell."""
+        return {}
 
     @property
     def state_size(self):
@@ -186,7 +220,10 @@ class RNNCell(Layer):
             return zero_state_tensors(self.state_size, batch_size, dtype)
 
     def get_config(self):
-        return super(RNNCell, self).get_config()
+        """The layer's ``name``, ``trainable`` and ``dtype`` (None until known), as TensorFlow's cells report."""
+        config = dict(super(RNNCell, self).get_config())
+        config.setdefault("dtype", None)
+        return config
 
 
 class LayerRNNCell(RNNCell):
@@ -199,5 +236,5 @@ class LayerRNNCell(RNNCell):
         return Layer.__call__(self, inputs, state, *args, scope=scope, **kwargs)
 
 
-__all__ = ["RNNCell", "LayerRNNCell", "LSTMStateTuple", "assert_like_rnncell", "like_rnncell",
+__all__ = ["RNNCell", "LayerRNNCell", "Trackable", "LSTMStateTuple", "assert_like_rnncell", "like_rnncell",
            "zero_state_tensors", "concat_shapes", "check_supported_dtype", "check_input_dtypes"]

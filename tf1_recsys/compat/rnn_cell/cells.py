@@ -18,6 +18,11 @@ def _activation(activation, cell_name):
     return get_activation(activation, cell_name) if activation else tf.tanh
 
 
+def _activation_name(activation):
+    """How ``get_config()`` names an activation, as TensorFlow's cells do: the function's name ('tanh')."""
+    return getattr(activation, "__name__", activation)
+
+
 def _input_depth(cell, inputs_shape):
     depth = tf.compat.dimension_value(tf.TensorShape(inputs_shape)[-1])
     if depth is None:
@@ -26,8 +31,20 @@ def _input_depth(cell, inputs_shape):
     return depth
 
 
+_CONFIG_INITIALIZERS = (tf.constant_initializer, tf.zeros_initializer, tf.ones_initializer,
+                        tf.random_uniform_initializer, tf.random_normal_initializer, tf.truncated_normal_initializer,
+                        tf.glorot_uniform_initializer, tf.glorot_normal_initializer, tf.orthogonal_initializer,
+                        tf.variance_scaling_initializer, tf.uniform_unit_scaling_initializer)
+
+
 def _initializer(value):
-    """An initializer object, or the Keras-style name of one ('zeros', 'glorot_uniform', ...)."""
+    """An initializer object, the Keras-style name of one ('zeros', 'glorot_uniform', ...) or its config."""
+    if isinstance(value, dict):  # {"class_name": "Constant", "config": {...}}: from get_config()
+        classes = {cls.__name__: cls for cls in _CONFIG_INITIALIZERS}
+        if value.get("class_name") not in classes:
+            raise ValueError("rnn_cell: unknown initializer config %r; expected a class_name among %s."
+                             % (value, ", ".join(sorted(classes))))
+        return classes[value["class_name"]].from_config(value.get("config", {}))
     if value is None or not isinstance(value, str):
         return value
     names = {"zeros": tf.zeros_initializer(), "ones": tf.ones_initializer(),
@@ -37,6 +54,13 @@ def _initializer(value):
         raise ValueError("rnn_cell: unknown initializer %r; expected an initializer or one of %s."
                          % (value, ", ".join(sorted(names))))
     return names[value]
+
+
+def _initializer_config(initializer):
+    """How ``get_config()`` reports an initializer, as TensorFlow's cells do: None or class name and config."""
+    if initializer is None or isinstance(initializer, str):
+        return initializer
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
 class BasicRNNCell(LayerRNNCell):
@@ -73,7 +97,7 @@ class BasicRNNCell(LayerRNNCell):
 
     def get_config(self):
         config = dict(super(BasicRNNCell, self).get_config())
-        config.update(num_units=self._num_units, reuse=self._reuse)
+        config.update(activation=_activation_name(self._activation), num_units=self._num_units, reuse=self._reuse)
         return config
 
 
@@ -141,7 +165,9 @@ class GRUCell(LayerRNNCell):
 
     def get_config(self):
         config = dict(super(GRUCell, self).get_config())
-        config.update(num_units=self._num_units, reuse=self._reuse)
+        config.update(activation=_activation_name(self._activation), num_units=self._num_units, reuse=self._reuse,
+                      kernel_initializer=_initializer_config(self._kernel_initializer),
+                      bias_initializer=_initializer_config(self._bias_initializer))
         return config
 
 
@@ -194,7 +220,8 @@ class BasicLSTMCell(LayerRNNCell):
 
     def get_config(self):
         config = dict(super(BasicLSTMCell, self).get_config())
-        config.update(num_units=self._num_units, forget_bias=self._forget_bias,
+        config.update(activation=_activation_name(self._activation), num_units=self._num_units,
+                      forget_bias=self._forget_bias,
                       state_is_tuple=self._state_is_tuple, reuse=self._reuse)
         return config
 
@@ -291,7 +318,8 @@ class LSTMCell(LayerRNNCell):
 
     def get_config(self):
         config = dict(super(LSTMCell, self).get_config())
-        config.update(num_units=self._num_units, use_peepholes=self._use_peepholes, cell_clip=self._cell_clip,
+        config.update(activation=_activation_name(self._activation), initializer=_initializer_config(self._initializer),
+                      num_units=self._num_units, use_peepholes=self._use_peepholes, cell_clip=self._cell_clip,
                       num_proj=self._num_proj, proj_clip=self._proj_clip, num_unit_shards=self._num_unit_shards,
                       num_proj_shards=self._num_proj_shards, forget_bias=self._forget_bias,
                       state_is_tuple=self._state_is_tuple, reuse=self._reuse)

@@ -9,7 +9,8 @@ import numbers
 
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.layers.base import Layer
-from tf1_recsys.compat.rnn_cell.base import LSTMStateTuple, RNNCell, assert_like_rnncell
+from tf1_recsys.compat.rnn_cell.base import LSTMStateTuple, RNNCell, Trackable, assert_like_rnncell
+from tf1_recsys.compat.rnn_cell.serialization import function_from_config, function_to_config
 
 
 def _children(structure):
@@ -123,6 +124,27 @@ class _Wrapper(_CellsWeights, RNNCell):
     def _inner_cells(self):
         return [self.cell]
 
+    def _child_cells(self):
+        return {"cell": self.cell} if isinstance(self.cell, Trackable) else {}
+
+    def get_config(self):
+        """The layer's config and ``cell``: ``{"class_name": ..., "config": cell.get_config()}``."""
+        config = dict(super(_Wrapper, self).get_config())
+        config["cell"] = {"class_name": type(self.cell).__name__, "config": self.cell.get_config()}
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The wrapper of ``config``, whose ``"cell"`` the caller has replaced by a cell object."""
+        config = dict(config)
+        cell = config.pop("cell")
+        try:
+            assert_like_rnncell("cell", cell)
+            return cls(cell, **config)
+        except TypeError:
+            raise ValueError("RNNCellWrapper cannot reconstruct the wrapped cell. Please overwrite the cell in "
+                             "the config with a RNNCell instance.")
+
 
 class DropoutWrapper(_Wrapper):
     """Dropout on the inputs, outputs and states of ``cell``.
@@ -227,6 +249,26 @@ class DropoutWrapper(_Wrapper):
             output = self._dropout(output, "output", self._recurrent_output_noise, self._output_keep_prob)
         return output, new_state
 
+    def get_config(self):
+        config = dict(super(DropoutWrapper, self).get_config())
+        config.update(input_keep_prob=self._input_keep_prob, output_keep_prob=self._output_keep_prob,
+                      state_keep_prob=self._state_keep_prob, variational_recurrent=self._variational_recurrent,
+                      input_size=self._input_size, seed=self._seed)
+        if self._dropout_state_filter is not _default_dropout_state_filter:
+            config["dropout_fn"], config["dropout_fn_type"], config["dropout_fn_module"] = \
+                function_to_config(self._dropout_state_filter)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "dropout_fn" in config:
+            config = dict(config)
+            visitor = function_from_config(config, custom_objects, "dropout_fn", "dropout_fn_type",
+                                           "dropout_fn_module")
+            del config["dropout_fn"]
+            config["dropout_state_filter_visitor"] = visitor
+        return super(DropoutWrapper, cls).from_config(config, custom_objects=custom_objects)
+
 
 class ResidualWrapper(_Wrapper):
     """``output = residual_fn(inputs, cell output)`` (default: their sum, structures and shapes must match)."""
@@ -245,6 +287,21 @@ class ResidualWrapper(_Wrapper):
 
         return (self._residual_fn or add_inputs)(inputs, outputs), new_state
 
+    def get_config(self):
+        config = dict(super(ResidualWrapper, self).get_config())
+        if self._residual_fn is not None:
+            config["residual_fn"], config["residual_fn_type"], config["residual_fn_module"] = \
+                function_to_config(self._residual_fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "residual_fn" in config:
+            config = dict(config)
+            config["residual_fn"] = function_from_config(config, custom_objects, "residual_fn", "residual_fn_type",
+                                                         "residual_fn_module")
+        return super(ResidualWrapper, cls).from_config(config, custom_objects=custom_objects)
+
 
 class DeviceWrapper(_Wrapper):
     """Runs ``cell`` (its step and its zero state) under ``tf.device(device)``."""
@@ -261,6 +318,11 @@ class DeviceWrapper(_Wrapper):
     def _call_wrapped_cell(self, inputs, state, cell_call_fn, **kwargs):
         with tf.device(self._device):
             return cell_call_fn(inputs, state, **kwargs)
+
+    def get_config(self):
+        config = dict(super(DeviceWrapper, self).get_config())
+        config["device"] = self._device
+        return config
 
 
 class MultiRNNCell(_CellsWeights, RNNCell):
@@ -305,6 +367,10 @@ class MultiRNNCell(_CellsWeights, RNNCell):
 
     def _inner_cells(self):
         return self._cells
+
+    def _child_cells(self):
+        return {"cell-%d" % i: cell for i, cell in enumerate(self._cells)
+                if isinstance(cell, Trackable)}
 
     def call(self, inputs, state):
         position = 0

@@ -53,6 +53,13 @@ class _Head(object):
     """
 
     _OPTIONAL_LOSS_FN_ARGS = ("features",)
+    _V2 = False  # tf.estimator's V2 heads' messages (head/base_head.py) where they differ from the V1 ones
+    _PER_LOGIT_WEIGHTS = False  # weights may also be [D0, ... DN, logits_dimension]
+
+    @property
+    def _loss_dimension(self):
+        """The last dimension of the per-example loss a ``loss_fn`` returns."""
+        return 1
 
     def __init__(self, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None, name=None):
         _validate_loss_reduction(loss_reduction)
@@ -78,10 +85,12 @@ class _Head(object):
         labels = self._processed_labels(labels, logits)
         if self._loss_fn:
             kwargs = {"features": features} if "features" in _loss_fn_args(self._loss_fn) else {}
-            unreduced = self._loss_fn(labels=labels, logits=logits, **kwargs)
+            with tf.name_scope(None, "call_loss_fn", [labels, logits] + list(features.values())):
+                unreduced = _loss_checked(self._loss_fn(labels=labels, logits=logits, **kwargs), logits,
+                                          self._loss_dimension)
         else:
             unreduced = self._default_unreduced_loss(labels, logits)
-        weights = _weight_tensor(features, self._weight_column)
+        weights = _weight_tensor(features, self._weight_column, logits, self._PER_LOGIT_WEIGHTS)
         training_loss = tf.losses.compute_weighted_loss(unreduced, weights=weights, reduction=self._loss_reduction)
         return LossSpec(training_loss, unreduced, weights, labels)
 
@@ -102,7 +111,7 @@ class _Head(object):
     def _estimator_spec(self, features, mode, logits, labels, train_op_of, regularization_losses):
         """``create_estimator_spec`` with the TRAIN op given as ``train_op_of(loss)``."""
         with tf.name_scope(self._name, "head"):
-            logits = _logits_checked(logits, self.logits_dimension)
+            logits = _logits_checked(logits, self.logits_dimension, self._V2)
             with tf.name_scope(None, "predictions", (logits,)):
                 predictions = self._predictions(logits)
             if mode == ModeKeys.PREDICT:
@@ -154,39 +163,83 @@ class _Head(object):
         return tf.add_n([training_loss, regularization_loss]), regularization_loss
 
 
-def _labels_as_column(labels, logits, expected_labels_dimension):
-    """``labels`` [batch] or [batch, dim] as a dense [batch, dim] tensor, checked against ``logits``."""
+_NO_LABELS = ("You must provide a labels Tensor. Given: None. Suggested troubleshooting steps: Check that your data "
+              "{} your label feature. Check that your input_fn properly parses and returns labels.")
+_SPARSE_LABELS = {
+    False: ("SparseTensor labels are not supported. labels must be a Tensor of shape [D0, D1, ..., DN, {0}], "
+            "e.g. [batch_size, {0}]. Suggested Fix (1): Check the label feature in your data. Each example must "
+            "contain {0} value(s). If not, your choice of label was probably incorrect. Suggested Fix (2): In your "
+            "input_fn, use tf.sparse_tensor_to_dense() to turn labels into a Tensor."),
+    True: ("SparseTensor labels are not supported. Labels must be a Tensor of shape [D0, D1, ..., DN, {0}], "
+           "e.g. [batch_size, {0}].Suggested Fix (1): Check the label feature in your data. Each example must "
+           "contain {0} value(s). If not, your choice of label was probably incorrect. Suggested Fix (2): In your "
+           "input_fn, use tf.sparse_tensor_to_dense() to turn labels into a Tensor.")}
+_LABEL_DIMENSION = {
+    False: ("Mismatched label shape. Expected labels dimension={}.  Received {}. Suggested Fix:If your classifier "
+            "expects one-hot encoding label,check your n_classes argument to the estimator and/or the shape of your "
+            "label. Otherwise, check the shape of your label."),
+    True: ("Mismatched label shape. Expected labels dimension={}.  Received {}. Suggested Fix: If your classifier "
+           "expects one-hot encoding label, check your n_classes argument to the estimator and/or the shape of your "
+           "label. Otherwise, check the shape of your label.")}
+_LABEL_SHAPE = "labels shape must be [D0, D1, ... DN, {}]. Suggested Fix: check your n_classes argument to the {} " \
+               "and/or the shape of your label."
+
+
+def _static_shape(tensor):
+    """The static shape of an eager tensor as a tuple of ints."""
+    return tuple(tensor.shape.as_list())
+
+
+def _labels_as_column(labels, logits, expected_labels_dimension, v2=False):
+    """``labels`` [D0, ... DN] or [D0, ... DN, dim] as a dense [D0, ... DN, dim] tensor checked against ``logits``.
+
+    ``v2`` selects the messages of tf.estimator's V2 heads (``head/base_head.py``) over the V1 ones.
+    Eagerly the shapes are checked at once (ValueError); in a graph a wrong static last dimension
+    raises ValueError and the rest is an assertion run with the labels (InvalidArgumentError).
+    """
     if labels is None:
-        raise ValueError(
-            "You must provide a labels Tensor. Given: None. Suggested troubleshooting steps: Check that your data "
-            "contain your label feature. Check that your input_fn properly parses and returns labels.")
+        raise ValueError(_NO_LABELS.format("contains" if v2 else "contain"))
     with tf.name_scope(None, "labels", (labels, logits)) as scope:
         labels = tf.convert_to_tensor_or_sparse_tensor(labels)
         if isinstance(labels, tf.SparseTensor):
-            raise ValueError(
-                "SparseTensor labels are not supported. labels must be a Tensor of shape [D0, D1, ..., DN, %s], "
-                "e.g. [batch_size, %s]." % (expected_labels_dimension, expected_labels_dimension))
+            raise ValueError(_SPARSE_LABELS[v2].format(expected_labels_dimension))
+        shape_message = _LABEL_SHAPE.format(expected_labels_dimension, "head" if v2 else "estimator")
         if (labels.shape.ndims is not None and logits.shape.ndims is not None
                 and labels.shape.ndims == logits.shape.ndims - 1):
             labels = tf.expand_dims(labels, -1)
-        message = ("labels shape must be [D0, D1, ... DN, {}]. Suggested Fix: check your n_classes argument to the "
-                   "estimator and/or the shape of your label.".format(expected_labels_dimension))
-        rank_check = tf.debugging.assert_rank_at_least(labels, 2, message=message)
+        if tf.executing_eagerly():
+            labels_shape = _static_shape(labels)
+            if len(labels_shape) < 2:
+                raise ValueError("labels must have rank at least 2.  Received rank {}, shape {}".format(
+                    len(labels_shape), labels_shape))
+            if labels_shape[-1] != expected_labels_dimension:
+                raise ValueError(_LABEL_DIMENSION[v2].format(expected_labels_dimension, labels_shape[-1]))
+            expected_shape = _static_shape(logits)[:-1] + (expected_labels_dimension,)
+            if expected_shape != labels_shape:
+                raise ValueError("{}, expected_labels_shape: {}. labels_shape: {}.".format(
+                    shape_message, expected_shape, labels_shape))
+            return labels
+        rank_check = tf.debugging.assert_rank_at_least(labels, 2, message=shape_message)
         with tf.control_dependencies([rank_check]):
             last = labels.shape[-1] if labels.shape.ndims is not None else None
             if last is not None and last != expected_labels_dimension:
-                raise ValueError("Mismatched label shape. Expected labels dimension=%s.  Received %s."
-                                 % (expected_labels_dimension, last))
+                raise ValueError(_LABEL_DIMENSION[v2].format(expected_labels_dimension, last))
             expected_shape = tf.concat([tf.shape(logits)[:-1], [expected_labels_dimension]], axis=0)
-            shape_check = tf.debugging.assert_equal(expected_shape, tf.shape(labels), message=message)
+            labels_shape = tf.shape(labels)
+            shape_check = tf.debugging.assert_equal(
+                expected_shape, labels_shape, message=shape_message,
+                data=["expected_labels_shape: ", expected_shape, "labels_shape: ", labels_shape])
             with tf.control_dependencies([shape_check]):
                 return tf.identity(labels, name=scope)
 
 
-def _weight_tensor(features, weight_column):
-    """Example weights [batch, 1] (float32) from ``features``, or 1. without a ``weight_column``.
+def _weight_tensor(features, weight_column, logits, allow_per_logit_weights=False):
+    """Example weights (float32) from ``features`` matching ``logits`` [D0, ... DN, logits_dimension], or 1.
 
-    ``weight_column`` is a feature key, or a numeric column (its ``normalizer_fn`` applies).
+    ``weight_column`` is a feature key, or a numeric column (its ``normalizer_fn`` applies). Weights
+    may be [D0] (read as [D0, 1], as a numeric column reads them), [D0, ... DN] (then expanded),
+    [D0, ... DN, 1] or, with ``allow_per_logit_weights``, [D0, ... DN, logits_dimension]: checked
+    at once eagerly (ValueError), by an assertion in a graph (InvalidArgumentError).
     """
     if weight_column is None:
         return 1.
@@ -199,7 +252,9 @@ def _weight_tensor(features, weight_column):
                         .format(type(weight_column)))
     if key not in features:
         raise KeyError("weight_column %r is not in the features %s." % (key, sorted(features)))
-    with tf.name_scope(None, "weights", tuple(features.values())) as scope:
+    message = ("weights shape must be [D0, D1, ... DN], [D0, D1, ... DN, 1] or [D0, D1, ... DN, logits_dimension]"
+               if allow_per_logit_weights else "weights shape must be [D0, D1, ... DN] or [D0, D1, ... DN, 1]")
+    with tf.name_scope(None, "weights", tuple(features.values()) + (logits,)) as scope:
         weights = features[key]
         if isinstance(weights, tf.SparseTensor):
             raise ValueError("weight_column %r must be a dense Tensor; got a SparseTensor." % key)
@@ -211,35 +266,97 @@ def _weight_tensor(features, weight_column):
         weights = tf.cast(weights, tf.float32)
         if weights.shape.ndims == 1:
             weights = tf.expand_dims(weights, -1)
-        return tf.identity(weights, name=scope)
+        if tf.executing_eagerly():
+            weights_shape, logits_shape = _static_shape(weights), _static_shape(logits)
+            if len(weights_shape) == len(logits_shape) - 1:
+                allowed, weights = [logits_shape[:-1]], tf.expand_dims(weights, -1)
+            else:
+                allowed = [logits_shape[:-1] + (1,)] + ([logits_shape] if allow_per_logit_weights else [])
+            if weights_shape not in allowed:
+                raise ValueError("{}, logits_shape: {}. weights_shape: {}.".format(message, logits_shape,
+                                                                                  weights_shape))
+            return weights
+        weights_shape, logits_shape = tf.shape(weights), tf.shape(logits)
+        data = ["logits_shape: ", logits_shape, "weights_shape: ", weights_shape]
+        if (weights.shape.ndims is not None and logits.shape.ndims is not None
+                and weights.shape.ndims == logits.shape.ndims - 1):
+            check = tf.debugging.assert_equal(logits_shape[:-1], weights_shape, message=message, data=data)
+            with tf.control_dependencies([check]):
+                return tf.expand_dims(weights, -1, name=scope)
+        column_shape = tf.concat([logits_shape[:-1], [1]], axis=0)
+        if allow_per_logit_weights:
+            matches = tf.reduce_any([tf.reduce_all(tf.equal(logits_shape, weights_shape)),
+                                     tf.reduce_all(tf.equal(column_shape, weights_shape))])
+            check = tf.debugging.Assert(matches, [message] + data)
+        else:
+            check = tf.debugging.assert_equal(column_shape, weights_shape, message=message, data=data)
+        with tf.control_dependencies([check]):
+            return tf.identity(weights, name=scope)
 
 
-def _logits_checked(logits, expected_dimension):
-    """``logits`` as float32 [batch, expected_dimension]; a wrong static last dimension raises."""
+def _logits_checked(logits, expected_dimension, v2=False):
+    """``logits`` as float32 [D0, ... DN, expected_dimension] (an int, or a Tensor: checked at run time)."""
+    message = ("logits shape must be [D0, D1, ... DN, logits_dimension]" if v2 else
+               "logits shape must be [D0, D1, ... DN, logits_dimension=%s]" % (expected_dimension,))
     with tf.name_scope(None, "logits", (logits,)) as scope:
         logits = tf.cast(logits, tf.float32)
+        static = isinstance(expected_dimension, int)
+        if tf.executing_eagerly():
+            shape = _static_shape(logits)
+            if len(shape) < 2:
+                raise ValueError("logits must have rank at least 2.  Received rank {}, shape {}".format(
+                    len(shape), shape))
+            if static and shape[-1] != expected_dimension:
+                raise ValueError("logits shape must be [D0, D1, ... DN, logits_dimension], got {}.".format(shape))
+            return logits
+        logits_shape = tf.shape(logits)
         rank_check = tf.debugging.assert_rank_at_least(
-            logits, 2, message="logits shape must be [D0, D1, ... DN, logits_dimension]")
+            logits, 2, data=[logits_shape], message="logits shape must be [D0, D1, ... DN, logits_dimension]")
         with tf.control_dependencies([rank_check]):
             last = logits.shape[-1] if logits.shape.ndims is not None else None
             if last is not None:
-                if last != expected_dimension:
-                    raise ValueError("logits shape must be [D0, D1, ... DN, logits_dimension=%s], got %s."
-                                     % (expected_dimension, logits.shape))
+                if static and last != expected_dimension:
+                    raise ValueError("%s, got %s." % (message, logits.shape))
                 return logits
-            dim_check = tf.debugging.assert_equal(expected_dimension, tf.shape(logits)[-1])
+            dim_check = tf.debugging.assert_equal(expected_dimension, logits_shape[-1], data=[logits_shape],
+                                                  message=message)
             with tf.control_dependencies([dim_check]):
                 return tf.identity(logits, name=scope)
 
 
-def _check_label_range(labels, n_classes, message=None):
-    """``labels`` with run-time checks that each is in [0, n_classes - 1]."""
-    with tf.name_scope(None, "assert_range", (labels,)):
+def _check_label_range(labels, n_classes, message=None, v2=False):
+    """``labels`` checked to be in [0, n_classes - 1]: at once eagerly (ValueError), else at run time."""
+    with tf.name_scope(None, "check_label_range" if v2 else "assert_range", (labels,)):
+        if tf.executing_eagerly():
+            if not bool(tf.reduce_all(labels <= n_classes - 1)):
+                raise ValueError(message or "Labels must be <= {} - 1".format(n_classes))
+            if not bool(tf.reduce_all(labels >= 0)):
+                raise ValueError(message or "Labels must be >= 0")
+            return labels
         upper = tf.debugging.assert_less_equal(labels, tf.constant(n_classes - 1, labels.dtype),
-                                               message=message or "Labels must <= n_classes - 1")
-        lower = tf.debugging.assert_non_negative(labels, message=message or "Labels must >= 0")
+                                               message=message or ("Labels must be <= n_classes - 1" if v2
+                                                                          else "Labels must <= n_classes - 1"))
+        lower = tf.debugging.assert_non_negative(labels, message=message or "Labels must be >= 0")
         with tf.control_dependencies([upper, lower]):
             return tf.identity(labels)
+
+
+def _loss_checked(unreduced_loss, logits, expected_loss_dim=1):
+    """A ``loss_fn``'s result, checked to be [D0, ... DN, expected_loss_dim] like ``logits``."""
+    message = "loss_fn must return Tensor of shape [D0, D1, ... DN, {}]. ".format(expected_loss_dim)
+    if tf.executing_eagerly():
+        loss_shape, logits_shape = _static_shape(unreduced_loss), _static_shape(logits)
+        if loss_shape != logits_shape[:-1] + (expected_loss_dim,):
+            raise ValueError(message, "logits_shape: ", logits_shape, "loss_shape: ", loss_shape)
+        return unreduced_loss
+    logits_shape = tf.shape(logits, name="logits_shape")
+    expected_shape = tf.concat([logits_shape[:-1], [expected_loss_dim]], axis=0, name="expected_loss_shape")
+    loss_shape = tf.shape(unreduced_loss, name="loss_shape")
+    check = tf.debugging.Assert(tf.reduce_all(tf.equal(loss_shape, expected_shape)),
+                                [message, "logits_shape: ", logits_shape, "loss_shape: ", loss_shape],
+                                name="check_loss_shape")
+    with tf.control_dependencies([check]):
+        return tf.identity(unreduced_loss)
 
 
 def _tiled_per_example(row, logits):
@@ -281,7 +398,7 @@ def _loss_fn_args(loss_fn):
 
 def _validate_loss_fn_args(loss_fn, optional=("features",)):
     """``loss_fn`` must take ``labels`` and ``logits``, and nothing but those and ``optional``."""
-    args = _loss_fn_args(loss_fn)
+    args = tuple(_loss_fn_args(loss_fn))
     for required in ("labels", "logits"):
         if required not in args:
             raise ValueError("loss_fn must contain argument: {}. Given arguments: {}".format(required, args))
@@ -296,16 +413,12 @@ def _validate_loss_reduction(loss_reduction):
 
 
 def _train_op(loss, optimizer, train_op_fn, var_list=None):
-    """``optimizer.minimize(loss, global_step[, var_list])`` or ``train_op_fn(loss)``: exactly one must be given.
-
-    Without ``var_list`` ``minimize`` gets only ``loss`` and ``global_step``, as tf.estimator calls it (an
-    optimizer overriding ``minimize(loss, global_step)`` works).
-    """
+    """``optimizer.minimize(loss, global_step, var_list)`` or ``train_op_fn(loss)``: exactly one must be given."""
     if optimizer is not None:
         if train_op_fn is not None:
             raise ValueError("train_op_fn and optimizer cannot both be set.")
-        extra = {} if var_list is None else {"var_list": var_list}
-        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), **extra)
+        var_list = {} if var_list is None else {"var_list": var_list}  # TF 1.x's heads pass only global_step
+        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), **var_list)
     if train_op_fn is not None:
         return train_op_fn(loss)
     raise ValueError("train_op_fn and optimizer cannot both be None.")
@@ -355,10 +468,10 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
 
     def _processed_labels(self, labels, logits):
         """Labels [batch(, 1)] in {0, 1} (or the vocabulary's two strings) as float [batch, 1]."""
-        labels = _labels_as_column(labels, logits, expected_labels_dimension=1)
+        labels = _labels_as_column(labels, logits, 1, self._V2)
         if self._label_vocabulary is not None:
             labels = _vocabulary_ids(self._label_vocabulary, labels)
-        return _check_label_range(tf.cast(labels, tf.float32), n_classes=2)
+        return _check_label_range(tf.cast(labels, tf.float32), 2, v2=self._V2)
 
     def _default_unreduced_loss(self, labels, logits):
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
@@ -428,7 +541,7 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
 
     def _processed_labels(self, labels, logits):
         """Class ids (or vocabulary strings) [batch(, 1)] as checked int ids [batch, 1]."""
-        labels = _labels_as_column(labels, logits, expected_labels_dimension=1)
+        labels = _labels_as_column(labels, logits, 1, self._V2)
         if self._label_vocabulary is None:
             if not labels.dtype.is_integer:
                 raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
@@ -438,7 +551,7 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
                 raise ValueError("Labels dtype should be string if there is a vocabulary. Instead got {}"
                                  .format(labels.dtype))
             ids = _vocabulary_ids(self._label_vocabulary, labels)
-        return _check_label_range(ids, self._n_classes)
+        return _check_label_range(ids, self._n_classes, v2=self._V2)
 
     def _default_unreduced_loss(self, labels, logits):
         return tf.expand_dims(tf.losses.sparse_softmax_cross_entropy(
@@ -480,7 +593,13 @@ def _multi_class_head_with_softmax_cross_entropy_loss(n_classes, weight_column=N
 
 
 class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
-    """Regression: ``label_dimension`` logits per example, squared-error loss."""
+    """Regression: ``label_dimension`` logits per example, squared-error loss; weights also per label."""
+
+    _PER_LOGIT_WEIGHTS = True
+
+    @property
+    def _loss_dimension(self):
+        return self._logits_dimension
 
     def __init__(self, label_dimension, weight_column=None, loss_reduction=tf.losses.Reduction.SUM, loss_fn=None,
                  inverse_link_fn=None, name=None):
@@ -492,7 +611,7 @@ class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
 
     def _processed_labels(self, labels, logits):
         """Float labels [batch, label_dimension] (or [batch] for 1) as float32 [batch, label_dimension]."""
-        return tf.cast(_labels_as_column(labels, logits, self._logits_dimension), tf.float32)
+        return tf.cast(_labels_as_column(labels, logits, self._logits_dimension, self._V2), tf.float32)
 
     def _default_unreduced_loss(self, labels, logits):
         return tf.losses.mean_squared_error(labels=labels, predictions=logits, reduction=tf.losses.Reduction.NONE)
@@ -539,7 +658,8 @@ class _MultiLabelHead(_Head):
                  classes_for_class_based_metrics=None, name=None):
         thresholds = tuple(thresholds) if thresholds else ()
         if n_classes is None or n_classes < 2:
-            raise ValueError("n_classes must be > 1 for multi-class classification. Given: {}".format(n_classes))
+            raise ValueError("n_classes must be > 1 for multi-{} classification. Given: {}".format(
+                "label" if self._V2 else "class", n_classes))
         for threshold in thresholds:
             if threshold <= 0.0 or threshold >= 1.0:
                 raise ValueError("thresholds must be in (0, 1) range. Given: {}".format(threshold))
@@ -560,24 +680,23 @@ class _MultiLabelHead(_Head):
     def _processed_labels(self, labels, logits):
         """Multi-hot int64 labels [batch, n_classes]."""
         if labels is None:
-            _labels_as_column(labels, logits, self._n_classes)  # raises the missing-labels error
+            _labels_as_column(labels, logits, self._n_classes, self._V2)  # raises the missing-labels error
         if isinstance(labels, tf.SparseTensor):
             if labels.dtype == tf.string:
                 ids = tf.SparseTensor(labels.indices, _vocabulary_ids(self._label_vocabulary, labels.values),
                                       labels.dense_shape)
                 labels = tf.cast(tf.sparse.to_indicator(ids, self._n_classes), tf.int64)
             else:
+                if not labels.dtype.is_integer:
+                    raise ValueError("Labels dtype should be integer. Instead got {}.".format(labels.dtype))
                 message = "labels must be an integer SparseTensor with values in [0, {})".format(self._n_classes)
-                checks = [tf.debugging.assert_integer(labels.values, message=message),
-                          tf.debugging.assert_less(labels.values, tf.cast(self._n_classes, labels.dtype),
-                                                   message=message),
-                          tf.debugging.assert_non_negative(labels.values, message=message)]
-                with tf.control_dependencies(checks):
-                    labels = tf.cast(tf.sparse.to_indicator(labels, self._n_classes), tf.int64)
+                values = _check_label_range(labels.values, self._n_classes, message, v2=self._V2)
+                labels = tf.SparseTensor(labels.indices, values, labels.dense_shape)
+                labels = tf.cast(tf.sparse.to_indicator(labels, self._n_classes), tf.int64)
         else:
             labels = _check_label_range(tf.convert_to_tensor(labels), 2,
                                         message="labels must be an integer indicator Tensor with values in [0, 1]")
-        return _labels_as_column(labels, logits, self._n_classes)
+        return _labels_as_column(labels, logits, self._n_classes, self._V2)
 
     def _default_unreduced_loss(self, labels, logits):
         unreduced = tf.losses.sigmoid_cross_entropy(multi_class_labels=labels, logits=logits,
@@ -676,6 +795,6 @@ def _binary_logistic_or_multi_class_head(n_classes, weight_column, label_vocabul
         n_classes, weight_column=weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction)
 
 
-__all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
+__all__ = ["LossSpec", "MetricKeys", "PredictionKeys", "_Head", "_binary_logistic_head_with_sigmoid_cross_entropy_loss",
            "_binary_logistic_or_multi_class_head", "_multi_class_head_with_softmax_cross_entropy_loss",
            "_multi_label_head", "_regression_head"]

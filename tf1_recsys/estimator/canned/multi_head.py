@@ -112,6 +112,8 @@ class _MultiHead(_Head):
         train_op = _train_op(loss, optimizer, train_op_fn)
         with tf.name_scope(""):
             tf.summary.scalar(MetricKeys.LOSS, loss)
+            if regularization_losses:
+                tf.summary.scalar(MetricKeys.LOSS_REGULARIZATION, tf.add_n(regularization_losses))
         return EstimatorSpec(mode=ModeKeys.TRAIN, loss=loss, train_op=train_op, predictions=predictions)
 
     def _merge_predict(self, specs, predictions):

@@ -74,6 +74,17 @@ def _auc_from_counts(tp, fp, fn, tn, curve):
     return tf.reduce_sum((fp_rate[:-1] - fp_rate[1:]) * (recall[:-1] + recall[1:]) / 2.)
 
 
+def validate_optimizer(optimizer, trainable_variables):
+    """ValueError unless ``optimizer`` is a ``tf.compat.v1.train.Optimizer`` and ``trainable_variables`` None or
+    a list or tuple."""
+    if not isinstance(optimizer, tf.train.Optimizer):
+        raise ValueError("The given optimizer is not a tf.compat.v1.train.Optimizer instance (tf1_recsys "
+                         "has no Keras optimizers). Given: {}".format(optimizer))
+    if trainable_variables is not None and not isinstance(trainable_variables, (list, tuple)):
+        raise ValueError("trainable_variables should be a list or a tuple. Given type: {}.".format(
+            type(trainable_variables)))
+
+
 class Head(object):
     """The V2 interface over a V1 head class: mixed in first, ``class BinaryClassHead(Head, _V1Head)``.
 
@@ -82,6 +93,7 @@ class Head(object):
     """
 
     _OPTIONAL_LOSS_FN_ARGS = ("features", "loss_reduction")  # V2 accepts (and does not pass) loss_reduction
+    _V2 = True
 
     @property
     def loss_reduction(self):
@@ -90,20 +102,22 @@ class Head(object):
 
     def loss(self, labels, logits, features=None, mode=None, regularization_losses=None):
         """The training loss (scalar) of ``logits`` against ``labels``, plus ``regularization_losses``."""
-        training_loss = self.create_loss(features or {}, mode, logits, labels).training_loss
+        with tf.name_scope(None, "losses", (logits, labels)):
+            logits = _logits_checked(logits, self.logits_dimension, v2=True)
+            training_loss = self.create_loss(features or {}, mode, logits, labels).training_loss
         return self._regularized(training_loss, regularization_losses)[0]
 
     def predictions(self, logits, keys=None):
         """The prediction dict of ``logits`` [batch, logits_dimension]; only ``keys`` (a key or a list) if given."""
         with tf.name_scope(None, "predictions", (logits,)):
-            predictions = self._predictions(_logits_checked(logits, self.logits_dimension))
+            predictions = self._predictions(_logits_checked(logits, self.logits_dimension, v2=True))
         if keys is None:
             return predictions
         keys = [keys] if isinstance(keys, str) else list(keys)
-        unknown = [k for k in keys if k not in predictions]
-        if unknown:
-            raise ValueError("Given prediction keys {} are not in valid prediction keys {}.".format(
-                unknown, sorted(predictions)))
+        for key in keys:
+            if key not in predictions:
+                raise ValueError("Prediction key must be in PredictionKeys, given: {}.Valid prediction keys include "
+                                 "{}.".format(key, list(predictions)))
         return {k: predictions[k] for k in keys}
 
     def metrics(self, regularization_losses=None):
@@ -127,12 +141,7 @@ class Head(object):
 
         def train_op_of(loss):
             if optimizer is not None and train_op_fn is None:
-                if not isinstance(optimizer, tf.train.Optimizer):
-                    raise ValueError("The given optimizer is not a tf.compat.v1.train.Optimizer instance (tf1_recsys "
-                                     "has no Keras optimizers). Given: {}".format(optimizer))
-                if trainable_variables is not None and not isinstance(trainable_variables, (list, tuple)):
-                    raise ValueError("trainable_variables should be a list or a tuple. Given type: {}.".format(
-                        type(trainable_variables)))
+                validate_optimizer(optimizer, trainable_variables)
             train_op = _train_op(loss, optimizer, train_op_fn, var_list=trainable_variables)
             return tf.group(train_op, *update_ops) if update_ops else train_op
 

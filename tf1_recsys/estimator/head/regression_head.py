@@ -33,7 +33,7 @@ class LogisticRegressionHead(RegressionHead):
         super().__init__(1, weight_column, loss_reduction, self._logistic_loss, tf.sigmoid, name)
 
     def _logistic_loss(self, labels, logits):
-        labels = v1._check_label_range(labels, 2, message="Labels must be in range [0, 1]")
+        labels = v1._check_label_range(labels, 2, message="Labels must be in range [0, 1]", v2=True)
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
