@@ -206,6 +206,31 @@ def signatures(est):
     return out
 
 
+def parse_specs(est):
+    """{case: repr of the spec, or 'ValueError: <message>'} of ``est``'s classifier/regressor_parse_example_spec."""
+    numeric = tf_root.feature_column.numeric_column
+    cases = {
+        "classifier": lambda: est.classifier_parse_example_spec([numeric("a")], "b", weight_column="w"),
+        "classifier_string": lambda: est.classifier_parse_example_spec([numeric("a")], "b", tf.string, "x"),
+        "regressor": lambda: est.regressor_parse_example_spec([numeric("a", shape=2)], "y", label_dimension=3,
+                                                              label_default=(0.0, 1.0, 2.0),
+                                                              weight_column=numeric("w", dtype=tf.float64)),
+        "label_is_a_feature": lambda: est.regressor_parse_example_spec([numeric("a")], "a"),
+        "weight_is_a_feature": lambda: est.classifier_parse_example_spec([numeric("a")], "b", weight_column="a"),
+        "weight_not_numeric": lambda: est.classifier_parse_example_spec(
+            [numeric("a")], "b", weight_column=tf_root.feature_column.categorical_column_with_identity("w", 3)),
+    }
+    out = {}
+    for name, case in cases.items():
+        try:
+            out[name] = repr(sorted(case().items()))
+        except ValueError as e:
+            out[name] = "ValueError: %s" % e
+    for name in ("classifier_parse_example_spec", "regressor_parse_example_spec"):
+        out[name + " signature"] = str(__import__("inspect").signature(getattr(est, name)))
+    return out
+
+
 def _default(value, empty):
     """A default as text the same in every process (a function by its module and name, not its address)."""
     if value is empty:
@@ -233,6 +258,7 @@ def main():
     out = run(est, config, args.dir, args.resume_from, est_v2)
     out["signatures"] = signatures(est)
     out["signatures_v2"] = signatures(est_v2)
+    out["parse_specs"], out["parse_specs_v2"] = parse_specs(est), parse_specs(est_v2)
     sys.stdout.write("\n" + json.dumps(out) + "\n")
 
 

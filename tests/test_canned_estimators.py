@@ -122,6 +122,54 @@ def test_v2_programs_write_keras_optimizer_checkpoint_names(runs):
     assert variables["training/Ftrl/learning_rate"] == pytest.approx(0.005)
 
 
+def test_parse_example_specs_are_tf_estimators(runs):
+    """classifier/regressor_parse_example_spec (V1 and V2): the specs, errors and signatures of tf.estimator."""
+    from tf1_recsys import estimator as est
+    from tf1_recsys._api.v2 import estimator as est_v2
+
+    reference, _ = runs
+    ours, ours_v2 = canned_side.parse_specs(est), canned_side.parse_specs(est_v2)
+    label = tf.io.FixedLenFeature((3,), tf.float32, (0.0, 1.0, 2.0))
+    assert ours["regressor"] == ours_v2["regressor"] == repr(sorted({
+        "a": tf.io.FixedLenFeature((2,), tf.float32), "w": tf.io.FixedLenFeature((1,), tf.float64),
+        "y": label}.items()))
+    if reference is not None:
+        assert ours == reference["parse_specs"] and ours_v2 == reference["parse_specs_v2"]
+
+
+def test_experimental_linear_logit_fn_builder_is_a_linear_model_of_the_columns():
+    """tf.compat.v1.estimator.experimental.linear_logit_fn_builder: ``linear_model/<column>`` weights and bias."""
+    from tf1_recsys import estimator as est
+
+    age = tf.feature_column.numeric_column("age")
+    with tf.Graph().as_default():
+        logits = est.experimental.linear_logit_fn_builder(units=2, feature_columns=[age])({"age": [[23.], [31.]]})
+        bias, = tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, "linear_model/bias_weights")
+        weights, = tf.get_collection(tf.GraphKeys.GLOBAL_VARIABLES, "linear_model/age/weights")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([bias.assign([10., 5.]), weights.assign([[2., 3.]])])
+            out = sess.run(logits)
+    np.testing.assert_allclose(out, np.array([[23.], [31.]]) @ np.array([[2., 3.]]) + [10., 5.])
+    assert est.experimental.dnn_logit_fn_builder.__module__ == "tf1_recsys.estimator.canned.dnn"
+
+
+def test_v1_linear_calls_minimize_with_the_loss_and_global_step_only(tmp_path):
+    """tf.estimator's V1 heads call ``optimizer.minimize(loss, global_step=...)``: an override of that form trains."""
+    from tf1_recsys import estimator as est
+
+    class _Sgd(tf.train.GradientDescentOptimizer):
+        def minimize(self, loss, global_step=None):
+            return super().minimize(loss, global_step=global_step)
+
+    age = tf.feature_column.numeric_column("age")
+    model = est.LinearRegressor([age], model_dir=str(tmp_path), optimizer=lambda: _Sgd(0.1))
+    model.train(lambda: ({"age": tf.constant([[1.0], [2.0]])}, tf.constant([[1.0], [3.0]])), steps=1)
+    # one SGD step from zero weights, mean squared error summed over the batch (the V1 default): w = 0.1 * 7
+    weight = model.get_variable_value("linear/linear_model/age/weights")
+    np.testing.assert_allclose(weight, [[0.1 * 2 * (1 * 1 + 2 * 3)]], rtol=1e-6)
+
+
 def test_install_gives_v2_classes_to_tf_estimator_and_v1_to_compat_v1():
     from tf1_recsys.compat import install, uninstall
     from tf1_recsys.estimator.canned import dnn, linear

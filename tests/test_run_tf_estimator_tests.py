@@ -87,6 +87,48 @@ def test_a_resumed_test_process_leaves_out_exactly_the_tests_already_run(tmp_pat
                                                              ("f_test.py::test_hooks_for_worker", "passed")]
 
 
+def test_v1_export_names_are_marked_compat_v1_the_others_are_tf_estimator_names():
+    import ast
+
+    def names(source):
+        return tool._export_names(ast.parse(source).body[0].value)
+
+    assert names("estimator_export('estimator.DNNClassifier', v1=[])") == ["estimator.DNNClassifier"]
+    assert names("estimator_export(v1=['estimator.DNNClassifier'])") == ["compat.v1.estimator.DNNClassifier"]
+    assert names("estimator_export('estimator.RunConfig')") == ["estimator.RunConfig"]
+
+
+def test_testing_utils_are_loaded_from_the_source_as_test_code(tmp_path):
+    canned = tmp_path / tool.PACKAGE_DIR / "canned"
+    (canned / "v1").mkdir(parents=True)
+    for name in ("dnn.py", "dnn_testing_utils.py", "dnn_test.py", "v1/linear_testing_utils_v1.py"):
+        (canned / name).write_text("")
+    prefix = "tensorflow_estimator.python.estimator.canned."
+    assert tool.test_helpers(str(tmp_path)) == {
+        prefix + "dnn_testing_utils": str(canned / "dnn_testing_utils.py"),
+        prefix + "v1.linear_testing_utils_v1": str(canned / "v1" / "linear_testing_utils_v1.py")}
+    # the key constants and the V1 heads (docs/MIGRATION.md) are served as ours: our modules at those paths list them
+    import tf1_recsys.estimator.canned.head as head
+    import tf1_recsys.estimator.canned.metric_keys as metric_keys
+    assert "MetricKeys" in metric_keys.__all__
+    assert {"_regression_head", "_binary_logistic_head_with_sigmoid_cross_entropy_loss"} <= set(head.__all__)
+
+
+def test_the_canned_group_is_apart_and_the_default_run_stays_the_estimator_files():
+    assert tool.GROUPS["estimator"] is tool.TEST_FILES and "estimator_test" in tool.TEST_FILES
+    assert "dnn_test_fc_v2" in tool.CANNED_TEST_FILES and not set(tool.CANNED_TEST_FILES) & set(tool.TEST_FILES)
+    assert list(tool.ALL_TEST_FILES) == list(tool.TEST_FILES) + list(tool.CANNED_TEST_FILES) + list(tool.HEAD_TEST_FILES)
+    assert "linear_test_v1" in tool.V1_MODE_FILES and "linear_test" not in tool.V1_MODE_FILES  # run_v1_only files
+
+
+def test_a_keras_optimizer_of_the_test_itself_is_one_reason_and_a_failure():
+    keras3 = tool.reason_of("ImportError: `keras.optimizers.legacy` is not supported in Keras 3.", "")
+    ours = tool.reason_of("ValueError: The given object is not a tf.compat.v1.train.Optimizer instance "
+                          "(tf1_recsys has no Keras optimizers). Given: <_Optimizer>", "")
+    assert keras3.startswith(tool.KERAS_OPTIMIZER) and ours.startswith(tool.KERAS_OPTIMIZER) and keras3 != ours
+    assert tool.outcome_of(keras3) == tool.outcome_of(ours) == "failed"
+
+
 def test_a_file_that_cannot_be_collected_is_one_failed_entry(tmp_path):
     """A name missing at class definition stops collection: one ``(collection)`` record, with its reason."""
     import json

@@ -4,6 +4,7 @@
         | tar -x -C /tmp/est
     PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est [--files estimator_test ...] [-k EXPR]
     PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group heads   # the heads' tests
+    PYTHONPATH=$PWD python tools/run_tf_estimator_tests.py --source /tmp/est --group canned  # the canned estimators'
 
 ``--source`` is a checkout (or ``git archive``) of tensorflow/estimator; nothing of it is kept
 in this repository. Each test file is copied to a temporary folder and run unchanged by pytest
@@ -26,19 +27,24 @@ in its own process, where:
   its ``__all__``. These are the V1 heads of ``canned.head`` (``_binary_logistic_head_with_sigmoid_
   cross_entropy_loss``, ``_regression_head``, their base ``_Head`` ...): TF 1.x programs reach them
   only through that private path, so their tests are tests of the API we replace.
-- a module of test helpers (``TEST_HELPERS``: ``head/head_utils``, imported by the head tests as
-  ``test_lib``; the ``*_testing_utils``) gives a public name of ours where ours has it
+- a name exported with a V1 name (``v1=[...]``) resolves in ``tf.compat.v1.estimator``, any other
+  in the V2 namespace (``dnn.DNNClassifierV2`` is our V2 class).
+- the test-code modules ``*_testing_utils.py`` (``canned/dnn_testing_utils``, ``linear_testing_utils``,
+  their ``_v1`` forms) are imported from ``--source`` as they are; their own imports go through the
+  same stand-ins, so only what they reach themselves counts against a test.
+- a module of test helpers beside public functions (``TEST_HELPERS``: ``head/head_utils``, imported
+  by the head tests as ``test_lib``) gives a public name of ours where ours has it
   (``binary_or_multi_class_head``) and any other name (``_initialize_variables``,
   ``_assert_simple_summaries``) from that module in ``--source``, run as test code whose own
   imports go through these same stand-ins.
-- the files of ``V1_MODE_FILES`` (``canned/head_test.py``, whose classes are ``run_v1_only``) run
-  after ``tf.compat.v1.disable_v2_behavior()``, as TensorFlow ran them; in TF2 mode all but four
-  of its tests are skipped.
+- the files of ``V1_MODE_FILES`` (``canned/head_test.py`` and ``canned/v1/*``, whose classes are
+  ``run_v1_only``) run after ``tf.compat.v1.disable_v2_behavior()``, as TensorFlow ran them; in
+  TF2 mode nearly all their tests are skipped.
 - a file pytest cannot collect (a name missing at class definition) is one failed (or left out)
   entry ``<file>::(collection)``, not an empty line.
 
-``--group estimator`` (the default) runs ``TEST_FILES``; ``--group heads`` the heads' files
-(``HEAD_TEST_FILES``); ``--files`` any of both.
+``--group estimator`` (the default) runs ``TEST_FILES``; ``--group canned`` the canned estimators'
+files (``CANNED_TEST_FILES``), ``--group heads`` the heads' (``HEAD_TEST_FILES``); ``--files`` any of them.
 
 Prints, per file and in all, passed / failed / left out, the failures grouped by reason:
 a public name we lack, a different exception message, and the rest by exception type and
@@ -69,6 +75,28 @@ TEST_FILES = collections.OrderedDict([
     ("hooks_test", "hooks/hooks_test.py"),
     ("extenders_test", "extenders_test.py"),
 ])
+# The canned estimators' tests (``--group canned``): kept apart from the files above so that other groups merge
+# beside it. ``canned/v1`` holds the V1 classes' tests, nearly all TF1-mode only (skipped in TF2 mode).
+CANNED_TEST_FILES = collections.OrderedDict([
+    ("baseline_test", "canned/baseline_test.py"),
+    ("linear_test", "canned/linear_test.py"),
+    ("dnn_test_fc_v2", "canned/dnn_test_fc_v2.py"),
+    ("dnn_linear_combined_test", "canned/dnn_linear_combined_test.py"),
+    ("baseline_estimator_test", "canned/baseline_estimator_test.py"),
+    ("dnn_estimator_test", "canned/dnn_estimator_test.py"),
+    ("linear_estimator_test", "canned/linear_estimator_test.py"),
+    ("dnn_linear_combined_estimator_test", "canned/dnn_linear_combined_estimator_test.py"),
+    ("optimizers_test_v2", "canned/optimizers_test_v2.py"),
+    ("parsing_utils_test", "canned/parsing_utils_test.py"),
+    ("baseline_test_v1", "canned/v1/baseline_test_v1.py"),
+    ("linear_test_v1", "canned/v1/linear_test_v1.py"),
+    ("dnn_test_fc_v2_v1", "canned/v1/dnn_test_fc_v2_v1.py"),
+    ("dnn_linear_combined_test_v1", "canned/v1/dnn_linear_combined_test_v1.py"),
+    ("baseline_estimator_test_v1", "canned/v1/baseline_estimator_test_v1.py"),
+    ("dnn_estimator_test_v1", "canned/v1/dnn_estimator_test_v1.py"),
+    ("linear_estimator_test_v1", "canned/v1/linear_estimator_test_v1.py"),
+    ("dnn_linear_combined_estimator_test_v1", "canned/v1/dnn_linear_combined_estimator_test_v1.py"),
+])
 # The heads' tests (``--group heads``): the V2 heads of head/ and the V1 heads of canned/head.py.
 HEAD_TEST_FILES = collections.OrderedDict([
     ("base_head_test", "head/base_head_test.py"),
@@ -80,34 +108,42 @@ HEAD_TEST_FILES = collections.OrderedDict([
     ("sequential_head_test", "head/sequential_head_test.py"),
     ("head_test_v1", "canned/head_test.py"),
 ])
-# Files run in TF1 mode (``tf.compat.v1.disable_v2_behavior()`` before the test imports): the V1 heads'
-# tests are ``run_v1_only`` ("Tests v1 only symbols"), all skipped in TF2 mode.
-V1_MODE_FILES = {"head_test_v1"}
+# Files run in TF1 mode (``tf.compat.v1.disable_v2_behavior()`` before the test imports): the V1 heads' and
+# the V1 canned classes' tests are ``run_v1_only`` ("Tests v1 only symbols"), all skipped in TF2 mode.
+V1_MODE_FILES = {"head_test_v1"} | {key for key in CANNED_TEST_FILES if key.endswith("_v1")}
 # Modules of test helpers the tests import beside the API: {module: our module of its public names, or None}.
 # A name ours has comes from ours; any other is read from the module in --source, run as test code.
 TEST_HELPERS = {
     "tensorflow_estimator.python.estimator.head.head_utils": "tf1_recsys.estimator.head.head_utils",
-    "tensorflow_estimator.python.estimator.canned.dnn_testing_utils": None,
-    "tensorflow_estimator.python.estimator.canned.v1.dnn_testing_utils_v1": None,
 }
-GROUPS = collections.OrderedDict([("estimator", TEST_FILES), ("heads", HEAD_TEST_FILES)])
+GROUPS = collections.OrderedDict([("estimator", TEST_FILES), ("canned", CANNED_TEST_FILES), ("heads", HEAD_TEST_FILES)])
 ALL_TEST_FILES = collections.OrderedDict(item for files in GROUPS.values() for item in files.items())
 PACKAGE_DIR = os.path.join("tensorflow_estimator", "python", "estimator")
+# Test code, not API: the test files import these helpers, which run from --source as they are (their own
+# imports go through the same stand-ins), so only what they reach themselves counts against a test.
+TEST_HELPER_SUFFIXES = ("_testing_utils.py", "_testing_utils_v1.py")
 NON_PUBLIC = "non-public tensorflow_estimator name"
 PATCHES_PRIVATE = "patches a private name"
 LEFT_OUT = {NON_PUBLIC: "uses a non-public name", PATCHES_PRIVATE: PATCHES_PRIVATE}
 MISSING = "public name missing in tf1_recsys.estimator"
 PRIVATE_MISSING = "private attribute missing in tf1_recsys.estimator"
+# A test whose own optimizer is a Keras one: Keras 3 (TF 2.16+) has no tf.keras.optimizers.legacy, and ours takes
+# tf.compat.v1.train.Optimizer instances only (docs/MIGRATION.md); counted as failed, under this one reason.
+KERAS_OPTIMIZER = "the test's own Keras optimizer (tf.keras.optimizers.legacy)"
 HUNG_EXIT = 70  # the exit status of a test process ended because a test hung (the SHIM's)
 
 
 # ---------------------------------------------------------------------------- public API of the source
 def _export_names(call):
-    """API names of one ``estimator_export(...)`` call: its string arguments and its ``v1=[...]`` list."""
+    """API names of one ``estimator_export(...)`` call: its string arguments and its ``v1=[...]`` list.
+
+    The ``v1`` names come back as ``compat.v1.<name>`` (``tf.compat.v1.estimator.DNNClassifier``, the V1
+    class); the string arguments are the ``tf.estimator`` names (V2, and V1 too where no ``v1=`` is given).
+    """
     names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     for keyword in call.keywords:
         if keyword.arg == "v1" and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            names += [e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
+            names += ["compat.v1." + e.value for e in keyword.value.elts if isinstance(e, ast.Constant)]
     return names
 
 
@@ -142,9 +178,25 @@ def public_api(source):
     return api
 
 
+def _module_name(relpath):
+    return ".".join(["tensorflow_estimator", "python", "estimator"] + relpath[:-len(".py")].split("/"))
+
+
+def test_helpers(source):
+    """``{module name: path}`` of the test-code modules under ``source`` (``canned.dnn_testing_utils`` ...)."""
+    helpers = {}
+    root = os.path.join(source, PACKAGE_DIR)
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(TEST_HELPER_SUFFIXES):
+                path = os.path.join(folder, name)
+                helpers[_module_name(os.path.relpath(path, root).replace(os.sep, "/"))] = path
+    return helpers
+
+
 # ---------------------------------------------------------------------------- inside a test process
 SHIM = r'''
-import importlib.abc, importlib.machinery, json, os, sys, types
+import importlib.abc, importlib.machinery, importlib.util, json, os, sys, types
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow
 if os.environ.get("TF1_RECSYS_V1_MODE") == "1":
@@ -152,11 +204,14 @@ if os.environ.get("TF1_RECSYS_V1_MODE") == "1":
 from tf1_recsys.compat import install
 install(estimator=True)
 import tf1_recsys.estimator as OURS
+import tf1_recsys._api.v2.estimator as OURS_V2
 
 from tf1_recsys.compat.estimator_paths import ESTIMATOR_PATHS
 import importlib.util
 
 API = json.load(open(os.environ["TF1_RECSYS_ESTIMATOR_API"]))
+# Test code (canned's *_testing_utils): {module: path in --source}, imported from there as it is.
+TEST_CODE = json.loads(os.environ.get("TF1_RECSYS_ESTIMATOR_TEST_CODE", "{}"))
 HELPERS = json.loads(os.environ.get("TF1_RECSYS_TEST_HELPERS", "{}"))
 SOURCE_HELPERS = {}
 BY_SYMBOL = {}
@@ -175,9 +230,9 @@ class MissingPublicName(AttributeError):
 
 def resolve(api_names, where):
     for api_name in api_names:
-        value = OURS
+        value, v1 = (OURS, True) if api_name.startswith("compat.v1.") else (OURS_V2, False)
         try:
-            for part in api_name.split(".")[1:]:
+            for part in api_name.split(".")[3 if v1 else 1:]:
                 value = getattr(value, part)
             return value
         except AttributeError:
@@ -236,6 +291,8 @@ def served_name(module, name):
 
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path, target=None):
+        if fullname in TEST_CODE:  # test code, run from the source as it is
+            return importlib.util.spec_from_file_location(fullname, TEST_CODE[fullname])
         if fullname == "tensorflow_estimator" or fullname.startswith("tensorflow_estimator."):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
@@ -360,6 +417,8 @@ def reason_of(message, details):
         return PATCHES_PRIVATE  # mock.patch of a name the stand-in module lacks: TensorFlow does not export it
     if MISSING in text:
         return MISSING
+    if "keras.optimizers.legacy` is not supported" in text or "tf1_recsys has no Keras optimizers" in text:
+        return KERAS_OPTIMIZER + (": none in Keras 3" if "legacy` is not" in text else ": refused by ours")
     missing = re.search(r"has no attribute '?(\w+)|cannot import name '?(\w+)", text)
     if missing:
         label = PRIVATE_MISSING if (missing.group(1) or missing.group(2)).startswith("_") else MISSING
@@ -380,6 +439,8 @@ def outcome_of(reason):
 def _test_id(nodeid):
     """pytest's ``f.py::Class::test`` as junit names it: ``f.Class::test``."""
     parts = nodeid.split("::")
+    if len(parts) == 1:  # a file that did not import
+        return nodeid[:-len(".py")] + "::(import)"
     return "%s::%s" % (".".join([parts[0][:-len(".py")]] + parts[1:-1]), parts[-1])
 
 
@@ -390,7 +451,8 @@ def run_file(source, key, relpath, api_path, python, timeout, test_timeout=120, 
         return outcome_of(reason), reason
 
     env = {"TF1_RECSYS_ESTIMATOR_API": api_path, "TF1_RECSYS_ESTIMATOR_SOURCE": os.path.abspath(source),
-           "TF1_RECSYS_TEST_HELPERS": json.dumps(TEST_HELPERS), "TF1_RECSYS_V1_MODE": "1" if key in V1_MODE_FILES else "0"}
+           "TF1_RECSYS_TEST_HELPERS": json.dumps(TEST_HELPERS), "TF1_RECSYS_ESTIMATOR_TEST_CODE": json.dumps(test_helpers(source)),
+           "TF1_RECSYS_V1_MODE": "1" if key in V1_MODE_FILES else "0"}
     return run_test_file(os.path.join(source, PACKAGE_DIR, relpath), key, SHIM, classify, python, timeout,
                          env=env, test_timeout=test_timeout,
                          max_resumes=max_resumes, select=select)
@@ -422,7 +484,8 @@ def run_test_file(path, key, shim, classify, python, timeout, env=None, test_tim
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF1_RECSYS_TEST_TIMEOUT=str(test_timeout),
                    TF1_RECSYS_RESULTS=results_path, **(env or {}))
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
-        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", work, "-c",
+        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
+               "--rootdir", work, "-c",
                os.path.join(work, "pytest.ini"), key + ".py"] + (["-k", select] if select else [])
         records, finished, last_line = [], False, ""
         for _ in range(max_resumes + 1):  # each process leaves out the tests in results.jsonl (the SHIM)
@@ -483,7 +546,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="checkout of tensorflow/estimator (v2.15.0)")
     parser.add_argument("--group", choices=list(GROUPS), default="estimator",
-                        help="the files run when --files is not given (default: estimator)")
+                        help="which files to run when --files is not given: " + ", ".join(
+                            "%s (%s)" % (name, " ".join(files)) for name, files in GROUPS.items()))
     parser.add_argument("--files", nargs="*", choices=list(ALL_TEST_FILES))
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per test file")
@@ -501,7 +565,7 @@ def main(argv=None):
     api_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(api, api_file)
     api_file.close()
-    tally = Tally()
+    tally = Tally(width=max(len(key) for key in files) + 2)
     try:
         for key in files:
             tally.add(key, run_file(args.source, key, ALL_TEST_FILES[key], api_file.name, args.python, args.timeout,
@@ -512,7 +576,7 @@ def main(argv=None):
     counted = totals["passed"] + totals["failed"]
     tally.total()
     print("\n%d of %d tests that use only public names pass (%d left out: %d use a non-public name, %d patch a "
-          "private name; %d skipped, as on TensorFlow's own run in TF2 mode)."
+          "private name; %d skipped, as on TensorFlow's own run: TF2 mode, TF1 mode for V1_MODE_FILES)."
           % (totals["passed"], counted, totals["left out"], left_out[NON_PUBLIC], left_out[PATCHES_PRIVATE],
              totals["skipped"]))
     print("\nfailures by reason:")

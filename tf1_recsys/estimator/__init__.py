@@ -32,6 +32,7 @@ _EXPORTS = {
     "BaselineRegressor": "canned.baseline", "DNNEstimator": "canned.dnn", "LinearEstimator": "canned.linear",
     "DNNLinearCombinedEstimator": "canned.dnn_linear_combined", "BaselineEstimator": "canned.baseline",
     "add_metrics": "extenders",
+    "classifier_parse_example_spec": "canned.parsing_utils", "regressor_parse_example_spec": "canned.parsing_utils",
 }
 _EXPORTS.update({name: "head" for name in (
     "Head", "BinaryClassHead", "MultiClassHead", "MultiLabelHead", "RegressionHead", "PoissonRegressionHead",

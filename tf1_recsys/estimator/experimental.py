@@ -1,10 +1,13 @@
 """``tf1_recsys.estimator.experimental``: the parts of ``tf.estimator.experimental`` provided here.
 
-``build_raw_supervised_input_receiver_fn``, ``call_logit_fn``, the early-stopping hooks
-(``tf1_recsys.estimator.early_stopping``), ``InMemoryEvaluatorHook`` and
-``make_stop_at_checkpoint_step_hook``.
+``build_raw_supervised_input_receiver_fn``, ``call_logit_fn``, the canned estimators' logit
+builders (``dnn_logit_fn_builder``, ``linear_logit_fn_builder``, as ``tf.compat.v1.estimator.experimental``
+has them), the early-stopping hooks (``tf1_recsys.estimator.early_stopping``), ``InMemoryEvaluatorHook``
+and ``make_stop_at_checkpoint_step_hook``.
 """
 from tf1_recsys._tf import tf
+from tf1_recsys.estimator.canned.dnn import dnn_logit_fn_builder
+from tf1_recsys.estimator.canned.linear import linear_logit_fn_builder
 from tf1_recsys.estimator.early_stopping import (make_early_stopping_hook, stop_if_higher_hook, stop_if_lower_hook,
                                                  stop_if_no_decrease_hook, stop_if_no_increase_hook)
 from tf1_recsys.estimator.in_memory_evaluator import InMemoryEvaluatorHook
@@ -30,6 +33,7 @@ def call_logit_fn(logit_fn, features, mode, params, config):
     return result
 
 
-__all__ = ["InMemoryEvaluatorHook", "build_raw_supervised_input_receiver_fn", "call_logit_fn",
+__all__ = ["InMemoryEvaluatorHook", "build_raw_supervised_input_receiver_fn", "call_logit_fn", "dnn_logit_fn_builder",
+           "linear_logit_fn_builder",
            "make_early_stopping_hook", "make_stop_at_checkpoint_step_hook", "stop_if_higher_hook",
            "stop_if_lower_hook", "stop_if_no_decrease_hook", "stop_if_no_increase_hook"]

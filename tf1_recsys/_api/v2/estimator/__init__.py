@@ -16,6 +16,8 @@ _CANNED_V2 = {
     "BaselineClassifier": "baseline", "BaselineRegressor": "baseline", "BaselineEstimator": "baseline",
 }
 
+_FUNCTIONS_V2 = {"classifier_parse_example_spec": "parsing_utils", "regressor_parse_example_spec": "parsing_utils"}
+
 
 def _v1_namespace():
     return importlib.import_module("tf1_recsys.estimator")
@@ -25,6 +27,9 @@ def __getattr__(name):
     if name in _CANNED_V2:
         module = importlib.import_module("tf1_recsys.estimator.canned." + _CANNED_V2[name])
         value = getattr(module, name + "V2")
+    elif name in _FUNCTIONS_V2:
+        module = importlib.import_module("tf1_recsys.estimator.canned." + _FUNCTIONS_V2[name])
+        value = getattr(module, name + "_v2")
     else:
         value = getattr(_v1_namespace(), name)
     setattr(sys.modules[__name__], name, value)
