@@ -1,5 +1,7 @@
 """A wrapper's Python function (``residual_fn``, ``dropout_state_filter_visitor``) in ``get_config()`` and back.
 
+``put_function(config, key, fn)`` stores it as TensorFlow's wrappers do, under ``key``, ``key + "_type"``
+and ``key + "_module"``; ``pop_function(config, key, custom_objects)`` takes it out again.
 The format is TensorFlow's: ``(payload, kind, module)`` with ``kind`` ``"lambda"`` for any Python
 function, named or not (payload: ``(MIME base64 of the marshalled code, defaults, closure values)``,
 rebuilt with ``module``'s globals), or ``"function"`` for another callable (payload: its name,
@@ -24,13 +26,18 @@ def function_to_config(function):
     raise ValueError("Unrecognized function type for input: %s" % type(function))
 
 
-def function_from_config(config, custom_objects, key, kind_key, module_key):
-    """The function stored under ``key`` of ``config``; removes ``kind_key`` and ``module_key`` from it."""
-    module = sys.modules.get(config.pop(module_key, None))
+def put_function(config, key, function):
+    """Stores ``function`` in ``config`` under ``key`` (the payload), ``key + "_type"`` and ``key + "_module"``."""
+    config[key], config[key + "_type"], config[key + "_module"] = function_to_config(function)
+
+
+def pop_function(config, key, custom_objects=None):
+    """The function ``put_function`` stored under ``key``; its three entries are removed from ``config``."""
+    module = sys.modules.get(config.pop(key + "_module", None))
     namespace = dict(vars(module)) if module is not None else {}
     namespace.update(custom_objects or {})
-    kind = config.pop(kind_key)
-    payload = config[key]
+    kind = config.pop(key + "_type")
+    payload = config.pop(key)
     if kind == "function":
         if payload not in namespace:
             raise ValueError("Unknown function in wrapper: %s (pass it in custom_objects)" % payload)
@@ -43,4 +50,4 @@ def function_from_config(config, custom_objects, key, kind_key, module_key):
     return types.FunctionType(code, namespace, code.co_name, tuple(defaults) if defaults else None, cells)
 
 
-__all__ = ["function_to_config", "function_from_config"]
+__all__ = ["function_to_config", "put_function", "pop_function"]

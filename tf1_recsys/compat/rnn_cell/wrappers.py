@@ -10,7 +10,7 @@ import numbers
 from tf1_recsys._tf import tf
 from tf1_recsys.compat.layers.base import Layer
 from tf1_recsys.compat.rnn_cell.base import LSTMStateTuple, RNNCell, Trackable, assert_like_rnncell
-from tf1_recsys.compat.rnn_cell.serialization import function_from_config, function_to_config
+from tf1_recsys.compat.rnn_cell.serialization import pop_function, put_function
 
 
 def _children(structure):
@@ -255,18 +255,14 @@ class DropoutWrapper(_Wrapper):
                       state_keep_prob=self._state_keep_prob, variational_recurrent=self._variational_recurrent,
                       input_size=self._input_size, seed=self._seed)
         if self._dropout_state_filter is not _default_dropout_state_filter:
-            config["dropout_fn"], config["dropout_fn_type"], config["dropout_fn_module"] = \
-                function_to_config(self._dropout_state_filter)
+            put_function(config, "dropout_fn", self._dropout_state_filter)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "dropout_fn" in config:
             config = dict(config)
-            visitor = function_from_config(config, custom_objects, "dropout_fn", "dropout_fn_type",
-                                           "dropout_fn_module")
-            del config["dropout_fn"]
-            config["dropout_state_filter_visitor"] = visitor
+            config["dropout_state_filter_visitor"] = pop_function(config, "dropout_fn", custom_objects)
         return super(DropoutWrapper, cls).from_config(config, custom_objects=custom_objects)
 
 
@@ -290,16 +286,14 @@ class ResidualWrapper(_Wrapper):
     def get_config(self):
         config = dict(super(ResidualWrapper, self).get_config())
         if self._residual_fn is not None:
-            config["residual_fn"], config["residual_fn_type"], config["residual_fn_module"] = \
-                function_to_config(self._residual_fn)
+            put_function(config, "residual_fn", self._residual_fn)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "residual_fn" in config:
             config = dict(config)
-            config["residual_fn"] = function_from_config(config, custom_objects, "residual_fn", "residual_fn_type",
-                                                         "residual_fn_module")
+            config["residual_fn"] = pop_function(config, "residual_fn", custom_objects)
         return super(ResidualWrapper, cls).from_config(config, custom_objects=custom_objects)
 
 

@@ -417,8 +417,8 @@ def _train_op(loss, optimizer, train_op_fn, var_list=None):
     if optimizer is not None:
         if train_op_fn is not None:
             raise ValueError("train_op_fn and optimizer cannot both be set.")
-        var_list = {} if var_list is None else {"var_list": var_list}  # TF 1.x's heads pass only global_step
-        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), **var_list)
+        extra = {} if var_list is None else {"var_list": var_list}  # TF 1.x's heads pass only global_step
+        return optimizer.minimize(loss, global_step=tf.train.get_global_step(), **extra)
     if train_op_fn is not None:
         return train_op_fn(loss)
     raise ValueError("train_op_fn and optimizer cannot both be None.")
